@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# Builds the Go tools of the dev stack from source, once, into a versioned cache outside the repository,
+# so a clean clone (CI) reuses them and a fresh machine builds them. Prints what it does.
+#   OBJECTSTORAGE_TOOLS_DIR  cache directory (default ${XDG_CACHE_HOME:-$HOME/.cache}/anchore-objectstorage/bin)
+# Prints nothing else on stdout but "name=path" lines for the tools, so callers may eval it.
+set -euo pipefail
+
+TOOLS_DIR="${OBJECTSTORAGE_TOOLS_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/anchore-objectstorage/bin}"
+mkdir -p "$TOOLS_DIR"
+log() { printf '[ensure-tools] %s\n' "$*" >&2; }
+
+# build NAME MODULE_PATH PACKAGE LDFLAGS_TEMPLATE VERSION...
+# Tries each version in order (newest first) and links the first that builds as $TOOLS_DIR/NAME.
+build() {
+  local name=$1 module=$2 pkg=$3 ldflags_tpl=$4
+  shift 4
+  local version out work
+  for version in "$@"; do
+    out="$TOOLS_DIR/$name-${version#v}"
+    if [ -x "$out" ]; then
+      log "$name $version: cached at $out"
+      ln -sf "$(basename "$out")" "$TOOLS_DIR/$name"
+      echo "$name=$out"
+      return 0
+    fi
+  done
+  command -v go >/dev/null || { log "go is not installed; cannot build $name"; return 1; }
+  for version in "$@"; do
+    out="$TOOLS_DIR/$name-${version#v}"
+    work=$(mktemp -d)
+    log "$name $version: building $module/$pkg with go install (first build takes a few minutes)"
+    local ldflags=${ldflags_tpl//@VERSION@/${version#v}}
+    # GOSUMDB=off: older releases are not always in the checksum database served here.
+    if (cd "$work" && CGO_ENABLED=0 GOSUMDB=off GOFLAGS=-buildvcs=false GOBIN="$work/bin" \
+      go install -trimpath -ldflags "$ldflags" "$module/$pkg@$version" >&2); then
+      mv "$work/bin/$(basename "$pkg")" "$out"
+      rm -rf "$work"
+      ln -sf "$(basename "$out")" "$TOOLS_DIR/$name"
+      log "$name $version: built $out"
+      echo "$name=$out"
+      return 0
+    fi
+    rm -rf "$work"
+    log "$name $version: build failed, trying the next older release"
+  done
+  log "$name: no version in [$*] could be built; see docs/dev-stack.md"
+  return 1
+}
+
+# Temporal CLI dev server (embeds the Web UI). v1.6+ carries a replace directive and cannot be `go install`ed.
+build temporal github.com/temporalio/cli cmd/temporal \
+  "-s -w -X github.com/temporalio/cli/temporalcli.Version=@VERSION@" v1.5.1 v1.4.1 v1.3.0
+# VersityGW S3 gateway (posix backend).
+build versitygw github.com/versity/versitygw cmd/versitygw \
+  "-s -w -X main.Version=v@VERSION@" v1.7.0 v1.6.0 v1.5.0

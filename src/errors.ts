@@ -1,0 +1,207 @@
+/**
+ * Named errors. Every class has a stable `name` (assert on it, not on `instanceof`: Temporal and jest cross
+ * realms), context fields with secrets already removed, an optional `cause`, and a message that says what
+ * to do next. Anchore's own names (`DriverConfigurationError`, `BadCredentialsError`, `BucketNotFoundError`,
+ * `ObjectKeyNotFoundError`) are kept so operators recognise them.
+ */
+
+/** Process exit codes shared by every command (design.md "CLI surface"; 5 is anchore-manager's check failure). */
+export const ExitCode = {
+  ok: 0,
+  usageOrConfig: 1,
+  partial: 2,
+  guardRefused: 3,
+  cancelled: 4,
+  objectStoreCheckFailed: 5,
+} as const;
+
+/** Base class of every error this project raises on purpose. */
+export class ObjectStorageError extends Error {
+  /** Exit code the CLI uses when this error ends a command. */
+  readonly exitCode: number = ExitCode.usageOrConfig;
+
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+/** A config file that cannot be read or parsed, or that is not an Anchore config. */
+export class ConfigError extends ObjectStorageError {
+  constructor(
+    message: string,
+    readonly file?: string,
+    options?: { cause?: unknown },
+  ) {
+    super(file ? `${file}: ${message}` : message, options);
+  }
+}
+
+/** Schema validation of a config section failed; `issues` lists every invalid path at once. */
+export class ConfigValidationError extends ConfigError {
+  constructor(
+    readonly issues: readonly string[],
+    file?: string,
+  ) {
+    super(`invalid configuration:\n${issues.map((i) => `  - ${i}`).join('\n')}`, file);
+  }
+}
+
+/** A `${ANCHORE...}` reference whose variable is set neither in the environment nor in ANCHORE_ENV_FILE. */
+export class UnsetVariableError extends ConfigError {
+  constructor(
+    readonly variables: readonly string[],
+    file?: string,
+  ) {
+    super(
+      `variable overrides found in configuration file that are unset: ${variables.join(', ')}. ` +
+        'Export them (or list them in the file named by ANCHORE_ENV_FILE) before running this command.',
+      file,
+    );
+  }
+}
+
+/** A literal secret would enter a workflow input, and no sealing key is configured. */
+export class SecretNotSealableError extends ConfigError {
+  constructor(readonly fields: readonly string[]) {
+    super(
+      `literal secret in ${fields.join(', ')} cannot be passed to workers in clear text. Either write it as a ` +
+        '${ANCHORE_...} reference that the workers resolve from their own environment, or set ' +
+        'OBJECTSTORAGE_SECRET_KEY (32 bytes, base64 or hex: `openssl rand -base64 32`) for the CLI and every ' +
+        'worker so the value is sealed with AES-256-GCM.',
+    );
+  }
+}
+
+/** A sealed value that cannot be opened: wrong or missing key, or tampered ciphertext. */
+export class SecretUnsealError extends ConfigError {}
+
+/** Anchore's name: a driver config that cannot work (missing keys, bad values). */
+export class DriverConfigurationError extends ObjectStorageError {
+  constructor(
+    message: string,
+    readonly driver: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`[driver=${driver}] ${message}`, options);
+  }
+}
+
+/** `storage_driver.name` is not one of Anchore's driver names. */
+export class UnknownDriverError extends DriverConfigurationError {
+  constructor(name: string, known: readonly string[]) {
+    super(`Unknown driver name specified: "${name}". Valid names: ${known.join(', ')}.`, name);
+  }
+}
+
+/** The backend refused the credentials. `credentials` is already redacted. */
+export class BadCredentialsError extends ObjectStorageError {
+  constructor(
+    readonly credentials: Record<string, string>,
+    readonly endpoint: string,
+    options?: { cause?: unknown },
+  ) {
+    const shown = Object.entries(credentials)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(', ');
+    super(
+      `the storage backend at ${endpoint} rejected the credentials (${shown}). ` +
+        'Check the keys in the config (or the variables they reference) and their permissions on the bucket.',
+      options,
+    );
+  }
+}
+
+/** The configured bucket/container does not exist and the config does not allow creating it. */
+export class BucketNotFoundError extends ObjectStorageError {
+  constructor(
+    readonly bucket: string,
+    readonly endpoint: string,
+    options?: { cause?: unknown },
+  ) {
+    super(
+      `bucket "${bucket}" does not exist at ${endpoint}. Create it, or set create_bucket: true in the driver config.`,
+      options,
+    );
+  }
+}
+
+/** A document is not where its URI says. */
+export class ObjectKeyNotFoundError extends ObjectStorageError {
+  constructor(
+    readonly url: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`no object at ${url}`, options);
+  }
+}
+
+/** The backend endpoint cannot be reached at all (connection refused, DNS, timeout). */
+export class EndpointUnreachableError extends ObjectStorageError {
+  constructor(
+    readonly endpoint: string,
+    detail: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`cannot reach ${endpoint}: ${detail}. Check the url/region in the config and that the service is up.`, options);
+  }
+}
+
+/** localfs: the data directory holds entries Anchore would refuse to start with. */
+export class UnknownFilesInDataDirError extends DriverConfigurationError {
+  constructor(
+    readonly dir: string,
+    readonly entries: readonly string[],
+  ) {
+    super(
+      `found unknown files in archive data volume ${dir}: ${entries.slice(0, 5).join(', ')}` +
+        `${entries.length > 5 ? ` (+${entries.length - 5} more)` : ''}. Every top-level entry must be named by an ` +
+        'md5 hex digest; point archive_data_dir at a directory used only by Anchore.',
+      'localfs',
+    );
+  }
+}
+
+/** A content URL that does not have the shape its scheme requires. */
+export class UriParseError extends ObjectStorageError {
+  constructor(
+    readonly url: string,
+    reason: string,
+  ) {
+    super(`cannot parse content url ${url}: ${reason}`);
+  }
+}
+
+/** Stored bytes do not match the md5 digest recorded in archive_metadata. */
+export class DigestMismatchError extends ObjectStorageError {
+  constructor(
+    readonly url: string,
+    readonly expected: string,
+    readonly actual: string,
+  ) {
+    super(`Detected digest mismatch at ${url}: archive_metadata says ${expected}, stored bytes hash to ${actual}`);
+  }
+}
+
+/** A body flagged as compressed is not valid zlib data. */
+export class DecompressionError extends ObjectStorageError {
+  constructor(
+    readonly url: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`document at ${url} is flagged is_compressed but does not decompress as zlib`, options);
+  }
+}
+
+/** The catalog database cannot be reached, refused us, or is not an Anchore catalog. */
+export class CatalogError extends ObjectStorageError {}
+
+/** `check`: the test document did not round-trip. */
+export class ObjectStoreCheckFailedError extends ObjectStorageError {
+  override readonly exitCode: number = ExitCode.objectStoreCheckFailed;
+}
+
+/** Name of an error, also across realms and for non-Error throwables. */
+export function errorName(err: unknown): string {
+  return err instanceof Error ? err.name : typeof err;
+}
