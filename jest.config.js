@@ -1,6 +1,6 @@
 'use strict';
 // Projects split tests by what they need: unit (no services) and integration (real PostgreSQL, S3, Temporal, CLI).
-const transform = { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json', isolatedModules: true }] };
+const transform = { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json' }] };
 const common = { testEnvironment: 'node', transform, moduleFileExtensions: ['ts', 'js', 'json'] };
 
 module.exports = {

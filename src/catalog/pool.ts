@@ -1,0 +1,94 @@
+/**
+ * Catalog connection: `--db-connect URL`, else `ANCHORE_DB_CONNECT`, else the `ANCHORE_DB_*` variables Anchore's
+ * own config template uses. SQLAlchemy-style URLs (`postgresql+pg8000://`) are accepted.
+ */
+import { Pool } from 'pg';
+import { CatalogError } from '../errors';
+
+/** Where the catalog connection string came from, for messages. */
+export interface CatalogConnection {
+  readonly url: string;
+  readonly source: string;
+}
+
+/** Resolves the catalog URL, or throws a CatalogError telling the operator how to provide it. */
+export function resolveCatalogUrl(flag: string | undefined, env: NodeJS.ProcessEnv): CatalogConnection {
+  if (flag) return { url: flag, source: '--db-connect' };
+  if (env.ANCHORE_DB_CONNECT) return { url: env.ANCHORE_DB_CONNECT, source: 'ANCHORE_DB_CONNECT' };
+  if (env.ANCHORE_DB_HOST) {
+    const user = encodeURIComponent(env.ANCHORE_DB_USER ?? 'postgres');
+    const password = env.ANCHORE_DB_PASSWORD ? `:${encodeURIComponent(env.ANCHORE_DB_PASSWORD)}` : '';
+    const url = `postgresql://${user}${password}@${env.ANCHORE_DB_HOST}:${env.ANCHORE_DB_PORT ?? '5432'}/${env.ANCHORE_DB_NAME ?? 'postgres'}`;
+    return { url, source: 'ANCHORE_DB_* variables' };
+  }
+  throw new CatalogError(
+    'no catalog database given: pass --db-connect postgresql://USER:PASSWORD@HOST:PORT/DB, or set ANCHORE_DB_CONNECT, ' +
+      'or ANCHORE_DB_HOST (with ANCHORE_DB_PORT, ANCHORE_DB_USER, ANCHORE_DB_PASSWORD, ANCHORE_DB_NAME).',
+  );
+}
+
+/** `postgresql+pg8000://…` → `postgresql://…`. */
+export function pgUrl(url: string): string {
+  return url.replace(/^postgres(ql)?\+[a-z0-9_]+:\/\//i, 'postgresql://');
+}
+
+/** Host and port of a catalog URL, for messages (never the password). */
+export function catalogEndpoint(url: string): string {
+  try {
+    const u = new URL(pgUrl(url));
+    return `${u.hostname}:${u.port || '5432'}${u.pathname}`;
+  } catch {
+    return '<unparseable db url>';
+  }
+}
+
+/** Creates a pool. Connections are made lazily; call {@link checkCatalog} to fail fast with a named error. */
+export function createCatalogPool(url: string, max = 10): Pool {
+  const pool = new Pool({ connectionString: pgUrl(url), max, connectionTimeoutMillis: 10_000, idleTimeoutMillis: 30_000 });
+  // An idle client that loses its server must not crash the process; the next query reports it.
+  pool.on('error', () => undefined);
+  return pool;
+}
+
+/** Maps a pg connection failure to a CatalogError that says what to do. */
+export function catalogConnectError(err: unknown, url: string): CatalogError {
+  const e = err as { code?: string; message?: string };
+  const where = catalogEndpoint(url);
+  switch (e.code) {
+    case 'ECONNREFUSED':
+    case 'ENOTFOUND':
+    case 'ETIMEDOUT':
+    case 'EHOSTUNREACH':
+      return new CatalogError(`cannot reach the catalog database at ${where} (${e.code}); check --db-connect and that PostgreSQL is up`, { cause: err });
+    case '28P01':
+    case '28000':
+      return new CatalogError(`the catalog database at ${where} rejected the user or password; check --db-connect / ANCHORE_DB_PASSWORD`, { cause: err });
+    case '3D000':
+      return new CatalogError(`the catalog database at ${where} does not exist`, { cause: err });
+    default:
+      return new CatalogError(`catalog database at ${where}: ${e.message ?? String(err)}`, { cause: err });
+  }
+}
+
+/** Anchore tables the object store needs. */
+export const REQUIRED_TABLES = ['archive_metadata', 'archive_document', 'object_storage', 'tasks', 'archive_migration_tasks', 'services'] as const;
+
+/** Connects and checks that the database is an Anchore catalog; throws a CatalogError otherwise. */
+export async function checkCatalog(pool: Pool, url: string): Promise<void> {
+  let present: string[];
+  try {
+    const res = await pool.query<{ table_name: string }>(
+      `SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema() AND table_name = ANY($1)`,
+      [REQUIRED_TABLES],
+    );
+    present = res.rows.map((r) => r.table_name);
+  } catch (err) {
+    throw catalogConnectError(err, url);
+  }
+  const missing = REQUIRED_TABLES.filter((t) => !present.includes(t));
+  if (missing.length > 0) {
+    throw new CatalogError(
+      `${catalogEndpoint(url)} is not an Anchore catalog: missing table(s) ${missing.join(', ')}. Point --db-connect at the database Anchore's catalog uses.`,
+    );
+  }
+}

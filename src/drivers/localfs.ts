@@ -1,0 +1,151 @@
+/**
+ * `localfs` driver (Anchore's FilesystemObjectStorageDriver): files at
+ * `<archive_data_dir>/<md5(userId)>/<bucket>/<md5(key)[0:2]>/<md5(key)>.json`, URI `file://<that path>`.
+ */
+import { randomUUID } from 'node:crypto';
+import { mkdir, readFile, readdir, rename, rm, rmdir, stat, writeFile } from 'node:fs/promises';
+import { dirname, isAbsolute } from 'node:path';
+import { DriverConfigurationError, ObjectKeyNotFoundError, UnknownFilesInDataDirError, UriParseError } from '../errors';
+import { probeRoundTrip } from './self-check';
+import { uriRest } from './uri';
+import { mapLimit, md5Hex, throwIfAborted } from './util';
+import type { DocumentRef, ObjectStoreDriver } from './types';
+
+export const DRIVER_NAME = 'localfs';
+
+/** Options of the localfs driver (Anchore's `storage_driver.config`). */
+export interface LocalfsDriverOptions {
+  /** Absolute data directory. Anchore's URL parsing breaks on a relative one. */
+  readonly archiveDataDir: string;
+  /** Files read or written at once by batch calls. @default 16 */
+  readonly parallelism?: number;
+}
+
+/** Anchore accepts a top-level entry whose name starts with 32 hex characters (anchore-storage.md §11.5). */
+const USER_DIR = /^[0-9a-fA-F]{32}/;
+
+/** Python's os.path.join of the data dir and a relative path. */
+function joinDataDir(dir: string, rest: string): string {
+  return dir.endsWith('/') ? `${dir}${rest}` : `${dir}/${rest}`;
+}
+
+/** The file path Anchore uses for `ref` under `dir`. */
+export function localfsPath(dir: string, ref: DocumentRef): string {
+  const keyHash = md5Hex(ref.key);
+  return joinDataDir(dir, `${md5Hex(ref.userId)}/${ref.bucket}/${keyHash.slice(0, 2)}/${keyHash}.json`);
+}
+
+/** Creates the localfs driver. The data dir is checked (and created, as Anchore does) by `selfCheck`. */
+export function createLocalfsDriver(options: LocalfsDriverOptions): ObjectStoreDriver {
+  const dir = options.archiveDataDir;
+  if (!isAbsolute(dir)) {
+    throw new DriverConfigurationError(`archive_data_dir must be an absolute path, got "${dir}"`, DRIVER_NAME);
+  }
+  const parallelism = options.parallelism ?? 16;
+  const pathOf = (uri: string): string => {
+    const path = uriRest(uri, 'file');
+    if (!path.startsWith('/')) throw new UriParseError(uri, 'expected file:///<absolute path>');
+    return path;
+  };
+  const read = async (uri: string): Promise<Buffer | undefined> => {
+    try {
+      return await readFile(pathOf(uri));
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw err;
+    }
+  };
+
+  const driver: ObjectStoreDriver = {
+    name: DRIVER_NAME,
+    scheme: 'file',
+    supportsCompression: true,
+    location: `file://${joinDataDir(dir, '')}`,
+    uriFor: (ref) => `file://${localfsPath(dir, ref)}`,
+    async put(ref, data, opts) {
+      throwIfAborted(opts?.signal);
+      const path = localfsPath(dir, ref);
+      await mkdir(dirname(path), { recursive: true });
+      // Write then rename, so a reader or a crash never sees half a document.
+      const tmp = `${path}.tmp-${randomUUID()}`;
+      await writeFile(tmp, data);
+      await rename(tmp, path);
+      return `file://${path}`;
+    },
+    async putMany(items, opts) {
+      return mapLimit(items, parallelism, (i) => driver.put(i.ref, i.data, opts), opts?.signal);
+    },
+    async get(uri, opts) {
+      throwIfAborted(opts?.signal);
+      const data = await read(uri);
+      if (!data) throw new ObjectKeyNotFoundError(uri);
+      return data;
+    },
+    async getMany(uris, opts) {
+      const out = new Map<string, Buffer>();
+      await mapLimit(
+        uris,
+        parallelism,
+        async (uri) => {
+          const data = await read(uri);
+          if (data) out.set(uri, data);
+        },
+        opts?.signal,
+      );
+      return out;
+    },
+    async exists(uri, opts) {
+      throwIfAborted(opts?.signal);
+      return stat(pathOf(uri)).then(
+        (s) => s.isFile(),
+        () => false,
+      );
+    },
+    async delete(uri, opts) {
+      throwIfAborted(opts?.signal);
+      await rm(pathOf(uri), { force: true });
+    },
+    async deleteMany(uris, opts) {
+      await mapLimit(uris, parallelism, (uri) => driver.delete(uri, opts), opts?.signal);
+    },
+    async selfCheck(opts) {
+      await checkDataDir(dir);
+      try {
+        const ref = await probeRoundTrip(driver, opts);
+        await removeEmptyParents(localfsPath(dir, ref), dir);
+      } catch (err) {
+        if ((err as Error).name === 'SelfCheckFailedError') throw err;
+        throw new DriverConfigurationError(`cannot write to archive_data_dir ${dir}: ${(err as Error).message}`, DRIVER_NAME, {
+          cause: err,
+        });
+      }
+    },
+    async close() {},
+  };
+  return driver;
+}
+
+/** Anchore's init check: create the dir if missing, refuse it if it holds entries Anchore does not write. */
+export async function checkDataDir(dir: string): Promise<void> {
+  try {
+    await mkdir(dir, { recursive: true });
+    const unknown = (await readdir(dir)).filter((name) => !USER_DIR.test(name));
+    if (unknown.length > 0) throw new UnknownFilesInDataDirError(dir, unknown);
+  } catch (err) {
+    if ((err as Error).name === 'UnknownFilesInDataDirError') throw err;
+    throw new DriverConfigurationError(`archive_data_dir ${dir} is not usable: ${(err as Error).message}`, DRIVER_NAME, {
+      cause: err,
+    });
+  }
+}
+
+/** Removes the probe's now-empty directories up to (not including) the data dir. */
+async function removeEmptyParents(file: string, dir: string): Promise<void> {
+  for (let d = dirname(file); d.length > joinDataDir(dir, '').length; d = dirname(d)) {
+    try {
+      await rmdir(d);
+    } catch {
+      return; // not empty (real documents live there) or already gone
+    }
+  }
+}

@@ -1,0 +1,54 @@
+/** Maps AWS SDK failures to the named errors operators act on (anchore-storage.md §2.2, §11.6). */
+import {
+  BadCredentialsError,
+  BucketNotFoundError,
+  EndpointUnreachableError,
+  ObjectKeyNotFoundError,
+  ObjectStorageError,
+} from '../errors';
+
+interface SdkError {
+  name?: string;
+  code?: string;
+  message?: string;
+  $metadata?: { httpStatusCode?: number };
+}
+
+const NETWORK_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'ECONNRESET', 'EHOSTUNREACH']);
+
+/** Context needed to build a useful error. */
+export interface S3ErrorContext {
+  readonly endpoint: string;
+  readonly bucket: string;
+  readonly url?: string;
+  /** Already redacted. */
+  readonly credentials: Record<string, string>;
+}
+
+/** HTTP status of an SDK error, if the server answered. */
+export function httpStatus(err: unknown): number | undefined {
+  return (err as SdkError).$metadata?.httpStatusCode;
+}
+
+/** Turns an SDK error into a named error; errors that are already ours pass through. */
+export function classifyS3Error(err: unknown, ctx: S3ErrorContext): Error {
+  if (err instanceof ObjectStorageError) return err;
+  const e = err as SdkError;
+  const code = e.code ?? (e as { cause?: SdkError }).cause?.code;
+  if (e.name === 'AbortError') return err as Error;
+  if (code && NETWORK_CODES.has(code)) {
+    return new EndpointUnreachableError(ctx.endpoint, code, { cause: err });
+  }
+  if (e.name === 'TimeoutError' || e.name === 'RequestTimeout') {
+    return new EndpointUnreachableError(ctx.endpoint, 'request timed out', { cause: err });
+  }
+  const status = httpStatus(err);
+  if (e.name === 'NoSuchBucket' || (status === 404 && !ctx.url)) return new BucketNotFoundError(ctx.bucket, ctx.endpoint, { cause: err });
+  if (e.name === 'NoSuchKey' || (status === 404 && ctx.url)) {
+    return new ObjectKeyNotFoundError(ctx.url ?? ctx.bucket, { cause: err });
+  }
+  if (status === 400 || status === 401 || status === 403) {
+    return new BadCredentialsError(ctx.credentials, ctx.endpoint, { cause: err });
+  }
+  return err instanceof Error ? err : new Error(String(err));
+}

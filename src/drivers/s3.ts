@@ -1,0 +1,219 @@
+/**
+ * `s3` driver (Anchore's S3ObjectStorageDriver) over `@aws-sdk/client-s3`. URIs are
+ * `s3://<bucket>/<prefix><userId>/<bucket>/<key>` (no separator after the prefix); reads and deletes use the
+ * bucket named in the URI, not the configured one (anchore-storage.md §2.1).
+ */
+import { randomUUID, createHash } from 'node:crypto';
+import { Agent } from 'node:http';
+import { Agent as HttpsAgent } from 'node:https';
+import {
+  CreateBucketCommand,
+  DeleteObjectCommand,
+  DeleteObjectsCommand,
+  GetObjectCommand,
+  HeadObjectCommand,
+  PutObjectCommand,
+  S3Client,
+} from '@aws-sdk/client-s3';
+import { Upload } from '@aws-sdk/lib-storage';
+import { NodeHttpHandler } from '@smithy/node-http-handler';
+import { ObjectStorageError } from '../errors';
+import { classifyS3Error, httpStatus, type S3ErrorContext } from './s3-errors';
+import { SelfCheckFailedError } from './self-check';
+import { parseContainerUri, prefixedObjectKey } from './uri';
+import { chunk, mapLimit, throwIfAborted } from './util';
+import type { ObjectStoreDriver } from './types';
+
+export const DRIVER_NAME = 's3';
+
+/** Options of the s3 driver, from Anchore's `storage_driver.config`. */
+export interface S3DriverOptions {
+  /** Bucket new documents are written to. */
+  readonly bucket: string;
+  /** Prepended to `<userId>/<bucket>/<key>` as is: include a trailing `/`. @default '' */
+  readonly prefix?: string;
+  /** Static credentials; omit both for `iamauto` (the SDK's default credential chain). */
+  readonly accessKey?: string;
+  readonly secretKey?: string;
+  /** Custom endpoint (MinIO, VersityGW, …); implies path-style addressing. @default AWS */
+  readonly url?: string;
+  /** @default 'us-east-1' */
+  readonly region?: string;
+  /** Create the bucket in `selfCheck` when it does not exist. @default false */
+  readonly createBucket?: boolean;
+  /** Requests in flight for batch calls. Memory: at most this many bodies are buffered. @default 32 */
+  readonly parallelism?: number;
+  /** Bodies larger than this go through multipart upload (buffers queueSize 4 × 8 MiB parts). @default 16 MiB */
+  readonly multipartThreshold?: number;
+}
+
+/** Redacted view of the credentials for error messages: never the secret, only the access key's first 2 chars. */
+function shownCredentials(o: S3DriverOptions): Record<string, string> {
+  if (!o.accessKey) return { iamauto: 'true' };
+  return { access_key: `${o.accessKey.slice(0, 2)}****`, secret_key: '****' };
+}
+
+/** Creates the s3 driver. No network call happens until the first operation. */
+export function createS3Driver(o: S3DriverOptions): ObjectStoreDriver {
+  const prefix = o.prefix ?? '';
+  const parallelism = o.parallelism ?? 32;
+  const multipartThreshold = o.multipartThreshold ?? 16 * 1024 * 1024;
+  const region = o.region ?? 'us-east-1';
+  const endpoint = o.url ?? `https://s3.${region}.amazonaws.com`;
+  const agentOptions = { keepAlive: true, maxSockets: Math.max(parallelism, 8) };
+  const client = new S3Client({
+    region,
+    ...(o.url ? { endpoint: o.url, forcePathStyle: true } : {}),
+    ...(o.accessKey && o.secretKey ? { credentials: { accessKeyId: o.accessKey, secretAccessKey: o.secretKey } } : {}),
+    // S3-compatible servers differ in their support of the SDK's default CRC checksums; Content-MD5 covers integrity.
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+    responseChecksumValidation: 'WHEN_REQUIRED',
+    maxAttempts: 3,
+    requestHandler: new NodeHttpHandler({
+      connectionTimeout: 5_000,
+      requestTimeout: 120_000,
+      httpAgent: new Agent(agentOptions),
+      httpsAgent: new HttpsAgent(agentOptions),
+    }),
+  });
+  const ctx = (bucket: string, url?: string): S3ErrorContext => ({
+    endpoint,
+    bucket,
+    credentials: shownCredentials(o),
+    ...(url ? { url } : {}),
+  });
+  const call = async <T>(bucket: string, url: string | undefined, fn: () => Promise<T>): Promise<T> => {
+    try {
+      return await fn();
+    } catch (err) {
+      throw classifyS3Error(err, ctx(bucket, url));
+    }
+  };
+
+  const writeObject = async (bucket: string, key: string, data: Buffer, signal?: AbortSignal): Promise<void> => {
+    const common = { Bucket: bucket, Key: key, ContentType: 'binary/octet-stream' };
+    if (data.length > multipartThreshold) {
+      const upload = new Upload({ client, params: { ...common, Body: data }, queueSize: 4, partSize: 8 * 1024 * 1024 });
+      signal?.addEventListener('abort', () => void upload.abort(), { once: true });
+      await upload.done();
+      return;
+    }
+    const md5 = createHash('md5').update(data).digest('base64');
+    await client.send(new PutObjectCommand({ ...common, Body: data, ContentMD5: md5 }), { abortSignal: signal });
+  };
+
+  const readObject = async (uri: string, signal?: AbortSignal): Promise<Buffer | undefined> => {
+    const { container, objectKey } = parseContainerUri(uri, 's3');
+    try {
+      const res = await client.send(new GetObjectCommand({ Bucket: container, Key: objectKey }), { abortSignal: signal });
+      return Buffer.from(await (res.Body as { transformToByteArray(): Promise<Uint8Array> }).transformToByteArray());
+    } catch (err) {
+      const e = classifyS3Error(err, ctx(container, uri));
+      if (e.name === 'ObjectKeyNotFoundError') return undefined;
+      throw e;
+    }
+  };
+
+  const driver: ObjectStoreDriver = {
+    name: DRIVER_NAME,
+    scheme: 's3',
+    supportsCompression: true,
+    location: `s3://${o.bucket}/${prefix}`,
+    uriFor: (ref) => `s3://${o.bucket}/${prefixedObjectKey(prefix, ref)}`,
+    async put(ref, data, opts) {
+      throwIfAborted(opts?.signal);
+      const key = prefixedObjectKey(prefix, ref);
+      await call(o.bucket, undefined, () => writeObject(o.bucket, key, data, opts?.signal));
+      return `s3://${o.bucket}/${key}`;
+    },
+    async putMany(items, opts) {
+      return mapLimit(items, parallelism, (i) => driver.put(i.ref, i.data, opts), opts?.signal);
+    },
+    async get(uri, opts) {
+      throwIfAborted(opts?.signal);
+      const data = await readObject(uri, opts?.signal);
+      if (!data) throw classifyS3Error(Object.assign(new Error('NoSuchKey'), { name: 'NoSuchKey' }), ctx('', uri));
+      return data;
+    },
+    async getMany(uris, opts) {
+      const out = new Map<string, Buffer>();
+      await mapLimit(
+        uris,
+        parallelism,
+        async (uri) => {
+          const data = await readObject(uri, opts?.signal);
+          if (data) out.set(uri, data);
+        },
+        opts?.signal,
+      );
+      return out;
+    },
+    async exists(uri, opts) {
+      throwIfAborted(opts?.signal);
+      const { container, objectKey } = parseContainerUri(uri, 's3');
+      try {
+        await client.send(new HeadObjectCommand({ Bucket: container, Key: objectKey }), { abortSignal: opts?.signal });
+        return true;
+      } catch (err) {
+        if (httpStatus(err) === 404) return false;
+        throw classifyS3Error(err, ctx(container, uri));
+      }
+    },
+    async delete(uri, opts) {
+      throwIfAborted(opts?.signal);
+      const { container, objectKey } = parseContainerUri(uri, 's3');
+      await call(container, uri, () =>
+        client.send(new DeleteObjectCommand({ Bucket: container, Key: objectKey }), { abortSignal: opts?.signal }),
+      );
+    },
+    async deleteMany(uris, opts) {
+      const byBucket = new Map<string, string[]>();
+      for (const uri of uris) {
+        const { container, objectKey } = parseContainerUri(uri, 's3');
+        byBucket.set(container, [...(byBucket.get(container) ?? []), objectKey]);
+      }
+      for (const [bucket, keys] of byBucket) {
+        // DeleteObjects takes at most 1000 keys per request.
+        await mapLimit(chunk(keys, 1000), 4, async (batch) => {
+          const res = await call(bucket, undefined, () =>
+            client.send(
+              new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: batch.map((Key) => ({ Key })), Quiet: true } }),
+              { abortSignal: opts?.signal },
+            ),
+          );
+          const failed = res.Errors ?? [];
+          if (failed.length > 0) {
+            const first = failed[0];
+            throw new ObjectStorageError(
+              `S3 DeleteObjects failed for ${failed.length} object(s) in bucket ${bucket}, first s3://${bucket}/${first?.Key}: ${first?.Code} ${first?.Message}`,
+            );
+          }
+        });
+      }
+    },
+    async selfCheck(opts) {
+      // Object-level put/get/delete like Anchore (§9: bucket-level checks broke IAM-role users).
+      const key = `${prefix}__anchore_s3_key_self_check__${randomUUID()}`;
+      const uri = `s3://${o.bucket}/${key}`;
+      const body = Buffer.from('anchore-objectstorage self-check');
+      try {
+        await writeObject(o.bucket, key, body, opts?.signal);
+      } catch (err) {
+        const e = classifyS3Error(err, ctx(o.bucket));
+        if (e.name !== 'BucketNotFoundError' || !o.createBucket) throw e;
+        await call(o.bucket, undefined, () => client.send(new CreateBucketCommand({ Bucket: o.bucket })));
+        await call(o.bucket, undefined, () => writeObject(o.bucket, key, body, opts?.signal));
+      }
+      try {
+        const back = await driver.get(uri, opts);
+        if (!back.equals(body)) throw new SelfCheckFailedError(`s3 self-check: read back different bytes at ${uri}`);
+      } finally {
+        await driver.delete(uri, opts);
+      }
+    },
+    async close() {
+      client.destroy();
+    },
+  };
+  return driver;
+}

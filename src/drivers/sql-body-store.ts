@@ -1,0 +1,98 @@
+/**
+ * What the two database drivers share: a pg pool, URI parsing, batching by unnest() arrays so a page is one
+ * statement, and the probe round trip. Each driver supplies its table's SQL and body encoding.
+ */
+import type { Pool } from 'pg';
+import { ObjectKeyNotFoundError } from '../errors';
+import { probeRoundTrip } from './self-check';
+import { accountUri, parseAccountUri } from './uri';
+import { throwIfAborted } from './util';
+import type { CallOptions, DocumentRef, DriverName, ObjectStoreDriver, PutItem } from './types';
+
+/** The table-specific half of a database driver. */
+export interface SqlBodyTable<Row> {
+  readonly name: DriverName;
+  readonly scheme: string;
+  readonly supportsCompression: boolean;
+  /** Upserts rows given as parallel arrays: $1 userIds, $2 buckets, $3 keys, then `encode`'s columns. */
+  readonly upsertSql: string;
+  /** Selects `"userId", bucket, key` aliases plus body columns for refs in unnest($1, $2, $3). */
+  readonly selectSql: string;
+  /** Deletes refs in unnest($1, $2, $3). */
+  readonly deleteSql: string;
+  /** Parameters after the three ref arrays: per-item arrays, then scalars such as the timestamp. */
+  encode(items: readonly PutItem[]): unknown[];
+  /** Bytes of a selected row. */
+  decode(row: Row): Buffer;
+}
+
+interface RefRow {
+  userId: string;
+  bucket: string;
+  key: string;
+}
+
+/** Builds a driver over an Anchore body table (`archive_document` for db, `object_storage` for db2). */
+export function createSqlBodyDriver<Row extends object>(pool: Pool, table: SqlBodyTable<Row>): ObjectStoreDriver {
+  const { scheme } = table;
+  const refArrays = (refs: readonly DocumentRef[]): string[][] => [
+    refs.map((r) => r.userId),
+    refs.map((r) => r.bucket),
+    refs.map((r) => r.key),
+  ];
+  const select = async (uris: readonly string[], opts?: CallOptions): Promise<Map<string, Buffer>> => {
+    throwIfAborted(opts?.signal);
+    const out = new Map<string, Buffer>();
+    if (uris.length === 0) return out;
+    const refs = uris.map((u) => parseAccountUri(u, scheme));
+    const res = await pool.query<Row & RefRow>(table.selectSql, refArrays(refs));
+    for (const row of res.rows) out.set(accountUri(scheme, row), table.decode(row));
+    return out;
+  };
+
+  const driver: ObjectStoreDriver = {
+    name: table.name,
+    scheme,
+    supportsCompression: table.supportsCompression,
+    location: `${scheme}://`,
+    uriFor: (ref) => accountUri(scheme, ref),
+    async put(ref, data, opts) {
+      const [uri] = await driver.putMany([{ ref, data }], opts);
+      return uri as string;
+    },
+    async putMany(items, opts) {
+      throwIfAborted(opts?.signal);
+      // ON CONFLICT cannot touch one row twice in a statement: the last write of a key wins, as sequential puts would.
+      const last = new Map<string, PutItem>();
+      for (const item of items) last.set(accountUri(scheme, item.ref), item);
+      const unique = [...last.values()];
+      if (unique.length > 0) {
+        await pool.query(table.upsertSql, [...refArrays(unique.map((i) => i.ref)), ...table.encode(unique)]);
+      }
+      return items.map((i) => accountUri(scheme, i.ref));
+    },
+    async get(uri, opts) {
+      const data = (await select([uri], opts)).get(uri);
+      if (!data) throw new ObjectKeyNotFoundError(uri);
+      return data;
+    },
+    getMany: select,
+    async exists(uri, opts) {
+      return (await select([uri], opts)).has(uri);
+    },
+    async delete(uri, opts) {
+      await driver.deleteMany([uri], opts);
+    },
+    async deleteMany(uris, opts) {
+      throwIfAborted(opts?.signal);
+      if (uris.length === 0) return;
+      await pool.query(table.deleteSql, refArrays(uris.map((u) => parseAccountUri(u, scheme))));
+    },
+    async selfCheck(opts) {
+      await probeRoundTrip(driver, opts);
+    },
+    // The pool belongs to the caller (one catalog pool serves metadata and both db drivers).
+    async close() {},
+  };
+  return driver;
+}

@@ -1,0 +1,60 @@
+/**
+ * The driver contract (Anchore's `drivers/interface.py`, plus batches and cancellation). A driver is a byte
+ * store keyed by (userId, bucket, key); `put` returns the content URI that archive_metadata records, and reads
+ * and deletes go through that URI. Drivers know nothing about compression, digests or metadata rows: that is
+ * the manager's job (`manager.ts`).
+ */
+
+/** Anchore's `storage_driver.name` values, plus `memory` for unit tests. */
+export type DriverName = 'db' | 'db2' | 'localfs' | 's3' | 'swift' | 'memory';
+
+/** Where a document lives in Anchore's terms. `userId` is the account name. */
+export interface DocumentRef {
+  readonly userId: string;
+  readonly bucket: string;
+  readonly key: string;
+}
+
+/** Options every call takes. Pass the activity's `cancellationSignal()` here. */
+export interface CallOptions {
+  readonly signal?: AbortSignal;
+}
+
+/** One document to write in a batch. */
+export interface PutItem {
+  readonly ref: DocumentRef;
+  readonly data: Buffer;
+}
+
+/** The contract every driver implements. */
+export interface ObjectStoreDriver {
+  /** Anchore config name of the driver. */
+  readonly name: DriverName;
+  /** URI scheme of the content URLs this driver writes (`db`, `db2`, `file`, `s3`, `swift`). */
+  readonly scheme: string;
+  /** Anchore's `__supports_compressed_data__`: false only for `db`. */
+  readonly supportsCompression: boolean;
+  /** Content-URL prefix shared by every URI this driver builds for its current config. */
+  readonly location: string;
+
+  /** The exact content URI Anchore would write for `ref` with this config. */
+  uriFor(ref: DocumentRef): string;
+  /** Writes (or overwrites) one document; returns its URI. */
+  put(ref: DocumentRef, data: Buffer, opts?: CallOptions): Promise<string>;
+  /** Writes several documents with as few round trips as the backend allows; returns URIs in input order. */
+  putMany(items: readonly PutItem[], opts?: CallOptions): Promise<string[]>;
+  /** Reads the bytes at `uri`. Throws `ObjectKeyNotFoundError` when absent. */
+  get(uri: string, opts?: CallOptions): Promise<Buffer>;
+  /** Reads several URIs; absent ones are missing from the result map. */
+  getMany(uris: readonly string[], opts?: CallOptions): Promise<Map<string, Buffer>>;
+  /** Whether an object exists at `uri`. */
+  exists(uri: string, opts?: CallOptions): Promise<boolean>;
+  /** Deletes the object at `uri`; deleting an absent object is not an error. */
+  delete(uri: string, opts?: CallOptions): Promise<void>;
+  /** Deletes several URIs in as few round trips as the backend allows. */
+  deleteMany(uris: readonly string[], opts?: CallOptions): Promise<void>;
+  /** Proves the backend is usable: Anchore's init checks plus a probe write/read/delete. */
+  selfCheck(opts?: CallOptions): Promise<void>;
+  /** Releases clients and sockets. The driver is unusable afterwards. */
+  close(): Promise<void>;
+}

@@ -1,0 +1,44 @@
+/** Small helpers shared by the drivers. */
+import { createHash } from 'node:crypto';
+
+/** md5 hex digest, as Anchore computes digests and localfs path names. */
+export function md5Hex(data: Buffer | string): string {
+  return createHash('md5').update(data).digest('hex');
+}
+
+/** Throws the signal's reason if it was aborted. pg and fs calls cannot be interrupted midway, so we check between them. */
+export function throwIfAborted(signal?: AbortSignal): void {
+  signal?.throwIfAborted();
+}
+
+/** Runs `fn` over `items` with at most `limit` calls in flight, keeping input order in the result. */
+export async function mapLimit<T, R>(
+  items: readonly T[],
+  limit: number,
+  fn: (item: T, index: number) => Promise<R>,
+  signal?: AbortSignal,
+): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      throwIfAborted(signal);
+      const i = next++;
+      results[i] = await fn(items[i] as T, i);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
+}
+
+/** Splits `items` into arrays of at most `size`. */
+export function chunk<T>(items: readonly T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
+/** Integer epoch seconds, the timestamp type of Anchore's object-store tables. */
+export function epochSeconds(): number {
+  return Math.floor(Date.now() / 1000);
+}

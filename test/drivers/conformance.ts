@@ -1,0 +1,127 @@
+/**
+ * The one driver conformance suite. Every driver (memory in the unit project; db, db2, localfs and s3 against
+ * real backends in the integration project) runs exactly these tests.
+ */
+import { randomBytes, randomUUID } from 'node:crypto';
+import type { DocumentRef, ObjectStoreDriver } from '../../src/drivers/types';
+
+/** What a driver's test file provides. */
+export interface ConformanceTarget {
+  /** Builds the driver under test (called once per file). */
+  create(): Promise<ObjectStoreDriver>;
+  /** The exact URI Anchore writes for the fixed ref `admin / policy_bundles / 2c53a13c-1ab7-4c2f/x:y`. */
+  readonly expectedUri: string;
+  /** Cleanup after the file. */
+  teardown?(): Promise<void>;
+}
+
+export const FIXED_REF: DocumentRef = { userId: 'admin', bucket: 'policy_bundles', key: '2c53a13c-1ab7-4c2f/x:y' };
+
+const allBytes = Buffer.from(Array.from({ length: 256 }, (_, i) => i));
+
+/** Bodies every driver must store and return byte for byte. */
+const BODIES: Array<[string, Buffer]> = [
+  ['empty', Buffer.alloc(0)],
+  ['one byte', Buffer.from([0x7b])],
+  ['binary, not UTF-8', Buffer.concat([allBytes, Buffer.from([0xff, 0xfe, 0xc3, 0x28])])],
+  ['UTF-8 with a NUL byte', Buffer.from('{"a": "b\u0000c"}', 'utf8')],
+  ['JSON document', Buffer.from('{"document": {"k": "v\\u00e9"}}', 'utf8')],
+  ['6 MiB random', randomBytes(6 * 1024 * 1024)],
+];
+
+/** Keys with the characters real Anchore keys contain. */
+const KEYS = [
+  'sha256:4f53cda18c2baa0c0354bb5f9a3ecbe5ed12ab4d8e11ba873c2f11161202b945/docker.io/library/nginx:latest',
+  'unicode/ключ/✓:ü',
+  'plain-key',
+];
+
+export function describeDriverConformance(name: string, target: ConformanceTarget): void {
+  describe(`${name} driver conformance`, () => {
+    let driver: ObjectStoreDriver;
+    // A fresh account per run so shared backends (one S3 bucket) never see another run's objects.
+    const userId = `conf-${randomUUID().slice(0, 8)}`;
+    const ref = (key: string, bucket = 'analysis_data'): DocumentRef => ({ userId, bucket, key });
+
+    beforeAll(async () => {
+      driver = await target.create();
+    });
+    afterAll(async () => {
+      await driver?.close();
+      await target.teardown?.();
+    });
+
+    test('builds the exact URI Anchore writes', () => {
+      expect(driver.uriFor(FIXED_REF)).toBe(target.expectedUri);
+      expect(target.expectedUri.startsWith(driver.location)).toBe(true);
+    });
+
+    test.each(BODIES)('round-trips a %s body', async (_label, body) => {
+      const uri = await driver.put(ref(`body-${_label}`), body);
+      expect(uri).toBe(driver.uriFor(ref(`body-${_label}`)));
+      const back = await driver.get(uri);
+      expect(back.length).toBe(body.length);
+      expect(back.equals(body)).toBe(true);
+    });
+
+    test.each(KEYS)('round-trips key %s', async (key) => {
+      const body = Buffer.from(`body of ${key}`);
+      const uri = await driver.put(ref(key, 'vulnerability_scan'), body);
+      expect(uri).toBe(driver.uriFor(ref(key, 'vulnerability_scan')));
+      expect((await driver.get(uri)).toString()).toBe(`body of ${key}`);
+      expect(await driver.exists(uri)).toBe(true);
+    });
+
+    test('put overwrites', async () => {
+      const uri = await driver.put(ref('overwrite'), Buffer.from('first'));
+      await driver.put(ref('overwrite'), Buffer.from('second'));
+      expect((await driver.get(uri)).toString()).toBe('second');
+    });
+
+    test('delete removes, is idempotent, and exists follows', async () => {
+      const uri = await driver.put(ref('to-delete'), Buffer.from('x'));
+      expect(await driver.exists(uri)).toBe(true);
+      await driver.delete(uri);
+      expect(await driver.exists(uri)).toBe(false);
+      await expect(driver.delete(uri)).resolves.toBeUndefined();
+    });
+
+    test('get of a missing key fails with ObjectKeyNotFoundError', async () => {
+      const uri = driver.uriFor(ref('never-written'));
+      await expect(driver.get(uri)).rejects.toMatchObject({ name: 'ObjectKeyNotFoundError' });
+      expect(await driver.exists(uri)).toBe(false);
+    });
+
+    test('batch calls: putMany keeps order, getMany omits missing, deleteMany removes all', async () => {
+      const items = Array.from({ length: 25 }, (_, i) => ({ ref: ref(`batch/${i}`), data: Buffer.from(`doc ${i}`) }));
+      const uris = await driver.putMany(items);
+      expect(uris).toEqual(items.map((i) => driver.uriFor(i.ref)));
+      const missing = driver.uriFor(ref('batch/missing'));
+      const got = await driver.getMany([...uris, missing]);
+      expect(got.size).toBe(25);
+      expect(got.has(missing)).toBe(false);
+      uris.forEach((u, i) => expect(got.get(u)?.toString()).toBe(`doc ${i}`));
+      await driver.deleteMany([...uris, missing]);
+      expect((await driver.getMany(uris)).size).toBe(0);
+    });
+
+    test('an aborted signal stops a call before it writes', async () => {
+      const controller = new AbortController();
+      controller.abort();
+      await expect(driver.put(ref('aborted'), Buffer.from('x'), { signal: controller.signal })).rejects.toMatchObject({
+        name: 'AbortError',
+      });
+      expect(await driver.exists(driver.uriFor(ref('aborted')))).toBe(false);
+    });
+
+    test('self-check passes and leaves nothing behind', async () => {
+      await expect(driver.selfCheck()).resolves.toBeUndefined();
+    });
+
+    test('a malformed URI is a UriParseError', async () => {
+      await expect(driver.get('nonsense')).rejects.toMatchObject({ name: 'UriParseError' });
+    });
+  });
+}
+
+export { allBytes };

@@ -1,0 +1,26 @@
+'use strict';
+// Integration tests need the dev stack; fail at once with the fix instead of timing out test by test.
+const net = require('node:net');
+
+function probe(host, port) {
+  return new Promise((resolve) => {
+    const s = net.connect({ host, port: Number(port), timeout: 2000 });
+    s.once('connect', () => (s.destroy(), resolve(true)));
+    s.once('error', () => resolve(false));
+    s.once('timeout', () => (s.destroy(), resolve(false)));
+  });
+}
+
+module.exports = async function globalSetup() {
+  const pg = new URL(process.env.OBJECTSTORAGE_TEST_PG ?? 'postgresql://postgres@127.0.0.1:5432/postgres');
+  const s3 = new URL(process.env.OBJECTSTORAGE_S3_ENDPOINT ?? `http://127.0.0.1:${process.env.S3_PORT ?? '7070'}`);
+  const checks = [
+    ['PostgreSQL', pg.hostname, pg.port || '5432'],
+    ['S3 (VersityGW)', s3.hostname, s3.port || '80'],
+  ];
+  const down = [];
+  for (const [name, host, port] of checks) if (!(await probe(host, port))) down.push(`${name} at ${host}:${port}`);
+  if (down.length > 0) {
+    throw new Error(`integration tests need the dev stack; not reachable: ${down.join(', ')}. Run: scripts/stack.sh up`);
+  }
+};

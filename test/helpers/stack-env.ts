@@ -1,0 +1,8 @@
+/** Addresses of the dev stack (scripts/stack.sh), overridable like the script itself. */
+export const stackEnv = {
+  pgAdminUrl: process.env.OBJECTSTORAGE_TEST_PG ?? 'postgresql://postgres@127.0.0.1:5432/postgres',
+  s3Endpoint: process.env.OBJECTSTORAGE_S3_ENDPOINT ?? `http://127.0.0.1:${process.env.S3_PORT ?? '7070'}`,
+  s3AccessKey: process.env.S3_ACCESS_KEY ?? 'objectstorage-dev',
+  s3SecretKey: process.env.S3_SECRET_KEY ?? 'objectstorage-dev-secret',
+  temporalAddress: process.env.TEMPORAL_ADDRESS ?? `127.0.0.1:${process.env.TEMPORAL_PORT ?? '7233'}`,
+};
