@@ -81,16 +81,24 @@ export function createPgMetadataStore(pool: Pool): MetadataStore {
          ON CONFLICT (bucket, "archiveId", "userId", "documentName") DO UPDATE SET
            content_url = EXCLUDED.content_url, is_compressed = EXCLUDED.is_compressed, digest = EXCLUDED.digest,
            size = EXCLUDED.size, last_updated = EXCLUDED.last_updated`,
-        [w.bucket, w.archiveId, w.userId, `${w.archiveId}.json`, w.contentUrl, w.isCompressed, w.digest, w.size, Math.floor(Date.now() / 1000)],
+        [
+          w.bucket,
+          w.archiveId,
+          w.userId,
+          `${w.archiveId}.json`,
+          w.contentUrl,
+          w.isCompressed,
+          w.digest,
+          w.size,
+          Math.floor(Date.now() / 1000),
+        ],
       );
     },
     async delete(userId, bucket, archiveId) {
-      await pool.query(`DELETE FROM archive_metadata WHERE bucket = $1 AND "archiveId" = $2 AND "userId" = $3 AND "documentName" = $4`, [
-        bucket,
-        archiveId,
-        userId,
-        `${archiveId}.json`,
-      ]);
+      await pool.query(
+        `DELETE FROM archive_metadata WHERE bucket = $1 AND "archiveId" = $2 AND "userId" = $3 AND "documentName" = $4`,
+        [bucket, archiveId, userId, `${archiveId}.json`],
+      );
     },
   };
 }

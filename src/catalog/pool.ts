@@ -44,7 +44,12 @@ export function catalogEndpoint(url: string): string {
 
 /** Creates a pool. Connections are made lazily; call {@link checkCatalog} to fail fast with a named error. */
 export function createCatalogPool(url: string, max = 10): Pool {
-  const pool = new Pool({ connectionString: pgUrl(url), max, connectionTimeoutMillis: 10_000, idleTimeoutMillis: 30_000 });
+  const pool = new Pool({
+    connectionString: pgUrl(url),
+    max,
+    connectionTimeoutMillis: 10_000,
+    idleTimeoutMillis: 30_000,
+  });
   // An idle client that loses its server must not crash the process; the next query reports it.
   pool.on('error', () => undefined);
   return pool;
@@ -59,10 +64,16 @@ export function catalogConnectError(err: unknown, url: string): CatalogError {
     case 'ENOTFOUND':
     case 'ETIMEDOUT':
     case 'EHOSTUNREACH':
-      return new CatalogError(`cannot reach the catalog database at ${where} (${e.code}); check --db-connect and that PostgreSQL is up`, { cause: err });
+      return new CatalogError(
+        `cannot reach the catalog database at ${where} (${e.code}); check --db-connect and that PostgreSQL is up`,
+        { cause: err },
+      );
     case '28P01':
     case '28000':
-      return new CatalogError(`the catalog database at ${where} rejected the user or password; check --db-connect / ANCHORE_DB_PASSWORD`, { cause: err });
+      return new CatalogError(
+        `the catalog database at ${where} rejected the user or password; check --db-connect / ANCHORE_DB_PASSWORD`,
+        { cause: err },
+      );
     case '3D000':
       return new CatalogError(`the catalog database at ${where} does not exist`, { cause: err });
     default:
@@ -71,7 +82,14 @@ export function catalogConnectError(err: unknown, url: string): CatalogError {
 }
 
 /** Anchore tables the object store needs. */
-export const REQUIRED_TABLES = ['archive_metadata', 'archive_document', 'object_storage', 'tasks', 'archive_migration_tasks', 'services'] as const;
+export const REQUIRED_TABLES = [
+  'archive_metadata',
+  'archive_document',
+  'object_storage',
+  'tasks',
+  'archive_migration_tasks',
+  'services',
+] as const;
 
 /** Connects and checks that the database is an Anchore catalog; throws a CatalogError otherwise. */
 export async function checkCatalog(pool: Pool, url: string): Promise<void> {

@@ -15,7 +15,10 @@ export interface ServiceRow {
 }
 
 /** Services whose heartbeat is newer than the down threshold: they may still be writing documents. */
-export async function liveServices(pool: Pool, nowEpoch = Math.floor(Date.now() / 1000)): Promise<ServiceRow[]> {
+export async function liveServices(
+  pool: Pool,
+  nowEpoch = Math.floor(Date.now() / 1000),
+): Promise<ServiceRow[]> {
   const res = await pool.query<ServiceRow>(
     `SELECT hostid, servicename, base_url, status, status_message, heartbeat FROM services
      WHERE heartbeat IS NOT NULL AND heartbeat > $1 ORDER BY servicename, hostid`,

@@ -63,13 +63,16 @@ export async function updateMigrationTask(
   id: number,
   u: { documentsMigrated: number; state?: TaskState },
 ): Promise<void> {
-  await pool.query(`UPDATE archive_migration_tasks SET archive_documents_migrated = $2 WHERE id = $1`, [id, u.documentsMigrated]);
+  await pool.query(`UPDATE archive_migration_tasks SET archive_documents_migrated = $2 WHERE id = $1`, [
+    id,
+    u.documentsMigrated,
+  ]);
   if (u.state) {
     const ended = u.state === 'complete' || u.state === 'failed' ? `, ended_at = ${NOW_UTC}` : '';
-    await pool.query(`UPDATE tasks SET last_state = state, state = $2, last_updated = ${NOW_UTC}${ended} WHERE id = $1`, [
-      id,
-      u.state,
-    ]);
+    await pool.query(
+      `UPDATE tasks SET last_state = state, state = $2, last_updated = ${NOW_UTC}${ended} WHERE id = $1`,
+      [id, u.state],
+    );
   } else {
     await pool.query(`UPDATE tasks SET last_updated = ${NOW_UTC} WHERE id = $1`, [id]);
   }

@@ -5,7 +5,12 @@
 import { randomUUID } from 'node:crypto';
 import { mkdir, readFile, readdir, rename, rm, rmdir, stat, writeFile } from 'node:fs/promises';
 import { dirname, isAbsolute } from 'node:path';
-import { DriverConfigurationError, ObjectKeyNotFoundError, UnknownFilesInDataDirError, UriParseError } from '../errors';
+import {
+  DriverConfigurationError,
+  ObjectKeyNotFoundError,
+  UnknownFilesInDataDirError,
+  UriParseError,
+} from '../errors';
 import { probeRoundTrip } from './self-check';
 import { uriRest } from './uri';
 import { mapLimit, md5Hex, throwIfAborted } from './util';
@@ -39,7 +44,10 @@ export function localfsPath(dir: string, ref: DocumentRef): string {
 export function createLocalfsDriver(options: LocalfsDriverOptions): ObjectStoreDriver {
   const dir = options.archiveDataDir;
   if (!isAbsolute(dir)) {
-    throw new DriverConfigurationError(`archive_data_dir must be an absolute path, got "${dir}"`, DRIVER_NAME);
+    throw new DriverConfigurationError(
+      `archive_data_dir must be an absolute path, got "${dir}"`,
+      DRIVER_NAME,
+    );
   }
   const parallelism = options.parallelism ?? 16;
   const pathOf = (uri: string): string => {
@@ -115,9 +123,13 @@ export function createLocalfsDriver(options: LocalfsDriverOptions): ObjectStoreD
         await removeEmptyParents(localfsPath(dir, ref), dir);
       } catch (err) {
         if ((err as Error).name === 'SelfCheckFailedError') throw err;
-        throw new DriverConfigurationError(`cannot write to archive_data_dir ${dir}: ${(err as Error).message}`, DRIVER_NAME, {
-          cause: err,
-        });
+        throw new DriverConfigurationError(
+          `cannot write to archive_data_dir ${dir}: ${(err as Error).message}`,
+          DRIVER_NAME,
+          {
+            cause: err,
+          },
+        );
       }
     },
     async close() {},
@@ -133,9 +145,13 @@ export async function checkDataDir(dir: string): Promise<void> {
     if (unknown.length > 0) throw new UnknownFilesInDataDirError(dir, unknown);
   } catch (err) {
     if ((err as Error).name === 'UnknownFilesInDataDirError') throw err;
-    throw new DriverConfigurationError(`archive_data_dir ${dir} is not usable: ${(err as Error).message}`, DRIVER_NAME, {
-      cause: err,
-    });
+    throw new DriverConfigurationError(
+      `archive_data_dir ${dir} is not usable: ${(err as Error).message}`,
+      DRIVER_NAME,
+      {
+        cause: err,
+      },
+    );
   }
 }
 

@@ -18,7 +18,13 @@ export interface ObjectStoreManager {
   /** Stores raw bytes; returns the md5 digest of the stored bytes (Anchore's `put`). */
   put(userId: string, bucket: string, key: string, data: Buffer, opts?: CallOptions): Promise<string>;
   /** Stores `{"document": value}` serialized as Python's json.dumps would (Anchore's `put_document`). */
-  putDocument(userId: string, bucket: string, key: string, value: unknown, opts?: CallOptions): Promise<string>;
+  putDocument(
+    userId: string,
+    bucket: string,
+    key: string,
+    value: unknown,
+    opts?: CallOptions,
+  ): Promise<string>;
   /** Logical bytes, or undefined when there is no metadata row. Checks the digest, decompresses. */
   get(userId: string, bucket: string, key: string, opts?: CallOptions): Promise<Buffer | undefined>;
   /** Metadata only, like Anchore's `exists`. */

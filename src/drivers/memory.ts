@@ -29,7 +29,8 @@ export function createMemoryDriver(options: MemoryDriverOptions = {}): MemoryDri
   const location = `${scheme}://${name}/`;
   const uriFor = (ref: DocumentRef): string => `${location}${ref.userId}/${ref.bucket}/${ref.key}`;
   const check = (uri: string): void => {
-    if (!uri.startsWith(location)) throw new UriParseError(uri, `expected ${location}<userId>/<bucket>/<key>`);
+    if (!uri.startsWith(location))
+      throw new UriParseError(uri, `expected ${location}<userId>/<bucket>/<key>`);
   };
 
   const driver: MemoryDriver = {

@@ -6,7 +6,10 @@
 
 function dumpString(s: string): string {
   // JSON.stringify escapes quotes, backslashes and control characters like Python; then escape non-ASCII.
-  return JSON.stringify(s).replace(/[\u0080-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return JSON.stringify(s).replace(
+    /[\u0080-\uffff]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
 }
 
 function dumpNumber(n: number): string {

@@ -14,7 +14,24 @@ interface SdkError {
   $metadata?: { httpStatusCode?: number };
 }
 
-const NETWORK_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'ECONNRESET', 'EHOSTUNREACH']);
+const NETWORK_CODES = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'ETIMEDOUT',
+  'ECONNRESET',
+  'EHOSTUNREACH',
+]);
+
+// VersityGW answers an unknown access key with 404 XAdminUserNotFound instead of AWS's 403.
+const CREDENTIAL_ERRORS = new Set([
+  'InvalidAccessKeyId',
+  'SignatureDoesNotMatch',
+  'AccessDenied',
+  'InvalidToken',
+  'ExpiredToken',
+  'XAdminUserNotFound',
+]);
 
 /** Context needed to build a useful error. */
 export interface S3ErrorContext {
@@ -34,7 +51,9 @@ export function httpStatus(err: unknown): number | undefined {
 export function classifyS3Error(err: unknown, ctx: S3ErrorContext): Error {
   if (err instanceof ObjectStorageError) return err;
   const e = err as SdkError;
-  const code = e.code ?? (e as { cause?: SdkError }).cause?.code;
+  // Under jest (another realm) the SDK wraps Node's socket errors, so look at the cause and the message too.
+  const code =
+    e.code ?? (e as { cause?: SdkError }).cause?.code ?? /\b(E[A-Z]+)\b/.exec(e.message ?? '')?.[1];
   if (e.name === 'AbortError') return err as Error;
   if (code && NETWORK_CODES.has(code)) {
     return new EndpointUnreachableError(ctx.endpoint, code, { cause: err });
@@ -43,7 +62,11 @@ export function classifyS3Error(err: unknown, ctx: S3ErrorContext): Error {
     return new EndpointUnreachableError(ctx.endpoint, 'request timed out', { cause: err });
   }
   const status = httpStatus(err);
-  if (e.name === 'NoSuchBucket' || (status === 404 && !ctx.url)) return new BucketNotFoundError(ctx.bucket, ctx.endpoint, { cause: err });
+  if (e.name && CREDENTIAL_ERRORS.has(e.name)) {
+    return new BadCredentialsError(ctx.credentials, ctx.endpoint, { cause: err });
+  }
+  if (e.name === 'NoSuchBucket' || (status === 404 && e.name === 'NotFound' && !ctx.url))
+    return new BucketNotFoundError(ctx.bucket, ctx.endpoint, { cause: err });
   if (e.name === 'NoSuchKey' || (status === 404 && ctx.url)) {
     return new ObjectKeyNotFoundError(ctx.url ?? ctx.bucket, { cause: err });
   }

@@ -64,7 +64,9 @@ export function createS3Driver(o: S3DriverOptions): ObjectStoreDriver {
   const client = new S3Client({
     region,
     ...(o.url ? { endpoint: o.url, forcePathStyle: true } : {}),
-    ...(o.accessKey && o.secretKey ? { credentials: { accessKeyId: o.accessKey, secretAccessKey: o.secretKey } } : {}),
+    ...(o.accessKey && o.secretKey
+      ? { credentials: { accessKeyId: o.accessKey, secretAccessKey: o.secretKey } }
+      : {}),
     // S3-compatible servers differ in their support of the SDK's default CRC checksums; Content-MD5 covers integrity.
     requestChecksumCalculation: 'WHEN_REQUIRED',
     responseChecksumValidation: 'WHEN_REQUIRED',
@@ -90,23 +92,39 @@ export function createS3Driver(o: S3DriverOptions): ObjectStoreDriver {
     }
   };
 
-  const writeObject = async (bucket: string, key: string, data: Buffer, signal?: AbortSignal): Promise<void> => {
+  const writeObject = async (
+    bucket: string,
+    key: string,
+    data: Buffer,
+    signal?: AbortSignal,
+  ): Promise<void> => {
     const common = { Bucket: bucket, Key: key, ContentType: 'binary/octet-stream' };
     if (data.length > multipartThreshold) {
-      const upload = new Upload({ client, params: { ...common, Body: data }, queueSize: 4, partSize: 8 * 1024 * 1024 });
+      const upload = new Upload({
+        client,
+        params: { ...common, Body: data },
+        queueSize: 4,
+        partSize: 8 * 1024 * 1024,
+      });
       signal?.addEventListener('abort', () => void upload.abort(), { once: true });
       await upload.done();
       return;
     }
     const md5 = createHash('md5').update(data).digest('base64');
-    await client.send(new PutObjectCommand({ ...common, Body: data, ContentMD5: md5 }), { abortSignal: signal });
+    await client.send(new PutObjectCommand({ ...common, Body: data, ContentMD5: md5 }), {
+      abortSignal: signal,
+    });
   };
 
   const readObject = async (uri: string, signal?: AbortSignal): Promise<Buffer | undefined> => {
     const { container, objectKey } = parseContainerUri(uri, 's3');
     try {
-      const res = await client.send(new GetObjectCommand({ Bucket: container, Key: objectKey }), { abortSignal: signal });
-      return Buffer.from(await (res.Body as { transformToByteArray(): Promise<Uint8Array> }).transformToByteArray());
+      const res = await client.send(new GetObjectCommand({ Bucket: container, Key: objectKey }), {
+        abortSignal: signal,
+      });
+      return Buffer.from(
+        await (res.Body as { transformToByteArray(): Promise<Uint8Array> }).transformToByteArray(),
+      );
     } catch (err) {
       const e = classifyS3Error(err, ctx(container, uri));
       if (e.name === 'ObjectKeyNotFoundError') return undefined;
@@ -132,7 +150,8 @@ export function createS3Driver(o: S3DriverOptions): ObjectStoreDriver {
     async get(uri, opts) {
       throwIfAborted(opts?.signal);
       const data = await readObject(uri, opts?.signal);
-      if (!data) throw classifyS3Error(Object.assign(new Error('NoSuchKey'), { name: 'NoSuchKey' }), ctx('', uri));
+      if (!data)
+        throw classifyS3Error(Object.assign(new Error('NoSuchKey'), { name: 'NoSuchKey' }), ctx('', uri));
       return data;
     },
     async getMany(uris, opts) {
@@ -152,7 +171,9 @@ export function createS3Driver(o: S3DriverOptions): ObjectStoreDriver {
       throwIfAborted(opts?.signal);
       const { container, objectKey } = parseContainerUri(uri, 's3');
       try {
-        await client.send(new HeadObjectCommand({ Bucket: container, Key: objectKey }), { abortSignal: opts?.signal });
+        await client.send(new HeadObjectCommand({ Bucket: container, Key: objectKey }), {
+          abortSignal: opts?.signal,
+        });
         return true;
       } catch (err) {
         if (httpStatus(err) === 404) return false;
@@ -163,7 +184,9 @@ export function createS3Driver(o: S3DriverOptions): ObjectStoreDriver {
       throwIfAborted(opts?.signal);
       const { container, objectKey } = parseContainerUri(uri, 's3');
       await call(container, uri, () =>
-        client.send(new DeleteObjectCommand({ Bucket: container, Key: objectKey }), { abortSignal: opts?.signal }),
+        client.send(new DeleteObjectCommand({ Bucket: container, Key: objectKey }), {
+          abortSignal: opts?.signal,
+        }),
       );
     },
     async deleteMany(uris, opts) {
@@ -177,7 +200,10 @@ export function createS3Driver(o: S3DriverOptions): ObjectStoreDriver {
         await mapLimit(chunk(keys, 1000), 4, async (batch) => {
           const res = await call(bucket, undefined, () =>
             client.send(
-              new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: batch.map((Key) => ({ Key })), Quiet: true } }),
+              new DeleteObjectsCommand({
+                Bucket: bucket,
+                Delete: { Objects: batch.map((Key) => ({ Key })), Quiet: true },
+              }),
               { abortSignal: opts?.signal },
             ),
           );
@@ -206,7 +232,8 @@ export function createS3Driver(o: S3DriverOptions): ObjectStoreDriver {
       }
       try {
         const back = await driver.get(uri, opts);
-        if (!back.equals(body)) throw new SelfCheckFailedError(`s3 self-check: read back different bytes at ${uri}`);
+        if (!back.equals(body))
+          throw new SelfCheckFailedError(`s3 self-check: read back different bytes at ${uri}`);
       } finally {
         await driver.delete(uri, opts);
       }

@@ -17,7 +17,8 @@ export async function probeRoundTrip(driver: ObjectStoreDriver, opts?: CallOptio
   const uri = await driver.put(ref, body, opts);
   try {
     const back = await driver.get(uri, opts);
-    if (!back.equals(body)) throw new SelfCheckFailedError(`${driver.name} self-check: read back different bytes at ${uri}`);
+    if (!back.equals(body))
+      throw new SelfCheckFailedError(`${driver.name} self-check: read back different bytes at ${uri}`);
   } finally {
     await driver.delete(uri, opts);
   }

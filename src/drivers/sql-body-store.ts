@@ -33,7 +33,10 @@ interface RefRow {
 }
 
 /** Builds a driver over an Anchore body table (`archive_document` for db, `object_storage` for db2). */
-export function createSqlBodyDriver<Row extends object>(pool: Pool, table: SqlBodyTable<Row>): ObjectStoreDriver {
+export function createSqlBodyDriver<Row extends object>(
+  pool: Pool,
+  table: SqlBodyTable<Row>,
+): ObjectStoreDriver {
   const { scheme } = table;
   const refArrays = (refs: readonly DocumentRef[]): string[][] => [
     refs.map((r) => r.userId),

@@ -22,12 +22,20 @@ export interface StoredBytes {
 }
 
 /** Anchore's `_do_compress`: all three conditions, threshold strictly greater. */
-export function shouldCompress(length: number, compression: CompressionSettings, driverSupports: boolean): boolean {
+export function shouldCompress(
+  length: number,
+  compression: CompressionSettings,
+  driverSupports: boolean,
+): boolean {
   return compression.enabled === true && driverSupports && length > compression.min_size_kbytes * 1024;
 }
 
 /** Logical bytes → what the store keeps, plus digest and size. */
-export function encodeStored(logical: Buffer, compression: CompressionSettings, driverSupports: boolean): StoredBytes {
+export function encodeStored(
+  logical: Buffer,
+  compression: CompressionSettings,
+  driverSupports: boolean,
+): StoredBytes {
   const isCompressed = shouldCompress(logical.length, compression, driverSupports);
   const data = isCompressed ? deflateSync(logical, { level: 3 }) : logical;
   return { data, isCompressed, digest: md5Hex(data), size: data.length };

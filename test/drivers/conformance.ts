@@ -15,7 +15,11 @@ export interface ConformanceTarget {
   teardown?(): Promise<void>;
 }
 
-export const FIXED_REF: DocumentRef = { userId: 'admin', bucket: 'policy_bundles', key: '2c53a13c-1ab7-4c2f/x:y' };
+export const FIXED_REF: DocumentRef = {
+  userId: 'admin',
+  bucket: 'policy_bundles',
+  key: '2c53a13c-1ab7-4c2f/x:y',
+};
 
 const allBytes = Buffer.from(Array.from({ length: 256 }, (_, i) => i));
 
@@ -93,7 +97,10 @@ export function describeDriverConformance(name: string, target: ConformanceTarge
     });
 
     test('batch calls: putMany keeps order, getMany omits missing, deleteMany removes all', async () => {
-      const items = Array.from({ length: 25 }, (_, i) => ({ ref: ref(`batch/${i}`), data: Buffer.from(`doc ${i}`) }));
+      const items = Array.from({ length: 25 }, (_, i) => ({
+        ref: ref(`batch/${i}`),
+        data: Buffer.from(`doc ${i}`),
+      }));
       const uris = await driver.putMany(items);
       expect(uris).toEqual(items.map((i) => driver.uriFor(i.ref)));
       const missing = driver.uriFor(ref('batch/missing'));
@@ -108,7 +115,9 @@ export function describeDriverConformance(name: string, target: ConformanceTarge
     test('an aborted signal stops a call before it writes', async () => {
       const controller = new AbortController();
       controller.abort();
-      await expect(driver.put(ref('aborted'), Buffer.from('x'), { signal: controller.signal })).rejects.toMatchObject({
+      await expect(
+        driver.put(ref('aborted'), Buffer.from('x'), { signal: controller.signal }),
+      ).rejects.toMatchObject({
         name: 'AbortError',
       });
       expect(await driver.exists(driver.uriFor(ref('aborted')))).toBe(false);

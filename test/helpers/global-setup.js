@@ -13,14 +13,19 @@ function probe(host, port) {
 
 module.exports = async function globalSetup() {
   const pg = new URL(process.env.OBJECTSTORAGE_TEST_PG ?? 'postgresql://postgres@127.0.0.1:5432/postgres');
-  const s3 = new URL(process.env.OBJECTSTORAGE_S3_ENDPOINT ?? `http://127.0.0.1:${process.env.S3_PORT ?? '7070'}`);
+  const s3 = new URL(
+    process.env.OBJECTSTORAGE_S3_ENDPOINT ?? `http://127.0.0.1:${process.env.S3_PORT ?? '7070'}`,
+  );
   const checks = [
     ['PostgreSQL', pg.hostname, pg.port || '5432'],
     ['S3 (VersityGW)', s3.hostname, s3.port || '80'],
   ];
   const down = [];
-  for (const [name, host, port] of checks) if (!(await probe(host, port))) down.push(`${name} at ${host}:${port}`);
+  for (const [name, host, port] of checks)
+    if (!(await probe(host, port))) down.push(`${name} at ${host}:${port}`);
   if (down.length > 0) {
-    throw new Error(`integration tests need the dev stack; not reachable: ${down.join(', ')}. Run: scripts/stack.sh up`);
+    throw new Error(
+      `integration tests need the dev stack; not reachable: ${down.join(', ')}. Run: scripts/stack.sh up`,
+    );
   }
 };
