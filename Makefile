@@ -1,0 +1,39 @@
+# Entry points. `make test` and `make demo` set up everything on a fresh machine (npm ci, Go tools via the
+# cache, services they start) and stop what they started.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+.PHONY: help install tools build lint typecheck unit test up down status
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+install: ## npm ci (exact lockfile)
+	npm ci --no-audit --no-fund
+
+tools: ## build the Temporal CLI and VersityGW into the tool cache (once)
+	scripts/ensure-tools.sh >/dev/null
+
+build: ## compile TypeScript to lib/
+	npm run build
+
+lint: ## ESLint and Prettier
+	npm run lint
+
+typecheck: ## tsc --noEmit over src and test
+	npm run typecheck
+
+unit: ## unit tests only (no services)
+	npx jest --selectProjects unit
+
+test: install tools build lint typecheck ## everything: lint, typecheck, unit + integration tests on a test stack it starts and stops
+	scripts/test.sh
+
+up: tools ## start the dev stack (Temporal + UI :8233, VersityGW :7070, PostgreSQL check)
+	scripts/stack.sh up
+
+down: ## stop the dev stack
+	scripts/stack.sh down
+
+status: ## show the dev stack
+	scripts/stack.sh status
