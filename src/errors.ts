@@ -143,7 +143,10 @@ export class EndpointUnreachableError extends ObjectStorageError {
     detail: string,
     options?: { cause?: unknown },
   ) {
-    super(`cannot reach ${endpoint}: ${detail}. Check the url/region in the config and that the service is up.`, options);
+    super(
+      `cannot reach ${endpoint}: ${detail}. Check the url/region in the config and that the service is up.`,
+      options,
+    );
   }
 }
 
@@ -179,7 +182,9 @@ export class DigestMismatchError extends ObjectStorageError {
     readonly expected: string,
     readonly actual: string,
   ) {
-    super(`Detected digest mismatch at ${url}: archive_metadata says ${expected}, stored bytes hash to ${actual}`);
+    super(
+      `Detected digest mismatch at ${url}: archive_metadata says ${expected}, stored bytes hash to ${actual}`,
+    );
   }
 }
 

@@ -42,7 +42,9 @@ export function reportError(err: unknown, json: boolean, streams: OutputStreams 
   const { exitCode } = e as { exitCode?: unknown };
   const code = typeof exitCode === 'number' ? exitCode : ExitCode.usageOrConfig;
   if (json) {
-    streams.stdout(`${scrubSecrets(JSON.stringify({ error: { name: e.name, message: e.message, exitCode: code } }, null, 2))}\n`);
+    streams.stdout(
+      `${scrubSecrets(JSON.stringify({ error: { name: e.name, message: e.message, exitCode: code } }, null, 2))}\n`,
+    );
   } else {
     streams.stderr(`${scrubSecrets(`error: ${e.name}: ${e.message}`)}\n`);
   }

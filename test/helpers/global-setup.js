@@ -1,6 +1,8 @@
 'use strict';
-// Integration tests need the dev stack; fail at once with the fix instead of timing out test by test.
+// Integration tests need the dev stack and the built CLI; fail at once with the fix instead of test by test.
 const net = require('node:net');
+const { existsSync } = require('node:fs');
+const { join } = require('node:path');
 
 function probe(host, port) {
   return new Promise((resolve) => {
@@ -27,5 +29,8 @@ module.exports = async function globalSetup() {
     throw new Error(
       `integration tests need the dev stack; not reachable: ${down.join(', ')}. Run: scripts/stack.sh up`,
     );
+  }
+  if (!existsSync(join(__dirname, '../../lib/cli/main.js'))) {
+    throw new Error('CLI tests run the built CLI; run `npm run build` first (make test does).');
   }
 };

@@ -1,0 +1,8 @@
+/** Options every command accepts (they go before or after the command name). */
+import type { LogLevel } from '../logger';
+
+export interface GlobalOptions {
+  readonly dbConnect?: string;
+  readonly json: boolean;
+  readonly logLevel: LogLevel;
+}

@@ -1,0 +1,59 @@
+/** The `objectstorage` command line: one file per command, exit codes from errors.ts. */
+import { Command, CommanderError, Option } from 'commander';
+import { ExitCode } from '../errors';
+import { LOG_LEVELS, type LogLevel } from '../logger';
+import { registerCheck } from './check';
+import type { GlobalOptions } from './globals';
+import { registerListDrivers } from './list-drivers';
+import { reportError } from './output';
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { version } = require('../../package.json') as { version: string };
+
+/** Builds the program; exported for tests of `--help`. */
+export function buildProgram(): Command {
+  const program = new Command('objectstorage')
+    .description(
+      "Move Anchore's stored documents between object-store backends (db, db2, localfs, s3) as durable, verified\n" +
+        'Temporal workflows. Commands mirror `anchore-manager objectstorage`.',
+    )
+    .version(version, '-V, --version')
+    .option(
+      '--db-connect <url>',
+      'catalog database URL (default: ANCHORE_DB_CONNECT or ANCHORE_DB_HOST/PORT/USER/PASSWORD/NAME)',
+    )
+    .option('--json', 'print results as JSON', false)
+    .addOption(
+      new Option('--log-level <level>', 'log verbosity on stderr').choices(LOG_LEVELS).default('warn'),
+    )
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride();
+  const globals = (): GlobalOptions => {
+    const o = program.opts<{ dbConnect?: string; json: boolean; logLevel: LogLevel }>();
+    return { dbConnect: o.dbConnect, json: o.json, logLevel: o.logLevel };
+  };
+  registerListDrivers(program, globals);
+  registerCheck(program, globals);
+  program.addHelpText(
+    'after',
+    '\nExit codes: 0 success, 1 usage or config error, 2 partial migration, 3 guard refused, 4 cancelled,\n' +
+      '            5 object store check failed.',
+  );
+  program.commands.forEach((c) => c.exitOverride());
+  return program;
+}
+
+/** Runs the CLI and resolves to the process exit code. */
+export async function main(argv: readonly string[]): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv as string[]);
+    return ExitCode.ok;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // --help and --version end with exit code 0; usage errors were already printed by commander.
+      return err.exitCode === 0 ? ExitCode.ok : ExitCode.usageOrConfig;
+    }
+    return reportError(err, program.opts<{ json?: boolean }>().json === true);
+  }
+}

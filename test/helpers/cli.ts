@@ -1,0 +1,45 @@
+/** Runs the built CLI (`bin/objectstorage.js` → lib/) as a real process, the way operators run it. */
+import { execFile } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const BIN = join(__dirname, '../../bin/objectstorage.js');
+
+export interface CliResult {
+  readonly code: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** Runs `objectstorage ...args` with a clean environment plus `env`. */
+export function runCli(
+  args: readonly string[],
+  env: Record<string, string | undefined> = {},
+): Promise<CliResult> {
+  const base: Record<string, string> = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp' };
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      [BIN, ...args],
+      { env: { ...base, ...env }, timeout: 60_000 },
+      (err, stdout, stderr) => {
+        const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0;
+        resolve({ code, stdout: String(stdout), stderr: String(stderr) });
+      },
+    );
+  });
+}
+
+/** Writes `text` to a fresh temp file and returns its path. */
+export function writeTempConfig(text: string, name = 'config.yaml'): string {
+  const dir = mkdtempSync(join(tmpdir(), 'aos-cfg-'));
+  const path = join(dir, name);
+  writeFileSync(path, text);
+  return path;
+}
+
+/** An Anchore config.yaml with `section` under services.catalog. */
+export function anchoreConfig(section: string): string {
+  return `services:\n  catalog:\n${section.replace(/^/gm, '    ')}\n`;
+}
