@@ -3,13 +3,18 @@
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
-.PHONY: help install tools build lint typecheck unit test up down status
+.PHONY: help install lock tools build lint typecheck unit test up down status
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
 
 install: ## npm ci (exact lockfile)
 	npm ci --no-audit --no-fund
+
+# npm >= 11.16 omits optional packages the registry does not serve, then refuses its own lockfile in
+# `npm ci` (npm/cli#9846); npm 11.13 writes placeholders that every npm 11 accepts.
+lock: ## regenerate package-lock.json after changing dependencies
+	npx -y npm@11.13.0 install --package-lock-only --no-audit --no-fund
 
 tools: ## build the Temporal CLI and VersityGW into the tool cache (once)
 	scripts/ensure-tools.sh >/dev/null
