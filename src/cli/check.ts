@@ -6,10 +6,11 @@
 import type { Command } from 'commander';
 import { checkCatalog, createCatalogPool, createPgMetadataStore, resolveCatalogUrl } from '../catalog';
 import { loadStoreConfig, redactStoreConfig } from '../config';
-import { registerSecret } from '../config/redact';
+import { redactUrl, registerSecret } from '../config/redact';
 import { createObjectStoreManager, type ObjectStoreManager } from '../drivers/manager';
 import { createDriver } from '../drivers/registry';
 import { ConfigError, ObjectStoreCheckFailedError } from '../errors';
+import { createLogger } from '../logger';
 import type { GlobalOptions } from './globals';
 import { createOutput } from './output';
 
@@ -39,16 +40,20 @@ export function registerCheck(program: Command, globals: () => GlobalOptions): v
 /** Runs the check; throws a named error on failure. */
 export async function runCheck(file: string, analysisArchive: boolean, g: GlobalOptions): Promise<void> {
   const out = createOutput(g.json);
+  const log = createLogger(g.logLevel);
   const loaded = await loadStoreConfig(file, { analysisArchive, env: process.env });
   for (const w of loaded.warnings) out.warn(w);
+  log.debug(`loaded ${loaded.sectionPath} from ${file}`, { config: redactStoreConfig(loaded.config) });
   const db = resolveCatalogUrl(g.dbConnect, process.env);
   registerDbPassword(db.url);
+  log.debug(`catalog database from ${db.source}: ${redactUrl(db.url)}`);
   const pool = createCatalogPool(db.url, 2);
   try {
     await checkCatalog(pool, db.url);
     const driver = createDriver(loaded.config.storage_driver, { pool });
     try {
       await driver.selfCheck();
+      log.debug(`${driver.name} self-check passed at ${driver.location}`);
       const manager = createObjectStoreManager(
         driver,
         loaded.config.compression,
@@ -91,7 +96,7 @@ function registerDbPassword(url: string): void {
 }
 
 /** Anchore's test: pick a free id, put, get and compare, delete, confirm it is gone. Returns milliseconds. */
-async function roundTrip(manager: ObjectStoreManager): Promise<number> {
+export async function roundTrip(manager: ObjectStoreManager): Promise<number> {
   let id: string | undefined;
   for (const candidate of TEST_IDS) {
     if (!(await manager.exists(TEST_USER, TEST_BUCKET, candidate))) {

@@ -43,8 +43,10 @@ export interface S3DriverOptions {
   readonly createBucket?: boolean;
   /** Requests in flight for batch calls. Memory: at most this many bodies are buffered. @default 32 */
   readonly parallelism?: number;
-  /** Bodies larger than this go through multipart upload (buffers queueSize 4 × 8 MiB parts). @default 16 MiB */
+  /** Bodies larger than this go through multipart upload. @default 16 MiB */
   readonly multipartThreshold?: number;
+  /** Multipart part size (S3 minimum 5 MiB); an upload buffers at most 4 parts. @default 8 MiB */
+  readonly partSize?: number;
 }
 
 /** Redacted view of the credentials for error messages: never the secret, only the access key's first 2 chars. */
@@ -104,7 +106,7 @@ export function createS3Driver(o: S3DriverOptions): ObjectStoreDriver {
         client,
         params: { ...common, Body: data },
         queueSize: 4,
-        partSize: 8 * 1024 * 1024,
+        partSize: o.partSize ?? 8 * 1024 * 1024,
       });
       signal?.addEventListener('abort', () => void upload.abort(), { once: true });
       await upload.done();

@@ -1,7 +1,7 @@
 /** S3 bad input against the real VersityGW: each case is a named error and writes nothing. */
 import { randomUUID } from 'node:crypto';
 import { createServer, type AddressInfo } from 'node:net';
-import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import { HeadObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { createS3Driver, type S3DriverOptions } from '../../src/drivers/s3';
 import { stackEnv } from '../helpers/stack-env';
 
@@ -81,4 +81,19 @@ test('reads use the bucket named in the URI, not the configured one', async () =
   await reader.delete(uri);
   expect(await writer.exists(uri)).toBe(false);
   await Promise.all([writer.close(), reader.close()]);
+});
+
+test('large bodies go through multipart upload and come back byte for byte', async () => {
+  const mib = 1024 * 1024;
+  const driver = createS3Driver({ ...good, multipartThreshold: 5 * mib, partSize: 5 * mib });
+  const body = Buffer.alloc(12 * mib + 3);
+  for (let i = 0; i + 4 <= body.length; i += 4096) body.writeUInt32BE(i, i);
+  const uri = await driver.put({ userId: 'admin', bucket: 'grypedb', key: 'big' }, body);
+  const head = await admin.send(
+    new HeadObjectCommand({ Bucket: good.bucket, Key: uri.slice(`s3://${good.bucket}/`.length) }),
+  );
+  expect(head.ETag).toMatch(/-3"$/); // three parts: multipart ETags end in -<parts>
+  expect((await driver.get(uri)).equals(body)).toBe(true);
+  await driver.delete(uri);
+  await driver.close();
 });
