@@ -32,7 +32,8 @@ export default tseslint.config(
           patterns: [
             {
               regex: '^(?!@temporalio/workflow$|@temporalio/common$|\\.\\./shared(/|$)|\\./).*',
-              message: 'Workflow code may import only @temporalio/workflow, @temporalio/common and src/shared.',
+              message:
+                'Workflow code may import only @temporalio/workflow, @temporalio/common and src/shared.',
             },
           ],
         },
@@ -45,7 +46,9 @@ export default tseslint.config(
     rules: {
       'no-restricted-imports': [
         'error',
-        { patterns: [{ group: ['@temporalio/*'], message: 'drivers/catalog/config never import Temporal.' }] },
+        {
+          patterns: [{ group: ['@temporalio/*'], message: 'drivers/catalog/config never import Temporal.' }],
+        },
       ],
     },
   },
