@@ -52,4 +52,4 @@ build temporal github.com/temporalio/cli cmd/temporal \
   "-s -w -X github.com/temporalio/cli/temporalcli.Version=@VERSION@" v1.5.1 v1.4.1 v1.3.0
 # VersityGW S3 gateway (posix backend).
 build versitygw github.com/versity/versitygw cmd/versitygw \
-  "-s -w -X main.Version=v@VERSION@" v1.7.0 v1.6.0 v1.5.0
+  "-s -w -X main.Version=v@VERSION@" v1.7.0 v1.6.0

@@ -201,6 +201,22 @@ require_ports_free() {
   done
 }
 
+# wait_for NAME LOG PIDFILE DIR WHAT CHECK...: poll CHECK until it succeeds; give up (log tail, stop, exit 1)
+# when the process dies or after $TIMEOUT seconds.
+wait_for() {
+  local name=$1 logfile=$2 pidfile=$3 dir=$4 what=$5 deadline=$((SECONDS + TIMEOUT))
+  shift 5
+  until "$@"; do
+    alive "$pidfile" "$dir" || fail_start "$name" "$logfile" "$pidfile" "process exited"
+    ((SECONDS < deadline)) || fail_start "$name" "$logfile" "$pidfile" "$what after ${TIMEOUT}s"
+    sleep 0.5
+  done
+}
+
+temporal_frontend_ready() { port_open "$TEMPORAL_PORT" && temporal_cli operator namespace describe >/dev/null 2>&1; }
+temporal_ui_ready() { [ "$(http_code "http://$BIND_IP:$TEMPORAL_UI_PORT/")" = 200 ]; }
+s3_answers() { [ "$(http_code "http://$BIND_IP:$S3_PORT/")" != 000 ]; }
+
 fail_start() {
   local name=$1 logfile=$2 pidfile=$3 reason=$4 pid
   log "$name: $reason; last lines of $logfile:"
@@ -297,7 +313,7 @@ reconcile_search_attributes() {
 # services
 
 temporal_up() {
-  local pairs=$1 pid deadline started=false
+  local pairs=$1 pid started=false
   if pid=$(our_pid "$TEMPORAL_PID" "$DATA_DIR/temporal/"); then
     log "temporal: already running (pid $pid)"
   else
@@ -320,25 +336,15 @@ temporal_up() {
     started=true
   fi
 
-  deadline=$((SECONDS + TIMEOUT))
-  until port_open "$TEMPORAL_PORT" && temporal_cli operator namespace describe >/dev/null 2>&1; do
-    alive "$TEMPORAL_PID" "$DATA_DIR/temporal/" || fail_start temporal "$TEMPORAL_LOG" "$TEMPORAL_PID" "process exited"
-    ((SECONDS < deadline)) || fail_start temporal "$TEMPORAL_LOG" "$TEMPORAL_PID" "frontend not ready after ${TIMEOUT}s"
-    sleep 0.5
-  done
+  wait_for temporal "$TEMPORAL_LOG" "$TEMPORAL_PID" "$DATA_DIR/temporal/" "frontend not ready" temporal_frontend_ready
   reconcile_search_attributes "$pairs"
-  deadline=$((SECONDS + TIMEOUT))
-  until [ "$(http_code "http://$BIND_IP:$TEMPORAL_UI_PORT/")" = 200 ]; do
-    alive "$TEMPORAL_PID" "$DATA_DIR/temporal/" || fail_start temporal "$TEMPORAL_LOG" "$TEMPORAL_PID" "process exited"
-    ((SECONDS < deadline)) || fail_start temporal "$TEMPORAL_LOG" "$TEMPORAL_PID" "Web UI not answering 200 after ${TIMEOUT}s"
-    sleep 0.5
-  done
+  wait_for temporal "$TEMPORAL_LOG" "$TEMPORAL_PID" "$DATA_DIR/temporal/" "Web UI not answering 200" temporal_ui_ready
   if $started; then log "temporal: ready (pid $LAUNCHED_PID)"; fi
   LAUNCHED_PID=""
 }
 
 s3_up() {
-  local pid deadline started=false
+  local pid started=false
   if pid=$(our_pid "$S3_PID" "$DATA_DIR/s3"); then
     log "s3: versitygw already running (pid $pid)"
   else
@@ -354,12 +360,7 @@ s3_up() {
       --port "$BIND_IP:$S3_PORT" --region "$S3_REGION" --quiet posix "$DATA_DIR/s3"
     started=true
   fi
-  deadline=$((SECONDS + TIMEOUT))
-  until [ "$(http_code "http://$BIND_IP:$S3_PORT/")" != 000 ]; do
-    alive "$S3_PID" "$DATA_DIR/s3" || fail_start s3 "$S3_LOG" "$S3_PID" "versitygw exited"
-    ((SECONDS < deadline)) || fail_start s3 "$S3_LOG" "$S3_PID" "no HTTP answer on port $S3_PORT after ${TIMEOUT}s"
-    sleep 0.3
-  done
+  wait_for s3 "$S3_LOG" "$S3_PID" "$DATA_DIR/s3" "no HTTP answer on port $S3_PORT" s3_answers
   if $started; then log "s3: ready (pid $LAUNCHED_PID)"; fi
   LAUNCHED_PID=""
 }

@@ -14,6 +14,10 @@ export TEMPORAL_ADDRESS="127.0.0.1:$TEMPORAL_PORT"
 export OBJECTSTORAGE_S3_ENDPOINT="http://127.0.0.1:$S3_PORT"
 
 started=$(date +%s)
-trap 'scripts/stack.sh down || true; echo "[test] total $(( $(date +%s) - started ))s" >&2' EXIT
+finish() {
+  scripts/stack.sh down || true
+  echo "[test] total $(($(date +%s) - started))s" >&2
+}
+trap finish EXIT
 scripts/stack.sh up >/dev/null
 npx jest --ci "$@"

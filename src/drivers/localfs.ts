@@ -5,15 +5,11 @@
 import { randomUUID } from 'node:crypto';
 import { mkdir, readFile, readdir, rename, rm, rmdir, stat, writeFile } from 'node:fs/promises';
 import { dirname, isAbsolute } from 'node:path';
-import {
-  DriverConfigurationError,
-  ObjectKeyNotFoundError,
-  UnknownFilesInDataDirError,
-  UriParseError,
-} from '../errors';
+import { DriverConfigurationError, UnknownFilesInDataDirError, UriParseError } from '../errors';
 import { probeRoundTrip } from './self-check';
 import { uriRest } from './uri';
-import { mapLimit, md5Hex, throwIfAborted } from './util';
+import { perObjectCalls } from './per-object';
+import { md5Hex, throwIfAborted } from './util';
 import type { DocumentRef, ObjectStoreDriver } from './types';
 
 export const DRIVER_NAME = 'localfs';
@@ -64,57 +60,36 @@ export function createLocalfsDriver(options: LocalfsDriverOptions): ObjectStoreD
     }
   };
 
+  const put: ObjectStoreDriver['put'] = async (ref, data, opts) => {
+    throwIfAborted(opts?.signal);
+    const path = localfsPath(dir, ref);
+    await mkdir(dirname(path), { recursive: true });
+    // Write then rename, so a reader or a crash never sees half a document.
+    const tmp = `${path}.tmp-${randomUUID()}`;
+    await writeFile(tmp, data);
+    await rename(tmp, path);
+    return `file://${path}`;
+  };
+  const del: ObjectStoreDriver['delete'] = async (uri, opts) => {
+    throwIfAborted(opts?.signal);
+    await rm(pathOf(uri), { force: true });
+  };
+
   const driver: ObjectStoreDriver = {
     name: DRIVER_NAME,
     scheme: 'file',
     supportsCompression: true,
     location: `file://${joinDataDir(dir, '')}`,
     uriFor: (ref) => `file://${localfsPath(dir, ref)}`,
-    async put(ref, data, opts) {
-      throwIfAborted(opts?.signal);
-      const path = localfsPath(dir, ref);
-      await mkdir(dirname(path), { recursive: true });
-      // Write then rename, so a reader or a crash never sees half a document.
-      const tmp = `${path}.tmp-${randomUUID()}`;
-      await writeFile(tmp, data);
-      await rename(tmp, path);
-      return `file://${path}`;
-    },
-    async putMany(items, opts) {
-      return mapLimit(items, parallelism, (i) => driver.put(i.ref, i.data, opts), opts?.signal);
-    },
-    async get(uri, opts) {
-      throwIfAborted(opts?.signal);
-      const data = await read(uri);
-      if (!data) throw new ObjectKeyNotFoundError(uri);
-      return data;
-    },
-    async getMany(uris, opts) {
-      const out = new Map<string, Buffer>();
-      await mapLimit(
-        uris,
-        parallelism,
-        async (uri) => {
-          const data = await read(uri);
-          if (data) out.set(uri, data);
-        },
-        opts?.signal,
-      );
-      return out;
-    },
+    put,
+    delete: del,
+    ...perObjectCalls(read, { put, delete: del }, parallelism),
     async exists(uri, opts) {
       throwIfAborted(opts?.signal);
       return stat(pathOf(uri)).then(
         (s) => s.isFile(),
         () => false,
       );
-    },
-    async delete(uri, opts) {
-      throwIfAborted(opts?.signal);
-      await rm(pathOf(uri), { force: true });
-    },
-    async deleteMany(uris, opts) {
-      await mapLimit(uris, parallelism, (uri) => driver.delete(uri, opts), opts?.signal);
     },
     async selfCheck(opts) {
       await checkDataDir(dir);

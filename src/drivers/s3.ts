@@ -19,6 +19,7 @@ import { Upload } from '@aws-sdk/lib-storage';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { ObjectStorageError } from '../errors';
 import { classifyS3Error, httpStatus, type S3ErrorContext } from './s3-errors';
+import { perObjectCalls } from './per-object';
 import { SelfCheckFailedError } from './self-check';
 import { parseContainerUri, prefixedObjectKey } from './uri';
 import { chunk, mapLimit, throwIfAborted } from './util';
@@ -134,41 +135,32 @@ export function createS3Driver(o: S3DriverOptions): ObjectStoreDriver {
     }
   };
 
+  const put: ObjectStoreDriver['put'] = async (ref, data, opts) => {
+    throwIfAborted(opts?.signal);
+    const key = prefixedObjectKey(prefix, ref);
+    await call(o.bucket, undefined, () => writeObject(o.bucket, key, data, opts?.signal));
+    return `s3://${o.bucket}/${key}`;
+  };
+  const del: ObjectStoreDriver['delete'] = async (uri, opts) => {
+    throwIfAborted(opts?.signal);
+    const { container, objectKey } = parseContainerUri(uri, 's3');
+    await call(container, uri, () =>
+      client.send(new DeleteObjectCommand({ Bucket: container, Key: objectKey }), {
+        abortSignal: opts?.signal,
+      }),
+    );
+  };
+
   const driver: ObjectStoreDriver = {
     name: DRIVER_NAME,
     scheme: 's3',
     supportsCompression: true,
     location: `s3://${o.bucket}/${prefix}`,
     uriFor: (ref) => `s3://${o.bucket}/${prefixedObjectKey(prefix, ref)}`,
-    async put(ref, data, opts) {
-      throwIfAborted(opts?.signal);
-      const key = prefixedObjectKey(prefix, ref);
-      await call(o.bucket, undefined, () => writeObject(o.bucket, key, data, opts?.signal));
-      return `s3://${o.bucket}/${key}`;
-    },
-    async putMany(items, opts) {
-      return mapLimit(items, parallelism, (i) => driver.put(i.ref, i.data, opts), opts?.signal);
-    },
-    async get(uri, opts) {
-      throwIfAborted(opts?.signal);
-      const data = await readObject(uri, opts?.signal);
-      if (!data)
-        throw classifyS3Error(Object.assign(new Error('NoSuchKey'), { name: 'NoSuchKey' }), ctx('', uri));
-      return data;
-    },
-    async getMany(uris, opts) {
-      const out = new Map<string, Buffer>();
-      await mapLimit(
-        uris,
-        parallelism,
-        async (uri) => {
-          const data = await readObject(uri, opts?.signal);
-          if (data) out.set(uri, data);
-        },
-        opts?.signal,
-      );
-      return out;
-    },
+    put,
+    delete: del,
+    // Per-object GET/PUT in parallel; deletes are batched below with DeleteObjects.
+    ...perObjectCalls(readObject, { put, delete: del }, parallelism),
     async exists(uri, opts) {
       throwIfAborted(opts?.signal);
       const { container, objectKey } = parseContainerUri(uri, 's3');
@@ -181,15 +173,6 @@ export function createS3Driver(o: S3DriverOptions): ObjectStoreDriver {
         if (httpStatus(err) === 404) return false;
         throw classifyS3Error(err, ctx(container, uri));
       }
-    },
-    async delete(uri, opts) {
-      throwIfAborted(opts?.signal);
-      const { container, objectKey } = parseContainerUri(uri, 's3');
-      await call(container, uri, () =>
-        client.send(new DeleteObjectCommand({ Bucket: container, Key: objectKey }), {
-          abortSignal: opts?.signal,
-        }),
-      );
     },
     async deleteMany(uris, opts) {
       const byBucket = new Map<string, string[]>();
