@@ -12,6 +12,8 @@ export TEMPORAL_METRICS_PORT="${TEST_TEMPORAL_METRICS_PORT:-19233}"
 export S3_PORT="${TEST_S3_PORT:-17070}"
 export TEMPORAL_ADDRESS="127.0.0.1:$TEMPORAL_PORT"
 export OBJECTSTORAGE_S3_ENDPOINT="http://127.0.0.1:$S3_PORT"
+# Node 20 is supported; the SDK's notice about its future Node 22 requirement is noise in test output.
+export AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED=true
 
 started=$(date +%s)
 finish() {
@@ -19,5 +21,8 @@ finish() {
   echo "[test] total $(($(date +%s) - started))s" >&2
 }
 trap finish EXIT
+# A fresh test stack every run: workflows of earlier runs must not linger in the dev server's database.
+scripts/stack.sh down >/dev/null 2>&1 || true
+rm -rf "$OBJECTSTORAGE_DATA_DIR"
 scripts/stack.sh up >/dev/null
 npx jest --ci "$@"

@@ -210,3 +210,8 @@ export class ObjectStoreCheckFailedError extends ObjectStorageError {
 export function errorName(err: unknown): string {
   return err instanceof Error ? err.name : typeof err;
 }
+
+/** A safety guard refused to start a migration (same location, another migration running, Anchore online). */
+export class GuardRefusedError extends ObjectStorageError {
+  override readonly exitCode: number = ExitCode.guardRefused;
+}

@@ -3,3 +3,7 @@ export * from './schema';
 export * from './archive-metadata';
 export * from './tasks';
 export * from './services';
+export * from './journal';
+export * from './pages';
+export * from './fingerprint';
+export * from './migrations';

@@ -2,7 +2,7 @@
  * Anchore's migration task records: `tasks` joined with `archive_migration_tasks` (type `archivemigrationtask`),
  * written as anchore-manager writes them so `anchore-manager objectstorage list-migrations` shows ours too.
  */
-import type { Pool } from 'pg';
+import type { Pool, PoolClient } from 'pg';
 
 /** PG enum `task_states`. */
 export type TaskState = 'initializing' | 'pending' | 'running' | 'complete' | 'failed';
@@ -27,34 +27,24 @@ export interface MigrationTaskRow {
 
 const NOW_UTC = `(now() AT TIME ZONE 'utc')`;
 
-/** Inserts a running migration task (both tables, one transaction) and returns its id. */
+/** Inserts a running migration task (both tables) inside the caller's transaction and returns its id. */
 export async function insertMigrationTask(
-  pool: Pool,
+  client: PoolClient,
   t: { fromDriver: string; toDriver: string; documentsToMigrate: number; executorId: string },
 ): Promise<number> {
-  const client = await pool.connect();
-  try {
-    await client.query('BEGIN');
-    const res = await client.query<{ id: number }>(
-      `INSERT INTO tasks (state, last_state, created_at, started_at, last_updated, executor_id, type)
-       VALUES ('running', NULL, ${NOW_UTC}, ${NOW_UTC}, ${NOW_UTC}, $1, 'archivemigrationtask') RETURNING id`,
-      [t.executorId],
-    );
-    const id = res.rows[0]?.id as number;
-    await client.query(
-      `INSERT INTO archive_migration_tasks (id, migrate_from_driver, migrate_to_driver, archive_documents_to_migrate,
-                                            archive_documents_migrated, online_migration)
-       VALUES ($1, $2, $3, $4, 0, NULL)`,
-      [id, t.fromDriver, t.toDriver, t.documentsToMigrate],
-    );
-    await client.query('COMMIT');
-    return id;
-  } catch (err) {
-    await client.query('ROLLBACK');
-    throw err;
-  } finally {
-    client.release();
-  }
+  const res = await client.query<{ id: number }>(
+    `INSERT INTO tasks (state, last_state, created_at, started_at, last_updated, executor_id, type)
+     VALUES ('running', NULL, ${NOW_UTC}, ${NOW_UTC}, ${NOW_UTC}, $1, 'archivemigrationtask') RETURNING id`,
+    [t.executorId],
+  );
+  const id = res.rows[0]?.id as number;
+  await client.query(
+    `INSERT INTO archive_migration_tasks (id, migrate_from_driver, migrate_to_driver, archive_documents_to_migrate,
+                                          archive_documents_migrated, online_migration)
+     VALUES ($1, $2, $3, $4, 0, NULL)`,
+    [id, t.fromDriver, t.toDriver, t.documentsToMigrate],
+  );
+  return id;
 }
 
 /** Updates the live count, and the state when `state` is given (ended_at is set for terminal states). */

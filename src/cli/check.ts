@@ -6,7 +6,8 @@
 import type { Command } from 'commander';
 import { checkCatalog, createCatalogPool, createPgMetadataStore, resolveCatalogUrl } from '../catalog';
 import { loadStoreConfig, redactStoreConfig } from '../config';
-import { redactUrl, registerSecret } from '../config/redact';
+import { redactUrl } from '../config/redact';
+import { registerDbPassword } from './db-secrets';
 import { createObjectStoreManager, type ObjectStoreManager } from '../drivers/manager';
 import { createDriver } from '../drivers/registry';
 import { ConfigError, ObjectStoreCheckFailedError } from '../errors';
@@ -83,15 +84,6 @@ export async function runCheck(file: string, analysisArchive: boolean, g: Global
     }
   } finally {
     await pool.end();
-  }
-}
-
-function registerDbPassword(url: string): void {
-  try {
-    const password = new URL(url.replace(/^postgres(ql)?\+[a-z0-9_]+:/i, 'postgresql:')).password;
-    if (password) registerSecret(decodeURIComponent(password));
-  } catch {
-    // an unparseable URL fails later with a CatalogError that does not echo it
   }
 }
 

@@ -5,4 +5,6 @@ export interface GlobalOptions {
   readonly dbConnect?: string;
   readonly json: boolean;
   readonly logLevel: LogLevel;
+  readonly temporalAddress: string;
+  readonly namespace: string;
 }

@@ -1,10 +1,14 @@
 /** The `objectstorage` command line: one file per command, exit codes from errors.ts. */
 import { Command, CommanderError, Option } from 'commander';
 import { ExitCode } from '../errors';
-import { LOG_LEVELS, type LogLevel } from '../logger';
+import { LOG_LEVELS } from '../logger';
 import { registerCheck } from './check';
 import type { GlobalOptions } from './globals';
+import { registerControl } from './control';
 import { registerListDrivers } from './list-drivers';
+import { registerMigrate } from './migrate';
+import { registerStatus } from './status';
+import { registerWorker } from './worker';
 import { reportError } from './output';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -14,8 +18,9 @@ const { version } = require('../../package.json') as { version: string };
 export function buildProgram(): Command {
   const program = new Command('objectstorage')
     .description(
-      "Move Anchore's stored documents between object-store backends (db, db2, localfs, s3) as durable, verified\n" +
-        'Temporal workflows. Commands mirror `anchore-manager objectstorage`.',
+      "Move Anchore's stored documents between object-store backends (db, db2, localfs, s3) as durable,\n" +
+        'verified Temporal workflows run by `objectstorage worker` processes. Commands mirror\n' +
+        '`anchore-manager objectstorage`.',
     )
     .version(version, '-V, --version')
     .option(
@@ -26,14 +31,32 @@ export function buildProgram(): Command {
     .addOption(
       new Option('--log-level <level>', 'log verbosity on stderr').choices(LOG_LEVELS).default('warn'),
     )
+    .addOption(
+      new Option('--temporal-address <host:port>', 'Temporal frontend')
+        .env('TEMPORAL_ADDRESS')
+        .default('127.0.0.1:7233'),
+    )
+    .addOption(
+      new Option('--namespace <name>', 'Temporal namespace').env('TEMPORAL_NAMESPACE').default('default'),
+    )
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
   const globals = (): GlobalOptions => {
-    const o = program.opts<{ dbConnect?: string; json: boolean; logLevel: LogLevel }>();
-    return { dbConnect: o.dbConnect, json: o.json, logLevel: o.logLevel };
+    const o = program.opts<GlobalOptions>();
+    return {
+      dbConnect: o.dbConnect,
+      json: o.json,
+      logLevel: o.logLevel,
+      temporalAddress: o.temporalAddress,
+      namespace: o.namespace,
+    };
   };
   registerListDrivers(program, globals);
   registerCheck(program, globals);
+  registerMigrate(program, globals);
+  registerStatus(program, globals);
+  registerControl(program, globals);
+  registerWorker(program, globals);
   program.addHelpText(
     'after',
     '\nExit codes: 0 success, 1 usage or config error, 2 partial migration, 3 guard refused, 4 cancelled,\n' +

@@ -11,6 +11,8 @@ export interface Output {
   result(value: unknown): void;
   /** A warning on stderr. */
   warn(text: string): void;
+  /** One JSON event per line on stdout (only in --json mode), for following a migration. */
+  event(value: unknown): void;
 }
 
 export interface OutputStreams {
@@ -33,6 +35,9 @@ export function createOutput(json: boolean, streams: OutputStreams = processStre
       if (json) streams.stdout(`${scrubSecrets(JSON.stringify(value, null, 2))}\n`);
     },
     warn: (text) => streams.stderr(`${scrubSecrets(`warning: ${text}`)}\n`),
+    event: (value) => {
+      if (json) streams.stdout(`${scrubSecrets(JSON.stringify(value))}\n`);
+    },
   };
 }
 

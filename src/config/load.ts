@@ -184,6 +184,8 @@ function selectSection(
   );
 }
 
+const REF_MARK = '__anchore_reference__';
+
 // The references are read from the file before substitution and put back where the substituted, validated
 // config has a string; validating again keeps `raw` a real StoreConfig.
 function withReferences(
@@ -193,7 +195,9 @@ function withReferences(
   warnings: string[],
 ): StoreConfig {
   if (!containsAnchoreReference(text)) return config;
-  const written = parseYaml(text);
+  // References become plain-scalar placeholders so the unsubstituted text parses wherever the substituted one
+  // does (an unquoted `${...}` inside a `{...}` flow mapping would not), then turn back into references.
+  const written = parseYaml(text.replace(/\$\{(ANCHORE\w*)\}/g, `${REF_MARK}$1${REF_MARK}`));
   const node = written.ok ? valueAt(written.value, ['services', 'catalog', section]) : undefined;
   if (!isPlainObject(node)) {
     warnings.push(REFERENCES_LOST);
@@ -201,7 +205,11 @@ function withReferences(
   }
   const rawDriverConfig = valueAt(normalizeStoreConfig(node), ['storage_driver', 'config']);
   const driverConfig = mapLeaves(config.storage_driver.config, (leaf, path) => {
-    const asWritten = valueAt(rawDriverConfig, path);
+    const placeholder = valueAt(rawDriverConfig, path);
+    const asWritten =
+      typeof placeholder === 'string'
+        ? placeholder.replace(new RegExp(`${REF_MARK}(ANCHORE\\w*)${REF_MARK}`, 'g'), '${$1}')
+        : placeholder;
     return typeof leaf === 'string' && typeof asWritten === 'string' && containsAnchoreReference(asWritten)
       ? asWritten
       : leaf;

@@ -24,6 +24,8 @@ export function createDb2Driver(pool: Pool): ObjectStoreDriver {
       ON CONFLICT ("userId", bucket, key, version)
       DO UPDATE SET content = EXCLUDED.content, last_updated = EXCLUDED.last_updated`,
     selectSql: `SELECT o."userId", o.bucket, o.key, o.content FROM object_storage o JOIN ${refs} ON ${match}`,
+    statSql: `SELECT o."userId", o.bucket, o.key, length(o.content) AS size, md5(o.content) AS md5
+              FROM object_storage o JOIN ${refs} ON ${match}`,
     deleteSql: `DELETE FROM object_storage o USING ${refs} WHERE ${match}`,
     encode: (items) => [items.map((i) => i.data), epochSeconds()],
     decode: (row) => row.content ?? Buffer.alloc(0),

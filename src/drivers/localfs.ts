@@ -9,8 +9,8 @@ import { DriverConfigurationError, UnknownFilesInDataDirError, UriParseError } f
 import { probeRoundTrip } from './self-check';
 import { uriRest } from './uri';
 import { perObjectCalls } from './per-object';
-import { md5Hex, throwIfAborted } from './util';
-import type { DocumentRef, ObjectStoreDriver } from './types';
+import { mapLimit, md5Hex, throwIfAborted } from './util';
+import type { DocumentRef, ObjectStat, ObjectStoreDriver } from './types';
 
 export const DRIVER_NAME = 'localfs';
 
@@ -84,6 +84,15 @@ export function createLocalfsDriver(options: LocalfsDriverOptions): ObjectStoreD
     put,
     delete: del,
     ...perObjectCalls(read, { put, delete: del }, parallelism),
+    async statMany(uris, opts) {
+      const out = new Map<string, ObjectStat>();
+      const stat1 = async (uri: string): Promise<void> => {
+        const s = await stat(pathOf(uri)).catch(() => undefined);
+        if (s?.isFile()) out.set(uri, { size: s.size });
+      };
+      await mapLimit(uris, parallelism, stat1, opts?.signal);
+      return out;
+    },
     async exists(uri, opts) {
       throwIfAborted(opts?.signal);
       return stat(pathOf(uri)).then(

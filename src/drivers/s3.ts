@@ -23,7 +23,7 @@ import { perObjectCalls } from './per-object';
 import { SelfCheckFailedError } from './self-check';
 import { parseContainerUri, prefixedObjectKey } from './uri';
 import { chunk, mapLimit, throwIfAborted } from './util';
-import type { ObjectStoreDriver } from './types';
+import type { ObjectStat, ObjectStoreDriver } from './types';
 
 export const DRIVER_NAME = 's3';
 
@@ -161,6 +161,27 @@ export function createS3Driver(o: S3DriverOptions): ObjectStoreDriver {
     delete: del,
     // Per-object GET/PUT in parallel; deletes are batched below with DeleteObjects.
     ...perObjectCalls(readObject, { put, delete: del }, parallelism),
+    async statMany(uris, opts) {
+      const out = new Map<string, ObjectStat>();
+      const stat1 = async (uri: string): Promise<void> => {
+        const { container, objectKey } = parseContainerUri(uri, 's3');
+        try {
+          const head = await client.send(new HeadObjectCommand({ Bucket: container, Key: objectKey }), {
+            abortSignal: opts?.signal,
+          });
+          // A single-part upload's ETag is the md5 of the body; a multipart ETag ("…-N") is not.
+          const etag = (head.ETag ?? '').replace(/"/g, '');
+          out.set(uri, {
+            size: head.ContentLength ?? -1,
+            ...(/^[0-9a-f]{32}$/.test(etag) ? { md5: etag } : {}),
+          });
+        } catch (err) {
+          if (httpStatus(err) !== 404) throw classifyS3Error(err, ctx(container, uri));
+        }
+      };
+      await mapLimit(uris, parallelism, stat1, opts?.signal);
+      return out;
+    },
     async exists(uri, opts) {
       throwIfAborted(opts?.signal);
       const { container, objectKey } = parseContainerUri(uri, 's3');

@@ -7,7 +7,7 @@ import { ObjectKeyNotFoundError } from '../errors';
 import { probeRoundTrip } from './self-check';
 import { accountUri, parseAccountUri } from './uri';
 import { throwIfAborted } from './util';
-import type { CallOptions, DocumentRef, DriverName, ObjectStoreDriver, PutItem } from './types';
+import type { CallOptions, DocumentRef, DriverName, ObjectStat, ObjectStoreDriver, PutItem } from './types';
 
 /** The table-specific half of a database driver. */
 export interface SqlBodyTable<Row> {
@@ -18,6 +18,8 @@ export interface SqlBodyTable<Row> {
   readonly upsertSql: string;
   /** Selects `"userId", bucket, key` aliases plus body columns for refs in unnest($1, $2, $3). */
   readonly selectSql: string;
+  /** Optional: selects ref columns plus `size` and `md5` of the stored bytes, computed by the server. */
+  readonly statSql?: string;
   /** Deletes refs in unnest($1, $2, $3). */
   readonly deleteSql: string;
   /** Parameters after the three ref arrays: per-item arrays, then scalars such as the timestamp. */
@@ -53,7 +55,18 @@ export function createSqlBodyDriver<Row extends object>(
     return out;
   };
 
+  const statMany = async (uris: readonly string[], opts?: CallOptions): Promise<Map<string, ObjectStat>> => {
+    throwIfAborted(opts?.signal);
+    const out = new Map<string, ObjectStat>();
+    if (uris.length === 0 || !table.statSql) return out;
+    const refs = uris.map((u) => parseAccountUri(u, scheme));
+    const res = await pool.query<RefRow & ObjectStat>(table.statSql, refArrays(refs));
+    for (const row of res.rows) out.set(accountUri(scheme, row), { size: Number(row.size), md5: row.md5 });
+    return out;
+  };
+
   const driver: ObjectStoreDriver = {
+    ...(table.statSql ? { statMany } : {}),
     name: table.name,
     scheme,
     supportsCompression: table.supportsCompression,

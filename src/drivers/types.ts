@@ -26,6 +26,13 @@ export interface PutItem {
   readonly data: Buffer;
 }
 
+/** What a metadata call knows about a stored object. */
+export interface ObjectStat {
+  readonly size: number;
+  /** md5 hex of the stored bytes, when the backend reports it (S3 single-part ETag, SQL md5()). */
+  readonly md5?: string;
+}
+
 /** The contract every driver implements. */
 export interface ObjectStoreDriver {
   /** Anchore config name of the driver. */
@@ -47,6 +54,11 @@ export interface ObjectStoreDriver {
   get(uri: string, opts?: CallOptions): Promise<Buffer>;
   /** Reads several URIs; absent ones are missing from the result map. */
   getMany(uris: readonly string[], opts?: CallOptions): Promise<Map<string, Buffer>>;
+  /**
+   * Size (and md5 where the backend knows it without reading the body) of several objects; absent ones are
+   * missing from the map. Drivers without a cheap metadata call leave it out and callers read the bodies.
+   */
+  statMany?(uris: readonly string[], opts?: CallOptions): Promise<Map<string, ObjectStat>>;
   /** Whether an object exists at `uri`. */
   exists(uri: string, opts?: CallOptions): Promise<boolean>;
   /** Deletes the object at `uri`; deleting an absent object is not an error. */

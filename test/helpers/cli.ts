@@ -16,13 +16,14 @@ export interface CliResult {
 export function runCli(
   args: readonly string[],
   env: Record<string, string | undefined> = {},
+  timeoutMs = 60_000,
 ): Promise<CliResult> {
   const base: Record<string, string> = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp' };
   return new Promise((resolve) => {
     execFile(
       process.execPath,
       [BIN, ...args],
-      { env: { ...base, ...env }, timeout: 60_000 },
+      { env: { ...base, ...env }, timeout: timeoutMs },
       (err, stdout, stderr) => {
         const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0;
         resolve({ code, stdout: String(stdout), stderr: String(stderr) });

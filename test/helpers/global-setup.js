@@ -21,6 +21,10 @@ module.exports = async function globalSetup() {
   const checks = [
     ['PostgreSQL', pg.hostname, pg.port || '5432'],
     ['S3 (VersityGW)', s3.hostname, s3.port || '80'],
+    [
+      'Temporal',
+      ...(process.env.TEMPORAL_ADDRESS ?? `127.0.0.1:${process.env.TEMPORAL_PORT ?? '7233'}`).split(':'),
+    ],
   ];
   const down = [];
   for (const [name, host, port] of checks)

@@ -121,12 +121,13 @@ test('keyset pages by location prefix, in primary-key order, without repeats', a
 });
 
 test('migration task rows as anchore-manager writes them', async () => {
-  const id = await insertMigrationTask(ours.pool, {
+  const client = await ours.pool.connect();
+  const id = await insertMigrationTask(client, {
     fromDriver: 'db',
     toDriver: 's3',
     documentsToMigrate: 10,
     executorId: 'host:1:1:',
-  });
+  }).finally(() => client.release());
   await updateMigrationTask(ours.pool, id, { documentsMigrated: 10, state: 'complete' });
   const [task] = (await listMigrationTasks(ours.pool)).filter((t) => t.id === id);
   expect(task).toMatchObject({

@@ -1,0 +1,16 @@
+'use strict';
+// Prebuilds the workflow bundle (lib/workflow-bundle.js) so workers start fast and run exactly the code that
+// was built, instead of bundling sources at start-up.
+const { writeFile } = require('node:fs/promises');
+const { join } = require('node:path');
+const { bundleWorkflowCode } = require('@temporalio/worker');
+
+(async () => {
+  const { code } = await bundleWorkflowCode({ workflowsPath: require.resolve('../lib/workflows') });
+  const out = join(__dirname, '..', 'lib', 'workflow-bundle.js');
+  await writeFile(out, code);
+  process.stderr.write(`[build] workflow bundle ${out} (${Math.round(code.length / 1024)} KiB)\n`);
+})().catch((err) => {
+  process.stderr.write(`[build] bundling workflows failed: ${err.stack ?? err}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,51 @@
+/**
+ * failPage: a page that kept failing as a whole (after its set-aside retries) is given up: every document of
+ * it that is not done is journaled `failed` with the last error, copies that were never switched are removed
+ * from the destination, and sources stay where they are.
+ */
+import { docKeyString, journaledKeys, journalRowsOfPage, pageRows, recordCopies, setPhase } from '../catalog';
+import type { MigrationInput, PageBounds } from '../shared/migration';
+import { activityControls, assertSameCatalog } from './context';
+import type { ActivityDeps } from './deps';
+
+export function makeFailPage(deps: ActivityDeps) {
+  return async function failPage(input: MigrationInput, page: PageBounds, reason: string): Promise<number> {
+    assertSameCatalog(deps, input);
+    const { signal } = activityControls();
+    const message = `page ${page.index} gave up: ${reason}`.slice(0, 2000);
+    const rows = await pageRows(deps.pool, input.selection, page);
+    const known = await journaledKeys(deps.pool, input.taskId, rows);
+    const untouched = rows.filter((r) => !known.has(docKeyString(r)));
+    await recordCopies(
+      deps.pool,
+      input.taskId,
+      page.index,
+      untouched.map((r) => ({
+        bucket: r.bucket,
+        archiveId: r.archiveId,
+        userId: r.userId,
+        documentName: r.documentName,
+        phase: 'failed' as const,
+        sourceUrl: r.content_url as string,
+        sourceDigest: r.digest,
+        sourceSize: r.size,
+        sourceCompressed: r.is_compressed,
+        errorCode: 'page_failed',
+        errorMessage: message,
+      })),
+    );
+    const copied = await journalRowsOfPage(deps.pool, input.taskId, page.index, 'copied');
+    await deps.drivers.driverFor(input.to).deleteMany(
+      copied.map((r) => r.dest_url as string),
+      { signal },
+    );
+    await setPhase(deps.pool, input.taskId, copied, 'failed', { code: 'page_failed', message });
+    // Switched documents are migrated; only their source delete failed. Say so, they are not lost.
+    const switched = await journalRowsOfPage(deps.pool, input.taskId, page.index, 'switched');
+    await setPhase(deps.pool, input.taskId, switched, 'failed', {
+      code: 'source_not_deleted',
+      message: `metadata points at the verified copy, but the source could not be deleted: ${message}`,
+    });
+    return untouched.length + copied.length + switched.length;
+  };
+}

@@ -1,0 +1,42 @@
+/**
+ * createActivities(deps): every activity of the migration workflow, closed over the worker's dependencies.
+ * Workflows see only the type: `proxyActivities<Activities>(preset)`.
+ */
+import { makeCopyPage } from './copy-page';
+import { makeDeletePage } from './delete-page';
+import type { ActivityDeps } from './deps';
+import { asActivityFailure } from './failures';
+import { makeFailPage } from './fail-page';
+import { makeFinish } from './finish';
+import { makePlanPages } from './plan-pages';
+import { makePrepare } from './prepare';
+import { makeVerifyPage } from './verify-page';
+
+/** Wraps an activity so permanent errors become non-retryable failures. */
+function guarded<A extends unknown[], R>(fn: (...args: A) => Promise<R>): (...args: A) => Promise<R> {
+  const wrapped = async (...args: A): Promise<R> => {
+    try {
+      return await fn(...args);
+    } catch (err) {
+      throw asActivityFailure(err);
+    }
+  };
+  Object.defineProperty(wrapped, 'name', { value: fn.name });
+  return wrapped;
+}
+
+export function createActivities(deps: ActivityDeps) {
+  return {
+    prepare: guarded(makePrepare(deps)),
+    planPages: guarded(makePlanPages(deps)),
+    copyPage: guarded(makeCopyPage(deps)),
+    verifyPage: guarded(makeVerifyPage(deps)),
+    deletePage: guarded(makeDeletePage(deps)),
+    failPage: guarded(makeFailPage(deps)),
+    finish: guarded(makeFinish(deps)),
+  };
+}
+
+/** The activity interface workflows proxy. */
+export type Activities = ReturnType<typeof createActivities>;
+export type { ActivityDeps } from './deps';

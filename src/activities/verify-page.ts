@@ -1,0 +1,110 @@
+/**
+ * verifyPage: confirms every copied document of the page on the destination — `head`: size and, where the
+ * backend reports it, md5 from a metadata call; `full` (or a backend without one): read back and hash — then
+ * switches the verified archive_metadata rows in one statement (compare-and-swap on the old content_url) and
+ * journals `switched` in the same transaction. Mismatches are journaled `failed`; their sources stay untouched.
+ */
+import {
+  journalRowsOfPage,
+  refreshTaskCount,
+  setPhase,
+  switchMetadata,
+  docKeyString,
+  type JournalRow,
+} from '../catalog';
+import type { ObjectStat, ObjectStoreDriver } from '../drivers/types';
+import { md5Hex } from '../drivers/util';
+import type { MigrationInput, PageBounds } from '../shared/migration';
+import { activityControls, assertSameCatalog } from './context';
+import type { ActivityDeps } from './deps';
+
+/** Outcome of verifying and switching one page. */
+export interface VerifyCounts {
+  readonly switched: number;
+  readonly failed: number;
+}
+
+async function destinationStats(
+  dest: ObjectStoreDriver,
+  urls: string[],
+  full: boolean,
+  signal?: AbortSignal,
+): Promise<Map<string, ObjectStat>> {
+  if (!full && dest.statMany) return dest.statMany(urls, { signal });
+  const bodies = await dest.getMany(urls, { signal });
+  return new Map([...bodies].map(([url, body]) => [url, { size: body.length, md5: md5Hex(body) }]));
+}
+
+function mismatch(row: JournalRow, stat: ObjectStat | undefined): string | undefined {
+  if (!stat) return `no object at ${row.dest_url} after copy`;
+  if (stat.size !== row.dest_size) return `destination holds ${stat.size} bytes, expected ${row.dest_size}`;
+  if (stat.md5 !== undefined && stat.md5 !== row.dest_digest) {
+    return `destination md5 ${stat.md5}, expected ${row.dest_digest}`;
+  }
+  return undefined;
+}
+
+export function makeVerifyPage(deps: ActivityDeps) {
+  return async function verifyPage(input: MigrationInput, page: PageBounds): Promise<VerifyCounts> {
+    assertSameCatalog(deps, input);
+    const { signal, heartbeat } = activityControls();
+    const dest = deps.drivers.driverFor(input.to);
+    const rows = await journalRowsOfPage(deps.pool, input.taskId, page.index, 'copied');
+    heartbeat({ page: page.index, stage: 'verify', documents: rows.length });
+    const stats = await destinationStats(
+      dest,
+      rows.map((r) => r.dest_url as string),
+      input.verify === 'full',
+      signal,
+    );
+    const good: JournalRow[] = [];
+    const bad: Array<{ row: JournalRow; why: string }> = [];
+    for (const row of rows) {
+      const why = mismatch(row, stats.get(row.dest_url as string));
+      if (why) bad.push({ row, why });
+      else good.push(row);
+    }
+
+    const client = await deps.pool.connect();
+    let switchedCount = 0;
+    let changed: JournalRow[] = [];
+    try {
+      await client.query('BEGIN');
+      for (const { row, why } of bad) {
+        await setPhase(client, input.taskId, [row], 'failed', { code: 'verify_mismatch', message: why });
+      }
+      await setPhase(client, input.taskId, good, 'verified');
+      const switched = await switchMetadata(
+        client,
+        good.map((r) => ({
+          bucket: r.bucket,
+          archiveId: r.archiveId,
+          userId: r.userId,
+          documentName: r.documentName,
+          sourceUrl: r.source_url,
+          destUrl: r.dest_url as string,
+          digest: r.dest_digest as string,
+          size: r.dest_size as number,
+          isCompressed: r.dest_compressed === true,
+        })),
+      );
+      const done = new Set(switched.map(docKeyString));
+      const switchedRows = good.filter((r) => done.has(docKeyString(r)));
+      changed = good.filter((r) => !done.has(docKeyString(r)));
+      await setPhase(client, input.taskId, switchedRows, 'switched');
+      await setPhase(client, input.taskId, changed, 'failed', {
+        code: 'metadata_changed',
+        message: 'archive_metadata no longer points at the source (changed while migrating); left as it is',
+      });
+      await client.query('COMMIT');
+      switchedCount = switchedRows.length;
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw err;
+    } finally {
+      client.release();
+    }
+    if (input.nodelete) await refreshTaskCount(deps.pool, input.taskId, 'switched');
+    return { switched: switchedCount, failed: bad.length + changed.length };
+  };
+}

@@ -1,0 +1,259 @@
+/**
+ * The journal: our own table in the catalog, one row per document per migration. It is the per-document
+ * checkpoint (activities skip what it says is done), the failure report, and the basis of rollback. Per-phase
+ * timestamps let anyone check that no source was deleted before its copy was verified and switched.
+ */
+import type { Pool, PoolClient } from 'pg';
+
+/** Idempotent DDL of our tables; never touches Anchore's. */
+export const JOURNAL_SCHEMA_SQL = `
+CREATE TABLE IF NOT EXISTS objectstorage_journal (
+  task_id INTEGER NOT NULL,
+  bucket VARCHAR NOT NULL,
+  "archiveId" VARCHAR NOT NULL,
+  "userId" VARCHAR NOT NULL,
+  "documentName" VARCHAR NOT NULL,
+  page INTEGER NOT NULL,
+  phase VARCHAR NOT NULL,
+  source_url VARCHAR NOT NULL,
+  source_digest VARCHAR,
+  source_size BIGINT,
+  source_compressed BOOLEAN,
+  dest_url VARCHAR,
+  dest_digest VARCHAR,
+  dest_size BIGINT,
+  dest_compressed BOOLEAN,
+  error_code VARCHAR,
+  error_message VARCHAR,
+  attempts INTEGER NOT NULL DEFAULT 1,
+  copied_at TIMESTAMPTZ,
+  verified_at TIMESTAMPTZ,
+  switched_at TIMESTAMPTZ,
+  deleted_at TIMESTAMPTZ,
+  updated_at TIMESTAMPTZ NOT NULL DEFAULT now(),
+  PRIMARY KEY (task_id, bucket, "archiveId", "userId", "documentName")
+);
+CREATE INDEX IF NOT EXISTS objectstorage_journal_page ON objectstorage_journal (task_id, page, phase);
+CREATE INDEX IF NOT EXISTS objectstorage_journal_phase ON objectstorage_journal (task_id, phase);
+
+CREATE TABLE IF NOT EXISTS objectstorage_migrations (
+  task_id INTEGER PRIMARY KEY,
+  workflow_id VARCHAR NOT NULL,
+  state VARCHAR NOT NULL,
+  catalog_fingerprint VARCHAR NOT NULL,
+  input JSONB NOT NULL,
+  created_at TIMESTAMPTZ NOT NULL DEFAULT now(),
+  ended_at TIMESTAMPTZ
+);
+`;
+
+/** Journal phases, in the order a document goes through them. */
+export type JournalPhase = 'copied' | 'verified' | 'switched' | 'deleted' | 'failed';
+
+/** A journal row as stored. */
+export interface JournalRow {
+  readonly task_id: number;
+  readonly bucket: string;
+  readonly archiveId: string;
+  readonly userId: string;
+  readonly documentName: string;
+  readonly page: number;
+  readonly phase: JournalPhase;
+  readonly source_url: string;
+  readonly source_digest: string | null;
+  readonly source_size: number | null;
+  readonly source_compressed: boolean | null;
+  readonly dest_url: string | null;
+  readonly dest_digest: string | null;
+  readonly dest_size: number | null;
+  readonly dest_compressed: boolean | null;
+  readonly error_code: string | null;
+  readonly error_message: string | null;
+  readonly attempts: number;
+}
+
+/** What copy writes for one document (copied or failed). */
+export interface JournalEntry {
+  readonly bucket: string;
+  readonly archiveId: string;
+  readonly userId: string;
+  readonly documentName: string;
+  readonly phase: 'copied' | 'failed';
+  readonly sourceUrl: string;
+  readonly sourceDigest: string | null;
+  readonly sourceSize: number | null;
+  readonly sourceCompressed: boolean | null;
+  readonly destUrl?: string;
+  readonly destDigest?: string;
+  readonly destSize?: number;
+  readonly destCompressed?: boolean;
+  readonly errorCode?: string;
+  readonly errorMessage?: string;
+}
+
+const ROW_COLUMNS = `task_id, bucket, "archiveId", "userId", "documentName", page, phase, source_url, source_digest,
+  source_size::float8 AS source_size, source_compressed, dest_url, dest_digest, dest_size::float8 AS dest_size,
+  dest_compressed, error_code, error_message, attempts`;
+
+/** Creates our tables if missing. */
+export async function ensureJournal(pool: Pool): Promise<void> {
+  await pool.query(JOURNAL_SCHEMA_SQL);
+}
+
+const col = <T>(entries: readonly JournalEntry[], f: (e: JournalEntry) => T): T[] => entries.map(f);
+
+/** Records copy outcomes for a page in one statement; a retried copy overwrites and counts the attempt. */
+export async function recordCopies(
+  pool: Pool,
+  taskId: number,
+  page: number,
+  entries: readonly JournalEntry[],
+): Promise<void> {
+  if (entries.length === 0) return;
+  await pool.query(
+    `INSERT INTO objectstorage_journal AS j (task_id, page, bucket, "archiveId", "userId", "documentName", phase,
+       source_url, source_digest, source_size, source_compressed, dest_url, dest_digest, dest_size, dest_compressed,
+       error_code, error_message, copied_at)
+     SELECT $1::integer, $2::integer, *, CASE WHEN r.phase = 'copied' THEN now() END FROM unnest(
+       $3::varchar[], $4::varchar[], $5::varchar[], $6::varchar[], $7::varchar[], $8::varchar[], $9::varchar[],
+       $10::bigint[], $11::boolean[], $12::varchar[], $13::varchar[], $14::bigint[], $15::boolean[], $16::varchar[],
+       $17::varchar[]) AS r(bucket, "archiveId", "userId", "documentName", phase, source_url, source_digest,
+       source_size, source_compressed, dest_url, dest_digest, dest_size, dest_compressed, error_code, error_message)
+     ON CONFLICT (task_id, bucket, "archiveId", "userId", "documentName") DO UPDATE SET
+       page = EXCLUDED.page, phase = EXCLUDED.phase, source_url = EXCLUDED.source_url,
+       source_digest = EXCLUDED.source_digest, source_size = EXCLUDED.source_size,
+       source_compressed = EXCLUDED.source_compressed, dest_url = EXCLUDED.dest_url, dest_digest = EXCLUDED.dest_digest,
+       dest_size = EXCLUDED.dest_size, dest_compressed = EXCLUDED.dest_compressed, error_code = EXCLUDED.error_code,
+       error_message = EXCLUDED.error_message, copied_at = EXCLUDED.copied_at, attempts = j.attempts + 1,
+       updated_at = now()`,
+    [
+      taskId,
+      page,
+      col(entries, (e) => e.bucket),
+      col(entries, (e) => e.archiveId),
+      col(entries, (e) => e.userId),
+      col(entries, (e) => e.documentName),
+      col(entries, (e) => e.phase),
+      col(entries, (e) => e.sourceUrl),
+      col(entries, (e) => e.sourceDigest),
+      col(entries, (e) => e.sourceSize),
+      col(entries, (e) => e.sourceCompressed),
+      col(entries, (e) => e.destUrl ?? null),
+      col(entries, (e) => e.destDigest ?? null),
+      col(entries, (e) => e.destSize ?? null),
+      col(entries, (e) => e.destCompressed ?? null),
+      col(entries, (e) => e.errorCode ?? null),
+      col(entries, (e) => e.errorMessage ?? null),
+    ],
+  );
+}
+
+/** Journal rows of a page in one phase. */
+export async function journalRowsOfPage(
+  pool: Pool,
+  taskId: number,
+  page: number,
+  phase: JournalPhase,
+): Promise<JournalRow[]> {
+  const res = await pool.query<JournalRow>(
+    `SELECT ${ROW_COLUMNS} FROM objectstorage_journal WHERE task_id = $1 AND page = $2 AND phase = $3
+     ORDER BY bucket, "archiveId", "userId", "documentName"`,
+    [taskId, page, phase],
+  );
+  return res.rows;
+}
+
+/** Moves rows to a later phase, optionally with an error, in one statement. */
+export async function setPhase(
+  db: Pool | PoolClient,
+  taskId: number,
+  rows: readonly JournalRow[],
+  phase: JournalPhase,
+  error?: { code: string; message: string },
+): Promise<void> {
+  if (rows.length === 0) return;
+  const stamp =
+    phase === 'verified' || phase === 'switched' || phase === 'deleted' ? `, ${phase}_at = now()` : '';
+  await db.query(
+    `UPDATE objectstorage_journal j SET phase = $6, error_code = $7, error_message = $8, updated_at = now()${stamp}
+     FROM unnest($2::varchar[], $3::varchar[], $4::varchar[], $5::varchar[]) AS r(bucket, "archiveId", "userId", "documentName")
+     WHERE j.task_id = $1 AND j.bucket = r.bucket AND j."archiveId" = r."archiveId" AND j."userId" = r."userId"
+       AND j."documentName" = r."documentName"`,
+    [
+      taskId,
+      rows.map((r) => r.bucket),
+      rows.map((r) => r.archiveId),
+      rows.map((r) => r.userId),
+      rows.map((r) => r.documentName),
+      phase,
+      error?.code ?? null,
+      error?.message ?? null,
+    ],
+  );
+}
+
+/** Count of documents per phase for a task. */
+export async function phaseCounts(pool: Pool, taskId: number): Promise<Record<JournalPhase, number>> {
+  const res = await pool.query<{ phase: JournalPhase; n: number }>(
+    `SELECT phase, count(*)::int AS n FROM objectstorage_journal WHERE task_id = $1 GROUP BY phase`,
+    [taskId],
+  );
+  const out: Record<JournalPhase, number> = { copied: 0, verified: 0, switched: 0, deleted: 0, failed: 0 };
+  for (const r of res.rows) out[r.phase] = r.n;
+  return out;
+}
+
+/** Failed documents of a task, for `status --failures`. */
+export async function failedDocuments(pool: Pool, taskId: number): Promise<JournalRow[]> {
+  const res = await pool.query<JournalRow>(
+    `SELECT ${ROW_COLUMNS} FROM objectstorage_journal WHERE task_id = $1 AND phase = 'failed'
+     ORDER BY bucket, "archiveId", "userId", "documentName"`,
+    [taskId],
+  );
+  return res.rows;
+}
+
+/** Which of `keys` the journal already holds for a task (any phase): those documents are not copied again. */
+export async function journaledKeys(
+  pool: Pool,
+  taskId: number,
+  keys: readonly { bucket: string; archiveId: string; userId: string; documentName: string }[],
+): Promise<Set<string>> {
+  if (keys.length === 0) return new Set();
+  const res = await pool.query<{ bucket: string; archiveId: string; userId: string; documentName: string }>(
+    `SELECT j.bucket, j."archiveId", j."userId", j."documentName" FROM objectstorage_journal j
+     JOIN unnest($2::varchar[], $3::varchar[], $4::varchar[], $5::varchar[]) AS r(bucket, "archiveId", "userId", "documentName")
+       ON j.bucket = r.bucket AND j."archiveId" = r."archiveId" AND j."userId" = r."userId" AND j."documentName" = r."documentName"
+     WHERE j.task_id = $1`,
+    [
+      taskId,
+      keys.map((k) => k.bucket),
+      keys.map((k) => k.archiveId),
+      keys.map((k) => k.userId),
+      keys.map((k) => k.documentName),
+    ],
+  );
+  return new Set(res.rows.map(docKeyString));
+}
+
+/** A string form of a document key, for sets and maps. */
+export function docKeyString(k: {
+  bucket: string;
+  archiveId: string;
+  userId: string;
+  documentName: string;
+}): string {
+  return JSON.stringify([k.bucket, k.archiveId, k.userId, k.documentName]);
+}
+
+/** Sets the live migrated count of the Anchore task from the journal (documents in `phase`). */
+export async function refreshTaskCount(pool: Pool, taskId: number, phase: JournalPhase): Promise<number> {
+  const res = await pool.query<{ n: number }>(
+    `WITH c AS (SELECT count(*)::int AS n FROM objectstorage_journal WHERE task_id = $1 AND phase = $2),
+          u AS (UPDATE archive_migration_tasks SET archive_documents_migrated = (SELECT n FROM c) WHERE id = $1),
+          t AS (UPDATE tasks SET last_updated = (now() AT TIME ZONE 'utc') WHERE id = $1)
+     SELECT n FROM c`,
+    [taskId, phase],
+  );
+  return res.rows[0]?.n ?? 0;
+}

@@ -1,0 +1,148 @@
+/**
+ * The archive_metadata queries of a migration: cheap keyset planning (keys and sizes only), the rows of one
+ * page, and the metadata switch (one statement per page, compare-and-swap on the old content_url).
+ */
+import type { Pool, PoolClient } from 'pg';
+import type { DocKey, PageBounds, Selection } from '../shared/migration';
+import type { ArchiveMetadataRow } from './archive-metadata';
+
+const PK = `(bucket, "archiveId", "userId", "documentName")`;
+const ROW_COLUMNS = `bucket, "archiveId", "userId", "documentName", content_url, is_compressed, digest,
+  size::float8 AS size, created_at, last_updated`;
+
+/** WHERE clause of a selection; `params` continues after `first - 1` existing parameters. */
+export function selectionWhere(sel: Selection, first: number): { sql: string; params: unknown[] } {
+  const params: unknown[] = [sel.sourcePrefix, sel.buckets, sel.excludeBuckets];
+  const sql =
+    `starts_with(content_url, $${first}) ` +
+    `AND (cardinality($${first + 1}::varchar[]) = 0 OR bucket = ANY($${first + 1}::varchar[])) ` +
+    `AND NOT (bucket = ANY($${first + 2}::varchar[]))`;
+  return { sql, params };
+}
+
+const keyParams = (k: DocKey): unknown[] => [k.bucket, k.archiveId, k.userId, k.documentName];
+const keyTuple = (n: number): string => `($${n}, $${n + 1}, $${n + 2}, $${n + 3})`;
+
+/** Result of planning: the next pages and where the next planning starts. */
+export interface PlannedPages {
+  readonly pages: PageBounds[];
+  readonly cursor?: DocKey;
+  readonly exhausted: boolean;
+}
+
+/**
+ * Cuts the next pages after `cursor`: at most `pageSize` documents and `pageBytes` stored bytes each (a larger
+ * document is a page of its own). Reads keys and sizes only, never bodies.
+ */
+export async function planPages(
+  pool: Pool,
+  sel: Selection,
+  cursor: DocKey | undefined,
+  opts: { pages: number; pageSize: number; pageBytes: number; firstIndex: number },
+): Promise<PlannedPages> {
+  const where = selectionWhere(sel, 1);
+  const params = [...where.params];
+  let after = '';
+  if (cursor) {
+    after = ` AND ${PK} > ${keyTuple(params.length + 1)}`;
+    params.push(...keyParams(cursor));
+  }
+  const limit = opts.pages * opts.pageSize;
+  params.push(limit);
+  const res = await pool.query<DocKey & { size: number }>(
+    `SELECT bucket, "archiveId", "userId", "documentName", coalesce(size, 0)::float8 AS size FROM archive_metadata
+     WHERE ${where.sql}${after} ORDER BY ${PK} LIMIT $${params.length}`,
+    params,
+  );
+  const pages: PageBounds[] = [];
+  let start = cursor;
+  let documents = 0;
+  let bytes = 0;
+  let last: DocKey | undefined;
+  const close = (): void => {
+    if (!last) return;
+    pages.push({
+      index: opts.firstIndex + pages.length,
+      ...(start ? { after: start } : {}),
+      last,
+      documents,
+      bytes,
+    });
+    start = last;
+    documents = 0;
+    bytes = 0;
+  };
+  for (const row of res.rows) {
+    if (documents > 0 && (documents >= opts.pageSize || bytes + row.size > opts.pageBytes)) close();
+    last = {
+      bucket: row.bucket,
+      archiveId: row.archiveId,
+      userId: row.userId,
+      documentName: row.documentName,
+    };
+    documents += 1;
+    bytes += row.size;
+  }
+  if (documents > 0) close();
+  return { pages, ...(start ? { cursor: start } : {}), exhausted: res.rows.length < limit };
+}
+
+/** The selected rows of one page. */
+export async function pageRows(pool: Pool, sel: Selection, page: PageBounds): Promise<ArchiveMetadataRow[]> {
+  const where = selectionWhere(sel, 1);
+  const params = [...where.params];
+  let lower = '';
+  if (page.after) {
+    lower = ` AND ${PK} > ${keyTuple(params.length + 1)}`;
+    params.push(...keyParams(page.after));
+  }
+  const upper = ` AND ${PK} <= ${keyTuple(params.length + 1)}`;
+  params.push(...keyParams(page.last));
+  const res = await pool.query<ArchiveMetadataRow>(
+    `SELECT ${ROW_COLUMNS} FROM archive_metadata WHERE ${where.sql}${lower}${upper} ORDER BY ${PK}`,
+    params,
+  );
+  return res.rows;
+}
+
+/** One metadata switch: the row identified by key moves from `sourceUrl` to the destination values. */
+export interface MetadataSwitch extends DocKey {
+  readonly sourceUrl: string;
+  readonly destUrl: string;
+  readonly digest: string;
+  readonly size: number;
+  readonly isCompressed: boolean;
+}
+
+/**
+ * Switches metadata rows in one statement, each only if it still points at its source (compare-and-swap), so
+ * a row changed by someone else is never overwritten. Returns the keys that were switched.
+ */
+export async function switchMetadata(
+  db: Pool | PoolClient,
+  switches: readonly MetadataSwitch[],
+): Promise<DocKey[]> {
+  if (switches.length === 0) return [];
+  const res = await db.query<DocKey>(
+    `UPDATE archive_metadata m SET content_url = v.dest_url, digest = v.digest, size = v.size,
+       is_compressed = v.is_compressed, last_updated = extract(epoch from now())::integer
+     FROM unnest($1::varchar[], $2::varchar[], $3::varchar[], $4::varchar[], $5::varchar[], $6::varchar[],
+                 $7::varchar[], $8::bigint[], $9::boolean[])
+       AS v(bucket, "archiveId", "userId", "documentName", source_url, dest_url, digest, size, is_compressed)
+     WHERE m.bucket = v.bucket AND m."archiveId" = v."archiveId" AND m."userId" = v."userId"
+       AND m."documentName" = v."documentName" AND m.content_url = v.source_url
+     RETURNING m.bucket, m."archiveId", m."userId", m."documentName"`,
+    [
+      switches.map((s) => s.bucket),
+      switches.map((s) => s.archiveId),
+      switches.map((s) => s.userId),
+      switches.map((s) => s.documentName),
+      switches.map((s) => s.sourceUrl),
+      switches.map((s) => s.destUrl),
+      switches.map((s) => s.digest),
+      switches.map((s) => s.size),
+      switches.map((s) => s.isCompressed),
+    ],
+  );
+  return res.rows;
+}

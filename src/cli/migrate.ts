@@ -1,0 +1,262 @@
+/**
+ * `objectstorage migrate FROM TO`: anchore-manager's migrate as a durable Temporal workflow. Registers the
+ * Anchore task row, starts the workflow (id from the task id), follows it, and prints the summary and the
+ * config block to adopt (secrets as references, never values).
+ */
+import { hostname } from 'node:os';
+import { createInterface } from 'node:readline/promises';
+import type { Command } from 'commander';
+import { stringify } from 'yaml';
+import {
+  catalogFingerprint,
+  checkCatalog,
+  createCatalogPool,
+  registerMigration,
+  resolveCatalogUrl,
+} from '../catalog';
+import { redactStoreConfig } from '../config';
+import { checkAnchoreOffline } from '../activities/guards';
+import { ExitCode } from '../errors';
+import {
+  SA,
+  TASK_QUEUE,
+  migrationWorkflowId,
+  type MigrationResult,
+  type VerifyMode,
+} from '../shared/migration';
+import type { migrateStore } from '../workflows';
+import { registerDbPassword } from './db-secrets';
+import { follow } from './follow';
+import type { GlobalOptions } from './globals';
+import {
+  buildInput,
+  buildSelection,
+  countSelection,
+  loadSide,
+  type MigrationTuning,
+} from './migration-setup';
+import { createOutput, type Output } from './output';
+import { collect, nonNegativeNumber, positiveInt } from './parse';
+import { connectTemporal, isWorkflowRunning } from './temporal';
+
+interface MigrateOptions {
+  nodelete?: boolean;
+  dontask?: boolean;
+  bucket: string[];
+  fromAnalysisArchive?: boolean;
+  toAnalysisArchive?: boolean;
+  concurrency: number;
+  pageSize: number;
+  pageMib: number;
+  pagesPerRun: number;
+  maxDocsPerSecond: number;
+  maxBytesPerSecond: number;
+  verify: VerifyMode;
+  force?: boolean;
+  detach?: boolean;
+}
+
+const QUESTION =
+  'Performing this operation requires *all* anchore-engine services to be stopped - proceed? (y/N)';
+
+export function registerMigrate(program: Command, globals: () => GlobalOptions): void {
+  program
+    .command('migrate')
+    .description('move every document from the store FROM describes to the store TO describes')
+    .argument('<from>', 'Anchore config.yaml of the current store')
+    .argument('<to>', 'Anchore config.yaml of the new store')
+    .option('--nodelete', 'keep the source copies (enables rollback)')
+    .option('--dontask', 'do not ask for confirmation')
+    .option('--bucket <name>', 'only this logical bucket (repeatable)', collect, [])
+    .option('--from-analysis-archive', 'the source is the analysis_archive section of FROM')
+    .option('--to-analysis-archive', 'the destination is the analysis_archive section of TO')
+    .option('--concurrency <n>', 'pages in flight at once', positiveInt('--concurrency'), 8)
+    .option('--page-size <n>', 'documents per page at most', positiveInt('--page-size'), 500)
+    .option(
+      '--page-mib <n>',
+      'stored MiB per page at most (bounds worker memory)',
+      positiveInt('--page-mib'),
+      64,
+    )
+    .option(
+      '--pages-per-run <n>',
+      'pages per workflow run before continue-as-new',
+      positiveInt('--pages-per-run'),
+      200,
+    )
+    .option(
+      '--max-docs-per-second <r>',
+      'rate limit, 0 = none',
+      nonNegativeNumber('--max-docs-per-second'),
+      0,
+    )
+    .option(
+      '--max-bytes-per-second <b>',
+      'rate limit, 0 = none',
+      nonNegativeNumber('--max-bytes-per-second'),
+      0,
+    )
+    .option(
+      '--verify <mode>',
+      'head: size/md5 from metadata calls; full: read every copy back',
+      verifyMode,
+      'head',
+    )
+    .option('--force', 'migrate even though Anchore services still heartbeat')
+    .option('--detach', 'start the migration and return at once')
+    .addHelpText(
+      'after',
+      '\nExit codes: 0 every document migrated, 1 usage/config error, 2 finished with failures (see status --failures),\n' +
+        '3 a guard refused (same location, another migration running, Anchore online), 4 cancelled.\n' +
+        'Workers (objectstorage worker) do the work; Ctrl-C only detaches this command.',
+    )
+    .action(async (from: string, to: string, opts: MigrateOptions) => {
+      process.exitCode = await runMigrate(from, to, opts, globals());
+    });
+}
+
+function verifyMode(value: string): VerifyMode {
+  if (value !== 'head' && value !== 'full') throw new Error(`--verify must be head or full, got "${value}"`);
+  return value;
+}
+
+async function confirm(out: Output): Promise<boolean> {
+  const rl = createInterface({ input: process.stdin, output: process.stderr });
+  try {
+    const answer = await Promise.race([
+      rl.question(`${QUESTION} `),
+      new Promise<string>((r) => rl.once('close', () => r(''))),
+    ]);
+    return answer.trim() === 'y' || answer.trim() === 'Y';
+  } finally {
+    rl.close();
+    out.line('');
+  }
+}
+
+async function runMigrate(
+  fromFile: string,
+  toFile: string,
+  o: MigrateOptions,
+  g: GlobalOptions,
+): Promise<number> {
+  const out = createOutput(g.json);
+  const db = resolveCatalogUrl(g.dbConnect, process.env);
+  registerDbPassword(db.url);
+  const pool = createCatalogPool(db.url, 2);
+  try {
+    await checkCatalog(pool, db.url);
+    const from = await loadSide(fromFile, o.fromAnalysisArchive === true, pool);
+    const to = await loadSide(toFile, o.toAnalysisArchive === true, pool);
+    for (const w of [...from.loaded.warnings, ...to.loaded.warnings]) out.warn(w);
+    const selection = await buildSelection(fromFile, from, {
+      fromAnalysisArchive: o.fromAnalysisArchive === true,
+      toAnalysisArchive: o.toAnalysisArchive === true,
+      buckets: o.bucket,
+    });
+    const tuning: MigrationTuning = {
+      nodelete: o.nodelete === true,
+      verify: o.verify,
+      concurrency: o.concurrency,
+      pageSize: o.pageSize,
+      pageBytes: o.pageMib * 1024 * 1024,
+      pagesPerRun: o.pagesPerRun,
+      maxDocsPerSecond: o.maxDocsPerSecond,
+      maxBytesPerSecond: o.maxBytesPerSecond,
+    };
+    const fingerprint = await catalogFingerprint(pool);
+    // Validate inputs and secrets before asking or writing anything.
+    buildInput(0, fingerprint, from, to, selection, tuning);
+    await checkAnchoreOffline(pool, o.force === true);
+    const buckets = await countSelection(pool, selection);
+    const total = buckets.reduce((n, b) => n + b.documents, 0);
+    out.line(
+      `From: ${from.loaded.sectionPath} in ${fromFile} (${from.loaded.config.storage_driver.name}, ${from.location})`,
+    );
+    out.line(
+      `To:   ${to.loaded.sectionPath} in ${toFile} (${to.loaded.config.storage_driver.name}, ${to.location})`,
+    );
+    out.line(
+      `Documents to migrate: ${total}${selection.buckets.length ? ` in buckets: ${selection.buckets.join(', ')}` : ''}`,
+    );
+    if (!o.dontask && !(await confirm(out))) {
+      out.line('Skipping conversion.');
+      return ExitCode.ok;
+    }
+
+    const client = await connectTemporal(g);
+    try {
+      const input = await registerMigration(
+        pool,
+        {
+          fromDriver: from.loaded.config.storage_driver.name,
+          toDriver: to.loaded.config.storage_driver.name,
+          documentsToMigrate: total,
+          executorId: `${hostname()}:${process.pid}:objectstorage:`,
+          fingerprint,
+          workflowIdFor: (taskId) => migrationWorkflowId(taskId, fingerprint),
+          inputFor: (taskId) => buildInput(taskId, fingerprint, from, to, selection, tuning),
+        },
+        (id) => isWorkflowRunning(client, id),
+      );
+      const workflowId = migrationWorkflowId(input.taskId, fingerprint);
+      await client.workflow.start<typeof migrateStore>('migrateStore', {
+        workflowId,
+        taskQueue: TASK_QUEUE,
+        args: [input],
+        typedSearchAttributes: [
+          { key: SA.taskId, value: String(input.taskId) },
+          { key: SA.phase, value: 'preparing' },
+          { key: SA.fromDriver, value: input.from.storage_driver.name },
+          { key: SA.toDriver, value: input.to.storage_driver.name },
+          { key: SA.total, value: total },
+          { key: SA.migrated, value: 0 },
+          { key: SA.failed, value: 0 },
+        ],
+        staticSummary: `Anchore migration ${input.taskId}: ${from.location} → ${to.location}`,
+        staticDetails: `${total} documents · ${input.nodelete ? 'sources kept (--nodelete)' : 'sources deleted after verify'}`,
+      });
+      out.line(`Migration Task Id: ${input.taskId}`);
+      out.line(
+        `Workflow: ${workflowId} (Temporal UI: http://127.0.0.1:8233/namespaces/${g.namespace}/workflows/${workflowId})`,
+      );
+      out.event({ event: 'started', taskId: input.taskId, workflowId, total });
+      if (o.detach) return ExitCode.ok;
+      const result = await follow(client, workflowId, input.taskId, out, {
+        tty: process.stderr.isTTY === true,
+      });
+      if (!result) return ExitCode.ok;
+      return printResult(out, result, to, o.toAnalysisArchive === true);
+    } finally {
+      await client.connection.close();
+    }
+  } finally {
+    await pool.end();
+  }
+}
+
+/** The summary and the destination config block; returns the exit code of the outcome. */
+export function printResult(
+  out: Output,
+  result: MigrationResult,
+  to: Awaited<ReturnType<typeof loadSide>>,
+  toAnalysisArchive: boolean,
+): number {
+  out.event({ event: 'finished', ...result });
+  out.line(
+    `Migration result summary: ${JSON.stringify({ id: result.taskId, state: result.state, cancelled: result.cancelled, ...result.counters })}`,
+  );
+  if (result.error) out.line(`Stopped by: ${result.error}`);
+  if (result.counters.failed > 0) {
+    out.line(
+      `${result.counters.failed} document(s) failed; list them with: objectstorage status ${result.taskId} --failures failures.csv`,
+    );
+  }
+  const section = toAnalysisArchive ? 'analysis_archive' : 'object_store';
+  out.line(
+    'After this migration, your anchore-engine config.yaml MUST have the following configuration options added before starting up again:',
+  );
+  out.line(stringify({ services: { catalog: { [section]: redactStoreConfig(to.loaded.raw) } } }));
+  if (result.cancelled) return ExitCode.cancelled;
+  return result.state === 'complete' ? ExitCode.ok : ExitCode.partial;
+}

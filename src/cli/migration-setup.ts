@@ -1,0 +1,122 @@
+/**
+ * From two Anchore config files to a migration input, the way `plan`, `migrate` and `reverse` need it:
+ * sections chosen like anchore-manager, source selection by location (not scheme), the analysis-archive
+ * rule, secrets as references or sealed values, and the guards that refuse before anything is written.
+ */
+import type { Pool } from 'pg';
+import { ConfigError } from '../errors';
+import { loadStoreConfig, toPortableStoreConfig, type LoadedStoreConfig } from '../config';
+import { createDriver } from '../drivers/registry';
+import { checkLocations } from '../activities/guards';
+import { selectionWhere } from '../catalog';
+import {
+  LIMITS,
+  type BucketCount,
+  type MigrationInput,
+  type Selection,
+  type VerifyMode,
+} from '../shared/migration';
+
+/** Where a store lives and which config section described it. */
+export interface StoreSide {
+  readonly loaded: LoadedStoreConfig;
+  readonly location: string;
+}
+
+/** Options shared by plan and migrate. */
+export interface SelectionOptions {
+  readonly fromAnalysisArchive: boolean;
+  readonly toAnalysisArchive: boolean;
+  readonly buckets: readonly string[];
+}
+
+/** Loads one side and computes its location (no I/O: drivers are built only to name their location). */
+export async function loadSide(file: string, analysisArchive: boolean, pool: Pool): Promise<StoreSide> {
+  const loaded = await loadStoreConfig(file, { analysisArchive, env: process.env });
+  const driver = createDriver(loaded.config.storage_driver, { pool });
+  try {
+    return { loaded, location: driver.location };
+  } finally {
+    await driver.close();
+  }
+}
+
+/**
+ * Which rows move. The analysis archive lives in the logical bucket `analysis_archive`: moving the archive
+ * moves only that bucket; moving the object store leaves it alone unless the source config has no
+ * analysis_archive section (then the archive shares the object store and moves with it).
+ */
+export async function buildSelection(
+  fromFile: string,
+  from: StoreSide,
+  o: SelectionOptions,
+): Promise<Selection> {
+  if (o.fromAnalysisArchive) {
+    const other = o.buckets.filter((b) => b !== 'analysis_archive');
+    if (other.length > 0) {
+      throw new ConfigError(
+        `--from-analysis-archive moves only the analysis_archive bucket; --bucket ${other.join(', ')} is not in it`,
+      );
+    }
+    return { sourcePrefix: from.location, buckets: ['analysis_archive'], excludeBuckets: [] };
+  }
+  const archive = await loadStoreConfig(fromFile, { analysisArchive: true, env: process.env });
+  const separateArchive = !archive.fellBackToObjectStore;
+  return {
+    sourcePrefix: from.location,
+    buckets: [...o.buckets],
+    excludeBuckets: separateArchive ? ['analysis_archive'] : [],
+  };
+}
+
+/** Counts and stored bytes per logical bucket of a selection (no writes). */
+export async function countSelection(pool: Pool, sel: Selection): Promise<BucketCount[]> {
+  const where = selectionWhere(sel, 1);
+  const res = await pool.query<BucketCount>(
+    `SELECT bucket, count(*)::float8 AS documents, coalesce(sum(size), 0)::float8 AS bytes FROM archive_metadata
+     WHERE ${where.sql} GROUP BY bucket ORDER BY bucket`,
+    where.params,
+  );
+  return res.rows;
+}
+
+/** Tunables of a migration. */
+export interface MigrationTuning {
+  readonly nodelete: boolean;
+  readonly verify: VerifyMode;
+  readonly concurrency: number;
+  readonly pageSize: number;
+  readonly pageBytes: number;
+  readonly pagesPerRun: number;
+  readonly maxDocsPerSecond: number;
+  readonly maxBytesPerSecond: number;
+}
+
+/** Builds the workflow input; literal secrets without OBJECTSTORAGE_SECRET_KEY are refused here. */
+export function buildInput(
+  taskId: number,
+  fingerprint: string,
+  from: StoreSide,
+  to: StoreSide,
+  selection: Selection,
+  t: MigrationTuning,
+): MigrationInput {
+  checkLocations(selection.sourcePrefix, to.location);
+  return {
+    taskId,
+    catalogFingerprint: fingerprint,
+    from: toPortableStoreConfig(from.loaded, process.env),
+    to: toPortableStoreConfig(to.loaded, process.env),
+    selection,
+    nodelete: t.nodelete,
+    verify: t.verify,
+    pageSize: Math.min(t.pageSize, LIMITS.maxPageSize),
+    pageBytes: Math.max(t.pageBytes, LIMITS.minPageBytes),
+    pagesPerRun: t.pagesPerRun,
+    throttle: {
+      concurrency: Math.min(t.concurrency, LIMITS.maxConcurrency),
+      maxDocsPerSecond: t.maxDocsPerSecond,
+      maxBytesPerSecond: t.maxBytesPerSecond,
+    },
+  };
+}

@@ -1,0 +1,92 @@
+/**
+ * `objectstorage status ID [--watch] [--failures FILE.csv]`: the task row, the journal's counts per phase,
+ * live progress from the workflow, and the failed documents as CSV.
+ */
+import { writeFile } from 'node:fs/promises';
+import type { Command } from 'commander';
+import { failedDocuments, listMigrationTasks, phaseCounts, type JournalRow } from '../catalog';
+import { ConfigError } from '../errors';
+import { MESSAGES, type Progress } from '../shared/migration';
+import { follow } from './follow';
+import { withMigration } from './migration-record';
+import type { GlobalOptions } from './globals';
+import { createOutput } from './output';
+import { taskIdArg } from './parse';
+import { connectTemporal } from './temporal';
+
+const CSV_COLUMNS = [
+  'userId',
+  'bucket',
+  'archiveId',
+  'source_url',
+  'dest_url',
+  'error_code',
+  'error_message',
+  'attempts',
+] as const;
+
+function csvCell(v: unknown): string {
+  const s = v === null || v === undefined ? '' : String(v);
+  return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
+/** Failed documents as CSV, one row per document. */
+export function failuresCsv(rows: readonly JournalRow[]): string {
+  const lines = rows.map((r) =>
+    CSV_COLUMNS.map((c) => csvCell((r as unknown as Record<string, unknown>)[c])).join(','),
+  );
+  return `${[CSV_COLUMNS.join(','), ...lines].join('\n')}\n`;
+}
+
+export function registerStatus(program: Command, globals: () => GlobalOptions): void {
+  program
+    .command('status')
+    .description('show a migration: task row, journal counts, live progress; optionally its failed documents')
+    .argument('<id>', 'migration (Anchore task) id', taskIdArg)
+    .option('--watch', 'follow the progress until the migration ends')
+    .option('--failures <file>', 'write the failed documents to this CSV file')
+    .action(async (id: number, opts: { watch?: boolean; failures?: string }) => {
+      const g = globals();
+      const out = createOutput(g.json);
+      await withMigration(g, id, async (record, pool) => {
+        const task = (await listMigrationTasks(pool)).find((t) => t.id === id);
+        if (!record || !task)
+          throw new ConfigError(`no migration with id ${id} in this catalog (see list-migrations)`);
+        const phases = await phaseCounts(pool, id);
+        const client = await connectTemporal(g);
+        try {
+          let progress: Progress | undefined;
+          try {
+            progress = await client.workflow.getHandle(record.workflow_id).query<Progress>(MESSAGES.progress);
+          } catch {
+            progress = undefined; // finished long ago, or no worker running: the catalog still tells the outcome
+          }
+          out.result({ id, state: task.state, record: record.state, task, journal: phases, progress });
+          out.line(
+            `Migration ${id}: ${task.migrate_from_driver} → ${task.migrate_to_driver}, task state ${task.state}`,
+          );
+          out.line(
+            `  documents: ${task.archive_documents_migrated} of ${task.archive_documents_to_migrate} migrated`,
+          );
+          out.line(
+            `  journal:   ${Object.entries(phases)
+              .map(([k, v]) => `${k} ${v}`)
+              .join(', ')}`,
+          );
+          if (progress)
+            out.line(
+              `  live:      ${progress.phase}, ${progress.docsPerSecond} docs/s, ${progress.inFlightPages} pages in flight`,
+            );
+          if (opts.failures) {
+            const failed = await failedDocuments(pool, id);
+            await writeFile(opts.failures, failuresCsv(failed));
+            out.line(`  wrote ${failed.length} failed document(s) to ${opts.failures}`);
+          }
+          if (opts.watch)
+            await follow(client, record.workflow_id, id, out, { tty: process.stderr.isTTY === true });
+        } finally {
+          await client.connection.close();
+        }
+      });
+    });
+}

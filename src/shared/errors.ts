@@ -1,0 +1,14 @@
+/** Names of errors that retrying cannot fix (workflow-safe: used in retry policies). */
+export const PERMANENT_ERROR_NAMES = [
+  'BadCredentialsError',
+  'BucketNotFoundError',
+  'DriverConfigurationError',
+  'UnknownDriverError',
+  'UnknownFilesInDataDirError',
+  'ConfigError',
+  'ConfigValidationError',
+  'UnsetVariableError',
+  'SecretUnsealError',
+  'CatalogMismatchError',
+  'GuardRefusedError',
+] as const;

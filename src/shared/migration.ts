@@ -1,0 +1,220 @@
+/**
+ * Workflow-safe types and constants of a migration: what the CLI puts in the workflow input, what activities
+ * exchange with the workflow (page boundaries and counts — never documents, key lists or secrets), and the
+ * names everything shares. Imports nothing but Temporal's common package.
+ */
+import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
+
+/** Task queue every worker polls. */
+export const TASK_QUEUE = 'anchore-objectstorage';
+
+/**
+ * Workflow id of a migration: the Anchore task id, qualified by the catalog's fingerprint because task ids
+ * restart at 1 in every catalog and one Temporal namespace may serve several (docs/adr/0001).
+ */
+export function migrationWorkflowId(taskId: number, catalogFingerprint: string): string {
+  return `anchore-objectstorage-migration-${catalogFingerprint}-${taskId}`;
+}
+
+/** Search attributes registered on the dev server by scripts/stack.sh (src/shared/search-attributes.json). */
+export const SA = {
+  taskId: defineSearchAttributeKey('AnchoreTaskId', SearchAttributeType.KEYWORD),
+  phase: defineSearchAttributeKey('MigrationPhase', SearchAttributeType.KEYWORD),
+  fromDriver: defineSearchAttributeKey('MigrationFromDriver', SearchAttributeType.KEYWORD),
+  toDriver: defineSearchAttributeKey('MigrationToDriver', SearchAttributeType.KEYWORD),
+  total: defineSearchAttributeKey('DocumentsTotal', SearchAttributeType.INT),
+  migrated: defineSearchAttributeKey('DocumentsMigrated', SearchAttributeType.INT),
+  failed: defineSearchAttributeKey('DocumentsFailed', SearchAttributeType.INT),
+} as const;
+
+/**
+ * A store config as it travels in workflow input: secret fields hold `${ANCHORE_*}` references or
+ * `sealed:v1:` values only (config/secrets.ts builds and resolves it).
+ */
+export interface PortableStore {
+  readonly compression: { readonly enabled: unknown; readonly min_size_kbytes: number };
+  readonly storage_driver: { readonly name: string; readonly config: Readonly<Record<string, unknown>> };
+}
+
+/** Primary key of an archive_metadata row; also the keyset cursor. */
+export interface DocKey {
+  readonly bucket: string;
+  readonly archiveId: string;
+  readonly userId: string;
+  readonly documentName: string;
+}
+
+/** Which archive_metadata rows a migration moves. */
+export interface Selection {
+  /** content_url prefix of the source location, e.g. `s3://bucket-a/anchore/` or `db://`. */
+  readonly sourcePrefix: string;
+  /** Only these logical buckets (`--bucket`); empty = all. */
+  readonly buckets: readonly string[];
+  /** Never these logical buckets (the analysis archive when moving the object store). */
+  readonly excludeBuckets: readonly string[];
+}
+
+export type VerifyMode = 'head' | 'full';
+
+/** Knobs an operator may change while the migration runs (`throttle`). */
+export interface Throttle {
+  /** Pages in flight at once. */
+  readonly concurrency: number;
+  /** Documents per second started, 0 = unlimited. */
+  readonly maxDocsPerSecond: number;
+  /** Stored bytes per second started, 0 = unlimited. */
+  readonly maxBytesPerSecond: number;
+}
+
+/** Input of the migrateStore workflow. */
+export interface MigrationInput {
+  readonly taskId: number;
+  /** Fingerprint of the catalog the CLI planned against; workers on another catalog refuse the work. */
+  readonly catalogFingerprint: string;
+  readonly from: PortableStore;
+  readonly to: PortableStore;
+  readonly selection: Selection;
+  readonly nodelete: boolean;
+  readonly verify: VerifyMode;
+  /** Documents per page at most. */
+  readonly pageSize: number;
+  /** Stored bytes per page at most (a larger document is a page of its own). */
+  readonly pageBytes: number;
+  /** Pages per workflow run before continue-as-new. */
+  readonly pagesPerRun: number;
+  readonly throttle: Throttle;
+}
+
+/** A page: the rows after `after` (exclusive, undefined = from the start) up to `last` (inclusive). */
+export interface PageBounds {
+  readonly index: number;
+  readonly after?: DocKey;
+  readonly last: DocKey;
+  readonly documents: number;
+  readonly bytes: number;
+}
+
+/** Counts an activity reports for one page. */
+export interface PageCounts {
+  readonly documents: number;
+  readonly bytes: number;
+  readonly failed: number;
+}
+
+/** Totals per logical bucket. */
+export interface BucketCount {
+  readonly bucket: string;
+  readonly documents: number;
+  readonly bytes: number;
+}
+
+/** What `prepare` finds. */
+export interface PrepareResult {
+  readonly total: number;
+  readonly totalBytes: number;
+  readonly buckets: readonly BucketCount[];
+}
+
+/** Phase names shown in the UI and the CLI. */
+export type MigrationPhase = 'preparing' | 'migrating' | 'paused' | 'cancelling' | 'finishing' | 'done';
+
+/** Counters carried across continue-as-new. */
+export interface Counters {
+  readonly total: number;
+  readonly totalBytes: number;
+  readonly migrated: number;
+  readonly migratedBytes: number;
+  readonly failed: number;
+  readonly pagesDone: number;
+}
+
+/** A page that failed as a whole and waits for a later retry. */
+export interface SetAsidePage {
+  readonly page: PageBounds;
+  readonly attempts: number;
+  /** Workflow time (ms since epoch) of the next try. */
+  readonly retryAt: number;
+  readonly lastError: string;
+}
+
+/** State handed from one workflow run to the next. */
+export interface CarriedState {
+  readonly prepared: PrepareResult;
+  readonly counters: Counters;
+  /** Keyset cursor: the last row already cut into a page. */
+  readonly cursor?: DocKey;
+  readonly exhausted: boolean;
+  readonly nextPageIndex: number;
+  readonly planned: readonly PageBounds[];
+  readonly setAside: readonly SetAsidePage[];
+  readonly throttle: Throttle;
+  readonly paused: boolean;
+  readonly cancelled: boolean;
+  readonly startedAt: number;
+  readonly runs: number;
+}
+
+/** What the `progress` query returns. */
+export interface Progress {
+  readonly taskId: number;
+  readonly phase: MigrationPhase;
+  readonly counters: Counters;
+  readonly inFlightPages: number;
+  readonly setAsidePages: number;
+  readonly throttle: Throttle;
+  readonly docsPerSecond: number;
+  readonly etaSeconds?: number;
+  readonly runs: number;
+}
+
+/** Final outcome of a migration (also the Anchore task state). */
+export interface MigrationResult {
+  readonly taskId: number;
+  readonly state: 'complete' | 'failed';
+  readonly cancelled: boolean;
+  readonly counters: Counters;
+  readonly error?: string;
+}
+
+/** Update names and payloads. */
+export interface ThrottleUpdate {
+  readonly concurrency?: number;
+  readonly maxDocsPerSecond?: number;
+  readonly maxBytesPerSecond?: number;
+}
+
+/** Limits that validators enforce, also used by the CLI. */
+export const LIMITS = {
+  maxConcurrency: 256,
+  maxPageSize: 10_000,
+  minPageBytes: 1024 * 1024,
+} as const;
+
+/** Query and update names, shared by the workflow (which defines them) and the CLI (which calls them). */
+export const MESSAGES = {
+  progress: 'progress',
+  pause: 'pause',
+  resume: 'resume',
+  cancel: 'cancel',
+  throttle: 'throttle',
+} as const;
+
+/** Why a throttle request is invalid, or undefined when it is fine. */
+export function throttleProblem(t: ThrottleUpdate): string | undefined {
+  const keys = Object.keys(t).filter((k) => (t as Record<string, unknown>)[k] !== undefined);
+  if (keys.length === 0) return 'give at least one of concurrency, maxDocsPerSecond, maxBytesPerSecond';
+  const known = ['concurrency', 'maxDocsPerSecond', 'maxBytesPerSecond'];
+  const unknown = keys.filter((k) => !known.includes(k));
+  if (unknown.length > 0) return `unknown throttle setting(s): ${unknown.join(', ')}`;
+  const c = t.concurrency;
+  if (c !== undefined && (!Number.isInteger(c) || c < 1 || c > LIMITS.maxConcurrency)) {
+    return `concurrency must be an integer from 1 to ${LIMITS.maxConcurrency}, got ${String(c)}`;
+  }
+  for (const k of ['maxDocsPerSecond', 'maxBytesPerSecond'] as const) {
+    const v = t[k];
+    if (v !== undefined && (typeof v !== 'number' || !Number.isFinite(v) || v < 0)) {
+      return `${k} must be a number >= 0 (0 = unlimited), got ${String(v)}`;
+    }
+  }
+  return undefined;
+}

@@ -1,0 +1,42 @@
+/**
+ * Drivers for the store configs of workflow inputs, built once per config and process. Secrets are resolved
+ * here, on the worker, from its own environment (`${ANCHORE_*}` references) or by unsealing with its
+ * OBJECTSTORAGE_SECRET_KEY; they never travel back.
+ */
+import type { Pool } from 'pg';
+import type { DriverProvider } from '../activities/deps';
+import { isDriverName, resolvePortableStoreConfig } from '../config';
+import { createDriver } from '../drivers/registry';
+import type { ObjectStoreDriver } from '../drivers/types';
+import { UnknownDriverError } from '../errors';
+import type { PortableStore } from '../shared/migration';
+
+export function createDriverProvider(pool: Pool, env: NodeJS.ProcessEnv = process.env): DriverProvider {
+  const cache = new Map<string, ObjectStoreDriver>();
+  return {
+    driverFor(store: PortableStore): ObjectStoreDriver {
+      const id = JSON.stringify(store);
+      const cached = cache.get(id);
+      if (cached) return cached;
+      const { name } = store.storage_driver;
+      if (!isDriverName(name)) throw new UnknownDriverError(name, ['db', 'db2', 'localfs', 's3', 'swift']);
+      const config = resolvePortableStoreConfig(
+        {
+          compression: {
+            enabled: store.compression.enabled === true,
+            min_size_kbytes: store.compression.min_size_kbytes,
+          },
+          storage_driver: { name, config: { ...store.storage_driver.config } },
+        },
+        env,
+      );
+      const driver = createDriver(config.storage_driver, { pool });
+      cache.set(id, driver);
+      return driver;
+    },
+    async close() {
+      await Promise.all([...cache.values()].map((d) => d.close()));
+      cache.clear();
+    },
+  };
+}

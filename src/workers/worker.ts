@@ -1,0 +1,108 @@
+/**
+ * The worker process: the composition root. It connects to its own catalog, fingerprints it, builds drivers
+ * lazily from workflow inputs, and runs activities and workflows on the shared task queue until SIGTERM/SIGINT,
+ * then drains gracefully. Any number of workers (processes or hosts) may share the queue.
+ */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { NativeConnection, Runtime, Worker, type WorkerOptions } from '@temporalio/worker';
+import { createActivities } from '../activities';
+import { catalogFingerprint, checkCatalog, createCatalogPool, ensureJournal } from '../catalog';
+import type { Logger } from '../logger';
+import { TASK_QUEUE } from '../shared/migration';
+import { createDriverProvider } from './driver-provider';
+
+/** Options of {@link runWorker}. */
+export interface WorkerSettings {
+  readonly dbUrl: string;
+  readonly temporalAddress: string;
+  readonly namespace: string;
+  /** Activities (page stages) run at once by this worker. @default 8 */
+  readonly concurrency: number;
+  readonly log: Logger;
+  /** Resolves when the worker should stop; defaults to SIGTERM/SIGINT. */
+  readonly stop?: Promise<void>;
+}
+
+/** The prebuilt bundle (`npm run build`), else the sources bundled at start-up (tests, development). */
+function workflowSource(): Pick<WorkerOptions, 'workflowBundle' | 'workflowsPath'> {
+  const bundle = join(__dirname, '..', 'workflow-bundle.js');
+  if (existsSync(bundle)) return { workflowBundle: { codePath: bundle } };
+  return { workflowsPath: require.resolve('../workflows') };
+}
+
+let runtimeInstalled = false;
+
+/** Runs a worker until stopped; resolves after a graceful shutdown. */
+export async function runWorker(s: WorkerSettings): Promise<void> {
+  if (!runtimeInstalled) {
+    // Route the SDK's own logs through our scrubbing logger.
+    Runtime.install({
+      logger: {
+        log: (level, message, meta) => sdkLog(s.log, level, message, meta),
+        trace: (m, meta) => sdkLog(s.log, 'TRACE', m, meta),
+        debug: (m, meta) => sdkLog(s.log, 'DEBUG', m, meta),
+        info: (m, meta) => sdkLog(s.log, 'INFO', m, meta),
+        warn: (m, meta) => sdkLog(s.log, 'WARN', m, meta),
+        error: (m, meta) => sdkLog(s.log, 'ERROR', m, meta),
+      },
+    });
+    runtimeInstalled = true;
+  }
+  const pool = createCatalogPool(s.dbUrl, Math.max(4, s.concurrency + 2));
+  const drivers = createDriverProvider(pool);
+  try {
+    await checkCatalog(pool, s.dbUrl);
+    await ensureJournal(pool);
+    const fingerprint = await catalogFingerprint(pool);
+    const connection = await NativeConnection.connect({ address: s.temporalAddress });
+    try {
+      const worker = await Worker.create({
+        connection,
+        namespace: s.namespace,
+        taskQueue: TASK_QUEUE,
+        ...workflowSource(),
+        activities: createActivities({ pool, fingerprint, drivers, log: s.log }),
+        maxConcurrentActivityTaskExecutions: s.concurrency,
+        shutdownGraceTime: '30s',
+      });
+      s.log.info(
+        `worker ready on task queue ${TASK_QUEUE} (catalog ${fingerprint}, ${s.concurrency} activity slots)`,
+      );
+      const stop = s.stop ?? signalled();
+      void stop.then(() => {
+        s.log.info('stopping: finishing in-flight activities');
+        worker.shutdown();
+      });
+      await worker.run();
+    } finally {
+      await connection.close();
+    }
+  } finally {
+    await drivers.close();
+    await pool.end();
+  }
+}
+
+/** The SDK's log lines, with the failure (name and message only) of failed activities; scrubbed by our logger. */
+function sdkLog(log: Logger, level: string, message: string, meta?: Record<string, unknown>): void {
+  const err = meta?.error as { name?: string; message?: string } | undefined;
+  const fields = meta
+    ? {
+        ...(meta.activityType ? { activity: meta.activityType } : {}),
+        ...(meta.workflowId ? { workflowId: meta.workflowId } : {}),
+        ...(err ? { error: `${err.name ?? 'Error'}: ${err.message ?? ''}` } : {}),
+      }
+    : undefined;
+  if (level === 'ERROR') log.error(message, fields);
+  else if (level === 'WARN') log.warn(message, fields);
+  else if (level === 'INFO') log.info(message, fields);
+  else log.debug(message, fields);
+}
+
+function signalled(): Promise<void> {
+  return new Promise((resolve) => {
+    process.once('SIGTERM', () => resolve());
+    process.once('SIGINT', () => resolve());
+  });
+}

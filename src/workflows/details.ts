@@ -1,0 +1,31 @@
+/** The markdown the Temporal UI shows as the workflow's current details. */
+import type { BucketCount, MigrationInput, Progress } from '../shared/migration';
+
+const mib = (bytes: number): string => `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
+
+function duration(seconds: number): string {
+  const h = Math.floor(seconds / 3600);
+  const m = Math.floor((seconds % 3600) / 60);
+  const s = seconds % 60;
+  return h > 0 ? `${h}h ${m}m` : m > 0 ? `${m}m ${s}s` : `${s}s`;
+}
+
+export function progressDetails(input: MigrationInput, buckets: readonly BucketCount[], p: Progress): string {
+  const c = p.counters;
+  const done = c.total > 0 ? Math.floor(((c.migrated + c.failed) / c.total) * 100) : 0;
+  const lines = [
+    `## Anchore migration ${input.taskId}: ${input.from.storage_driver.name} → ${input.to.storage_driver.name}`,
+    '',
+    `**${p.phase}** · ${done}% · ${c.migrated} of ${c.total} migrated · ${c.failed} failed · ${mib(c.migratedBytes)} copied`,
+    `rate ${p.docsPerSecond} docs/s${p.etaSeconds !== undefined ? ` · ETA ${duration(p.etaSeconds)}` : ''} · ` +
+      `${p.inFlightPages} pages in flight (concurrency ${p.throttle.concurrency})` +
+      `${p.setAsidePages > 0 ? ` · ${p.setAsidePages} pages set aside for retry` : ''} · run ${p.runs}`,
+    '',
+    `source \`${input.selection.sourcePrefix}\`${input.nodelete ? ' (kept: --nodelete)' : ''}`,
+    '',
+    '| logical bucket | documents | stored bytes |',
+    '|---|---:|---:|',
+    ...buckets.map((b) => `| ${b.bucket} | ${b.documents} | ${mib(b.bytes)} |`),
+  ];
+  return lines.join('\n');
+}

@@ -1,0 +1,312 @@
+/**
+ * migrateStore: one workflow per migration. prepare → pages (keyset, bounded by count and bytes, planned ahead
+ * of the work) → per page copy → verify+switch → delete, with a sliding window of `concurrency` pages in flight.
+ * A page that fails all its retries is set aside and retried later, so it never blocks the window. The run
+ * continues-as-new (after draining in-flight pages and handlers) every `pagesPerRun` pages or when the server
+ * suggests it. Only boundaries and counts travel through history: never documents, key lists or secrets.
+ */
+import * as wf from '@temporalio/workflow';
+import type { Activities } from '../activities';
+import {
+  MESSAGES,
+  SA,
+  throttleProblem,
+  type CarriedState,
+  type Counters,
+  type MigrationInput,
+  type MigrationPhase,
+  type MigrationResult,
+  type PageBounds,
+  type Progress,
+  type ThrottleUpdate,
+} from '../shared/migration';
+import { failureMessage, isPermanentFailure } from './failures';
+import { progressDetails } from './details';
+import {
+  bookkeepingPreset,
+  MAX_PAGE_ATTEMPTS,
+  pagePreset,
+  planPreset,
+  preparePreset,
+  SET_ASIDE_BACKOFF_MS,
+} from './presets';
+
+export const progressQuery = wf.defineQuery<Progress>(MESSAGES.progress);
+export const pauseUpdate = wf.defineUpdate<Progress>(MESSAGES.pause);
+export const resumeUpdate = wf.defineUpdate<Progress>(MESSAGES.resume);
+export const cancelUpdate = wf.defineUpdate<Progress>(MESSAGES.cancel);
+export const throttleUpdate = wf.defineUpdate<Progress, [ThrottleUpdate]>(MESSAGES.throttle);
+
+const { prepare } = wf.proxyActivities<Activities>(preparePreset);
+const { planPages } = wf.proxyActivities<Activities>(planPreset);
+const { finish, failPage } = wf.proxyActivities<Activities>(bookkeepingPreset);
+
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+
+const ZERO: Counters = { total: 0, totalBytes: 0, migrated: 0, migratedBytes: 0, failed: 0, pagesDone: 0 };
+
+export async function migrateStore(input: MigrationInput, carried?: CarriedState): Promise<MigrationResult> {
+  const st: Mutable<CarriedState> = carried
+    ? { ...carried, runs: carried.runs + 1 }
+    : {
+        prepared: { total: 0, totalBytes: 0, buckets: [] },
+        counters: ZERO,
+        exhausted: false,
+        nextPageIndex: 0,
+        planned: [],
+        setAside: [],
+        throttle: input.throttle,
+        paused: false,
+        cancelled: false,
+        startedAt: Date.now(),
+        runs: 1,
+      };
+  let phase: MigrationPhase = carried ? 'migrating' : 'preparing';
+  let fatal: string | undefined;
+  let wake = 0;
+  const inFlight = new Map<number, Promise<void>>();
+  let planning: Promise<void> | undefined;
+  let startedThisRun = 0;
+  const rate = { since: Date.now(), docs: 0, bytes: 0 };
+
+  const progress = (): Progress => {
+    const elapsed = Math.max(1, (Date.now() - st.startedAt) / 1000);
+    const docsPerSecond = st.counters.migrated / elapsed;
+    const left = st.counters.total - st.counters.migrated - st.counters.failed;
+    return {
+      taskId: input.taskId,
+      phase: st.paused && phase === 'migrating' ? 'paused' : phase,
+      counters: st.counters,
+      inFlightPages: inFlight.size,
+      setAsidePages: st.setAside.length,
+      throttle: st.throttle,
+      docsPerSecond: Math.round(docsPerSecond * 10) / 10,
+      ...(docsPerSecond > 0 && left > 0 ? { etaSeconds: Math.round(left / docsPerSecond) } : {}),
+      runs: st.runs,
+    };
+  };
+  const publish = (): void => {
+    const p = progress();
+    wf.upsertSearchAttributes([
+      { key: SA.phase, value: p.phase },
+      { key: SA.total, value: st.counters.total },
+      { key: SA.migrated, value: st.counters.migrated },
+      { key: SA.failed, value: st.counters.failed },
+    ]);
+    wf.setCurrentDetails(progressDetails(input, st.prepared.buckets, p));
+  };
+  const bump = (): void => {
+    wake += 1;
+  };
+
+  wf.setHandler(progressQuery, progress);
+  wf.setHandler(
+    pauseUpdate,
+    () => {
+      st.paused = true;
+      bump();
+      publish();
+      return progress();
+    },
+    { validator: () => assertNot(st.cancelled, 'the migration is being cancelled') },
+  );
+  wf.setHandler(resumeUpdate, () => {
+    st.paused = false;
+    bump();
+    publish();
+    return progress();
+  });
+  wf.setHandler(cancelUpdate, () => {
+    st.cancelled = true;
+    phase = 'cancelling';
+    bump();
+    publish();
+    return progress();
+  });
+  wf.setHandler(
+    throttleUpdate,
+    (t) => {
+      st.throttle = {
+        concurrency: t.concurrency ?? st.throttle.concurrency,
+        maxDocsPerSecond: t.maxDocsPerSecond ?? st.throttle.maxDocsPerSecond,
+        maxBytesPerSecond: t.maxBytesPerSecond ?? st.throttle.maxBytesPerSecond,
+      };
+      Object.assign(rate, { since: Date.now(), docs: 0, bytes: 0 });
+      bump();
+      publish();
+      return progress();
+    },
+    { validator: (t) => assertNot(throttleProblem(t ?? {}), '') },
+  );
+
+  if (!carried) {
+    publish();
+    try {
+      st.prepared = await prepare(input);
+    } catch (err) {
+      return end(failureMessage(err));
+    }
+    st.counters = { ...ZERO, total: st.prepared.total, totalBytes: st.prepared.totalBytes };
+  }
+  phase = 'migrating';
+  publish();
+
+  const countPage = (delta: Partial<Counters>): void => {
+    const c = st.counters;
+    st.counters = {
+      ...c,
+      migrated: c.migrated + (delta.migrated ?? 0),
+      migratedBytes: c.migratedBytes + (delta.migratedBytes ?? 0),
+      failed: c.failed + (delta.failed ?? 0),
+      pagesDone: c.pagesDone + (delta.pagesDone ?? 0),
+    };
+  };
+
+  const runPage = async (page: PageBounds, attempts: number): Promise<void> => {
+    const acts = wf.proxyActivities<Activities>({ ...pagePreset, summary: pageSummary(page) });
+    try {
+      const copied = await acts.copyPage(input, page);
+      const verified = await acts.verifyPage(input, page);
+      const deleted = await acts.deletePage(input, page);
+      const migrated = input.nodelete ? verified.switched : deleted;
+      countPage({
+        migrated,
+        migratedBytes: copied.bytes,
+        failed: copied.failed + verified.failed,
+        pagesDone: 1,
+      });
+    } catch (err) {
+      if (isPermanentFailure(err)) {
+        fatal ??= failureMessage(err);
+      } else if (attempts + 1 >= MAX_PAGE_ATTEMPTS) {
+        try {
+          countPage({ failed: await failPage(input, page, failureMessage(err)), pagesDone: 1 });
+        } catch (failErr) {
+          fatal ??= failureMessage(failErr);
+        }
+      } else {
+        const backoff = Math.min(SET_ASIDE_BACKOFF_MS.initial * 2 ** attempts, SET_ASIDE_BACKOFF_MS.max);
+        st.setAside = [
+          ...st.setAside,
+          { page, attempts: attempts + 1, retryAt: Date.now() + backoff, lastError: failureMessage(err) },
+        ];
+      }
+    }
+  };
+
+  const planAhead = (): void => {
+    if (planning || st.exhausted || st.planned.length > st.throttle.concurrency) return;
+    const pages = Math.max(4, st.throttle.concurrency * 2);
+    planning = planPages(input, st.cursor, st.nextPageIndex, pages).then(
+      (planned) => {
+        st.planned = [...st.planned, ...planned.pages];
+        st.nextPageIndex += planned.pages.length;
+        if (planned.cursor) st.cursor = planned.cursor;
+        st.exhausted = planned.exhausted;
+        planning = undefined;
+        bump();
+      },
+      (err: unknown) => {
+        fatal ??= failureMessage(err);
+        planning = undefined;
+        bump();
+      },
+    );
+  };
+
+  /** The next page to start: a set-aside page whose retry time has come, else the next planned one. */
+  const nextCandidate = (): { page: PageBounds; attempts: number; setAside: boolean } | undefined => {
+    const due = st.setAside.find((s) => s.retryAt <= Date.now());
+    if (due) return { page: due.page, attempts: due.attempts, setAside: true };
+    const next = st.planned[0];
+    return next ? { page: next, attempts: 0, setAside: false } : undefined;
+  };
+  const take = (c: { page: PageBounds; setAside: boolean }): void => {
+    if (c.setAside) st.setAside = st.setAside.filter((s) => s.page.index !== c.page.index);
+    else st.planned = st.planned.slice(1);
+  };
+
+  const rateDelay = (page: PageBounds): number => {
+    const t = st.throttle;
+    const spent = Date.now() - rate.since;
+    const byDocs =
+      t.maxDocsPerSecond > 0 ? ((rate.docs + page.documents) / t.maxDocsPerSecond) * 1000 - spent : 0;
+    const byBytes =
+      t.maxBytesPerSecond > 0 ? ((rate.bytes + page.bytes) / t.maxBytesPerSecond) * 1000 - spent : 0;
+    return Math.max(0, byDocs, byBytes);
+  };
+
+  const stopping = (): boolean => st.cancelled || fatal !== undefined;
+  const runFull = (): boolean =>
+    startedThisRun >= input.pagesPerRun || wf.workflowInfo().continueAsNewSuggested;
+
+  for (;;) {
+    planAhead();
+    while (!st.paused && !stopping() && !runFull() && inFlight.size < st.throttle.concurrency) {
+      const next = nextCandidate();
+      if (!next) break;
+      const delay = rateDelay(next.page);
+      if (delay > 0) {
+        const seen = wake;
+        await wf.condition(() => wake !== seen, Math.ceil(delay));
+        break;
+      }
+      take(next);
+      rate.docs += next.page.documents;
+      rate.bytes += next.page.bytes;
+      startedThisRun += 1;
+      const index = next.page.index;
+      inFlight.set(
+        index,
+        runPage(next.page, next.attempts).finally(() => {
+          inFlight.delete(index);
+          publish();
+          bump();
+        }),
+      );
+      planAhead();
+    }
+
+    const idle = inFlight.size === 0 && !planning;
+    const noWork = st.exhausted && st.planned.length === 0 && st.setAside.length === 0;
+    if (idle && (stopping() || noWork)) break;
+    if (idle && runFull() && !st.paused) {
+      await wf.condition(wf.allHandlersFinished);
+      return wf.continueAsNew<typeof migrateStore>(input, { ...st });
+    }
+    const seen = wake;
+    const nextRetry =
+      st.setAside.length > 0 ? Math.min(...st.setAside.map((s) => s.retryAt)) - Date.now() : undefined;
+    if (nextRetry !== undefined && inFlight.size === 0 && st.planned.length === 0 && !planning) {
+      await wf.condition(() => wake !== seen, Math.max(1, nextRetry));
+    } else {
+      await wf.condition(() => wake !== seen);
+    }
+  }
+  return end(fatal);
+
+  async function end(error: string | undefined): Promise<MigrationResult> {
+    phase = 'finishing';
+    publish();
+    const result = await finish(input, st.counters, { cancelled: st.cancelled, ...(error ? { error } : {}) });
+    st.counters = result.counters;
+    phase = 'done';
+    publish();
+    await wf.condition(wf.allHandlersFinished);
+    return result;
+  }
+}
+
+/** Validator helper: throws (rejecting the update before it reaches history) when `problem` is set. */
+function assertNot(problem: string | boolean | undefined, message: string): void {
+  if (problem) throw new Error(typeof problem === 'string' ? problem : message);
+}
+
+function pageSummary(page: PageBounds): string {
+  const key = (k?: { bucket: string; archiveId: string }): string =>
+    k ? `${k.bucket}/${k.archiveId}` : 'start';
+  return `page ${page.index}: ${page.documents} docs after ${key(page.after)} to ${key(page.last)}`.slice(
+    0,
+    200,
+  );
+}

@@ -1,0 +1,62 @@
+/**
+ * Named timeout and retry presets of the activities. Per-page activities heartbeat, so a dead worker is noticed
+ * within `heartbeatTimeout` and the page moves to another worker. Permanent errors are never retried.
+ */
+import type { ActivityOptions } from '@temporalio/workflow';
+import { PERMANENT_ERROR_NAMES } from '../shared/errors';
+
+const nonRetryableErrorTypes = [...PERMANENT_ERROR_NAMES];
+
+/** prepare: self-checks and counting; may wait for a slow backend but is not long. */
+export const preparePreset = {
+  startToCloseTimeout: '10 minutes',
+  retry: {
+    initialInterval: '2s',
+    backoffCoefficient: 2,
+    maximumInterval: '1 minute',
+    maximumAttempts: 5,
+    nonRetryableErrorTypes,
+  },
+} as const satisfies ActivityOptions;
+
+/** planPages: a keyset query over keys and sizes. */
+export const planPreset = {
+  startToCloseTimeout: '5 minutes',
+  retry: {
+    initialInterval: '1s',
+    backoffCoefficient: 2,
+    maximumInterval: '30s',
+    maximumAttempts: 10,
+    nonRetryableErrorTypes,
+  },
+} as const satisfies ActivityOptions;
+
+/** copy/verify/delete of one page: bounded by page bytes; heartbeats between stages. */
+export const pagePreset = {
+  startToCloseTimeout: '30 minutes',
+  heartbeatTimeout: '2 minutes',
+  retry: {
+    initialInterval: '2s',
+    backoffCoefficient: 2,
+    maximumInterval: '1 minute',
+    maximumAttempts: 5,
+    nonRetryableErrorTypes,
+  },
+} as const satisfies ActivityOptions;
+
+/** finish and failPage: small catalog writes that must happen eventually. */
+export const bookkeepingPreset = {
+  startToCloseTimeout: '5 minutes',
+  retry: {
+    initialInterval: '2s',
+    backoffCoefficient: 2,
+    maximumInterval: '2 minutes',
+    nonRetryableErrorTypes,
+  },
+} as const satisfies ActivityOptions;
+
+/** A page that failed all its activity retries waits this long before its next try (doubling, capped). */
+export const SET_ASIDE_BACKOFF_MS = { initial: 60_000, max: 30 * 60_000 } as const;
+
+/** Tries of a whole page (each with the activity retries above) before its documents are given up. */
+export const MAX_PAGE_ATTEMPTS = 4;
