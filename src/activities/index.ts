@@ -10,6 +10,7 @@ import { makeFailPage } from './fail-page';
 import { makeFinish } from './finish';
 import { makePlanPages } from './plan-pages';
 import { makePrepare } from './prepare';
+import { makeRollbackBatch } from './rollback-batch';
 import { makeVerifyPage } from './verify-page';
 
 /** Wraps an activity so permanent errors become non-retryable failures. */
@@ -34,6 +35,7 @@ export function createActivities(deps: ActivityDeps) {
     deletePage: guarded(makeDeletePage(deps)),
     failPage: guarded(makeFailPage(deps)),
     finish: guarded(makeFinish(deps)),
+    rollbackBatch: guarded(makeRollbackBatch(deps)),
   };
 }
 

@@ -48,7 +48,7 @@ CREATE TABLE IF NOT EXISTS objectstorage_migrations (
 `;
 
 /** Journal phases, in the order a document goes through them. */
-export type JournalPhase = 'copied' | 'verified' | 'switched' | 'deleted' | 'failed';
+export type JournalPhase = 'copied' | 'verified' | 'switched' | 'deleted' | 'failed' | 'rolled_back';
 
 /** A journal row as stored. */
 export interface JournalRow {
@@ -198,9 +198,31 @@ export async function phaseCounts(pool: Pool, taskId: number): Promise<Record<Jo
     `SELECT phase, count(*)::int AS n FROM objectstorage_journal WHERE task_id = $1 GROUP BY phase`,
     [taskId],
   );
-  const out: Record<JournalPhase, number> = { copied: 0, verified: 0, switched: 0, deleted: 0, failed: 0 };
+  const out: Record<JournalPhase, number> = {
+    copied: 0,
+    verified: 0,
+    switched: 0,
+    deleted: 0,
+    failed: 0,
+    rolled_back: 0,
+  };
   for (const r of res.rows) out[r.phase] = r.n;
   return out;
+}
+
+/** Journal rows of a task in any of `phases`, in key order, `limit` at a time after `after` (keyset). */
+export async function journalRowsInPhases(
+  pool: Pool,
+  taskId: number,
+  phases: readonly JournalPhase[],
+  limit: number,
+): Promise<JournalRow[]> {
+  const res = await pool.query<JournalRow>(
+    `SELECT ${ROW_COLUMNS} FROM objectstorage_journal WHERE task_id = $1 AND phase = ANY($2::varchar[])
+     ORDER BY bucket, "archiveId", "userId", "documentName" LIMIT $3`,
+    [taskId, phases, limit],
+  );
+  return res.rows;
 }
 
 /** Failed documents of a task, for `status --failures`. */

@@ -8,7 +8,8 @@ import type { MigrationInput } from '../shared/migration';
 import { ensureJournal } from './journal';
 import { insertMigrationTask } from './tasks';
 
-export type MigrationRecordState = 'running' | 'complete' | 'failed' | 'cancelled' | 'abandoned';
+export type MigrationRecordState =
+  'running' | 'complete' | 'failed' | 'cancelled' | 'abandoned' | 'rolled_back';
 
 export interface MigrationRecord {
   readonly task_id: number;

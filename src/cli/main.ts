@@ -6,6 +6,10 @@ import { registerCheck } from './check';
 import type { GlobalOptions } from './globals';
 import { registerControl } from './control';
 import { registerListDrivers } from './list-drivers';
+import { registerListMigrations } from './list-migrations';
+import { registerPlan } from './plan';
+import { registerReverse } from './reverse';
+import { registerRollback } from './rollback';
 import { registerMigrate } from './migrate';
 import { registerStatus } from './status';
 import { registerWorker } from './worker';
@@ -53,9 +57,13 @@ export function buildProgram(): Command {
   };
   registerListDrivers(program, globals);
   registerCheck(program, globals);
+  registerPlan(program, globals);
   registerMigrate(program, globals);
+  registerListMigrations(program, globals);
   registerStatus(program, globals);
   registerControl(program, globals);
+  registerReverse(program, globals);
+  registerRollback(program, globals);
   registerWorker(program, globals);
   program.addHelpText(
     'after',
@@ -71,7 +79,8 @@ export async function main(argv: readonly string[]): Promise<number> {
   const program = buildProgram();
   try {
     await program.parseAsync(argv as string[]);
-    return ExitCode.ok;
+    // Commands whose outcome is not plain success (migrate: partial, cancelled) set process.exitCode.
+    return typeof process.exitCode === 'number' ? process.exitCode : ExitCode.ok;
   } catch (err) {
     if (err instanceof CommanderError) {
       // --help and --version end with exit code 0; usage errors were already printed by commander.

@@ -3,30 +3,13 @@
  * Anchore task row, starts the workflow (id from the task id), follows it, and prints the summary and the
  * config block to adopt (secrets as references, never values).
  */
-import { hostname } from 'node:os';
 import { createInterface } from 'node:readline/promises';
 import type { Command } from 'commander';
-import { stringify } from 'yaml';
-import {
-  catalogFingerprint,
-  checkCatalog,
-  createCatalogPool,
-  registerMigration,
-  resolveCatalogUrl,
-} from '../catalog';
-import { redactStoreConfig } from '../config';
+import { catalogFingerprint, checkCatalog, createCatalogPool, resolveCatalogUrl } from '../catalog';
 import { checkAnchoreOffline } from '../activities/guards';
 import { ExitCode } from '../errors';
-import {
-  SA,
-  TASK_QUEUE,
-  migrationWorkflowId,
-  type MigrationResult,
-  type VerifyMode,
-} from '../shared/migration';
-import type { migrateStore } from '../workflows';
+import type { VerifyMode } from '../shared/migration';
 import { registerDbPassword } from './db-secrets';
-import { follow } from './follow';
 import type { GlobalOptions } from './globals';
 import {
   buildInput,
@@ -37,7 +20,7 @@ import {
 } from './migration-setup';
 import { createOutput, type Output } from './output';
 import { collect, nonNegativeNumber, positiveInt } from './parse';
-import { connectTemporal, isWorkflowRunning } from './temporal';
+import { startMigration } from './start-migration';
 
 interface MigrateOptions {
   nodelete?: boolean;
@@ -184,79 +167,18 @@ async function runMigrate(
       return ExitCode.ok;
     }
 
-    const client = await connectTemporal(g);
-    try {
-      const input = await registerMigration(
-        pool,
-        {
-          fromDriver: from.loaded.config.storage_driver.name,
-          toDriver: to.loaded.config.storage_driver.name,
-          documentsToMigrate: total,
-          executorId: `${hostname()}:${process.pid}:objectstorage:`,
-          fingerprint,
-          workflowIdFor: (taskId) => migrationWorkflowId(taskId, fingerprint),
-          inputFor: (taskId) => buildInput(taskId, fingerprint, from, to, selection, tuning),
-        },
-        (id) => isWorkflowRunning(client, id),
-      );
-      const workflowId = migrationWorkflowId(input.taskId, fingerprint);
-      await client.workflow.start<typeof migrateStore>('migrateStore', {
-        workflowId,
-        taskQueue: TASK_QUEUE,
-        args: [input],
-        typedSearchAttributes: [
-          { key: SA.taskId, value: String(input.taskId) },
-          { key: SA.phase, value: 'preparing' },
-          { key: SA.fromDriver, value: input.from.storage_driver.name },
-          { key: SA.toDriver, value: input.to.storage_driver.name },
-          { key: SA.total, value: total },
-          { key: SA.migrated, value: 0 },
-          { key: SA.failed, value: 0 },
-        ],
-        staticSummary: `Anchore migration ${input.taskId}: ${from.location} → ${to.location}`,
-        staticDetails: `${total} documents · ${input.nodelete ? 'sources kept (--nodelete)' : 'sources deleted after verify'}`,
-      });
-      out.line(`Migration Task Id: ${input.taskId}`);
-      out.line(
-        `Workflow: ${workflowId} (Temporal UI: http://127.0.0.1:8233/namespaces/${g.namespace}/workflows/${workflowId})`,
-      );
-      out.event({ event: 'started', taskId: input.taskId, workflowId, total });
-      if (o.detach) return ExitCode.ok;
-      const result = await follow(client, workflowId, input.taskId, out, {
-        tty: process.stderr.isTTY === true,
-      });
-      if (!result) return ExitCode.ok;
-      return printResult(out, result, to, o.toAnalysisArchive === true);
-    } finally {
-      await client.connection.close();
-    }
+    return await startMigration(
+      pool,
+      g,
+      out,
+      {
+        total,
+        fingerprint,
+        inputFor: (taskId) => buildInput(taskId, fingerprint, from, to, selection, tuning),
+      },
+      { detach: o.detach === true },
+    );
   } finally {
     await pool.end();
   }
-}
-
-/** The summary and the destination config block; returns the exit code of the outcome. */
-export function printResult(
-  out: Output,
-  result: MigrationResult,
-  to: Awaited<ReturnType<typeof loadSide>>,
-  toAnalysisArchive: boolean,
-): number {
-  out.event({ event: 'finished', ...result });
-  out.line(
-    `Migration result summary: ${JSON.stringify({ id: result.taskId, state: result.state, cancelled: result.cancelled, ...result.counters })}`,
-  );
-  if (result.error) out.line(`Stopped by: ${result.error}`);
-  if (result.counters.failed > 0) {
-    out.line(
-      `${result.counters.failed} document(s) failed; list them with: objectstorage status ${result.taskId} --failures failures.csv`,
-    );
-  }
-  const section = toAnalysisArchive ? 'analysis_archive' : 'object_store';
-  out.line(
-    'After this migration, your anchore-engine config.yaml MUST have the following configuration options added before starting up again:',
-  );
-  out.line(stringify({ services: { catalog: { [section]: redactStoreConfig(to.loaded.raw) } } }));
-  if (result.cancelled) return ExitCode.cancelled;
-  return result.state === 'complete' ? ExitCode.ok : ExitCode.partial;
 }

@@ -5,8 +5,13 @@
  */
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 
-/** Task queue every worker polls. */
-export const TASK_QUEUE = 'anchore-objectstorage';
+/**
+ * Task queue of a catalog's migrations: workers of one catalog never receive another catalog's work, even when
+ * several Anchore deployments share a Temporal namespace (docs/adr/0001).
+ */
+export function taskQueueFor(catalogFingerprint: string): string {
+  return `anchore-objectstorage-${catalogFingerprint}`;
+}
 
 /**
  * Workflow id of a migration: the Anchore task id, qualified by the catalog's fingerprint because task ids
@@ -74,6 +79,11 @@ export interface MigrationInput {
   readonly from: PortableStore;
   readonly to: PortableStore;
   readonly selection: Selection;
+  /** content_url prefix of the destination (what `reverse` selects). */
+  readonly destLocation: string;
+  /** The source / destination is an analysis_archive section (config block at the end; `reverse`). */
+  readonly fromAnalysisArchive: boolean;
+  readonly toAnalysisArchive: boolean;
   readonly nodelete: boolean;
   readonly verify: VerifyMode;
   /** Documents per page at most. */

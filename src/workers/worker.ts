@@ -9,7 +9,7 @@ import { NativeConnection, Runtime, Worker, type WorkerOptions } from '@temporal
 import { createActivities } from '../activities';
 import { catalogFingerprint, checkCatalog, createCatalogPool, ensureJournal } from '../catalog';
 import type { Logger } from '../logger';
-import { TASK_QUEUE } from '../shared/migration';
+import { taskQueueFor } from '../shared/migration';
 import { createDriverProvider } from './driver-provider';
 
 /** Options of {@link runWorker}. */
@@ -60,15 +60,13 @@ export async function runWorker(s: WorkerSettings): Promise<void> {
       const worker = await Worker.create({
         connection,
         namespace: s.namespace,
-        taskQueue: TASK_QUEUE,
+        taskQueue: taskQueueFor(fingerprint),
         ...workflowSource(),
         activities: createActivities({ pool, fingerprint, drivers, log: s.log }),
         maxConcurrentActivityTaskExecutions: s.concurrency,
         shutdownGraceTime: '30s',
       });
-      s.log.info(
-        `worker ready on task queue ${TASK_QUEUE} (catalog ${fingerprint}, ${s.concurrency} activity slots)`,
-      );
+      s.log.info(`worker ready on task queue ${taskQueueFor(fingerprint)} (${s.concurrency} activity slots)`);
       const stop = s.stop ?? signalled();
       void stop.then(() => {
         s.log.info('stopping: finishing in-flight activities');

@@ -1,0 +1,81 @@
+/**
+ * `objectstorage list-migrations`: every Anchore migration task (ours and anchore-manager's), with Anchore's
+ * columns plus the workflow status of ours.
+ */
+import type { Command } from 'commander';
+import { createCatalogPool, listMigrationRecords, listMigrationTasks, resolveCatalogUrl } from '../catalog';
+import { registerDbPassword } from './db-secrets';
+import type { GlobalOptions } from './globals';
+import { createOutput } from './output';
+import { connectTemporal } from './temporal';
+
+const COLUMNS = [
+  'id',
+  'state',
+  'start time',
+  'end time',
+  'from',
+  'to',
+  'migrated count',
+  'total to migrate',
+  'last updated',
+  'workflow',
+];
+
+const iso = (d: Date | null): string => (d ? d.toISOString().replace('Z', '') : '');
+
+export function registerListMigrations(program: Command, globals: () => GlobalOptions): void {
+  program
+    .command('list-migrations')
+    .description('list migration tasks with their state and counts (Anchore columns plus workflow status)')
+    .action(async () => {
+      const g = globals();
+      const out = createOutput(g.json);
+      const db = resolveCatalogUrl(g.dbConnect, process.env);
+      registerDbPassword(db.url);
+      const pool = createCatalogPool(db.url, 2);
+      try {
+        const tasks = await listMigrationTasks(pool);
+        const records = new Map((await listMigrationRecords(pool)).map((r) => [r.task_id, r]));
+        const statuses = new Map<number, string>();
+        if (records.size > 0) {
+          const client = await connectTemporal(g).catch(() => undefined);
+          for (const [id, r] of records) {
+            const status = await client?.workflow
+              .getHandle(r.workflow_id)
+              .describe()
+              .then(
+                (d) => d.status.name,
+                () => 'unknown',
+              );
+            statuses.set(id, status ?? 'temporal unreachable');
+          }
+          await client?.connection.close();
+        }
+        const rows = tasks.map((t) => ({
+          id: t.id,
+          state: t.state,
+          started_at: iso(t.started_at),
+          ended_at: iso(t.ended_at),
+          from: t.migrate_from_driver,
+          to: t.migrate_to_driver,
+          migrated: t.archive_documents_migrated,
+          total: t.archive_documents_to_migrate,
+          last_updated: iso(t.last_updated),
+          workflow: records.has(t.id) ? statuses.get(t.id) : 'anchore-manager',
+        }));
+        out.result({ migrations: rows });
+        const table = [COLUMNS, ...rows.map((r) => Object.values(r).map((v) => String(v ?? '')))];
+        const widths = COLUMNS.map((_, i) => Math.max(...table.map((row) => (row[i] ?? '').length)));
+        for (const row of table)
+          out.line(
+            row
+              .map((c, i) => c.padEnd(widths[i] ?? 0))
+              .join('  ')
+              .trimEnd(),
+          );
+      } finally {
+        await pool.end();
+      }
+    });
+}

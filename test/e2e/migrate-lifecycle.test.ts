@@ -1,0 +1,148 @@
+/**
+ * reverse, rollback, per-document failures and the failure report, guards: the lifecycle around a migration.
+ */
+import { readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { makeFixture, type FixtureDoc } from '../helpers/fixture';
+import { configFile, createWorld, expectAllAt, snapshot, stores, type World } from '../helpers/world';
+
+jest.setTimeout(240_000);
+
+let world: World;
+beforeAll(async () => {
+  world = await createWorld();
+});
+afterAll(() => world?.close());
+
+const fixtureFor = (tag: string, count = 50): FixtureDoc[] =>
+  makeFixture(count, { seed: tag.length * 31 }).map((d) => ({ ...d, userId: `${tag}-${d.userId}` }));
+
+test('db → s3, then reverse: every row and body equals the starting snapshot', async () => {
+  const db = stores.db();
+  const s3 = stores.s3();
+  await world.load(db, fixtureFor('rev'));
+  const start = await snapshot(world.pool);
+  const there = await world.migrate(configFile(db), configFile(s3));
+  expect(there.code).toBe(0);
+  expect(await snapshot(world.pool)).not.toEqual(start);
+  const back = await world.cli(['reverse', String(there.taskId)]);
+  if (back.code !== 0) throw new Error(`reverse exited ${back.code}\n${back.stdout}\n${back.stderr}`);
+  expect(await snapshot(world.pool)).toEqual(start);
+  const list = await world.cli(['list-migrations']);
+  expect(list.stdout).toMatch(
+    new RegExp(`^${there.taskId}\\s+complete\\s.*\\sdb\\s+s3\\s+50\\s+50\\s.*COMPLETED`, 'm'),
+  );
+});
+
+test('rollback of a --nodelete migration restores the snapshot and removes the copies', async () => {
+  const from = stores.db2();
+  const to = stores.localfs();
+  await world.load(from, fixtureFor('rollback'));
+  const start = await snapshot(world.pool);
+  const r = await world.migrate(configFile(from), configFile(to), '--nodelete');
+  expect(r.code).toBe(0);
+  const rb = await world.cli(['rollback', String(r.taskId)]);
+  if (rb.code !== 0) throw new Error(`rollback exited ${rb.code}\n${rb.stdout}\n${rb.stderr}`);
+  expect(rb.stdout).toContain('50 document(s) point at their sources again, 50 copies removed');
+  expect(await snapshot(world.pool)).toEqual(start);
+  const dest = world.manager(to).driver;
+  const { rows } = await world.pool.query(`SELECT dest_url FROM objectstorage_journal WHERE task_id = $1`, [
+    r.taskId,
+  ]);
+  for (const row of rows) expect(await dest.exists(row.dest_url)).toBe(false);
+});
+
+test('rollback after sources were deleted is refused with an explanation (exit 3)', async () => {
+  const from = stores.db();
+  const to = stores.db2();
+  await world.load(from, fixtureFor('norollback', 10));
+  const r = await world.migrate(configFile(from), configFile(to));
+  expect(r.code).toBe(0);
+  const rb = await world.cli(['rollback', String(r.taskId)]);
+  expect(rb.code).toBe(3);
+  expect(rb.stderr).toContain('GuardRefusedError');
+  expect(rb.stderr).toContain(`objectstorage reverse ${r.taskId}`);
+});
+
+test('a corrupt source and a digest mismatch end as failed, listed exactly; everything else migrates', async () => {
+  const from = stores.db2(false);
+  const to = stores.s3();
+  const docs = fixtureFor('corrupt', 40);
+  await world.load(from, docs);
+  const [bad1, bad2] = [docs[5] as FixtureDoc, docs[6] as FixtureDoc];
+  // One bit flipped behind Anchore's back (same size): digest mismatch.
+  await world.pool.query(
+    `UPDATE object_storage SET content = set_byte(content, 0, get_byte(content, 0) # 1) WHERE "userId" = $1 AND bucket = $2 AND key = $3`,
+    [bad1.userId, bad1.bucket, bad1.key],
+  );
+  // Flagged compressed but not zlib, digest matching the stored bytes: corrupt source.
+  await world.pool.query(
+    `UPDATE archive_metadata SET is_compressed = true, digest = NULL WHERE "userId" = $1 AND bucket = $2 AND "archiveId" = $3`,
+    [bad2.userId, bad2.bucket, bad2.key],
+  );
+  const r = await world.migrate(configFile(from), configFile(to));
+  expect(r.code).toBe(2);
+  expect(r.stdout).toContain('2 document(s) failed');
+  const csv = join(tmpdir(), `failures-${r.taskId}-${process.pid}.csv`);
+  const st = await world.cli(['status', String(r.taskId), '--failures', csv]);
+  expect(st.code).toBe(0);
+  const lines = readFileSync(csv, 'utf8').trim().split('\n');
+  expect(lines).toHaveLength(3);
+  expect(
+    lines
+      .slice(1)
+      .map((l) => l.split(',')[5])
+      .sort(),
+  ).toEqual(['corrupt_source', 'digest_mismatch']);
+  const task = await world.pool.query(`SELECT state FROM tasks WHERE id = $1`, [r.taskId]);
+  expect(task.rows[0].state).toBe('failed');
+  await expectAllAt(
+    world,
+    to,
+    docs.filter((d) => d !== bad1 && d !== bad2),
+  );
+  // Failed documents are untouched at the source.
+  const m = world.manager(from);
+  expect(
+    (await world.pool.query(`SELECT count(*)::int AS n FROM object_storage WHERE "userId" LIKE 'corrupt-%'`))
+      .rows[0].n,
+  ).toBe(2);
+  await expect(m.get(bad1.userId, bad1.bucket, bad1.key)).rejects.toMatchObject({
+    name: 'DigestMismatchError',
+  });
+});
+
+test('guards: same location, live Anchore services, and a migration already running are refused (exit 3)', async () => {
+  const db = stores.db();
+  const same = await world.migrate(configFile(db), configFile(stores.db()));
+  expect(same.code).toBe(3);
+  expect(same.stderr).toContain('same location');
+
+  await world.pool.query(
+    `INSERT INTO services (hostid, servicename, heartbeat, status, record_state_key) VALUES ('anchore-1', 'catalog', $1, true, 'active')`,
+    [Math.floor(Date.now() / 1000)],
+  );
+  const live = await world.migrate(configFile(stores.db()), configFile(stores.db2()));
+  expect(live.code).toBe(3);
+  expect(live.stderr).toContain('catalog@anchore-1');
+  await world.pool.query(`DELETE FROM services`);
+
+  await world.load(stores.db(), fixtureFor('busy', 30));
+  const first = await world.cli([
+    'migrate',
+    configFile(stores.db()),
+    configFile(stores.db2()),
+    '--dontask',
+    '--detach',
+    '--max-docs-per-second',
+    '5',
+  ]);
+  expect(first.code).toBe(0);
+  const second = await world.migrate(configFile(stores.db2()), configFile(stores.localfs()));
+  expect(second.code).toBe(3);
+  expect(second.stderr).toContain('still running');
+  const taskId = /Migration Task Id: (\d+)/.exec(first.stdout)?.[1] as string;
+  const cancel = await world.cli(['cancel', taskId]);
+  expect(cancel.code).toBe(0);
+});

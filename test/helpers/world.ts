@@ -1,0 +1,151 @@
+/**
+ * One catalog, one worker process and helpers to load fixtures and run CLI commands: the world an end-to-end
+ * migration test needs. Everything real: PostgreSQL, the Temporal dev server, VersityGW, the built CLI.
+ */
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Pool } from 'pg';
+import { createPgMetadataStore } from '../../src/catalog';
+import { createObjectStoreManager, type ObjectStoreManager } from '../../src/drivers/manager';
+import { createDriver } from '../../src/drivers/registry';
+import { createTestCatalog, type TestCatalog } from './catalog-db';
+import { anchoreConfig, runCli, writeTempConfig, type CliResult } from './cli';
+import type { FixtureDoc } from './fixture';
+import { startCli, type RunningProcess } from './processes';
+import { stackEnv } from './stack-env';
+
+/** A store section as a test writes it: YAML for the config file, plus what the test needs to build a manager. */
+export interface StoreSpec {
+  readonly yaml: string;
+  readonly name: string;
+  readonly config: Record<string, unknown>;
+  readonly compression: { enabled: boolean; min_size_kbytes: number };
+}
+
+const s3Creds = { ANCHORE_S3_ACCESS: stackEnv.s3AccessKey, ANCHORE_S3_SECRET: stackEnv.s3SecretKey };
+
+function spec(
+  name: string,
+  config: Record<string, unknown>,
+  compressed: boolean,
+  yamlConfig?: string,
+): StoreSpec {
+  const compression = { enabled: compressed, min_size_kbytes: 1 };
+  const body = yamlConfig ?? JSON.stringify(config);
+  return {
+    yaml: `compression: {enabled: ${compressed}, min_size_kbytes: 1}\nstorage_driver:\n  name: ${name}\n  config: ${body}`,
+    name,
+    config,
+    compression,
+  };
+}
+
+export const stores = {
+  db: (): StoreSpec => spec('db', {}, false),
+  db2: (compressed = true): StoreSpec => spec('db2', {}, compressed),
+  localfs: (compressed = true): StoreSpec =>
+    spec('localfs', { archive_data_dir: join(mkdtempSync(join(tmpdir(), 'aos-fs-')), 'data') }, compressed),
+  s3: (bucket = `aos-${randomUUID().slice(0, 8)}`, prefix = 'anchore/', compressed = true): StoreSpec => {
+    const config = { url: stackEnv.s3Endpoint, bucket, prefix, create_bucket: true };
+    const yaml = `{url: '${config.url}', bucket: ${bucket}, prefix: '${prefix}', create_bucket: true, access_key: \${ANCHORE_S3_ACCESS}, secret_key: \${ANCHORE_S3_SECRET}}`;
+    return spec(
+      's3',
+      { ...config, access_key: s3Creds.ANCHORE_S3_ACCESS, secret_key: s3Creds.ANCHORE_S3_SECRET },
+      compressed,
+      yaml,
+    );
+  },
+};
+
+/** A config file with an object_store section and, optionally, an analysis_archive section. */
+export function configFile(objectStore: StoreSpec, analysisArchive?: StoreSpec): string {
+  const indent = (y: string): string => y.replace(/^/gm, '  ');
+  let text = `object_store:\n${indent(objectStore.yaml)}`;
+  if (analysisArchive) text += `\nanalysis_archive:\n${indent(analysisArchive.yaml)}`;
+  return writeTempConfig(anchoreConfig(text));
+}
+
+export interface World {
+  readonly catalog: TestCatalog;
+  readonly pool: Pool;
+  readonly env: Record<string, string>;
+  worker: RunningProcess;
+  manager(store: StoreSpec): ObjectStoreManager;
+  load(store: StoreSpec, docs: readonly FixtureDoc[]): Promise<void>;
+  cli(args: readonly string[], extraEnv?: Record<string, string>): Promise<CliResult>;
+  migrate(from: string, to: string, ...args: string[]): Promise<CliResult & { taskId: number }>;
+  close(): Promise<void>;
+}
+
+export async function createWorld(): Promise<World> {
+  const catalog = await createTestCatalog();
+  const env = { ANCHORE_DB_CONNECT: catalog.url, TEMPORAL_ADDRESS: stackEnv.temporalAddress, ...s3Creds };
+  const managers: ObjectStoreManager[] = [];
+  const world: World = {
+    catalog,
+    pool: catalog.pool,
+    env,
+    worker: startCli(['worker', '--concurrency', '6'], env),
+    manager(store) {
+      const driver = createDriver({ name: store.name, config: store.config }, { pool: catalog.pool });
+      const m = createObjectStoreManager(driver, store.compression, createPgMetadataStore(catalog.pool));
+      managers.push(m);
+      return m;
+    },
+    async load(store, docs) {
+      const m = world.manager(store);
+      await m.driver.selfCheck();
+      for (const d of docs) await m.put(d.userId, d.bucket, d.key, d.logical);
+    },
+    cli: (args, extraEnv = {}) => runCli(args, { ...env, ...extraEnv }, 150_000),
+    async migrate(from, to, ...args) {
+      const r = await world.cli(['migrate', from, to, '--dontask', '--page-size', '25', ...args]);
+      return { ...r, taskId: Number(/Migration Task Id: (\d+)/.exec(r.stdout)?.[1] ?? 0) };
+    },
+    async close() {
+      await world.worker.stop();
+      await Promise.all(managers.map((m) => m.driver.close()));
+      await catalog.drop();
+    },
+  };
+  return world;
+}
+
+/** Every document reads back through `store` with its fixture bytes, and its content_url is where `store` puts it. */
+export async function expectAllAt(
+  world: World,
+  store: StoreSpec,
+  docs: readonly FixtureDoc[],
+): Promise<void> {
+  const m = world.manager(store);
+  for (const d of docs) {
+    const back = await m.get(d.userId, d.bucket, d.key);
+    if (!back?.equals(d.logical))
+      throw new Error(`${d.userId}/${d.bucket}/${d.key} does not read back through ${store.name}`);
+    const row = await world.pool.query(
+      `SELECT content_url FROM archive_metadata WHERE "userId" = $1 AND bucket = $2 AND "archiveId" = $3`,
+      [d.userId, d.bucket, d.key],
+    );
+    expect(row.rows[0].content_url).toBe(m.driver.uriFor({ userId: d.userId, bucket: d.bucket, key: d.key }));
+  }
+}
+
+/** archive_metadata and both body tables without timestamps: equal snapshots mean byte-identical stores. */
+export async function snapshot(pool: Pool): Promise<unknown> {
+  const q = async (sql: string): Promise<unknown[]> => (await pool.query(sql)).rows;
+  return {
+    metadata: await q(
+      `SELECT bucket, "archiveId", "userId", "documentName", content_url, is_compressed, digest, size, document_metadata,
+              record_state_key, record_state_val FROM archive_metadata ORDER BY 1, 2, 3, 4`,
+    ),
+    documents: await q(
+      `SELECT bucket, "archiveId", "userId", "documentName", jsondata, b64_encoded, record_state_key FROM archive_document
+       ORDER BY 1, 2, 3, 4`,
+    ),
+    objects: await q(
+      `SELECT "userId", bucket, key, version, md5(content) AS md5 FROM object_storage ORDER BY 1, 2, 3, 4`,
+    ),
+  };
+}
