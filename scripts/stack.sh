@@ -9,6 +9,7 @@
 #
 # Environment (defaults in brackets); see docs/dev-stack.md:
 #   TEMPORAL_PORT [7233]  TEMPORAL_UI_PORT [8233]  TEMPORAL_HTTP_PORT [7243]  TEMPORAL_METRICS_PORT [9233]
+#   TEMPORAL_DYNAMIC_CONFIG [] space-separated KEY=VALUE dev-server settings (--dynamic-config-value)
 #   S3_PORT [7070]  S3_ACCESS_KEY [objectstorage-dev]  S3_SECRET_KEY [objectstorage-dev-secret]
 #   PGHOST [127.0.0.1]  PGPORT [5432]  PGUSER [first of postgres, $(id -un) that connects]
 #   OBJECTSTORAGE_DATA_DIR [<repo>/.data]  STACK_TIMEOUT [90] seconds to wait for each service
@@ -327,10 +328,14 @@ temporal_up() {
       --db-filename "$DATA_DIR/temporal/temporal.db"
       --namespace "$TEMPORAL_NAMESPACE" --log-level warn
       --disable-config-env --disable-config-file)
-    local pair
+    local pair dc
     while IFS= read -r pair; do
       [ -n "$pair" ] && args+=(--search-attribute "$pair")
     done <<<"$pairs"
+    # Extra server settings, e.g. TEMPORAL_DYNAMIC_CONFIG="limit.historyCount.suggestContinueAsNew=400".
+    for dc in ${TEMPORAL_DYNAMIC_CONFIG:-}; do
+      args+=(--dynamic-config-value "$dc")
+    done
     log "temporal: starting dev server on $BIND_IP:$TEMPORAL_PORT (UI $TEMPORAL_UI_PORT, HTTP $TEMPORAL_HTTP_PORT, metrics $TEMPORAL_METRICS_PORT)"
     start_detached "$TEMPORAL_PID" "$TEMPORAL_LOG" "$TEMPORAL_BIN" "${args[@]}"
     started=true

@@ -10,6 +10,8 @@ export TEMPORAL_UI_PORT="${TEST_TEMPORAL_UI_PORT:-18233}"
 export TEMPORAL_HTTP_PORT="${TEST_TEMPORAL_HTTP_PORT:-17243}"
 export TEMPORAL_METRICS_PORT="${TEST_TEMPORAL_METRICS_PORT:-19233}"
 export S3_PORT="${TEST_S3_PORT:-17070}"
+# The server suggests continue-as-new early, so tests exercise it (the production default is 4,096 events).
+export TEMPORAL_DYNAMIC_CONFIG="limit.historyCount.suggestContinueAsNew=400"
 export TEMPORAL_ADDRESS="127.0.0.1:$TEMPORAL_PORT"
 export OBJECTSTORAGE_S3_ENDPOINT="http://127.0.0.1:$S3_PORT"
 # Node 20 is supported; the SDK's notice about its future Node 22 requirement is noise in test output.

@@ -15,14 +15,39 @@ export function assertSameCatalog(deps: ActivityDeps, input: MigrationInput): vo
   }
 }
 
+const lastDetails = new WeakMap<Context, unknown>();
+
+function currentContext(): Context | undefined {
+  try {
+    return Context.current();
+  } catch {
+    return undefined; // called outside an activity (unit tests)
+  }
+}
+
 /** The running activity's cancellation signal and a heartbeat function (no-ops outside an activity). */
 export function activityControls(): { signal?: AbortSignal; heartbeat: (details: unknown) => void } {
-  try {
-    const ctx = Context.current();
-    // One signal serves every request of a page (dozens in parallel): not a listener leak.
-    setMaxListeners(0, ctx.cancellationSignal);
-    return { signal: ctx.cancellationSignal, heartbeat: (d) => ctx.heartbeat(d) };
-  } catch {
-    return { heartbeat: () => undefined };
-  }
+  const ctx = currentContext();
+  if (!ctx) return { heartbeat: () => undefined };
+  // One signal serves every request of a page (dozens in parallel): not a listener leak.
+  setMaxListeners(0, ctx.cancellationSignal);
+  return {
+    signal: ctx.cancellationSignal,
+    heartbeat: (d) => {
+      lastDetails.set(ctx, d);
+      ctx.heartbeat(d);
+    },
+  };
+}
+
+/**
+ * Heartbeats every few seconds (repeating the last details) until the returned function is called, so a stage
+ * that takes long between its own heartbeats is not mistaken for a dead worker, while a dead worker is noticed
+ * within the preset's short heartbeatTimeout.
+ */
+export function keepHeartbeating(intervalMs = 5_000): () => void {
+  const ctx = currentContext();
+  if (!ctx) return () => undefined;
+  const timer = setInterval(() => ctx.heartbeat(lastDetails.get(ctx)), intervalMs);
+  return () => clearInterval(timer);
 }

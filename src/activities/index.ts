@@ -2,6 +2,7 @@
  * createActivities(deps): every activity of the migration workflow, closed over the worker's dependencies.
  * Workflows see only the type: `proxyActivities<Activities>(preset)`.
  */
+import { keepHeartbeating } from './context';
 import { makeCopyPage } from './copy-page';
 import { makeDeletePage } from './delete-page';
 import type { ActivityDeps } from './deps';
@@ -13,13 +14,16 @@ import { makePrepare } from './prepare';
 import { makeRollbackBatch } from './rollback-batch';
 import { makeVerifyPage } from './verify-page';
 
-/** Wraps an activity so permanent errors become non-retryable failures. */
+/** Wraps an activity: permanent errors become non-retryable failures; heartbeats keep flowing while it runs. */
 function guarded<A extends unknown[], R>(fn: (...args: A) => Promise<R>): (...args: A) => Promise<R> {
   const wrapped = async (...args: A): Promise<R> => {
+    const stopHeartbeats = keepHeartbeating();
     try {
       return await fn(...args);
     } catch (err) {
       throw asActivityFailure(err);
+    } finally {
+      stopHeartbeats();
     }
   };
   Object.defineProperty(wrapped, 'name', { value: fn.name });

@@ -248,8 +248,9 @@ export async function migrateStore(input: MigrationInput, carried?: CarriedState
       const delay = rateDelay(next.page);
       if (delay > 0) {
         const seen = wake;
+        // Wait out the rate limit (or an update), then look again: the window may start this page now.
         await wf.condition(() => wake !== seen, Math.ceil(delay));
-        break;
+        continue;
       }
       take(next);
       rate.docs += next.page.documents;

@@ -31,10 +31,13 @@ export const planPreset = {
   },
 } as const satisfies ActivityOptions;
 
-/** copy/verify/delete of one page: bounded by page bytes; heartbeats between stages. */
+/**
+ * copy/verify/delete of one page: bounded by page bytes. Activities heartbeat every 5 s while they run, so a
+ * killed worker's page is retried elsewhere after 30 s.
+ */
 export const pagePreset = {
   startToCloseTimeout: '30 minutes',
-  heartbeatTimeout: '2 minutes',
+  heartbeatTimeout: '30s',
   retry: {
     initialInterval: '2s',
     backoffCoefficient: 2,

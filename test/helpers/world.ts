@@ -69,6 +69,10 @@ export function configFile(objectStore: StoreSpec, analysisArchive?: StoreSpec):
 
 export interface World {
   readonly catalog: TestCatalog;
+  /** Starts another worker process for this catalog (with extra environment). */
+  startWorker(extraEnv?: Record<string, string>): RunningProcess;
+  /** The Anchore task row's state and counts. */
+  task(taskId: number): Promise<{ state: string; total: number; done: number }>;
   readonly pool: Pool;
   readonly env: Record<string, string>;
   worker: RunningProcess;
@@ -79,15 +83,29 @@ export interface World {
   close(): Promise<void>;
 }
 
-export async function createWorld(): Promise<World> {
+export async function createWorld(extraEnv: Record<string, string> = {}): Promise<World> {
   const catalog = await createTestCatalog();
-  const env = { ANCHORE_DB_CONNECT: catalog.url, TEMPORAL_ADDRESS: stackEnv.temporalAddress, ...s3Creds };
+  const env = {
+    ANCHORE_DB_CONNECT: catalog.url,
+    TEMPORAL_ADDRESS: stackEnv.temporalAddress,
+    ...s3Creds,
+    ...extraEnv,
+  };
   const managers: ObjectStoreManager[] = [];
   const world: World = {
     catalog,
     pool: catalog.pool,
     env,
     worker: startCli(['worker', '--concurrency', '6'], env),
+    startWorker: (more = {}) => startCli(['worker', '--concurrency', '6'], { ...env, ...more }),
+    async task(taskId) {
+      const r = await catalog.pool.query(
+        `SELECT t.state, m.archive_documents_to_migrate AS total, m.archive_documents_migrated AS done
+         FROM tasks t JOIN archive_migration_tasks m USING (id) WHERE id = $1`,
+        [taskId],
+      );
+      return r.rows[0];
+    },
     manager(store) {
       const driver = createDriver({ name: store.name, config: store.config }, { pool: catalog.pool });
       const m = createObjectStoreManager(driver, store.compression, createPgMetadataStore(catalog.pool));
