@@ -38,6 +38,8 @@ export const planPreset = {
 export const pagePreset = {
   startToCloseTimeout: '30 minutes',
   heartbeatTimeout: '30s',
+  // Eager dispatch would run pages on the worker that runs the workflow; pages belong to every worker.
+  allowEagerDispatch: false,
   retry: {
     initialInterval: '2s',
     backoffCoefficient: 2,

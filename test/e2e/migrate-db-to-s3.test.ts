@@ -23,6 +23,7 @@ const fixture = makeFixture(260, { largeBytes: 2 * 1024 * 1024 });
 const s3 = { ANCHORE_S3_ACCESS: stackEnv.s3AccessKey, ANCHORE_S3_SECRET: stackEnv.s3SecretKey };
 let catalog: TestCatalog;
 let worker: RunningProcess;
+let worker2: RunningProcess;
 let env: Record<string, string>;
 
 const fromFile = (): string =>
@@ -58,16 +59,18 @@ beforeAll(async () => {
   await loadFixture(db, fixture);
   env = { ANCHORE_DB_CONNECT: catalog.url, TEMPORAL_ADDRESS: stackEnv.temporalAddress, ...s3 };
   worker = startCli(['worker', '--concurrency', '6'], env);
+  worker2 = startCli(['worker', '--concurrency', '6'], env);
 });
 
 afterAll(async () => {
   await worker?.stop();
+  await worker2?.stop();
   await catalog?.drop();
 });
 
-test('db → s3 migrates every document, verified before the source is deleted', async () => {
+test('db → s3 with two workers migrates every document, verified before the source is deleted', async () => {
   const r = await runCli(
-    ['migrate', fromFile(), toFile(), '--dontask', '--page-size', '40', '--concurrency', '4'],
+    ['migrate', fromFile(), toFile(), '--dontask', '--page-size', '10', '--concurrency', '4'],
     env,
     150_000,
   );
@@ -144,8 +147,15 @@ test('db → s3 migrates every document, verified before the source is deleted',
   expect(text.includes(stackEnv.s3SecretKey)).toBe(false);
   expect(text.includes('ünïcode')).toBe(false);
   expect(history.events?.length ?? 0).toBeLessThan(4000);
+  // Both workers took page activities from the shared task queue.
+  const identities = new Set(
+    (history.events ?? [])
+      .map((e) => e.activityTaskStartedEventAttributes?.identity)
+      .filter((i): i is string => !!i),
+  );
+  expect(identities.size).toBe(2);
   await client.connection.close();
-  expect(worker.output()).not.toContain(stackEnv.s3SecretKey);
+  expect(worker.output() + worker2.output()).not.toContain(stackEnv.s3SecretKey);
   expect(r.stdout + r.stderr).not.toContain(stackEnv.s3SecretKey);
 });
 

@@ -3,7 +3,15 @@
  * sources gone afterwards (or kept with --nodelete), --bucket and the analysis-archive rules honoured.
  */
 import { makeFixture, type FixtureDoc } from '../helpers/fixture';
-import { configFile, createWorld, expectAllAt, stores, type StoreSpec, type World } from '../helpers/world';
+import {
+  configFile,
+  createWorld,
+  expectAllAt,
+  snapshot,
+  stores,
+  type StoreSpec,
+  type World,
+} from '../helpers/world';
 
 jest.setTimeout(240_000);
 
@@ -14,8 +22,11 @@ beforeAll(async () => {
 afterAll(() => world?.close());
 
 /** Each case uses its own accounts, so all cases can share one catalog and one worker. */
-function fixtureFor(tag: string, count = 60): FixtureDoc[] {
-  return makeFixture(count, { seed: tag.length * 7919 }).map((d) => ({ ...d, userId: `${tag}-${d.userId}` }));
+function fixtureFor(tag: string, count = 60, largeBytes = 0): FixtureDoc[] {
+  return makeFixture(count, { seed: tag.length * 7919, largeBytes }).map((d) => ({
+    ...d,
+    userId: `${tag}-${d.userId}`,
+  }));
 }
 
 async function remainingAt(location: string): Promise<number> {
@@ -26,30 +37,40 @@ async function remainingAt(location: string): Promise<number> {
   return r.rows[0].n;
 }
 
-async function expectMigrated(from: StoreSpec, to: StoreSpec, tag: string): Promise<void> {
-  const docs = fixtureFor(tag);
-  await world.load(from, docs);
+async function expectMigrated(from: StoreSpec, to: StoreSpec, docs: readonly FixtureDoc[]): Promise<void> {
   const source = world.manager(from).driver;
-  const r = await world.migrate(configFile(from), configFile(to));
+  const r = await world.migrate(configFile(from), configFile(to), '--page-size', '100');
   if (r.code !== 0)
     throw new Error(`migrate exited ${r.code}\n${r.stdout}\n${r.stderr}\n${world.worker.output()}`);
+  expect(await world.task(r.taskId)).toEqual({ state: 'complete', total: docs.length, done: docs.length });
   await expectAllAt(world, to, docs);
-  // Everything at the source location moved (other cases' documents there too: selection is by location).
   expect(await remainingAt(source.location)).toBe(0);
   // Sources are deleted from the old location, not only unlinked.
-  for (const d of docs.slice(0, 10)) {
+  for (const d of docs.slice(0, 50)) {
     expect(await source.exists(source.uriFor({ userId: d.userId, bucket: d.bucket, key: d.key }))).toBe(
       false,
     );
   }
 }
 
-test('s3 → db', () => expectMigrated(stores.s3(), stores.db(), 's3db'));
-test('db → db2', () => expectMigrated(stores.db(), stores.db2(), 'dbdb2'));
-test('db2 → localfs', () => expectMigrated(stores.db2(), stores.localfs(), 'db2fs'));
-test('localfs → s3', () => expectMigrated(stores.localfs(), stores.s3(), 'fss3'));
-test('s3 bucket A → s3 bucket B (same driver, other location)', () =>
-  expectMigrated(stores.s3(), stores.s3(), 's3s3'));
+describe('one fixture of 2,000 documents (every logical bucket, two accounts, 0 B to 6 MiB) through every kind of store', () => {
+  const docs = fixtureFor('chain', 2000, 6 * 1024 * 1024);
+  const db = stores.db();
+  const s3a = stores.s3();
+  const db2 = stores.db2();
+  const localfs = stores.localfs();
+  const s3b = stores.s3();
+  const db2b = stores.db2();
+
+  beforeAll(() => world.load(db, docs));
+  test('db → s3', () => expectMigrated(db, s3a, docs));
+  test('s3 → db', () => expectMigrated(s3a, db, docs));
+  test('db → db2', () => expectMigrated(db, db2, docs));
+  test('db2 → localfs', () => expectMigrated(db2, localfs, docs));
+  test('localfs → s3', () => expectMigrated(localfs, s3a, docs));
+  test('s3 bucket A → s3 bucket B (same driver, other location)', () => expectMigrated(s3a, s3b, docs));
+  test('s3 → db2 (db2 holds them all again)', () => expectMigrated(s3b, db2b, docs));
+});
 
 test('--bucket moves only the named logical buckets; --nodelete keeps the sources', async () => {
   const from = stores.db2();
@@ -89,6 +110,20 @@ test('analysis archive: the object store leaves a separate archive alone; --from
   const sourceConfig = configFile(objectStore, archive);
   const newStore = stores.db2();
   const newArchive = stores.localfs(false);
+  const before = await snapshot(world.pool);
+  const plan = await world.cli(['--json', 'plan', sourceConfig, configFile(newStore, newArchive)]);
+  expect(plan.code).toBe(0);
+  const planned = JSON.parse(plan.stdout);
+  expect(planned.selection.excludeBuckets).toEqual(['analysis_archive']);
+  expect(planned.buckets.some((b: { bucket: string }) => b.bucket === 'analysis_archive')).toBe(false);
+  expect(await snapshot(world.pool)).toEqual(before); // plan writes nothing
+  const archivePlan = await world.cli([
+    'plan',
+    sourceConfig,
+    configFile(newStore, newArchive),
+    '--from-analysis-archive',
+  ]);
+  expect(archivePlan.stdout).toMatch(new RegExp(`^analysis_archive\\s+${archived.length}\\s`, 'm'));
   const r1 = await world.migrate(sourceConfig, configFile(newStore, newArchive));
   expect(r1.code).toBe(0);
   await expectAllAt(world, newStore, rest);
