@@ -4,11 +4,20 @@
  * in one transaction with the journal, then their copies are removed; copies that were never switched are just
  * removed. Documents whose source is gone stay at the destination and are journaled as failed.
  */
-import { docKeyString, journalRowsInPhases, setPhase, switchMetadata, type JournalRow } from '../catalog';
+import {
+  docKeyString,
+  inTransaction,
+  journalRowsInPhases,
+  setPhase,
+  switchMetadata,
+  type JournalRow,
+  type MetadataSwitch,
+} from '../catalog';
 import type { ObjectStoreDriver } from '../drivers/types';
 import type { MigrationInput } from '../shared/migration';
 import { activityControls, assertSameCatalog } from './context';
 import type { ActivityDeps } from './deps';
+import { toDestination } from './verify-page';
 
 /** What one batch did; `remaining` false when nothing is left to roll back. */
 export interface RollbackCounts {
@@ -67,6 +76,18 @@ export function makeRollbackBatch(deps: ActivityDeps) {
   };
 }
 
+/** The metadata switch that points a journaled document back at its source, as it was before the migration. */
+function toSource(r: JournalRow): MetadataSwitch {
+  return {
+    ...toDestination(r),
+    sourceUrl: r.dest_url as string,
+    destUrl: r.source_url,
+    digest: r.source_digest as string,
+    size: r.source_size as number,
+    isCompressed: r.source_compressed === true,
+  };
+}
+
 /** Metadata back to the sources and the journal to `rolled_back`, in one transaction; returns the rows restored. */
 async function switchBack(
   deps: ActivityDeps,
@@ -74,23 +95,8 @@ async function switchBack(
   restorable: JournalRow[],
   missing: JournalRow[],
 ): Promise<JournalRow[]> {
-  const client = await deps.pool.connect();
-  try {
-    await client.query('BEGIN');
-    const back = await switchMetadata(
-      client,
-      restorable.map((r) => ({
-        bucket: r.bucket,
-        archiveId: r.archiveId,
-        userId: r.userId,
-        documentName: r.documentName,
-        sourceUrl: r.dest_url as string,
-        destUrl: r.source_url,
-        digest: r.source_digest as string,
-        size: r.source_size as number,
-        isCompressed: r.source_compressed === true,
-      })),
-    );
+  return inTransaction(deps.pool, async (client) => {
+    const back = await switchMetadata(client, restorable.map(toSource));
     const done = new Set(back.map(docKeyString));
     const restored = restorable.filter((r) => done.has(docKeyString(r)));
     await setPhase(client, input.taskId, restored, 'rolled_back');
@@ -108,12 +114,6 @@ async function switchBack(
       code: 'rollback_source_missing',
       message: 'the source is gone; the document stays at the destination',
     });
-    await client.query('COMMIT');
     return restored;
-  } catch (err) {
-    await client.query('ROLLBACK').catch(() => undefined);
-    throw err;
-  } finally {
-    client.release();
-  }
+  });
 }

@@ -5,12 +5,14 @@
  * journals `switched` in the same transaction. Mismatches are journaled `failed`; their sources stay untouched.
  */
 import {
+  docKeyString,
+  inTransaction,
   journalRowsOfPage,
   refreshTaskCount,
   setPhase,
   switchMetadata,
-  docKeyString,
   type JournalRow,
+  type MetadataSwitch,
 } from '../catalog';
 import type { ObjectStat, ObjectStoreDriver } from '../drivers/types';
 import { md5Hex } from '../drivers/util';
@@ -44,6 +46,21 @@ function mismatch(row: JournalRow, stat: ObjectStat | undefined): string | undef
   return undefined;
 }
 
+/** The metadata switch that points a journaled document at its verified copy. */
+export function toDestination(r: JournalRow): MetadataSwitch {
+  return {
+    bucket: r.bucket,
+    archiveId: r.archiveId,
+    userId: r.userId,
+    documentName: r.documentName,
+    sourceUrl: r.source_url,
+    destUrl: r.dest_url as string,
+    digest: r.dest_digest as string,
+    size: r.dest_size as number,
+    isCompressed: r.dest_compressed === true,
+  };
+}
+
 export function makeVerifyPage(deps: ActivityDeps) {
   return async function verifyPage(input: MigrationInput, page: PageBounds): Promise<VerifyCounts> {
     assertSameCatalog(deps, input);
@@ -65,45 +82,22 @@ export function makeVerifyPage(deps: ActivityDeps) {
       else good.push(row);
     }
 
-    const client = await deps.pool.connect();
-    let switchedCount = 0;
-    let changed: JournalRow[] = [];
-    try {
-      await client.query('BEGIN');
+    const { switchedCount, changed } = await inTransaction(deps.pool, async (client) => {
       for (const { row, why } of bad) {
         await setPhase(client, input.taskId, [row], 'failed', { code: 'verify_mismatch', message: why });
       }
       await setPhase(client, input.taskId, good, 'verified');
-      const switched = await switchMetadata(
-        client,
-        good.map((r) => ({
-          bucket: r.bucket,
-          archiveId: r.archiveId,
-          userId: r.userId,
-          documentName: r.documentName,
-          sourceUrl: r.source_url,
-          destUrl: r.dest_url as string,
-          digest: r.dest_digest as string,
-          size: r.dest_size as number,
-          isCompressed: r.dest_compressed === true,
-        })),
-      );
+      const switched = await switchMetadata(client, good.map(toDestination));
       const done = new Set(switched.map(docKeyString));
       const switchedRows = good.filter((r) => done.has(docKeyString(r)));
-      changed = good.filter((r) => !done.has(docKeyString(r)));
+      const unchanged = good.filter((r) => !done.has(docKeyString(r)));
       await setPhase(client, input.taskId, switchedRows, 'switched');
-      await setPhase(client, input.taskId, changed, 'failed', {
+      await setPhase(client, input.taskId, unchanged, 'failed', {
         code: 'metadata_changed',
         message: 'archive_metadata no longer points at the source (changed while migrating); left as it is',
       });
-      await client.query('COMMIT');
-      switchedCount = switchedRows.length;
-    } catch (err) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw err;
-    } finally {
-      client.release();
-    }
+      return { switchedCount: switchedRows.length, changed: unchanged };
+    });
     if (input.nodelete) await refreshTaskCount(deps.pool, input.taskId, 'switched');
     return { switched: switchedCount, failed: bad.length + changed.length };
   };

@@ -7,3 +7,4 @@ export * from './journal';
 export * from './pages';
 export * from './fingerprint';
 export * from './migrations';
+export * from './transaction';

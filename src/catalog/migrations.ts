@@ -7,6 +7,7 @@ import { GuardRefusedError } from '../errors';
 import type { MigrationInput } from '../shared/migration';
 import { ensureJournal } from './journal';
 import { insertMigrationTask } from './tasks';
+import { inTransaction } from './transaction';
 
 export type MigrationRecordState =
   'running' | 'complete' | 'failed' | 'cancelled' | 'abandoned' | 'rolled_back';
@@ -48,9 +49,7 @@ export async function registerMigration(
     }
     await setMigrationState(pool, r.task_id, 'abandoned');
   }
-  const client = await pool.connect();
-  try {
-    await client.query('BEGIN');
+  return inTransaction(pool, async (client) => {
     // One registration at a time per catalog, so two CLIs cannot both pass the check above.
     await client.query('LOCK TABLE objectstorage_migrations IN EXCLUSIVE MODE');
     const running = await client.query(
@@ -66,14 +65,8 @@ export async function registerMigration(
        VALUES ($1, $2, 'running', $3, $4)`,
       [taskId, t.workflowIdFor(taskId), t.fingerprint, JSON.stringify(input)],
     );
-    await client.query('COMMIT');
     return input;
-  } catch (err) {
-    await client.query('ROLLBACK').catch(() => undefined);
-    throw err;
-  } finally {
-    client.release();
-  }
+  });
 }
 
 export async function runningMigrations(pool: Pool): Promise<MigrationRecord[]> {

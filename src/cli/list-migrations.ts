@@ -3,8 +3,8 @@
  * columns plus the workflow status of ours.
  */
 import type { Command } from 'commander';
-import { createCatalogPool, listMigrationRecords, listMigrationTasks, resolveCatalogUrl } from '../catalog';
-import { registerDbPassword } from './db-secrets';
+import { listMigrationRecords, listMigrationTasks } from '../catalog';
+import { withCatalog } from './catalog-connection';
 import type { GlobalOptions } from './globals';
 import { createOutput } from './output';
 import { connectTemporal } from './temporal';
@@ -31,10 +31,7 @@ export function registerListMigrations(program: Command, globals: () => GlobalOp
     .action(async () => {
       const g = globals();
       const out = createOutput(g.json);
-      const db = resolveCatalogUrl(g.dbConnect, process.env);
-      registerDbPassword(db.url);
-      const pool = createCatalogPool(db.url, 2);
-      try {
+      await withCatalog(g, async (pool) => {
         const tasks = await listMigrationTasks(pool);
         const records = new Map((await listMigrationRecords(pool)).map((r) => [r.task_id, r]));
         const statuses = new Map<number, string>();
@@ -74,8 +71,6 @@ export function registerListMigrations(program: Command, globals: () => GlobalOp
               .join('  ')
               .trimEnd(),
           );
-      } finally {
-        await pool.end();
-      }
+      });
     });
 }

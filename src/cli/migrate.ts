@@ -5,19 +5,13 @@
  */
 import { createInterface } from 'node:readline/promises';
 import type { Command } from 'commander';
-import { catalogFingerprint, checkCatalog, createCatalogPool, resolveCatalogUrl } from '../catalog';
+import { catalogFingerprint } from '../catalog';
 import { checkAnchoreOffline } from '../activities/guards';
 import { ExitCode } from '../errors';
 import type { VerifyMode } from '../shared/migration';
-import { registerDbPassword } from './db-secrets';
+import { withCatalog } from './catalog-connection';
 import type { GlobalOptions } from './globals';
-import {
-  buildInput,
-  buildSelection,
-  countSelection,
-  loadSide,
-  type MigrationTuning,
-} from './migration-setup';
+import { buildInput, countSelection, loadMigrationSides, type MigrationTuning } from './migration-setup';
 import { createOutput, type Output } from './output';
 import { collect, nonNegativeNumber, positiveInt } from './parse';
 import { startMigration } from './start-migration';
@@ -124,19 +118,8 @@ async function runMigrate(
   g: GlobalOptions,
 ): Promise<number> {
   const out = createOutput(g.json);
-  const db = resolveCatalogUrl(g.dbConnect, process.env);
-  registerDbPassword(db.url);
-  const pool = createCatalogPool(db.url, 2);
-  try {
-    await checkCatalog(pool, db.url);
-    const from = await loadSide(fromFile, o.fromAnalysisArchive === true, pool);
-    const to = await loadSide(toFile, o.toAnalysisArchive === true, pool);
-    for (const w of [...from.loaded.warnings, ...to.loaded.warnings]) out.warn(w);
-    const selection = await buildSelection(fromFile, from, {
-      fromAnalysisArchive: o.fromAnalysisArchive === true,
-      toAnalysisArchive: o.toAnalysisArchive === true,
-      buckets: o.bucket,
-    });
+  return withCatalog(g, async (pool) => {
+    const { from, to, selection } = await loadMigrationSides(pool, fromFile, toFile, o, (w) => out.warn(w));
     const tuning: MigrationTuning = {
       nodelete: o.nodelete === true,
       verify: o.verify,
@@ -178,7 +161,5 @@ async function runMigrate(
       },
       { detach: o.detach === true },
     );
-  } finally {
-    await pool.end();
-  }
+  });
 }

@@ -1,8 +1,8 @@
 /** Looks a migration up by its Anchore task id in this catalog's registry (which holds its workflow id). */
 import type { Pool } from 'pg';
-import { createCatalogPool, getMigration, resolveCatalogUrl, type MigrationRecord } from '../catalog';
+import { getMigration, type MigrationRecord } from '../catalog';
 import { ConfigError } from '../errors';
-import { registerDbPassword } from './db-secrets';
+import { withCatalog } from './catalog-connection';
 import type { GlobalOptions } from './globals';
 
 /** Runs `fn` with the catalog pool and the migration's record; unknown ids are a clear error. */
@@ -11,18 +11,13 @@ export async function withMigration<T>(
   taskId: number,
   fn: (record: MigrationRecord, pool: Pool) => Promise<T>,
 ): Promise<T> {
-  const db = resolveCatalogUrl(g.dbConnect, process.env);
-  registerDbPassword(db.url);
-  const pool = createCatalogPool(db.url, 2);
-  try {
+  return withCatalog(g, async (pool) => {
     const record = await getMigration(pool, taskId);
     if (!record) {
       throw new ConfigError(
         `no migration with id ${taskId} in this catalog; list them with: objectstorage list-migrations`,
       );
     }
-    return await fn(record, pool);
-  } finally {
-    await pool.end();
-  }
+    return fn(record, pool);
+  });
 }

@@ -69,6 +69,32 @@ export async function buildSelection(
   };
 }
 
+/** The selection flags as commander parses them (plan and migrate share them). */
+export interface SelectionFlags {
+  readonly bucket: string[];
+  readonly fromAnalysisArchive?: boolean;
+  readonly toAnalysisArchive?: boolean;
+}
+
+/** Both sides of a migration and its selection, with the configs' warnings printed. */
+export async function loadMigrationSides(
+  pool: Pool,
+  fromFile: string,
+  toFile: string,
+  flags: SelectionFlags,
+  warn: (message: string) => void,
+): Promise<{ from: StoreSide; to: StoreSide; selection: Selection }> {
+  const o: SelectionOptions = {
+    fromAnalysisArchive: flags.fromAnalysisArchive === true,
+    toAnalysisArchive: flags.toAnalysisArchive === true,
+    buckets: flags.bucket,
+  };
+  const from = await loadSide(fromFile, o.fromAnalysisArchive, pool);
+  const to = await loadSide(toFile, o.toAnalysisArchive, pool);
+  for (const w of [...from.loaded.warnings, ...to.loaded.warnings]) warn(w);
+  return { from, to, selection: await buildSelection(fromFile, from, o) };
+}
+
 /** Counts and stored bytes per logical bucket of a selection (no writes). */
 export async function countSelection(pool: Pool, sel: Selection): Promise<BucketCount[]> {
   const where = selectionWhere(sel, 1);

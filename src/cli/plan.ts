@@ -3,19 +3,14 @@
  * per logical bucket, the source and destination locations, and the guards' verdict. Writes nothing.
  */
 import type { Command } from 'commander';
-import { checkCatalog, createCatalogPool, resolveCatalogUrl } from '../catalog';
 import { checkLocations } from '../activities/guards';
-import { registerDbPassword } from './db-secrets';
+import { withCatalog } from './catalog-connection';
 import type { GlobalOptions } from './globals';
-import { buildSelection, countSelection, loadSide } from './migration-setup';
+import { countSelection, loadMigrationSides, type SelectionFlags } from './migration-setup';
 import { createOutput } from './output';
 import { collect } from './parse';
 
-interface PlanOptions {
-  bucket: string[];
-  fromAnalysisArchive?: boolean;
-  toAnalysisArchive?: boolean;
-}
+type PlanOptions = SelectionFlags;
 
 const mib = (n: number): string => `${(n / 1024 / 1024).toFixed(1)} MiB`;
 
@@ -31,19 +26,10 @@ export function registerPlan(program: Command, globals: () => GlobalOptions): vo
     .action(async (fromFile: string, toFile: string, o: PlanOptions) => {
       const g = globals();
       const out = createOutput(g.json);
-      const db = resolveCatalogUrl(g.dbConnect, process.env);
-      registerDbPassword(db.url);
-      const pool = createCatalogPool(db.url, 2);
-      try {
-        await checkCatalog(pool, db.url);
-        const from = await loadSide(fromFile, o.fromAnalysisArchive === true, pool);
-        const to = await loadSide(toFile, o.toAnalysisArchive === true, pool);
-        for (const w of [...from.loaded.warnings, ...to.loaded.warnings]) out.warn(w);
-        const selection = await buildSelection(fromFile, from, {
-          fromAnalysisArchive: o.fromAnalysisArchive === true,
-          toAnalysisArchive: o.toAnalysisArchive === true,
-          buckets: o.bucket,
-        });
+      await withCatalog(g, async (pool) => {
+        const { from, to, selection } = await loadMigrationSides(pool, fromFile, toFile, o, (w) =>
+          out.warn(w),
+        );
         checkLocations(selection.sourcePrefix, to.location);
         const buckets = await countSelection(pool, selection);
         const total = buckets.reduce((n, b) => n + b.documents, 0);
@@ -75,8 +61,6 @@ export function registerPlan(program: Command, globals: () => GlobalOptions): vo
         for (const b of buckets)
           out.line(`${b.bucket.padEnd(32)} ${String(b.documents).padStart(10)} ${mib(b.bytes).padStart(12)}`);
         out.line(`${'total'.padEnd(32)} ${String(total).padStart(10)} ${mib(bytes).padStart(12)}`);
-      } finally {
-        await pool.end();
-      }
+      });
     });
 }

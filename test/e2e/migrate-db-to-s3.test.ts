@@ -15,6 +15,7 @@ import { anchoreConfig, runCli, writeTempConfig } from '../helpers/cli';
 import { loadFixture, makeFixture } from '../helpers/fixture';
 import { startCli, type RunningProcess } from '../helpers/processes';
 import { stackEnv } from '../helpers/stack-env';
+import { expectVerifiedBeforeDeleted } from '../helpers/world';
 
 jest.setTimeout(180_000);
 
@@ -58,8 +59,8 @@ beforeAll(async () => {
   );
   await loadFixture(db, fixture);
   env = { ANCHORE_DB_CONNECT: catalog.url, TEMPORAL_ADDRESS: stackEnv.temporalAddress, ...s3 };
-  worker = startCli(['worker', '--concurrency', '6'], env);
-  worker2 = startCli(['worker', '--concurrency', '6'], env);
+  worker = startCli(['worker', '--concurrency', '2'], env);
+  worker2 = startCli(['worker', '--concurrency', '2'], env);
 });
 
 afterAll(async () => {
@@ -127,12 +128,7 @@ test('db → s3 with two workers migrates every document, verified before the so
     migrate_from_driver: 'db',
     migrate_to_driver: 's3',
   });
-  const order = await catalog.pool.query(
-    `SELECT count(*)::int AS bad FROM objectstorage_journal WHERE task_id = $1 AND NOT (phase = 'deleted'
-       AND copied_at <= verified_at AND verified_at <= switched_at AND switched_at <= deleted_at)`,
-    [taskId],
-  );
-  expect(order.rows[0].bad).toBe(0);
+  await expectVerifiedBeforeDeleted(catalog.pool, taskId);
 
   // The workflow history holds neither secrets nor document bodies.
   const client = new Client({ connection: await Connection.connect({ address: stackEnv.temporalAddress }) });

@@ -6,7 +6,15 @@ import { Client, Connection, WorkflowUpdateFailedError } from '@temporalio/clien
 import { makeFixture, type FixtureDoc } from '../helpers/fixture';
 import { waitFor } from '../helpers/processes';
 import { stackEnv } from '../helpers/stack-env';
-import { configFile, createWorld, expectAllAt, stores, type StoreSpec, type World } from '../helpers/world';
+import {
+  configFile,
+  createWorld,
+  expectAllAt,
+  expectVerifiedBeforeDeleted,
+  stores,
+  type StoreSpec,
+  type World,
+} from '../helpers/world';
 
 jest.setTimeout(300_000);
 
@@ -67,12 +75,7 @@ test('a worker SIGKILLed mid-migration: another finishes it, nothing lost, no so
   await waitDone(taskId);
   expect(await world.task(taskId)).toEqual({ state: 'complete', total: 300, done: 300 });
   await expectAllAt(world, to, docs);
-  const order = await world.pool.query(
-    `SELECT count(*)::int AS bad FROM objectstorage_journal WHERE task_id = $1 AND NOT (phase = 'deleted'
-       AND copied_at <= verified_at AND verified_at <= switched_at AND switched_at <= deleted_at)`,
-    [taskId],
-  );
-  expect(order.rows[0].bad).toBe(0);
+  await expectVerifiedBeforeDeleted(world.pool, taskId);
 });
 
 test('continue-as-new happens (server suggestion and --pages-per-run), every run far below the history limits', async () => {

@@ -7,6 +7,7 @@ import {
   configFile,
   createWorld,
   expectAllAt,
+  expectVerifiedBeforeDeleted,
   snapshot,
   stores,
   type StoreSpec,
@@ -43,6 +44,7 @@ async function expectMigrated(from: StoreSpec, to: StoreSpec, docs: readonly Fix
   if (r.code !== 0)
     throw new Error(`migrate exited ${r.code}\n${r.stdout}\n${r.stderr}\n${world.worker.output()}`);
   expect(await world.task(r.taskId)).toEqual({ state: 'complete', total: docs.length, done: docs.length });
+  await expectVerifiedBeforeDeleted(world.pool, r.taskId);
   await expectAllAt(world, to, docs);
   expect(await remainingAt(source.location)).toBe(0);
   // Sources are deleted from the old location, not only unlinked.

@@ -167,3 +167,13 @@ export async function snapshot(pool: Pool): Promise<unknown> {
     ),
   };
 }
+
+/** No journaled document of `taskId` had its source deleted before its copy was verified and switched. */
+export async function expectVerifiedBeforeDeleted(pool: Pool, taskId: number): Promise<void> {
+  const order = await pool.query(
+    `SELECT count(*)::int AS bad FROM objectstorage_journal WHERE task_id = $1 AND NOT (phase = 'deleted'
+       AND copied_at <= verified_at AND verified_at <= switched_at AND switched_at <= deleted_at)`,
+    [taskId],
+  );
+  expect(order.rows[0].bad).toBe(0);
+}
