@@ -146,3 +146,19 @@ test('guards: same location, live Anchore services, and a migration already runn
   const cancel = await world.cli(['cancel', taskId]);
   expect(cancel.code).toBe(0);
 });
+
+test('--json: migrate prints one JSON event per line; status --watch of a finished migration returns', async () => {
+  const from = stores.db();
+  await world.load(from, fixtureFor('json', 20));
+  const r = await world.cli(['--json', 'migrate', configFile(from), configFile(stores.db2()), '--dontask']);
+  expect(r.code).toBe(0);
+  const events = r.stdout
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as { event: string; taskId?: number; state?: string });
+  expect(events[0]).toMatchObject({ event: 'started', total: 20 });
+  expect(events[events.length - 1]).toMatchObject({ event: 'finished', state: 'complete' });
+  const watch = await world.cli(['--json', 'status', String(events[0]?.taskId), '--watch']);
+  expect(watch.code).toBe(0);
+  expect(watch.stdout).toContain('"state": "complete"');
+});
