@@ -13,7 +13,7 @@ import { migrationWorkflowId } from '../../src/shared/migration';
 import { createTestCatalog, type TestCatalog } from '../helpers/catalog-db';
 import { anchoreConfig, runCli, writeTempConfig } from '../helpers/cli';
 import { loadFixture, makeFixture } from '../helpers/fixture';
-import { startCli, type RunningProcess } from '../helpers/processes';
+import { startCli, waitFor, type RunningProcess } from '../helpers/processes';
 import { stackEnv } from '../helpers/stack-env';
 import { expectVerifiedBeforeDeleted } from '../helpers/world';
 
@@ -61,6 +61,12 @@ beforeAll(async () => {
   env = { ANCHORE_DB_CONNECT: catalog.url, TEMPORAL_ADDRESS: stackEnv.temporalAddress, ...s3 };
   worker = startCli(['worker', '--concurrency', '2'], env);
   worker2 = startCli(['worker', '--concurrency', '2'], env);
+  // Both must be polling before the migration starts, or a fast run may finish on the first alone.
+  await waitFor(
+    () => worker.output().includes('worker ready') && worker2.output().includes('worker ready'),
+    60_000,
+    'both workers ready',
+  );
 });
 
 afterAll(async () => {

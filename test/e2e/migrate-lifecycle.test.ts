@@ -148,7 +148,8 @@ test('guards: same location, live Anchore services, and a migration already runn
 });
 
 test('--json: migrate prints one JSON event per line; status --watch of a finished migration returns', async () => {
-  const from = stores.db();
+  // A fresh localfs location: only these 20 documents are there (selection is by location).
+  const from = stores.localfs();
   await world.load(from, fixtureFor('json', 20));
   const r = await world.cli(['--json', 'migrate', configFile(from), configFile(stores.db2()), '--dontask']);
   expect(r.code).toBe(0);
