@@ -6,16 +6,13 @@ import { ApplicationFailure } from '@temporalio/activity';
 import { ObjectStorageError } from '../errors';
 import { PERMANENT_ERROR_NAMES } from '../shared/errors';
 
-/** Error names that fail a migration instead of being retried. */
-export const PERMANENT_ERRORS = PERMANENT_ERROR_NAMES;
-
 /** The worker's catalog is not the one the migration was planned against. */
 export class CatalogMismatchError extends ObjectStorageError {}
 
 /** Rethrows `err` as a non-retryable ApplicationFailure when retrying cannot help. Messages carry no secrets. */
 export function asActivityFailure(err: unknown): unknown {
   const e = err as Error;
-  if ((PERMANENT_ERRORS as readonly string[]).includes(e?.name)) {
+  if ((PERMANENT_ERROR_NAMES as readonly string[]).includes(e?.name)) {
     return ApplicationFailure.create({ type: e.name, message: e.message, nonRetryable: true, cause: e });
   }
   return err;

@@ -18,14 +18,6 @@ export interface ArchiveMetadataRow {
   readonly last_updated: number | null;
 }
 
-/** The primary key, in column order; also the keyset pagination cursor. */
-export interface MetadataKey {
-  readonly bucket: string;
-  readonly archiveId: string;
-  readonly userId: string;
-  readonly documentName: string;
-}
-
 /** What a writer supplies; the rest follows Anchore's rules. */
 export interface MetadataWrite {
   readonly userId: string;
@@ -45,22 +37,6 @@ export interface MetadataStore {
 }
 
 const COLUMNS = `bucket, "archiveId", "userId", "documentName", content_url, is_compressed, digest, size::float8 AS size, created_at, last_updated`;
-
-/** Filter on a content-URL prefix and optional logical buckets. `starts_with` avoids LIKE wildcards in the prefix. */
-export interface LocationFilter {
-  readonly prefix: string;
-  readonly buckets?: readonly string[];
-}
-
-function whereLocation(filter: LocationFilter, first: number): { sql: string; params: unknown[] } {
-  const params: unknown[] = [filter.prefix];
-  let sql = `starts_with(content_url, $${first})`;
-  if (filter.buckets && filter.buckets.length > 0) {
-    params.push(filter.buckets);
-    sql += ` AND bucket = ANY($${first + 1}::varchar[])`;
-  }
-  return { sql, params };
-}
 
 /** archive_metadata over a pg pool. */
 export function createPgMetadataStore(pool: Pool): MetadataStore {
@@ -101,44 +77,4 @@ export function createPgMetadataStore(pool: Pool): MetadataStore {
       );
     },
   };
-}
-
-/**
- * One keyset page of rows whose content_url starts with `filter.prefix`, in primary-key order after `after`.
- * Never OFFSET: each page costs the same however deep the migration is.
- */
-export async function listMetadataPage(
-  pool: Pool,
-  filter: LocationFilter,
-  after: MetadataKey | undefined,
-  limit: number,
-): Promise<ArchiveMetadataRow[]> {
-  const { sql, params } = whereLocation(filter, 1);
-  let cursor = '';
-  if (after) {
-    const n = params.length;
-    cursor = ` AND (bucket, "archiveId", "userId", "documentName") > ($${n + 1}, $${n + 2}, $${n + 3}, $${n + 4})`;
-    params.push(after.bucket, after.archiveId, after.userId, after.documentName);
-  }
-  params.push(limit);
-  const res = await pool.query<ArchiveMetadataRow>(
-    `SELECT ${COLUMNS} FROM archive_metadata WHERE ${sql}${cursor}
-     ORDER BY bucket, "archiveId", "userId", "documentName" LIMIT $${params.length}`,
-    params,
-  );
-  return res.rows;
-}
-
-/** Document count and stored bytes per logical bucket at a location. */
-export async function countByLocation(
-  pool: Pool,
-  filter: LocationFilter,
-): Promise<Array<{ bucket: string; documents: number; bytes: number }>> {
-  const { sql, params } = whereLocation(filter, 1);
-  const res = await pool.query<{ bucket: string; documents: number; bytes: number }>(
-    `SELECT bucket, count(*)::float8 AS documents, coalesce(sum(size), 0)::float8 AS bytes
-     FROM archive_metadata WHERE ${sql} GROUP BY bucket ORDER BY bucket`,
-    params,
-  );
-  return res.rows;
 }

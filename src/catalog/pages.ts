@@ -3,7 +3,7 @@
  * page, and the metadata switch (one statement per page, compare-and-swap on the old content_url).
  */
 import type { Pool, PoolClient } from 'pg';
-import type { DocKey, PageBounds, Selection } from '../shared/migration';
+import type { BucketCount, DocKey, PageBounds, Selection } from '../shared/migration';
 import type { ArchiveMetadataRow } from './archive-metadata';
 
 const PK = `(bucket, "archiveId", "userId", "documentName")`;
@@ -18,6 +18,17 @@ export function selectionWhere(sel: Selection, first: number): { sql: string; pa
     `AND (cardinality($${first + 1}::varchar[]) = 0 OR bucket = ANY($${first + 1}::varchar[])) ` +
     `AND NOT (bucket = ANY($${first + 2}::varchar[]))`;
   return { sql, params };
+}
+
+/** Documents and stored bytes per logical bucket of a selection (plan, migrate, prepare, reverse). */
+export async function countSelection(pool: Pool, sel: Selection): Promise<BucketCount[]> {
+  const where = selectionWhere(sel, 1);
+  const res = await pool.query<BucketCount>(
+    `SELECT bucket, count(*)::float8 AS documents, coalesce(sum(size), 0)::float8 AS bytes FROM archive_metadata
+     WHERE ${where.sql} GROUP BY bucket ORDER BY bucket`,
+    where.params,
+  );
+  return res.rows;
 }
 
 const keyParams = (k: DocKey): unknown[] => [k.bucket, k.archiveId, k.userId, k.documentName];

@@ -5,13 +5,13 @@
  */
 import { createInterface } from 'node:readline/promises';
 import type { Command } from 'commander';
-import { catalogFingerprint } from '../catalog';
+import { catalogFingerprint, countSelection } from '../catalog';
 import { checkAnchoreOffline } from '../activities/guards';
 import { ExitCode } from '../errors';
 import type { VerifyMode } from '../shared/migration';
 import { withCatalog } from './catalog-connection';
 import type { GlobalOptions } from './globals';
-import { buildInput, countSelection, loadMigrationSides, type MigrationTuning } from './migration-setup';
+import { buildInput, loadMigrationSides, type MigrationTuning } from './migration-setup';
 import { createOutput, type Output } from './output';
 import { collect, nonNegativeNumber, positiveInt } from './parse';
 import { startMigration } from './start-migration';

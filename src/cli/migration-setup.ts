@@ -8,14 +8,7 @@ import { ConfigError } from '../errors';
 import { loadStoreConfig, toPortableStoreConfig, type LoadedStoreConfig } from '../config';
 import { createDriver } from '../drivers/registry';
 import { checkLocations } from '../activities/guards';
-import { selectionWhere } from '../catalog';
-import {
-  LIMITS,
-  type BucketCount,
-  type MigrationInput,
-  type Selection,
-  type VerifyMode,
-} from '../shared/migration';
+import { LIMITS, type MigrationInput, type Selection, type VerifyMode } from '../shared/migration';
 
 /** Where a store lives and which config section described it. */
 export interface StoreSide {
@@ -93,17 +86,6 @@ export async function loadMigrationSides(
   const to = await loadSide(toFile, o.toAnalysisArchive, pool);
   for (const w of [...from.loaded.warnings, ...to.loaded.warnings]) warn(w);
   return { from, to, selection: await buildSelection(fromFile, from, o) };
-}
-
-/** Counts and stored bytes per logical bucket of a selection (no writes). */
-export async function countSelection(pool: Pool, sel: Selection): Promise<BucketCount[]> {
-  const where = selectionWhere(sel, 1);
-  const res = await pool.query<BucketCount>(
-    `SELECT bucket, count(*)::float8 AS documents, coalesce(sum(size), 0)::float8 AS bytes FROM archive_metadata
-     WHERE ${where.sql} GROUP BY bucket ORDER BY bucket`,
-    where.params,
-  );
-  return res.rows;
 }
 
 /** Tunables of a migration. */

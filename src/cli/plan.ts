@@ -4,9 +4,10 @@
  */
 import type { Command } from 'commander';
 import { checkLocations } from '../activities/guards';
+import { countSelection } from '../catalog';
 import { withCatalog } from './catalog-connection';
 import type { GlobalOptions } from './globals';
-import { countSelection, loadMigrationSides, type SelectionFlags } from './migration-setup';
+import { loadMigrationSides, type SelectionFlags } from './migration-setup';
 import { createOutput } from './output';
 import { collect } from './parse';
 

@@ -4,12 +4,11 @@
  * original destination location.
  */
 import type { Command } from 'commander';
-import { catalogFingerprint } from '../catalog';
+import { catalogFingerprint, countSelection } from '../catalog';
 import { checkAnchoreOffline, checkLocations } from '../activities/guards';
 import { GuardRefusedError } from '../errors';
 import type { MigrationInput, Selection } from '../shared/migration';
 import type { GlobalOptions } from './globals';
-import { countSelection } from './migration-setup';
 import { withMigration } from './migration-record';
 import { createOutput } from './output';
 import { taskIdArg } from './parse';

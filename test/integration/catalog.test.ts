@@ -3,14 +3,15 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   checkCatalog,
-  countByLocation,
+  countSelection,
   createPgMetadataStore,
   insertMigrationTask,
-  listMetadataPage,
+  pageRows,
+  planPages,
   listMigrationTasks,
   updateMigrationTask,
-  type MetadataKey,
 } from '../../src/catalog';
+import type { DocKey } from '../../src/shared/migration';
 import { createDbDriver } from '../../src/drivers/db';
 import { createObjectStoreManager } from '../../src/drivers/manager';
 import { createTestCatalog, type TestCatalog } from '../helpers/catalog-db';
@@ -104,18 +105,27 @@ test('keyset pages by location prefix, in primary-key order, without repeats', a
     digest: 'd',
     size: 10,
   });
+  const selection = { sourcePrefix: 's3://bucket_a/', buckets: [], excludeBuckets: [] };
   const seen: string[] = [];
-  let after: MetadataKey | undefined;
-  for (;;) {
-    const page = await listMetadataPage(ours.pool, { prefix: 's3://bucket_a/' }, after, 5);
-    if (page.length === 0) break;
-    seen.push(...page.map((r) => `${r.bucket}/${r.archiveId}`));
-    after = page[page.length - 1];
+  let cursor: DocKey | undefined;
+  for (let index = 0; ;) {
+    const planned = await planPages(ours.pool, selection, cursor, {
+      pages: 2,
+      pageSize: 5,
+      pageBytes: 1 << 20,
+      firstIndex: index,
+    });
+    for (const page of planned.pages) {
+      seen.push(...(await pageRows(ours.pool, selection, page)).map((r) => `${r.bucket}/${r.archiveId}`));
+    }
+    index += planned.pages.length;
+    cursor = planned.cursor;
+    if (planned.exhausted) break;
   }
   expect(seen).toHaveLength(23);
   expect([...seen].sort()).toEqual(seen);
   expect(new Set(seen).size).toBe(23);
-  expect(await countByLocation(ours.pool, { prefix: 's3://bucket_a/', buckets: ['syft_sbom'] })).toEqual([
+  expect(await countSelection(ours.pool, { ...selection, buckets: ['syft_sbom'] })).toEqual([
     { bucket: 'syft_sbom', documents: 12, bytes: 120 },
   ]);
 });
