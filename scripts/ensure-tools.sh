@@ -53,3 +53,21 @@ build temporal github.com/temporalio/cli cmd/temporal \
 # VersityGW S3 gateway (posix backend).
 build versitygw github.com/versity/versitygw cmd/versitygw \
   "-s -w -X main.Version=v@VERSION@" v1.7.0 v1.6.0
+
+# Debian packages the tests use: Chromium for the Temporal UI browser test, docker-compose to validate the
+# compose file (no engine needed). Installed when missing and we may (root); otherwise say what to run.
+ensure_debian_packages() {
+  local missing=() pkg
+  for pkg in "$@"; do
+    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")
+  done
+  [ ${#missing[@]} -eq 0 ] && { log "debian packages: $* installed"; return 0; }
+  if [ "$(id -u)" != 0 ]; then
+    log "missing Debian packages: ${missing[*]}; run: sudo apt-get install -y ${missing[*]}"
+    return 1
+  fi
+  log "installing Debian packages: ${missing[*]}"
+  (apt-get install -y --no-install-recommends "${missing[@]}" >&2 ||
+    { apt-get update >&2 && apt-get install -y --no-install-recommends "${missing[@]}" >&2; })
+}
+ensure_debian_packages chromium docker-compose rclone
