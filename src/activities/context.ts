@@ -51,3 +51,8 @@ export function keepHeartbeating(intervalMs = 5_000): () => void {
   const timer = setInterval(() => ctx.heartbeat(lastDetails.get(ctx)), intervalMs);
   return () => clearInterval(timer);
 }
+
+/** Heartbeat details the previous attempt of the running activity left (undefined on a first attempt). */
+export function previousHeartbeat<T>(): T | undefined {
+  return currentContext()?.info.heartbeatDetails as T | undefined;
+}

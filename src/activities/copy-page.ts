@@ -1,8 +1,10 @@
 /**
- * copyPage: reads the page's source bodies in one batch (one query for db/db2, bounded parallel GETs for
- * object stores), checks each against its metadata (digest, size, documentName), decompresses, re-compresses
- * under the destination's rules, writes the batch to the destination and journals every outcome. Documents
- * the journal already knows are skipped, so a retried page never copies twice. Sources are not touched.
+ * copyPage: works through the page in chunks. Per chunk it reads the source bodies in one batch (one query for
+ * db/db2, bounded parallel GETs for object stores), checks each against its metadata (digest, size,
+ * documentName), decompresses, re-compresses under the destination's rules, writes the chunk to the destination
+ * and journals every outcome, then heartbeats the chunk's last key as the in-page cursor. A retry resumes after
+ * that cursor, and documents the journal already knows are skipped, so a retried page never copies twice.
+ * Chunks also bound the bodies held in memory. Sources are not touched.
  */
 import {
   docKeyString,
@@ -15,9 +17,50 @@ import {
 import { decodeStored, encodeStored } from '../drivers/stored-bytes';
 import type { PutItem } from '../drivers/types';
 import type { MigrationInput, PageBounds, PageCounts } from '../shared/migration';
-import { activityControls, assertSameCatalog } from './context';
+import { activityControls, assertSameCatalog, previousHeartbeat } from './context';
 import type { ActivityDeps } from './deps';
 import { documentErrorCode } from './failures';
+
+/** Documents and source bytes per chunk: enough to keep parallel I/O busy, small enough to bound memory. */
+const CHUNK_DOCS = 100;
+const CHUNK_BYTES = 32 * 1024 * 1024;
+
+/** Heartbeat details of copyPage: the page, and the last key whose copy is journaled. */
+export interface CopyHeartbeat {
+  readonly page: number;
+  readonly stage: 'copy';
+  readonly copied: number;
+  readonly cursor?: string;
+}
+
+/** Splits rows into chunks of at most CHUNK_DOCS documents and (unless a single document) CHUNK_BYTES. */
+function chunksOf(rows: readonly ArchiveMetadataRow[]): ArchiveMetadataRow[][] {
+  const chunks: ArchiveMetadataRow[][] = [];
+  let current: ArchiveMetadataRow[] = [];
+  let bytes = 0;
+  for (const row of rows) {
+    const size = row.size ?? 0;
+    if (current.length > 0 && (current.length >= CHUNK_DOCS || bytes + size > CHUNK_BYTES)) {
+      chunks.push(current);
+      current = [];
+      bytes = 0;
+    }
+    current.push(row);
+    bytes += size;
+  }
+  if (current.length > 0) chunks.push(current);
+  return chunks;
+}
+
+/** The rows after the cursor a previous attempt of this page heartbeated (all rows if none). */
+function afterCursor(rows: ArchiveMetadataRow[], page: number): ArchiveMetadataRow[] {
+  const last = previousHeartbeat<CopyHeartbeat>();
+  if (last?.page !== page || last.cursor === undefined) return rows;
+  const at = rows.findIndex((r) => docKeyString(r) === last.cursor);
+  return at < 0 ? rows : rows.slice(at + 1);
+}
+
+type Copy = { item: PutItem; entry: Omit<JournalEntry, 'destUrl'> };
 
 export function makeCopyPage(deps: ActivityDeps) {
   return async function copyPage(input: MigrationInput, page: PageBounds): Promise<PageCounts> {
@@ -25,18 +68,48 @@ export function makeCopyPage(deps: ActivityDeps) {
     const { signal, heartbeat } = activityControls();
     const source = deps.drivers.driverFor(input.from);
     const dest = deps.drivers.driverFor(input.to);
-    const rows = await pageRows(deps.pool, input.selection, page);
+    const rows = afterCursor(await pageRows(deps.pool, input.selection, page), page.index);
     const known = await journaledKeys(deps.pool, input.taskId, rows);
-    const todo = rows.filter((r) => !known.has(docKeyString(r)));
-    heartbeat({ page: page.index, stage: 'read', documents: todo.length });
-    const bodies = await source.getMany(
-      todo.map((r) => r.content_url as string),
-      { signal },
-    );
+    const counts = { documents: 0, bytes: 0, failed: 0 };
+    for (const chunk of chunksOf(rows)) {
+      const todo = chunk.filter((r) => !known.has(docKeyString(r)));
+      if (todo.length > 0) {
+        const bodies = await source.getMany(
+          todo.map((r) => r.content_url as string),
+          { signal },
+        );
+        const { copies, failed } = prepareCopies(todo, bodies, input);
+        bodies.clear();
+        const urls = await dest.putMany(
+          copies.map((c) => c.item),
+          { signal },
+        );
+        const entries = [...copies.map((c, i) => ({ ...c.entry, destUrl: urls[i] as string })), ...failed];
+        await recordCopies(deps.pool, input.taskId, page.index, entries);
+        counts.documents += copies.length;
+        counts.bytes += copies.reduce((n, c) => n + (c.entry.destSize ?? 0), 0);
+        counts.failed += failed.length;
+      }
+      const cursor = docKeyString(chunk[chunk.length - 1] as ArchiveMetadataRow);
+      heartbeat({
+        page: page.index,
+        stage: 'copy',
+        copied: counts.documents,
+        cursor,
+      } satisfies CopyHeartbeat);
+    }
+    return counts;
+  };
 
+  /** Checks each body against its metadata and encodes it for the destination; failures are journal entries. */
+  function prepareCopies(
+    todo: readonly ArchiveMetadataRow[],
+    bodies: Map<string, Buffer>,
+    input: MigrationInput,
+  ): { copies: Copy[]; failed: JournalEntry[] } {
+    const dest = deps.drivers.driverFor(input.to);
     const failed: JournalEntry[] = [];
-    const copies: Array<{ row: ArchiveMetadataRow; item: PutItem; entry: Omit<JournalEntry, 'destUrl'> }> =
-      [];
+    const copies: Copy[] = [];
     for (const row of todo) {
       const base = {
         bucket: row.bucket,
@@ -75,7 +148,6 @@ export function makeCopyPage(deps: ActivityDeps) {
       }
       const out = encodeStored(logical, input.to.compression, dest.supportsCompression);
       copies.push({
-        row,
         item: { ref: { userId: row.userId, bucket: row.bucket, key: row.archiveId }, data: out.data },
         entry: {
           ...base,
@@ -86,18 +158,6 @@ export function makeCopyPage(deps: ActivityDeps) {
         },
       });
     }
-    bodies.clear();
-    heartbeat({ page: page.index, stage: 'write', documents: copies.length });
-    const urls = await dest.putMany(
-      copies.map((c) => c.item),
-      { signal },
-    );
-    const entries = [...copies.map((c, i) => ({ ...c.entry, destUrl: urls[i] as string })), ...failed];
-    await recordCopies(deps.pool, input.taskId, page.index, entries);
-    return {
-      documents: copies.length,
-      bytes: copies.reduce((n, c) => n + (c.entry.destSize ?? 0), 0),
-      failed: failed.length,
-    };
-  };
+    return { copies, failed };
+  }
 }

@@ -9,6 +9,7 @@ import type { ActivityDeps } from './deps';
 import { asActivityFailure } from './failures';
 import { makeFailPage } from './fail-page';
 import { makeFinish } from './finish';
+import { pageOutcomes, type ActivityMetrics } from './metrics';
 import { makePlanPages } from './plan-pages';
 import { makePrepare } from './prepare';
 import { makeRollbackBatch } from './rollback-batch';
@@ -30,14 +31,18 @@ function guarded<A extends unknown[], R>(fn: (...args: A) => Promise<R>): (...ar
   return wrapped;
 }
 
-export function createActivities(deps: ActivityDeps) {
+/** Records nothing: for callers without a metrics endpoint (tests, tools). */
+const unobserved: ActivityMetrics = { observe: (fn) => fn };
+
+/** `metrics` counts and times the page activities (the worker passes the Temporal Runtime's meter). */
+export function createActivities(deps: ActivityDeps, metrics: ActivityMetrics = unobserved) {
   return {
     prepare: guarded(makePrepare(deps)),
     planPages: guarded(makePlanPages(deps)),
-    copyPage: guarded(makeCopyPage(deps)),
-    verifyPage: guarded(makeVerifyPage(deps)),
-    deletePage: guarded(makeDeletePage(deps)),
-    failPage: guarded(makeFailPage(deps)),
+    copyPage: guarded(metrics.observe(makeCopyPage(deps), pageOutcomes.copyPage)),
+    verifyPage: guarded(metrics.observe(makeVerifyPage(deps), pageOutcomes.verifyPage)),
+    deletePage: guarded(metrics.observe(makeDeletePage(deps), pageOutcomes.deletePage)),
+    failPage: guarded(metrics.observe(makeFailPage(deps), pageOutcomes.failPage)),
     finish: guarded(makeFinish(deps)),
     rollbackBatch: guarded(makeRollbackBatch(deps)),
   };

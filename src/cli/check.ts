@@ -4,14 +4,13 @@
  * Exit 5 when the round trip fails, like anchore-manager.
  */
 import type { Command } from 'commander';
-import { checkCatalog, createCatalogPool, createPgMetadataStore, resolveCatalogUrl } from '../catalog';
+import { createPgMetadataStore } from '../catalog';
 import { loadStoreConfig, redactStoreConfig } from '../config';
-import { redactUrl } from '../config/redact';
-import { registerDbPassword } from './db-secrets';
 import { createObjectStoreManager, type ObjectStoreManager } from '../drivers/manager';
 import { createDriver } from '../drivers/registry';
 import { ConfigError, ObjectStoreCheckFailedError } from '../errors';
 import { createLogger } from '../logger';
+import { withCatalog } from './catalog-connection';
 import type { GlobalOptions } from './globals';
 import { createOutput } from './output';
 
@@ -45,12 +44,7 @@ export async function runCheck(file: string, analysisArchive: boolean, g: Global
   const loaded = await loadStoreConfig(file, { analysisArchive, env: process.env });
   for (const w of loaded.warnings) out.warn(w);
   log.debug(`loaded ${loaded.sectionPath} from ${file}`, { config: redactStoreConfig(loaded.config) });
-  const db = resolveCatalogUrl(g.dbConnect, process.env);
-  registerDbPassword(db.url);
-  log.debug(`catalog database from ${db.source}: ${redactUrl(db.url)}`);
-  const pool = createCatalogPool(db.url, 2);
-  try {
-    await checkCatalog(pool, db.url);
+  await withCatalog(g, async (pool) => {
     const driver = createDriver(loaded.config.storage_driver, { pool });
     try {
       await driver.selfCheck();
@@ -82,9 +76,7 @@ export async function runCheck(file: string, analysisArchive: boolean, g: Global
     } finally {
       await driver.close();
     }
-  } finally {
-    await pool.end();
-  }
+  });
 }
 
 /** Anchore's test: pick a free id, put, get and compare, delete, confirm it is gone. Returns milliseconds. */

@@ -27,9 +27,14 @@ export async function follow(
 ): Promise<MigrationResult | undefined> {
   const handle = client.workflow.getHandle(workflowId);
   let detached = false;
-  const onSigint = (): void => {
-    detached = true;
-  };
+  let onSigint = (): void => undefined;
+  // Ctrl-C ends the wait at once, not after the current polling interval.
+  const detach = new Promise<void>((resolve) => {
+    onSigint = () => {
+      detached = true;
+      resolve();
+    };
+  });
   process.once('SIGINT', onSigint);
   const interval = opts.intervalMs ?? (opts.tty ? 500 : 5000);
   const resultPromise = handle.result() as Promise<MigrationResult>;
@@ -50,7 +55,11 @@ export async function follow(
       } catch {
         // no worker has picked the workflow up yet, or it just ended; try again
       }
-      await Promise.race([resultPromise.catch(() => undefined), new Promise((r) => setTimeout(r, interval))]);
+      await Promise.race([
+        resultPromise.catch(() => undefined),
+        detach,
+        new Promise((r) => setTimeout(r, interval)),
+      ]);
     }
   } finally {
     process.removeListener('SIGINT', onSigint);

@@ -65,6 +65,7 @@ export async function startMigration(
         { key: SA.total, value: m.total },
         { key: SA.migrated, value: 0 },
         { key: SA.failed, value: 0 },
+        { key: SA.bytesMigrated, value: 0 },
       ],
       staticSummary: `Anchore migration ${input.taskId}: ${input.selection.sourcePrefix} → ${input.destLocation}`,
       staticDetails: `${m.total} documents · ${input.nodelete ? 'sources kept (--nodelete)' : 'sources deleted after verify'}`,

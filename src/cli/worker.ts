@@ -1,5 +1,5 @@
 /** `objectstorage worker`: runs migration workflows and activities for this catalog until SIGTERM. */
-import type { Command } from 'commander';
+import { InvalidArgumentError, type Command } from 'commander';
 import { resolveCatalogUrl } from '../catalog';
 import { createLogger } from '../logger';
 import { runWorker } from '../workers/worker';
@@ -14,13 +14,21 @@ export function registerWorker(program: Command, globals: () => GlobalOptions): 
       'run a worker: executes migration workflows and their page activities (many may run at once)',
     )
     .option('--concurrency <n>', 'page activities this worker runs at once', positiveInt('--concurrency'), 8)
+    .option('--metrics-port <port>', 'serve Prometheus metrics on http://HOST:PORT/metrics', port)
+    .option(
+      '--metrics-host <host>',
+      'address the metrics endpoint listens on (0.0.0.0 in a container)',
+      '127.0.0.1',
+    )
     .addHelpText(
       'after',
       '\nThe worker connects to the catalog with --db-connect / ANCHORE_DB_* (it must be the catalog the CLI uses),\n' +
         'resolves ${ANCHORE_*} secret references from its own environment and unseals sealed values with\n' +
-        'OBJECTSTORAGE_SECRET_KEY. SIGTERM or Ctrl-C stops it after in-flight activities finish.',
+        'OBJECTSTORAGE_SECRET_KEY. SIGTERM or Ctrl-C stops it after in-flight activities finish.\n' +
+        'With --metrics-port it serves the Temporal SDK metrics (temporal_*) and its own (anchore_objectstorage_*)\n' +
+        'on one Prometheus endpoint.',
     )
-    .action(async (opts: { concurrency: number }) => {
+    .action(async (opts: { concurrency: number; metricsPort?: number; metricsHost: string }) => {
       const g = globals();
       const db = resolveCatalogUrl(g.dbConnect, process.env);
       registerDbPassword(db.url);
@@ -31,6 +39,14 @@ export function registerWorker(program: Command, globals: () => GlobalOptions): 
         namespace: g.namespace,
         concurrency: opts.concurrency,
         log,
+        ...(opts.metricsPort ? { metrics: { host: opts.metricsHost, port: opts.metricsPort } } : {}),
       });
     });
+}
+
+function port(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > 65535)
+    throw new InvalidArgumentError(`--metrics-port must be a TCP port (1-65535), got "${value}"`);
+  return n;
 }

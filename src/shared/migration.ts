@@ -30,6 +30,9 @@ export const SA = {
   total: defineSearchAttributeKey('DocumentsTotal', SearchAttributeType.INT),
   migrated: defineSearchAttributeKey('DocumentsMigrated', SearchAttributeType.INT),
   failed: defineSearchAttributeKey('DocumentsFailed', SearchAttributeType.INT),
+  // Doubles, not Ints: the dev server's SQLite visibility store has only 3 Int columns (used above).
+  bytesTotal: defineSearchAttributeKey('BytesTotal', SearchAttributeType.DOUBLE),
+  bytesMigrated: defineSearchAttributeKey('BytesMigrated', SearchAttributeType.DOUBLE),
 } as const;
 
 /**

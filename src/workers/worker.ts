@@ -1,16 +1,19 @@
 /**
  * The worker process: the composition root. It connects to its own catalog, fingerprints it, builds drivers
  * lazily from workflow inputs, and runs activities and workflows on the shared task queue until SIGTERM/SIGINT,
- * then drains gracefully. Any number of workers (processes or hosts) may share the queue.
+ * then drains gracefully; with a metrics address it also serves Prometheus metrics. Any number of workers
+ * (processes or hosts) may share the queue.
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { NativeConnection, Runtime, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities } from '../activities';
+import { createActivityMetrics } from '../activities/metrics';
 import { catalogFingerprint, checkCatalog, createCatalogPool, ensureJournal } from '../catalog';
 import type { Logger } from '../logger';
 import { taskQueueFor } from '../shared/migration';
 import { createDriverProvider } from './driver-provider';
+import { installRuntime, type MetricsAddress } from './runtime';
 
 /** Options of {@link runWorker}. */
 export interface WorkerSettings {
@@ -20,6 +23,8 @@ export interface WorkerSettings {
   /** Activities (page stages) run at once by this worker. @default 8 */
   readonly concurrency: number;
   readonly log: Logger;
+  /** Serve Prometheus metrics (SDK and ours) here; none when absent. */
+  readonly metrics?: MetricsAddress;
   /** Resolves when the worker should stop; defaults to SIGTERM/SIGINT. */
   readonly stop?: Promise<void>;
 }
@@ -31,24 +36,10 @@ function workflowSource(): Pick<WorkerOptions, 'workflowBundle' | 'workflowsPath
   return { workflowsPath: require.resolve('../workflows') };
 }
 
-let runtimeInstalled = false;
-
 /** Runs a worker until stopped; resolves after a graceful shutdown. */
 export async function runWorker(s: WorkerSettings): Promise<void> {
-  if (!runtimeInstalled) {
-    // Route the SDK's own logs through our scrubbing logger.
-    Runtime.install({
-      logger: {
-        log: (level, message, meta) => sdkLog(s.log, level, message, meta),
-        trace: (m, meta) => sdkLog(s.log, 'TRACE', m, meta),
-        debug: (m, meta) => sdkLog(s.log, 'DEBUG', m, meta),
-        info: (m, meta) => sdkLog(s.log, 'INFO', m, meta),
-        warn: (m, meta) => sdkLog(s.log, 'WARN', m, meta),
-        error: (m, meta) => sdkLog(s.log, 'ERROR', m, meta),
-      },
-    });
-    runtimeInstalled = true;
-  }
+  // Before the NativeConnection: the Runtime (logger, metrics endpoint) can only be installed first.
+  installRuntime(s.log, s.metrics);
   const pool = createCatalogPool(s.dbUrl, Math.max(4, s.concurrency + 2));
   const drivers = createDriverProvider(pool);
   try {
@@ -62,7 +53,10 @@ export async function runWorker(s: WorkerSettings): Promise<void> {
         namespace: s.namespace,
         taskQueue: taskQueueFor(fingerprint),
         ...workflowSource(),
-        activities: createActivities({ pool, fingerprint, drivers, log: s.log }),
+        activities: createActivities(
+          { pool, fingerprint, drivers, log: s.log },
+          createActivityMetrics(Runtime.instance().metricMeter),
+        ),
         maxConcurrentActivityTaskExecutions: s.concurrency,
         shutdownGraceTime: '30s',
       });
@@ -80,22 +74,6 @@ export async function runWorker(s: WorkerSettings): Promise<void> {
     await drivers.close();
     await pool.end();
   }
-}
-
-/** The SDK's log lines, with the failure (name and message only) of failed activities; scrubbed by our logger. */
-function sdkLog(log: Logger, level: string, message: string, meta?: Record<string, unknown>): void {
-  const err = meta?.error as { name?: string; message?: string } | undefined;
-  const fields = meta
-    ? {
-        ...(meta.activityType ? { activity: meta.activityType } : {}),
-        ...(meta.workflowId ? { workflowId: meta.workflowId } : {}),
-        ...(err ? { error: `${err.name ?? 'Error'}: ${err.message ?? ''}` } : {}),
-      }
-    : undefined;
-  if (level === 'ERROR') log.error(message, fields);
-  else if (level === 'WARN') log.warn(message, fields);
-  else if (level === 'INFO') log.info(message, fields);
-  else log.debug(message, fields);
 }
 
 function signalled(): Promise<void> {

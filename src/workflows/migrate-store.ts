@@ -92,6 +92,8 @@ export async function migrateStore(input: MigrationInput, carried?: CarriedState
       { key: SA.total, value: st.counters.total },
       { key: SA.migrated, value: st.counters.migrated },
       { key: SA.failed, value: st.counters.failed },
+      { key: SA.bytesTotal, value: st.counters.totalBytes },
+      { key: SA.bytesMigrated, value: st.counters.migratedBytes },
     ]);
     wf.setCurrentDetails(progressDetails(input, st.prepared.buckets, p));
   };
@@ -116,13 +118,6 @@ export async function migrateStore(input: MigrationInput, carried?: CarriedState
     publish();
     return progress();
   });
-  wf.setHandler(cancelUpdate, () => {
-    st.cancelled = true;
-    phase = 'cancelling';
-    bump();
-    publish();
-    return progress();
-  });
   wf.setHandler(
     throttleUpdate,
     (t) => {
@@ -139,152 +134,168 @@ export async function migrateStore(input: MigrationInput, carried?: CarriedState
     { validator: (t) => assertNot(throttleProblem(t ?? {}), '') },
   );
 
-  if (!carried) {
+  const requestCancel = (): Progress => {
+    st.cancelled = true;
+    phase = 'cancelling';
+    bump();
     publish();
-    try {
-      st.prepared = await prepare(input);
-    } catch (err) {
-      return end(failureMessage(err));
-    }
-    st.counters = { ...ZERO, total: st.prepared.total, totalBytes: st.prepared.totalBytes };
-  }
-  phase = 'migrating';
-  publish();
+    return progress();
+  };
+  wf.setHandler(cancelUpdate, requestCancel);
+  // A Temporal cancellation (UI button, `temporal workflow cancel`) is handled like the cancel update: the work
+  // below runs in a non-cancellable scope, so in-flight pages finish, nothing is left half-moved and finish()
+  // records the outcome, instead of activities being abandoned mid-page.
+  wf.CancellationScope.current().cancelRequested.catch(() => requestCancel());
+  return wf.CancellationScope.nonCancellable(migrate);
 
-  const countPage = (delta: Partial<Counters>): void => {
-    const c = st.counters;
-    st.counters = {
-      ...c,
-      migrated: c.migrated + (delta.migrated ?? 0),
-      migratedBytes: c.migratedBytes + (delta.migratedBytes ?? 0),
-      failed: c.failed + (delta.failed ?? 0),
-      pagesDone: c.pagesDone + (delta.pagesDone ?? 0),
+  async function migrate(): Promise<MigrationResult> {
+    if (!carried) {
+      publish();
+      try {
+        st.prepared = await prepare(input);
+      } catch (err) {
+        return end(failureMessage(err));
+      }
+      st.counters = { ...ZERO, total: st.prepared.total, totalBytes: st.prepared.totalBytes };
+    }
+    phase = 'migrating';
+    publish();
+
+    const countPage = (delta: Partial<Counters>): void => {
+      const c = st.counters;
+      st.counters = {
+        ...c,
+        migrated: c.migrated + (delta.migrated ?? 0),
+        migratedBytes: c.migratedBytes + (delta.migratedBytes ?? 0),
+        failed: c.failed + (delta.failed ?? 0),
+        pagesDone: c.pagesDone + (delta.pagesDone ?? 0),
+      };
     };
-  };
 
-  const runPage = async (page: PageBounds, attempts: number): Promise<void> => {
-    const acts = wf.proxyActivities<Activities>({ ...pagePreset, summary: pageSummary(page) });
-    try {
-      const copied = await acts.copyPage(input, page);
-      const verified = await acts.verifyPage(input, page);
-      const deleted = await acts.deletePage(input, page);
-      const migrated = input.nodelete ? verified.switched : deleted;
-      countPage({
-        migrated,
-        migratedBytes: copied.bytes,
-        failed: copied.failed + verified.failed,
-        pagesDone: 1,
-      });
-    } catch (err) {
-      if (isPermanentFailure(err)) {
-        fatal ??= failureMessage(err);
-      } else if (attempts + 1 >= MAX_PAGE_ATTEMPTS) {
-        try {
-          countPage({ failed: await failPage(input, page, failureMessage(err)), pagesDone: 1 });
-        } catch (failErr) {
-          fatal ??= failureMessage(failErr);
+    const runPage = async (page: PageBounds, attempts: number): Promise<void> => {
+      const acts = wf.proxyActivities<Activities>({ ...pagePreset, summary: pageSummary(page) });
+      try {
+        const copied = await acts.copyPage(input, page);
+        const verified = await acts.verifyPage(input, page);
+        const deleted = await acts.deletePage(input, page);
+        const migrated = input.nodelete ? verified.switched : deleted;
+        countPage({
+          migrated,
+          migratedBytes: copied.bytes,
+          failed: copied.failed + verified.failed,
+          pagesDone: 1,
+        });
+      } catch (err) {
+        if (isPermanentFailure(err)) {
+          fatal ??= failureMessage(err);
+        } else if (attempts + 1 >= MAX_PAGE_ATTEMPTS) {
+          try {
+            countPage({ failed: await failPage(input, page, failureMessage(err)), pagesDone: 1 });
+          } catch (failErr) {
+            fatal ??= failureMessage(failErr);
+          }
+        } else {
+          const backoff = Math.min(SET_ASIDE_BACKOFF_MS.initial * 2 ** attempts, SET_ASIDE_BACKOFF_MS.max);
+          st.setAside = [
+            ...st.setAside,
+            { page, attempts: attempts + 1, retryAt: Date.now() + backoff, lastError: failureMessage(err) },
+          ];
         }
-      } else {
-        const backoff = Math.min(SET_ASIDE_BACKOFF_MS.initial * 2 ** attempts, SET_ASIDE_BACKOFF_MS.max);
-        st.setAside = [
-          ...st.setAside,
-          { page, attempts: attempts + 1, retryAt: Date.now() + backoff, lastError: failureMessage(err) },
-        ];
       }
-    }
-  };
+    };
 
-  const planAhead = (): void => {
-    if (planning || st.exhausted || st.planned.length > st.throttle.concurrency) return;
-    const pages = Math.max(4, st.throttle.concurrency * 2);
-    planning = planPages(input, st.cursor, st.nextPageIndex, pages).then(
-      (planned) => {
-        st.planned = [...st.planned, ...planned.pages];
-        st.nextPageIndex += planned.pages.length;
-        if (planned.cursor) st.cursor = planned.cursor;
-        st.exhausted = planned.exhausted;
-        planning = undefined;
-        bump();
-      },
-      (err: unknown) => {
-        fatal ??= failureMessage(err);
-        planning = undefined;
-        bump();
-      },
-    );
-  };
-
-  /** The next page to start: a set-aside page whose retry time has come, else the next planned one. */
-  const nextCandidate = (): { page: PageBounds; attempts: number; setAside: boolean } | undefined => {
-    const due = st.setAside.find((s) => s.retryAt <= Date.now());
-    if (due) return { page: due.page, attempts: due.attempts, setAside: true };
-    const next = st.planned[0];
-    return next ? { page: next, attempts: 0, setAside: false } : undefined;
-  };
-  const take = (c: { page: PageBounds; setAside: boolean }): void => {
-    if (c.setAside) st.setAside = st.setAside.filter((s) => s.page.index !== c.page.index);
-    else st.planned = st.planned.slice(1);
-  };
-
-  const rateDelay = (page: PageBounds): number => {
-    const t = st.throttle;
-    const spent = Date.now() - rate.since;
-    const byDocs =
-      t.maxDocsPerSecond > 0 ? ((rate.docs + page.documents) / t.maxDocsPerSecond) * 1000 - spent : 0;
-    const byBytes =
-      t.maxBytesPerSecond > 0 ? ((rate.bytes + page.bytes) / t.maxBytesPerSecond) * 1000 - spent : 0;
-    return Math.max(0, byDocs, byBytes);
-  };
-
-  const stopping = (): boolean => st.cancelled || fatal !== undefined;
-  const runFull = (): boolean =>
-    startedThisRun >= input.pagesPerRun || wf.workflowInfo().continueAsNewSuggested;
-
-  for (;;) {
-    planAhead();
-    while (!st.paused && !stopping() && !runFull() && inFlight.size < st.throttle.concurrency) {
-      const next = nextCandidate();
-      if (!next) break;
-      const delay = rateDelay(next.page);
-      if (delay > 0) {
-        const seen = wake;
-        // Wait out the rate limit (or an update), then look again: the window may start this page now.
-        await wf.condition(() => wake !== seen, Math.ceil(delay));
-        continue;
-      }
-      take(next);
-      rate.docs += next.page.documents;
-      rate.bytes += next.page.bytes;
-      startedThisRun += 1;
-      const index = next.page.index;
-      inFlight.set(
-        index,
-        runPage(next.page, next.attempts).finally(() => {
-          inFlight.delete(index);
-          publish();
+    const planAhead = (): void => {
+      if (planning || st.exhausted || st.planned.length > st.throttle.concurrency) return;
+      const pages = Math.max(4, st.throttle.concurrency * 2);
+      planning = planPages(input, st.cursor, st.nextPageIndex, pages).then(
+        (planned) => {
+          st.planned = [...st.planned, ...planned.pages];
+          st.nextPageIndex += planned.pages.length;
+          if (planned.cursor) st.cursor = planned.cursor;
+          st.exhausted = planned.exhausted;
+          planning = undefined;
           bump();
-        }),
+        },
+        (err: unknown) => {
+          fatal ??= failureMessage(err);
+          planning = undefined;
+          bump();
+        },
       );
-      planAhead();
-    }
+    };
 
-    const idle = inFlight.size === 0 && !planning;
-    const noWork = st.exhausted && st.planned.length === 0 && st.setAside.length === 0;
-    if (idle && (stopping() || noWork)) break;
-    if (idle && runFull() && !st.paused) {
-      await wf.condition(wf.allHandlersFinished);
-      return wf.continueAsNew<typeof migrateStore>(input, { ...st });
+    /** The next page to start: a set-aside page whose retry time has come, else the next planned one. */
+    const nextCandidate = (): { page: PageBounds; attempts: number; setAside: boolean } | undefined => {
+      const due = st.setAside.find((s) => s.retryAt <= Date.now());
+      if (due) return { page: due.page, attempts: due.attempts, setAside: true };
+      const next = st.planned[0];
+      return next ? { page: next, attempts: 0, setAside: false } : undefined;
+    };
+    const take = (c: { page: PageBounds; setAside: boolean }): void => {
+      if (c.setAside) st.setAside = st.setAside.filter((s) => s.page.index !== c.page.index);
+      else st.planned = st.planned.slice(1);
+    };
+
+    const rateDelay = (page: PageBounds): number => {
+      const t = st.throttle;
+      const spent = Date.now() - rate.since;
+      const byDocs =
+        t.maxDocsPerSecond > 0 ? ((rate.docs + page.documents) / t.maxDocsPerSecond) * 1000 - spent : 0;
+      const byBytes =
+        t.maxBytesPerSecond > 0 ? ((rate.bytes + page.bytes) / t.maxBytesPerSecond) * 1000 - spent : 0;
+      return Math.max(0, byDocs, byBytes);
+    };
+
+    const stopping = (): boolean => st.cancelled || fatal !== undefined;
+    const runFull = (): boolean =>
+      startedThisRun >= input.pagesPerRun || wf.workflowInfo().continueAsNewSuggested;
+
+    for (;;) {
+      planAhead();
+      while (!st.paused && !stopping() && !runFull() && inFlight.size < st.throttle.concurrency) {
+        const next = nextCandidate();
+        if (!next) break;
+        const delay = rateDelay(next.page);
+        if (delay > 0) {
+          const seen = wake;
+          // Wait out the rate limit (or an update), then look again: the window may start this page now.
+          await wf.condition(() => wake !== seen, Math.ceil(delay));
+          continue;
+        }
+        take(next);
+        rate.docs += next.page.documents;
+        rate.bytes += next.page.bytes;
+        startedThisRun += 1;
+        const index = next.page.index;
+        inFlight.set(
+          index,
+          runPage(next.page, next.attempts).finally(() => {
+            inFlight.delete(index);
+            publish();
+            bump();
+          }),
+        );
+        planAhead();
+      }
+
+      const idle = inFlight.size === 0 && !planning;
+      const noWork = st.exhausted && st.planned.length === 0 && st.setAside.length === 0;
+      if (idle && (stopping() || noWork)) break;
+      if (idle && runFull() && !st.paused) {
+        await wf.condition(wf.allHandlersFinished);
+        return wf.continueAsNew<typeof migrateStore>(input, { ...st });
+      }
+      const seen = wake;
+      const nextRetry =
+        st.setAside.length > 0 ? Math.min(...st.setAside.map((s) => s.retryAt)) - Date.now() : undefined;
+      if (nextRetry !== undefined && inFlight.size === 0 && st.planned.length === 0 && !planning) {
+        await wf.condition(() => wake !== seen, Math.max(1, nextRetry));
+      } else {
+        await wf.condition(() => wake !== seen);
+      }
     }
-    const seen = wake;
-    const nextRetry =
-      st.setAside.length > 0 ? Math.min(...st.setAside.map((s) => s.retryAt)) - Date.now() : undefined;
-    if (nextRetry !== undefined && inFlight.size === 0 && st.planned.length === 0 && !planning) {
-      await wf.condition(() => wake !== seen, Math.max(1, nextRetry));
-    } else {
-      await wf.condition(() => wake !== seen);
-    }
+    return end(fatal);
   }
-  return end(fatal);
 
   async function end(error: string | undefined): Promise<MigrationResult> {
     phase = 'finishing';

@@ -5,4 +5,13 @@ export const stackEnv = {
   s3AccessKey: process.env.S3_ACCESS_KEY ?? 'objectstorage-dev',
   s3SecretKey: process.env.S3_SECRET_KEY ?? 'objectstorage-dev-secret',
   temporalAddress: process.env.TEMPORAL_ADDRESS ?? `127.0.0.1:${process.env.TEMPORAL_PORT ?? '7233'}`,
+  temporalUiUrl: `http://127.0.0.1:${process.env.TEMPORAL_UI_PORT ?? '8233'}`,
 };
+
+/** The Temporal CLI that scripts/ensure-tools.sh builds into the tool cache (same default directory). */
+export function temporalBin(): string {
+  const dir =
+    process.env.OBJECTSTORAGE_TOOLS_DIR ??
+    `${process.env.XDG_CACHE_HOME ?? `${process.env.HOME ?? ''}/.cache`}/anchore-objectstorage/bin`;
+  return `${dir}/temporal`;
+}

@@ -1,0 +1,136 @@
+/**
+ * What an operator does outside our own commands: Ctrl-C on `migrate` detaches (the migration goes on in the
+ * workers), and a cancel requested from the Temporal UI or `temporal workflow cancel` ends the migration as
+ * gracefully as our `cancel` update. The history is read with `temporal workflow show`, as an operator would,
+ * and holds no secret.
+ */
+import { execFileSync } from 'node:child_process';
+import { Client, Connection } from '@temporalio/client';
+import { SA } from '../../src/shared/migration';
+import { makeFixture, type FixtureDoc } from '../helpers/fixture';
+import { startCli, waitFor } from '../helpers/processes';
+import { stackEnv, temporalBin } from '../helpers/stack-env';
+import {
+  configFile,
+  createWorld,
+  expectAllAt,
+  expectVerifiedBeforeDeleted,
+  stores,
+  type World,
+} from '../helpers/world';
+
+jest.setTimeout(300_000);
+
+let world: World;
+beforeAll(async () => {
+  world = await createWorld();
+});
+afterAll(async () => {
+  await world?.close();
+});
+
+const fixtureFor = (tag: string, count: number): FixtureDoc[] =>
+  makeFixture(count, { seed: tag.length * 7 }).map((d) => ({ ...d, userId: `${tag}-${d.userId}` }));
+
+/** Runs the Temporal CLI against the test stack's server. */
+function temporal(...args: string[]): string {
+  return execFileSync(temporalBin(), [...args, '--address', stackEnv.temporalAddress], {
+    encoding: 'utf8',
+    maxBuffer: 64 * 1024 * 1024,
+  });
+}
+
+async function workflowIdOf(taskId: number): Promise<string> {
+  const r = await world.pool.query('SELECT workflow_id FROM objectstorage_migrations WHERE task_id = $1', [
+    taskId,
+  ]);
+  return r.rows[0].workflow_id;
+}
+
+test('Ctrl-C detaches migrate with exit 0; the migration completes in the workers; `temporal workflow show` holds no secret', async () => {
+  const from = stores.db();
+  const to = stores.s3();
+  const docs = fixtureFor('detach', 200);
+  await world.load(from, docs);
+  const args = ['migrate', configFile(from), configFile(to), '--dontask', '--page-size', '10'];
+  const migrate = startCli([...args, '--max-docs-per-second', '10'], world.env);
+  await waitFor(() => /Migration Task Id: (\d+)/.test(migrate.output()), 60_000, 'the migration to start');
+  const taskId = Number(/Migration Task Id: (\d+)/.exec(migrate.output())?.[1]);
+  await waitFor(async () => (await world.task(taskId)).done >= 10, 60_000, 'first pages');
+
+  expect(await migrate.stop('SIGINT')).toBe(0);
+  expect(migrate.output()).toContain(
+    `Detached. The migration goes on; follow it with: objectstorage status ${taskId}`,
+  );
+  expect((await world.task(taskId)).state).toBe('running');
+  expect((await world.cli(['throttle', String(taskId), '--max-docs-per-second', '0'])).code).toBe(0);
+  await waitFor(async () => (await world.task(taskId)).state !== 'running', 120_000, 'the migration to end');
+  expect((await world.task(taskId)).state).toBe('complete');
+  await expectAllAt(world, to, docs);
+  await expectVerifiedBeforeDeleted(world.pool, taskId);
+
+  // The UI's search attributes carry the final counts, bytes included.
+  const client = new Client({ connection: await Connection.connect({ address: stackEnv.temporalAddress }) });
+  const described = await client.workflow.getHandle(await workflowIdOf(taskId)).describe();
+  await client.connection.close();
+  expect(described.typedSearchAttributes.get(SA.migrated)).toBe(docs.length);
+  expect(described.typedSearchAttributes.get(SA.phase)).toBe('done');
+  expect(described.typedSearchAttributes.get(SA.bytesMigrated)).toBeGreaterThan(0);
+  expect(described.typedSearchAttributes.get(SA.bytesTotal)).toBeGreaterThan(0);
+
+  const shown = temporal('workflow', 'show', '--workflow-id', await workflowIdOf(taskId), '--output', 'json');
+  expect(JSON.parse(shown).events.length).toBeGreaterThan(10);
+  // Payloads appear as JSON (the CLI's shorthand) or base64; search both forms.
+  const decoded = shown.replace(/"data":\s*"([A-Za-z0-9+/=]+)"/g, (_m, b64: string) =>
+    Buffer.from(b64, 'base64').toString('utf8'),
+  );
+  expect(decoded).toContain('${ANCHORE_S3_SECRET}');
+  expect(decoded).not.toContain(stackEnv.s3SecretKey);
+  expect(decoded).not.toContain(stackEnv.s3AccessKey);
+  expect(migrate.output() + world.worker.output()).not.toContain(stackEnv.s3SecretKey);
+});
+
+test('a Temporal cancel (UI button, `temporal workflow cancel`) finishes in-flight pages and records the cancellation', async () => {
+  const from = stores.db();
+  await world.load(from, fixtureFor('tcancel', 200));
+  const started = await world.cli([
+    'migrate',
+    configFile(from),
+    configFile(stores.db2()),
+    '--dontask',
+    '--detach',
+    '--page-size',
+    '10',
+    '--concurrency',
+    '2',
+    '--max-docs-per-second',
+    '10',
+  ]);
+  expect(started.code).toBe(0);
+  const taskId = Number(/Migration Task Id: (\d+)/.exec(started.stdout)?.[1]);
+  await waitFor(async () => (await world.task(taskId)).done >= 10, 60_000, 'first pages');
+  const workflowId = await workflowIdOf(taskId);
+
+  temporal('workflow', 'cancel', '--workflow-id', workflowId);
+  await waitFor(async () => (await world.task(taskId)).state !== 'running', 120_000, 'the migration to end');
+
+  const t = await world.task(taskId);
+  expect(t.state).toBe('failed');
+  expect(t.done).toBeLessThan(200);
+  // Nothing half-moved: every journaled document went all the way (in-flight pages were finished).
+  const half = await world.pool.query(
+    `SELECT count(*)::int AS n FROM objectstorage_journal WHERE task_id = $1 AND phase <> 'deleted'`,
+    [taskId],
+  );
+  expect(half.rows[0].n).toBe(0);
+  const rec = await world.pool.query('SELECT state FROM objectstorage_migrations WHERE task_id = $1', [
+    taskId,
+  ]);
+  expect(rec.rows[0].state).toBe('cancelled');
+  const described = JSON.parse(
+    temporal('workflow', 'describe', '--workflow-id', workflowId, '--output', 'json'),
+  );
+  expect(JSON.stringify(described)).toMatch(/WORKFLOW_EXECUTION_STATUS_COMPLETED|"status":\s*"?Completed/i);
+  const status = await world.cli(['status', String(taskId), '--json']);
+  expect(JSON.parse(status.stdout)).toMatchObject({ state: 'failed' });
+});

@@ -1,0 +1,126 @@
+/**
+ * copyPage's in-page cursor: it heartbeats the last journaled key after every chunk, and a retried attempt
+ * resumes after the cursor its predecessor heartbeated, reading only the documents not yet copied. Real
+ * PostgreSQL (catalog, journal, db source); the destination is the in-memory driver so a failure can be injected.
+ */
+import { MockActivityEnvironment } from '@temporalio/testing';
+import { createPgMetadataStore, ensureJournal, phaseCounts, planPages } from '../../src/catalog';
+import { makeCopyPage, type CopyHeartbeat } from '../../src/activities/copy-page';
+import type { DriverProvider } from '../../src/activities/deps';
+import { createDbDriver } from '../../src/drivers/db';
+import { createObjectStoreManager } from '../../src/drivers/manager';
+import { createMemoryDriver } from '../../src/drivers/memory';
+import type { ObjectStoreDriver } from '../../src/drivers/types';
+import { createLogger } from '../../src/logger';
+import type { MigrationInput, PageBounds } from '../../src/shared/migration';
+import { createTestCatalog, type TestCatalog } from '../helpers/catalog-db';
+import { makeFixture } from '../helpers/fixture';
+
+const DOCS = 250;
+let catalog: TestCatalog;
+let page: PageBounds;
+
+const input: MigrationInput = {
+  taskId: 1,
+  catalogFingerprint: 'test',
+  from: { compression: { enabled: false, min_size_kbytes: 100 }, storage_driver: { name: 'db', config: {} } },
+  to: { compression: { enabled: true, min_size_kbytes: 1 }, storage_driver: { name: 'memory', config: {} } },
+  selection: { sourcePrefix: 'db://', buckets: [], excludeBuckets: [] },
+  destLocation: 'memory://default/',
+  fromAnalysisArchive: false,
+  toAnalysisArchive: false,
+  nodelete: false,
+  verify: 'head',
+  pageSize: 1000,
+  pageBytes: 1024 ** 3,
+  pagesPerRun: 100,
+  throttle: { concurrency: 1, maxDocsPerSecond: 0, maxBytesPerSecond: 0 },
+};
+
+beforeAll(async () => {
+  catalog = await createTestCatalog();
+  const db = createObjectStoreManager(
+    createDbDriver(catalog.pool),
+    input.from.compression as { enabled: boolean; min_size_kbytes: number },
+    createPgMetadataStore(catalog.pool),
+  );
+  for (const d of makeFixture(DOCS, { largeBytes: 64 * 1024 }))
+    await db.put(d.userId, d.bucket, d.key, d.logical);
+  await ensureJournal(catalog.pool);
+  const planned = await planPages(catalog.pool, input.selection, undefined, {
+    pages: 1,
+    pageSize: input.pageSize,
+    pageBytes: input.pageBytes,
+    firstIndex: 0,
+  });
+  page = planned.pages[0] as PageBounds;
+});
+afterAll(async () => {
+  await catalog?.drop();
+});
+
+/** Drivers for the activity: the real db source (reads recorded) and a memory destination that can fail. */
+function drivers(failOnPut?: number): { provider: DriverProvider; reads: string[] } {
+  const reads: string[] = [];
+  const source = createDbDriver(catalog.pool);
+  const dest = createMemoryDriver();
+  let puts = 0;
+  const recordingSource: ObjectStoreDriver = {
+    ...source,
+    getMany: async (urls, opts) => {
+      reads.push(...urls);
+      return source.getMany(urls, opts);
+    },
+  };
+  const failingDest: ObjectStoreDriver = {
+    ...dest,
+    putMany: async (items, opts) => {
+      puts += 1;
+      if (puts === failOnPut) throw new Error('injected: destination unavailable');
+      return dest.putMany(items, opts);
+    },
+  };
+  return {
+    reads,
+    provider: {
+      driverFor: (store) => (store.storage_driver.name === 'db' ? recordingSource : failingDest),
+      close: async () => undefined,
+    },
+  };
+}
+
+test('a retried copyPage resumes after the heartbeated cursor and copies every document exactly once', async () => {
+  // Every loaded document (and whatever rows the test catalog starts with) is in the one page.
+  expect(page.documents).toBeGreaterThanOrEqual(DOCS);
+  const total = page.documents;
+  const first = drivers(3);
+  const copyPage = makeCopyPage({
+    pool: catalog.pool,
+    fingerprint: 'test',
+    drivers: first.provider,
+    log: createLogger('silent'),
+  });
+  const env1 = new MockActivityEnvironment();
+  const beats: CopyHeartbeat[] = [];
+  env1.on('heartbeat', (d: CopyHeartbeat) => beats.push(d));
+  await expect(env1.run(copyPage, input, page)).rejects.toThrow('injected');
+  // Two chunks of 100 were journaled and heartbeated before the third chunk's write failed.
+  expect(beats.map((b) => b.copied)).toEqual([100, 200]);
+  expect(beats.every((b) => b.page === page.index && typeof b.cursor === 'string')).toBe(true);
+  expect((await phaseCounts(catalog.pool, input.taskId)).copied).toBe(200);
+
+  const second = drivers();
+  const retry = makeCopyPage({
+    pool: catalog.pool,
+    fingerprint: 'test',
+    drivers: second.provider,
+    log: createLogger('silent'),
+  });
+  const env2 = new MockActivityEnvironment({ heartbeatDetails: beats[beats.length - 1], attempt: 2 });
+  const counts = await env2.run(retry, input, page);
+  expect(counts).toMatchObject({ documents: total - 200, failed: 0 });
+  // Only the documents after the cursor were read again.
+  expect(second.reads).toHaveLength(total - 200);
+  expect(new Set([...first.reads.slice(0, 200), ...second.reads]).size).toBe(total);
+  expect((await phaseCounts(catalog.pool, input.taskId)).copied).toBe(total);
+});
