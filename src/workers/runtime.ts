@@ -7,6 +7,7 @@ import { Runtime, type RuntimeOptions } from '@temporalio/worker';
 import { DURATION_BUCKETS_SECONDS, METRIC_NAMES } from '../activities/metrics';
 import { ConfigError } from '../errors';
 import type { Logger } from '../logger';
+import { temporalLogger } from '../logging/temporal';
 
 /** Where the Prometheus endpoint listens. */
 export interface MetricsAddress {
@@ -23,7 +24,7 @@ export function installRuntime(log: Logger, metrics?: MetricsAddress): void {
   const bindAddress = metrics ? hostPort(metrics) : undefined;
   try {
     Runtime.install({
-      logger: runtimeLogger(log),
+      logger: temporalLogger(log),
       ...(bindAddress ? { telemetryOptions: { metrics: prometheus(bindAddress) } } : {}),
     });
   } catch (err) {
@@ -51,31 +52,4 @@ function prometheus(bindAddress: string): NonNullable<RuntimeOptions['telemetryO
       histogramBucketOverrides: { [METRIC_NAMES.duration]: DURATION_BUCKETS_SECONDS },
     },
   };
-}
-
-function runtimeLogger(log: Logger): NonNullable<RuntimeOptions['logger']> {
-  return {
-    log: (level, message, meta) => sdkLog(log, level, message, meta),
-    trace: (m, meta) => sdkLog(log, 'TRACE', m, meta),
-    debug: (m, meta) => sdkLog(log, 'DEBUG', m, meta),
-    info: (m, meta) => sdkLog(log, 'INFO', m, meta),
-    warn: (m, meta) => sdkLog(log, 'WARN', m, meta),
-    error: (m, meta) => sdkLog(log, 'ERROR', m, meta),
-  };
-}
-
-/** The SDK's log lines, with the failure (name and message only) of failed activities; scrubbed by our logger. */
-function sdkLog(log: Logger, level: string, message: string, meta?: Record<string, unknown>): void {
-  const err = meta?.error as { name?: string; message?: string } | undefined;
-  const fields = meta
-    ? {
-        ...(meta.activityType ? { activity: meta.activityType } : {}),
-        ...(meta.workflowId ? { workflowId: meta.workflowId } : {}),
-        ...(err ? { error: `${err.name ?? 'Error'}: ${err.message ?? ''}` } : {}),
-      }
-    : undefined;
-  if (level === 'ERROR') log.error(message, fields);
-  else if (level === 'WARN') log.warn(message, fields);
-  else if (level === 'INFO') log.info(message, fields);
-  else log.debug(message, fields);
 }

@@ -64,7 +64,8 @@ export async function runWorker(s: WorkerSettings): Promise<void> {
       const stop = s.stop ?? signalled();
       void stop.then(() => {
         s.log.info('stopping: finishing in-flight activities');
-        worker.shutdown();
+        // The SDK's Runtime reacts to SIGTERM/SIGINT itself and may already be draining this worker.
+        if (worker.getState() === 'RUNNING') worker.shutdown();
       });
       await worker.run();
     } finally {

@@ -134,3 +134,10 @@ test('a Temporal cancel (UI button, `temporal workflow cancel`) finishes in-flig
   const status = await world.cli(['status', String(taskId), '--json']);
   expect(JSON.parse(status.stdout)).toMatchObject({ state: 'failed' });
 });
+
+test('SIGTERM stops a worker gracefully: it drains and exits 0', async () => {
+  const extra = world.startWorker();
+  await waitFor(() => extra.output().includes('worker ready'), 60_000, 'the worker to be ready');
+  expect(await extra.stop('SIGTERM')).toBe(0);
+  expect(extra.output()).toContain('stopping: finishing in-flight activities');
+});
