@@ -1,0 +1,26 @@
+# anchore-objectstorage image: the `objectstorage` CLI and its Temporal worker (see docs/deployment.md).
+# Debian (glibc), not Alpine: the Temporal SDK's native core ships glibc builds only.
+ARG NODE_IMAGE=node:20-bookworm-slim
+
+# Build stage: dev dependencies, TypeScript compile and the prebuilt workflow bundle (lib/workflow-bundle.js),
+# so workers run exactly the workflow code that was built instead of bundling sources at start-up.
+FROM ${NODE_IMAGE} AS build
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund
+COPY tsconfig.json tsconfig.build.json ./
+COPY scripts/bundle-workflows.js ./scripts/
+COPY src ./src
+RUN npm run build && test -s lib/workflow-bundle.js
+
+# Runtime stage: production dependencies and the compiled output only, run as the image's unprivileged user.
+FROM ${NODE_IMAGE} AS runtime
+ENV NODE_ENV=production
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
+COPY bin ./bin
+COPY --from=build /app/lib ./lib
+USER node
+ENTRYPOINT ["node", "bin/objectstorage.js"]
+CMD ["worker"]
