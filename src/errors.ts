@@ -13,6 +13,7 @@ export const ExitCode = {
   guardRefused: 3,
   cancelled: 4,
   objectStoreCheckFailed: 5,
+  auditFoundProblems: 6,
 } as const;
 
 /** Base class of every error this project raises on purpose. */
@@ -117,10 +118,11 @@ export class BucketNotFoundError extends ObjectStorageError {
   constructor(
     readonly bucket: string,
     readonly endpoint: string,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; kind?: 'bucket' | 'container' },
   ) {
+    const kind = options?.kind ?? 'bucket'; // Swift calls it a container (config key create_container)
     super(
-      `bucket "${bucket}" does not exist at ${endpoint}. Create it, or set create_bucket: true in the driver config.`,
+      `${kind} "${bucket}" does not exist at ${endpoint}. Create it, or set create_${kind}: true in the driver config.`,
       options,
     );
   }
@@ -214,4 +216,9 @@ export function errorName(err: unknown): string {
 /** A safety guard refused to start a migration (same location, another migration running, Anchore online). */
 export class GuardRefusedError extends ObjectStorageError {
   override readonly exitCode: number = ExitCode.guardRefused;
+}
+
+/** `audit`: the store has missing, corrupt or orphaned objects, or rows pointing elsewhere (see the report). */
+export class AuditFoundProblemsError extends ObjectStorageError {
+  override readonly exitCode: number = ExitCode.auditFoundProblems;
 }

@@ -1,7 +1,8 @@
 /** The `objectstorage` command line: one file per command, exit codes from errors.ts. */
 import { Command, CommanderError, Option } from 'commander';
 import { ExitCode } from '../errors';
-import { LOG_LEVELS } from '../logger';
+import { LOG_FORMATS, LOG_LEVELS, setDefaultLogFormat } from '../logger';
+import { registerAudit } from './audit';
 import { registerCheck } from './check';
 import type { GlobalOptions } from './globals';
 import { registerControl } from './control';
@@ -36,6 +37,12 @@ export function buildProgram(): Command {
       new Option('--log-level <level>', 'log verbosity on stderr').choices(LOG_LEVELS).default('warn'),
     )
     .addOption(
+      new Option('--log-format <format>', 'log lines on stderr (auto: pretty on a terminal, else json)')
+        .choices(LOG_FORMATS)
+        .env('OBJECTSTORAGE_LOG_FORMAT')
+        .default('auto'),
+    )
+    .addOption(
       new Option('--temporal-address <host:port>', 'Temporal frontend')
         .env('TEMPORAL_ADDRESS')
         .default('127.0.0.1:7233'),
@@ -51,12 +58,14 @@ export function buildProgram(): Command {
       dbConnect: o.dbConnect,
       json: o.json,
       logLevel: o.logLevel,
+      logFormat: o.logFormat,
       temporalAddress: o.temporalAddress,
       namespace: o.namespace,
     };
   };
   registerListDrivers(program, globals);
   registerCheck(program, globals);
+  registerAudit(program, globals);
   registerPlan(program, globals);
   registerMigrate(program, globals);
   registerListMigrations(program, globals);
@@ -68,9 +77,11 @@ export function buildProgram(): Command {
   program.addHelpText(
     'after',
     '\nExit codes: 0 success, 1 usage or config error, 2 partial migration, 3 guard refused, 4 cancelled,\n' +
-      '            5 object store check failed.',
+      '            5 object store check failed, 6 audit found problems.',
   );
   program.commands.forEach((c) => c.exitOverride());
+  // Commands create their loggers without passing the format; this makes --log-format theirs.
+  program.hook('preAction', () => setDefaultLogFormat(globals().logFormat ?? 'auto'));
   return program;
 }
 

@@ -38,6 +38,13 @@ export function decodeLegacyBody(jsondata: string | null, b64: boolean | null): 
   return b64 ? Buffer.from(jsondata, 'base64') : Buffer.from(jsondata, 'utf8');
 }
 
+/**
+ * Documents the db driver can address: its URIs name (userId, bucket, key) and the row's documentName is always
+ * `key.json`. Sizes are left out: a base64 body's stored size is only known after decoding it.
+ */
+const LIST = `SELECT "userId", bucket, "archiveId" AS key, NULL AS size FROM archive_document
+  WHERE "documentName" = "archiveId" || '.json'`;
+
 /** Creates the `db` driver over the catalog pool. */
 export function createDbDriver(pool: Pool): ObjectStoreDriver {
   const refs = `unnest($1::varchar[], $2::varchar[], $3::varchar[]) AS r("userId", bucket, key)`;
@@ -57,6 +64,10 @@ export function createDbDriver(pool: Pool): ObjectStoreDriver {
       SELECT d."userId", d.bucket, d."archiveId" AS key, d.jsondata, d.b64_encoded
       FROM archive_document d JOIN ${refs}
         ON d.bucket = r.bucket AND d."archiveId" = r.key AND d."userId" = r."userId" AND d."documentName" = r.key || '.json'`,
+    listSql: {
+      first: `${LIST} ORDER BY bucket, "archiveId", "userId" LIMIT $1`,
+      after: `${LIST} AND (bucket, "archiveId", "userId") > ($2, $3, $1) ORDER BY bucket, "archiveId", "userId" LIMIT $4`,
+    },
     deleteSql: `
       DELETE FROM archive_document d USING ${refs}
       WHERE d.bucket = r.bucket AND d."archiveId" = r.key AND d."userId" = r."userId" AND d."documentName" = r.key || '.json'`,

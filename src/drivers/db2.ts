@@ -9,6 +9,8 @@ import type { ObjectStoreDriver } from './types';
 
 export const DRIVER_NAME = 'db2';
 
+const LIST = `SELECT "userId", bucket, key, length(content) AS size FROM object_storage`;
+
 /** Creates the `db2` driver over the catalog pool. */
 export function createDb2Driver(pool: Pool): ObjectStoreDriver {
   const refs = `unnest($1::varchar[], $2::varchar[], $3::varchar[]) AS r("userId", bucket, key)`;
@@ -26,6 +28,10 @@ export function createDb2Driver(pool: Pool): ObjectStoreDriver {
     selectSql: `SELECT o."userId", o.bucket, o.key, o.content FROM object_storage o JOIN ${refs} ON ${match}`,
     statSql: `SELECT o."userId", o.bucket, o.key, length(o.content) AS size, md5(o.content) AS md5
               FROM object_storage o JOIN ${refs} ON ${match}`,
+    listSql: {
+      first: `${LIST} WHERE version = '' ORDER BY "userId", bucket, key LIMIT $1`,
+      after: `${LIST} WHERE version = '' AND ("userId", bucket, key) > ($1, $2, $3) ORDER BY "userId", bucket, key LIMIT $4`,
+    },
     deleteSql: `DELETE FROM object_storage o USING ${refs} WHERE ${match}`,
     encode: (items) => [items.map((i) => i.data), epochSeconds()],
     decode: (row) => row.content ?? Buffer.alloc(0),

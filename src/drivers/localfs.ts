@@ -10,7 +10,7 @@ import { probeRoundTrip } from './self-check';
 import { uriRest } from './uri';
 import { perObjectCalls } from './per-object';
 import { mapLimit, md5Hex, throwIfAborted } from './util';
-import type { DocumentRef, ObjectStat, ObjectStoreDriver } from './types';
+import type { DocumentRef, ListedObject, ObjectStat, ObjectStoreDriver } from './types';
 
 export const DRIVER_NAME = 'localfs';
 
@@ -93,6 +93,18 @@ export function createLocalfsDriver(options: LocalfsDriverOptions): ObjectStoreD
       await mapLimit(uris, parallelism, stat1, opts?.signal);
       return out;
     },
+    async *listObjects(opts) {
+      const root = joinDataDir(dir, '');
+      // Paths are built by concatenation like uriFor's, never normalized, so they compare equal to content URLs.
+      for await (const path of walkFiles(root, opts?.signal)) {
+        const s = await stat(path).catch(() => undefined);
+        if (!s) continue; // removed since the directory was read
+        // `<md5(userId)>/<bucket>/…`: the bucket is readable, userId and key are hashed away.
+        const bucket = path.slice(root.length).split('/')[1];
+        const listed: ListedObject = { uri: `file://${path}`, size: s.size, ...(bucket ? { bucket } : {}) };
+        yield listed;
+      }
+    },
     async exists(uri, opts) {
       throwIfAborted(opts?.signal);
       return stat(pathOf(uri)).then(
@@ -136,6 +148,24 @@ export async function checkDataDir(dir: string): Promise<void> {
         cause: err,
       },
     );
+  }
+}
+
+/** Regular files under `dir` (ending with `/`), depth first, one directory's entries in memory per level. None if `dir` is absent. */
+async function* walkFiles(dir: string, signal?: AbortSignal): AsyncGenerator<string> {
+  throwIfAborted(signal);
+  let entries;
+  try {
+    entries = await readdir(dir, { withFileTypes: true });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
+    throw err;
+  }
+  entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  for (const e of entries) {
+    const path = `${dir}${e.name}`;
+    if (e.isDirectory()) yield* walkFiles(`${path}/`, signal);
+    else if (e.isFile()) yield path;
   }
 }
 

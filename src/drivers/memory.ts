@@ -3,6 +3,7 @@
  */
 import { ObjectKeyNotFoundError, UriParseError } from '../errors';
 import { probeRoundTrip } from './self-check';
+import { refFromPath } from './listing';
 import { throwIfAborted } from './util';
 import type { DocumentRef, ObjectStoreDriver } from './types';
 
@@ -65,6 +66,16 @@ export function createMemoryDriver(options: MemoryDriverOptions = {}): MemoryDri
         if (data) out.set(uri, Buffer.from(data));
       }
       return out;
+    },
+    async *listObjects(opts) {
+      // A snapshot of the keys, so writes during the listing do not disturb the iteration.
+      for (const uri of [...objects.keys()].sort()) {
+        throwIfAborted(opts?.signal);
+        const data = objects.get(uri);
+        if (!data || !uri.startsWith(location)) continue;
+        const ref = refFromPath(uri.slice(location.length));
+        yield { uri, size: data.length, ...(ref ? { ref, bucket: ref.bucket } : {}) };
+      }
     },
     async exists(uri, opts) {
       throwIfAborted(opts?.signal);

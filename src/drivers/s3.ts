@@ -12,6 +12,7 @@ import {
   DeleteObjectsCommand,
   GetObjectCommand,
   HeadObjectCommand,
+  ListObjectsV2Command,
   PutObjectCommand,
   S3Client,
 } from '@aws-sdk/client-s3';
@@ -21,6 +22,7 @@ import { ObjectStorageError } from '../errors';
 import { classifyS3Error, httpStatus, type S3ErrorContext } from './s3-errors';
 import { perObjectCalls } from './per-object';
 import { SelfCheckFailedError } from './self-check';
+import { DEFAULT_LIST_PAGE_SIZE, refFromPath } from './listing';
 import { parseContainerUri, prefixedObjectKey } from './uri';
 import { chunk, mapLimit, throwIfAborted } from './util';
 import type { ObjectStat, ObjectStoreDriver } from './types';
@@ -181,6 +183,33 @@ export function createS3Driver(o: S3DriverOptions): ObjectStoreDriver {
       };
       await mapLimit(uris, parallelism, stat1, opts?.signal);
       return out;
+    },
+    async *listObjects(opts) {
+      let token: string | undefined;
+      do {
+        throwIfAborted(opts?.signal);
+        const page = await call(o.bucket, undefined, () =>
+          client.send(
+            new ListObjectsV2Command({
+              Bucket: o.bucket,
+              ...(prefix ? { Prefix: prefix } : {}),
+              MaxKeys: opts?.pageSize ?? DEFAULT_LIST_PAGE_SIZE,
+              ...(token ? { ContinuationToken: token } : {}),
+            }),
+            { abortSignal: opts?.signal },
+          ),
+        );
+        for (const obj of page.Contents ?? []) {
+          if (obj.Key === undefined) continue;
+          const ref = refFromPath(obj.Key.slice(prefix.length));
+          yield {
+            uri: `s3://${o.bucket}/${obj.Key}`,
+            ...(obj.Size !== undefined ? { size: obj.Size } : {}),
+            ...(ref ? { ref, bucket: ref.bucket } : {}),
+          };
+        }
+        token = page.IsTruncated ? page.NextContinuationToken : undefined;
+      } while (token);
     },
     async exists(uri, opts) {
       throwIfAborted(opts?.signal);

@@ -6,8 +6,18 @@ import type { Pool } from 'pg';
 import { ObjectKeyNotFoundError } from '../errors';
 import { probeRoundTrip } from './self-check';
 import { accountUri, parseAccountUri } from './uri';
+import { DEFAULT_LIST_PAGE_SIZE } from './listing';
 import { throwIfAborted } from './util';
-import type { CallOptions, DocumentRef, DriverName, ObjectStat, ObjectStoreDriver, PutItem } from './types';
+import type {
+  CallOptions,
+  DocumentRef,
+  DriverName,
+  ListedObject,
+  ListOptions,
+  ObjectStat,
+  ObjectStoreDriver,
+  PutItem,
+} from './types';
 
 /** The table-specific half of a database driver. */
 export interface SqlBodyTable<Row> {
@@ -20,6 +30,12 @@ export interface SqlBodyTable<Row> {
   readonly selectSql: string;
   /** Optional: selects ref columns plus `size` and `md5` of the stored bytes, computed by the server. */
   readonly statSql?: string;
+  /**
+   * Optional: one keyset page of every stored document as `"userId", bucket, key` and `size` (NULL when only
+   * reading would tell). `first` takes $1 = limit; `after` takes $1 userId, $2 bucket, $3 key of the last row
+   * seen, $4 = limit. Both order by the table's primary key so each page is an index range scan.
+   */
+  readonly listSql?: { readonly first: string; readonly after: string };
   /** Deletes refs in unnest($1, $2, $3). */
   readonly deleteSql: string;
   /** Parameters after the three ref arrays: per-item arrays, then scalars such as the timestamp. */
@@ -65,8 +81,33 @@ export function createSqlBodyDriver<Row extends object>(
     return out;
   };
 
+  const listSql = table.listSql;
+  async function* listObjects(opts?: ListOptions): AsyncGenerator<ListedObject> {
+    if (!listSql) return;
+    const limit = opts?.pageSize ?? DEFAULT_LIST_PAGE_SIZE;
+    let last: RefRow | undefined;
+    for (;;) {
+      throwIfAborted(opts?.signal);
+      const res: { rows: Array<RefRow & { size: string | number | null }> } = last
+        ? await pool.query(listSql.after, [last.userId, last.bucket, last.key, limit])
+        : await pool.query(listSql.first, [limit]);
+      for (const row of res.rows) {
+        const ref = { userId: row.userId, bucket: row.bucket, key: row.key };
+        yield {
+          uri: accountUri(scheme, ref),
+          ref,
+          bucket: ref.bucket,
+          ...(row.size === null ? {} : { size: Number(row.size) }),
+        };
+      }
+      if (res.rows.length < limit) return;
+      last = res.rows[res.rows.length - 1];
+    }
+  }
+
   const driver: ObjectStoreDriver = {
     ...(table.statSql ? { statMany } : {}),
+    ...(listSql ? { listObjects } : {}),
     name: table.name,
     scheme,
     supportsCompression: table.supportsCompression,

@@ -33,6 +33,24 @@ export interface ObjectStat {
   readonly md5?: string;
 }
 
+/** One object found by listing a store's location. */
+export interface ListedObject {
+  /** The content URI archive_metadata would record for it. */
+  readonly uri: string;
+  /** Stored bytes, when the listing reports it without reading the body. */
+  readonly size?: number;
+  /** The document the URI names, when the driver can invert its URI scheme (not localfs: it hashes names). */
+  readonly ref?: DocumentRef;
+  /** The logical bucket, when known even without a full ref (localfs keeps it as a directory name). */
+  readonly bucket?: string;
+}
+
+/** Options of a listing. */
+export interface ListOptions extends CallOptions {
+  /** Objects fetched per backend request (S3 MaxKeys, SQL LIMIT). @default 1000 */
+  readonly pageSize?: number;
+}
+
 /** The contract every driver implements. */
 export interface ObjectStoreDriver {
   /** Anchore config name of the driver. */
@@ -59,6 +77,11 @@ export interface ObjectStoreDriver {
    * missing from the map. Drivers without a cheap metadata call leave it out and callers read the bodies.
    */
   statMany?(uris: readonly string[], opts?: CallOptions): Promise<Map<string, ObjectStat>>;
+  /**
+   * Every object under this driver's `location`, in pages of `pageSize` (memory stays bounded by one page).
+   * Read-only. Drivers that cannot enumerate their backend leave it out.
+   */
+  listObjects?(opts?: ListOptions): AsyncIterable<ListedObject>;
   /** Whether an object exists at `uri`. */
   exists(uri: string, opts?: CallOptions): Promise<boolean>;
   /** Deletes the object at `uri`; deleting an absent object is not an error. */

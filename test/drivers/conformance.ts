@@ -3,7 +3,7 @@
  * real backends in the integration project) runs exactly these tests.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
-import type { DocumentRef, ObjectStoreDriver } from '../../src/drivers/types';
+import type { DocumentRef, ListedObject, ObjectStoreDriver } from '../../src/drivers/types';
 
 /** What a driver's test file provides. */
 export interface ConformanceTarget {
@@ -110,6 +110,54 @@ export function describeDriverConformance(name: string, target: ConformanceTarge
       uris.forEach((u, i) => expect(got.get(u)?.toString()).toBe(`doc ${i}`));
       await driver.deleteMany([...uris, missing]);
       expect((await driver.getMany(uris)).size).toBe(0);
+    });
+
+    describe('listObjects', () => {
+      const listAll = async (pageSize: number): Promise<ListedObject[]> => {
+        const out: ListedObject[] = [];
+        for await (const o of driver.listObjects?.({ pageSize }) ?? []) out.push(o);
+        return out;
+      };
+
+      test('is implemented', () => {
+        expect(typeof driver.listObjects).toBe('function');
+      });
+
+      test('lists every stored object across pages, with its URI, size and ref, and no deleted one', async () => {
+        const items = [...KEYS, ...Array.from({ length: 12 }, (_, i) => `list/${i}`)].map((key, i) => ({
+          ref: ref(key, i % 2 === 0 ? 'listing_a' : 'listing_b'),
+          data: Buffer.from(`listed body ${i}`.repeat(i + 1)),
+        }));
+        const uris = await driver.putMany(items);
+        const gone = await driver.put(ref('list/deleted', 'listing_a'), Buffer.from('bye'));
+        await driver.delete(gone);
+
+        // A small page size forces several backend requests (keyset / continuation tokens).
+        const listed = await listAll(4);
+        const byUri = new Map(listed.map((o) => [o.uri, o]));
+        expect(byUri.size).toBe(listed.length); // no object twice
+        for (const o of listed) expect(o.uri.startsWith(driver.location)).toBe(true);
+        expect(byUri.has(gone)).toBe(false);
+        items.forEach((item, i) => {
+          const o = byUri.get(uris[i] as string);
+          expect(o).toBeDefined();
+          if (o?.size !== undefined) expect(o.size).toBe(item.data.length);
+          if (o?.ref) expect(o.ref).toEqual(item.ref);
+          if (o?.bucket !== undefined) expect(o.bucket).toBe(item.ref.bucket);
+        });
+        await driver.deleteMany(uris);
+        const after = new Set((await listAll(1000)).map((o) => o.uri));
+        for (const u of uris) expect(after.has(u)).toBe(false);
+      });
+
+      test('stops at once when the signal is aborted', async () => {
+        const controller = new AbortController();
+        controller.abort();
+        const iterate = async (): Promise<void> => {
+          for await (const o of driver.listObjects?.({ signal: controller.signal }) ?? []) void o;
+        };
+        await expect(iterate()).rejects.toMatchObject({ name: 'AbortError' });
+      });
     });
 
     test('an aborted signal stops a call before it writes', async () => {

@@ -1,0 +1,37 @@
+/**
+ * Audit progress on stderr, so stdout keeps only the result: a bar redrawn in place on a terminal, otherwise a
+ * line every few seconds (JSON lines with --json), like `migrate`'s follow.
+ */
+import { scrubSecrets } from '../config/redact';
+import type { AuditProgress } from './types';
+
+function line(p: AuditProgress, width = 30): string {
+  const ratio = p.rowsTotal > 0 ? Math.min(1, p.rowsChecked / p.rowsTotal) : 1;
+  const filled = Math.round(ratio * width);
+  return (
+    `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${Math.floor(ratio * 100)}% ` +
+    `${p.rowsChecked}/${p.rowsTotal} rows checked, ${p.objectsListed} objects listed, ` +
+    `${p.problems} problems (${p.phase})`
+  );
+}
+
+/** Starts reporting `p` on stderr; the returned function prints the last state and stops. */
+export function showProgress(
+  p: AuditProgress,
+  opts: { tty: boolean; json: boolean; intervalMs?: number },
+): () => void {
+  const tty = opts.tty && !opts.json;
+  const write = (): void => {
+    if (tty) process.stderr.write(`\r${line(p)}\u001b[K`);
+    else if (opts.json)
+      process.stderr.write(`${scrubSecrets(JSON.stringify({ event: 'progress', ...p }))}\n`);
+    else process.stderr.write(`${line(p)}\n`);
+  };
+  const timer = setInterval(write, opts.intervalMs ?? (tty ? 500 : 5000));
+  timer.unref();
+  return () => {
+    clearInterval(timer);
+    write();
+    if (tty) process.stderr.write('\n');
+  };
+}
