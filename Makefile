@@ -3,7 +3,7 @@
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
-.PHONY: help install lock tools build lint typecheck unit test up down status
+.PHONY: help install lock tools build lint typecheck unit test up down status demo
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -42,3 +42,6 @@ down: ## stop the dev stack
 
 status: ## show the dev stack
 	scripts/stack.sh status
+
+demo: install tools build ## dev stack + 20,000 Anchore documents in PostgreSQL, migrated to S3 by two workers, read back
+	scripts/demo.sh

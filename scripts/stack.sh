@@ -486,7 +486,12 @@ cmd_up() {
 
 cmd_down() {
   lock_run_dir
-  local pid rc=0
+  local pid rc=0 pidfile
+  for pidfile in "$DATA_DIR"/demo/*.pid; do # workers started by scripts/demo.sh
+    [ -e "$pidfile" ] || continue
+    if pid=$(our_pid "$pidfile" "objectstorage.js worker"); then stop_pid "demo worker" "$pid" || rc=1; fi
+    rm -f "$pidfile"
+  done
   if pid=$(our_pid "$TEMPORAL_PID" "$DATA_DIR/temporal/"); then
     stop_pid temporal "$pid" || rc=1
   else

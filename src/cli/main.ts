@@ -6,6 +6,7 @@ import { registerAudit } from './audit';
 import { registerCheck } from './check';
 import type { GlobalOptions } from './globals';
 import { registerControl } from './control';
+import { registerDemoData } from './demo-data';
 import { registerListDrivers } from './list-drivers';
 import { registerListMigrations } from './list-migrations';
 import { registerPlan } from './plan';
@@ -74,6 +75,7 @@ export function buildProgram(): Command {
   registerReverse(program, globals);
   registerRollback(program, globals);
   registerWorker(program, globals);
+  registerDemoData(program, globals);
   program.addHelpText(
     'after',
     '\nExit codes: 0 success, 1 usage or config error, 2 partial migration, 3 guard refused, 4 cancelled,\n' +
