@@ -20,6 +20,9 @@ import type { MigrationInput, PageBounds, PageCounts } from '../shared/migration
 import { activityControls, assertSameCatalog, previousHeartbeat } from './context';
 import type { ActivityDeps } from './deps';
 import { documentErrorCode } from './failures';
+import { badDocumentName, failedEntry, journalBase } from './journal-base';
+import { isUriParseError, readBodies } from './read-bodies';
+import { copyServerSide, sameCompressionRules } from './server-side-copy';
 
 /** Documents and source bytes per chunk: enough to keep parallel I/O busy, small enough to bound memory. */
 const CHUNK_DOCS = 100;
@@ -71,14 +74,28 @@ export function makeCopyPage(deps: ActivityDeps) {
     const rows = afterCursor(await pageRows(deps.pool, input.selection, page), page.index);
     const known = await journaledKeys(deps.pool, input.taskId, rows);
     const counts = { documents: 0, bytes: 0, failed: 0 };
+    const serverSide = sameCompressionRules(input.from.compression, input.to.compression);
     for (const chunk of chunksOf(rows)) {
-      const todo = chunk.filter((r) => !known.has(docKeyString(r)));
+      let todo = chunk.filter((r) => !known.has(docKeyString(r)));
+      // An unparseable content URL fails the server-side stat before any copy: read the chunk instead.
+      const copied =
+        serverSide && todo.length > 0
+          ? await copyServerSide(todo, source, dest, signal).catch((err: unknown) => {
+              if (isUriParseError(err)) return undefined;
+              throw err;
+            })
+          : undefined;
+      if (copied) {
+        await recordCopies(deps.pool, input.taskId, page.index, copied.entries);
+        counts.documents += copied.copied;
+        counts.bytes += copied.bytes;
+        counts.failed += copied.failed;
+        todo = copied.readInstead;
+      }
       if (todo.length > 0) {
-        const bodies = await source.getMany(
-          todo.map((r) => r.content_url as string),
-          { signal },
-        );
-        const { copies, failed } = prepareCopies(todo, bodies, input);
+        const { bodies, readable, unparseable } = await readBodies(source, todo, signal);
+        const { copies, failed } = prepareCopies(readable, bodies, input);
+        failed.push(...unparseable);
         bodies.clear();
         const urls = await dest.putMany(
           copies.map((c) => c.item),
@@ -111,21 +128,13 @@ export function makeCopyPage(deps: ActivityDeps) {
     const failed: JournalEntry[] = [];
     const copies: Copy[] = [];
     for (const row of todo) {
-      const base = {
-        bucket: row.bucket,
-        archiveId: row.archiveId,
-        userId: row.userId,
-        documentName: row.documentName,
-        sourceUrl: row.content_url as string,
-        sourceDigest: row.digest,
-        sourceSize: row.size,
-        sourceCompressed: row.is_compressed,
-      };
+      const base = journalBase(row);
       const fail = (errorCode: string, errorMessage: string): void => {
-        failed.push({ ...base, phase: 'failed', errorCode, errorMessage });
+        failed.push(failedEntry(row, errorCode, errorMessage));
       };
-      if (row.documentName !== `${row.archiveId}.json`) {
-        fail('bad_document_name', `documentName ${row.documentName} is not archiveId + ".json"`);
+      const badName = badDocumentName(row);
+      if (badName) {
+        failed.push(badName);
         continue;
       }
       const stored = bodies.get(base.sourceUrl);

@@ -7,7 +7,7 @@
 function dumpString(s: string): string {
   // JSON.stringify escapes quotes, backslashes and control characters like Python; then escape non-ASCII.
   return JSON.stringify(s).replace(
-    /[\u0080-\uffff]/g,
+    /[\u007f-\uffff]/g, // ensure_ascii escapes everything outside space..tilde, DEL included
     (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
   );
 }

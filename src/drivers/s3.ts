@@ -7,6 +7,7 @@ import { randomUUID, createHash } from 'node:crypto';
 import { Agent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 import {
+  CopyObjectCommand,
   CreateBucketCommand,
   DeleteObjectCommand,
   DeleteObjectsCommand,
@@ -25,9 +26,12 @@ import { SelfCheckFailedError } from './self-check';
 import { DEFAULT_LIST_PAGE_SIZE, refFromPath } from './listing';
 import { parseContainerUri, prefixedObjectKey } from './uri';
 import { chunk, mapLimit, throwIfAborted } from './util';
-import type { ObjectStat, ObjectStoreDriver } from './types';
+import type { CopyItem, ObjectStat, ObjectStoreDriver } from './types';
 
 export const DRIVER_NAME = 's3';
+
+/** Hidden property: a hash of endpoint and credentials, equal for drivers that may copy server-side. */
+const SERVER_KEY = Symbol('s3-server');
 
 /** Options of the s3 driver, from Anchore's `storage_driver.config`. */
 export interface S3DriverOptions {
@@ -153,7 +157,45 @@ export function createS3Driver(o: S3DriverOptions): ObjectStoreDriver {
     );
   };
 
-  const driver: ObjectStoreDriver = {
+  // Identifies "same server, same credentials" for server-side copies without keeping the secret in clear.
+  const serverKey = createHash('sha256')
+    .update(JSON.stringify([endpoint, region, o.accessKey ?? '', o.secretKey ?? '']))
+    .digest('hex');
+  const copyMany = async (items: readonly CopyItem[], signal?: AbortSignal): Promise<string[]> => {
+    const uris: string[] = new Array<string>(items.length);
+    await mapLimit(
+      items.map((item, i) => ({ item, i })),
+      parallelism,
+      async ({ item, i }) => {
+        const from = parseContainerUri(item.sourceUri, 's3');
+        const key = prefixedObjectKey(prefix, item.ref);
+        // CopySource is "bucket/key", URL-encoded except for the slashes.
+        const copySource = `${from.container}/${encodeURIComponent(from.objectKey).replace(/%2F/g, '/')}`;
+        await call(o.bucket, item.sourceUri, () =>
+          client.send(
+            new CopyObjectCommand({
+              Bucket: o.bucket,
+              Key: key,
+              CopySource: copySource,
+              ContentType: 'binary/octet-stream',
+              MetadataDirective: 'REPLACE',
+            }),
+            { abortSignal: signal },
+          ),
+        );
+        uris[i] = `s3://${o.bucket}/${key}`;
+      },
+      signal,
+    );
+    return uris;
+  };
+
+  const driver: ObjectStoreDriver & { readonly [SERVER_KEY]: string } = {
+    [SERVER_KEY]: serverKey,
+    copyFrom(source, items, opts) {
+      const other = (source as Partial<Record<typeof SERVER_KEY, string>>)[SERVER_KEY];
+      return other === serverKey ? copyMany(items, opts?.signal) : undefined;
+    },
     name: DRIVER_NAME,
     scheme: 's3',
     supportsCompression: true,

@@ -45,6 +45,12 @@ export interface ListedObject {
   readonly bucket?: string;
 }
 
+/** One object of a server-side copy: where it is, and the document it becomes at the destination. */
+export interface CopyItem {
+  readonly sourceUri: string;
+  readonly ref: DocumentRef;
+}
+
 /** Options of a listing. */
 export interface ListOptions extends CallOptions {
   /** Objects fetched per backend request (S3 MaxKeys, SQL LIMIT). @default 1000 */
@@ -82,6 +88,16 @@ export interface ObjectStoreDriver {
    * Read-only. Drivers that cannot enumerate their backend leave it out.
    */
   listObjects?(opts?: ListOptions): AsyncIterable<ListedObject>;
+  /**
+   * Server-side copy (S3 CopyObject) of objects that `source` holds on the same server with the same
+   * credentials: the bytes never pass through the worker. Returns the new URIs in input order, or undefined when
+   * `source` is not such a store (callers then read and write). Stored bytes are copied as they are.
+   */
+  copyFrom?(
+    source: ObjectStoreDriver,
+    items: readonly CopyItem[],
+    opts?: CallOptions,
+  ): Promise<string[]> | undefined;
   /** Whether an object exists at `uri`. */
   exists(uri: string, opts?: CallOptions): Promise<boolean>;
   /** Deletes the object at `uri`; deleting an absent object is not an error. */

@@ -120,6 +120,8 @@ describe('Python json.dumps', () => {
       '{"a": [1, "\\u00e9", null, true], "\\u00fc": {"b": "x\\"y"}}',
     );
     expect(pythonJsonDumps('😀')).toBe('"\\ud83d\\ude00"');
+    // Python: json.dumps('a\x7fb\x1f') == '"a\\u007fb\\u001f"' (DEL is outside space..tilde).
+    expect(pythonJsonDumps('a\x7fb\x1f')).toBe('"a\\u007fb\\u001f"');
   });
 
   test('the document envelope', () => {
