@@ -11,11 +11,11 @@ import { createObjectStoreManager } from '../../src/drivers/manager';
 import { createS3Driver } from '../../src/drivers/s3';
 import { migrationWorkflowId } from '../../src/shared/migration';
 import { createTestCatalog, type TestCatalog } from '../helpers/catalog-db';
-import { anchoreConfig, runCli, writeTempConfig } from '../helpers/cli';
+import { runCli } from '../helpers/cli';
 import { loadFixture, makeFixture } from '../helpers/fixture';
 import { startCli, waitFor, type RunningProcess } from '../helpers/processes';
 import { stackEnv } from '../helpers/stack-env';
-import { expectVerifiedBeforeDeleted } from '../helpers/world';
+import { configFile, expectVerifiedBeforeDeleted, stores } from '../helpers/world';
 
 jest.setTimeout(180_000);
 
@@ -27,28 +27,8 @@ let worker: RunningProcess;
 let worker2: RunningProcess;
 let env: Record<string, string>;
 
-const fromFile = (): string =>
-  writeTempConfig(anchoreConfig('object_store:\n  storage_driver: {name: db, config: {}}'), 'from.yaml');
-const toFile = (): string =>
-  writeTempConfig(
-    anchoreConfig(`object_store:
-  compression: {enabled: true, min_size_kbytes: 1}
-  storage_driver:
-    name: s3
-    config:
-      url: ${stackEnv.s3Endpoint}
-      bucket: ${bucket}
-      prefix: anchore/
-      create_bucket: true
-      access_key: \${ANCHORE_S3_ACCESS}
-      secret_key: \${ANCHORE_S3_SECRET}
-analysis_archive:
-  compression: {enabled: false}
-  storage_driver:
-    name: s3
-    config: {url: '${stackEnv.s3Endpoint}', bucket: ${bucket}-archive, create_bucket: true, access_key: \${ANCHORE_S3_ACCESS}, secret_key: \${ANCHORE_S3_SECRET}}`),
-    'to.yaml',
-  );
+const fromFile = (): string => configFile(stores.db());
+const toFile = (): string => configFile(stores.s3(bucket), stores.s3(`${bucket}-archive`, '', false));
 
 beforeAll(async () => {
   catalog = await createTestCatalog();
