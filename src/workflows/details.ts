@@ -17,6 +17,7 @@ export function progressDetails(input: MigrationInput, buckets: readonly BucketC
     `## Anchore migration ${input.taskId}: ${input.from.storage_driver.name} → ${input.to.storage_driver.name}`,
     '',
     `**${p.phase}** · ${done}% · ${c.migrated} of ${c.total} migrated · ${c.failed} failed · ${mib(c.migratedBytes)} copied`,
+    '',
     `rate ${p.docsPerSecond} docs/s${p.etaSeconds !== undefined ? ` · ETA ${duration(p.etaSeconds)}` : ''} · ` +
       `${p.inFlightPages} pages in flight (concurrency ${p.throttle.concurrency})` +
       `${p.setAsidePages > 0 ? ` · ${p.setAsidePages} pages set aside for retry` : ''} · run ${p.runs}`,
