@@ -55,7 +55,8 @@ build versitygw github.com/versity/versitygw cmd/versitygw \
   "-s -w -X main.Version=v@VERSION@" v1.7.0 v1.6.0
 
 # Debian packages the tests use: Chromium for the Temporal UI browser test, docker-compose to validate the
-# compose file (no engine needed). Installed when missing and we may (root); otherwise say what to run.
+# compose file (no engine needed), rclone for the benchmark, OpenStack Swift + memcached for the Swift store
+# (scripts/swift.sh). Installed when missing and we may (root); otherwise say what to run.
 ensure_debian_packages() {
   local missing=() pkg
   for pkg in "$@"; do
@@ -70,4 +71,4 @@ ensure_debian_packages() {
   (apt-get install -y --no-install-recommends "${missing[@]}" >&2 ||
     { apt-get update >&2 && apt-get install -y --no-install-recommends "${missing[@]}" >&2; })
 }
-ensure_debian_packages chromium docker-compose rclone
+ensure_debian_packages chromium docker-compose rclone swift swift-proxy swift-object swift-container swift-account memcached curl

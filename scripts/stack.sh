@@ -11,6 +11,7 @@
 #   TEMPORAL_PORT [7233]  TEMPORAL_UI_PORT [8233]  TEMPORAL_HTTP_PORT [7243]  TEMPORAL_METRICS_PORT [9233]
 #   TEMPORAL_DYNAMIC_CONFIG [] space-separated KEY=VALUE dev-server settings (--dynamic-config-value)
 #   S3_PORT [7070]  S3_ACCESS_KEY [objectstorage-dev]  S3_SECRET_KEY [objectstorage-dev-secret]
+#   SWIFT_PORT [7080] (and the next 4 ports)  SWIFT_KEY [objectstorage-dev-swift]: Swift via scripts/swift.sh
 #   PGHOST [127.0.0.1]  PGPORT [5432]  PGUSER [first of postgres, $(id -un) that connects]
 #   OBJECTSTORAGE_DATA_DIR [<repo>/.data]  STACK_TIMEOUT [90] seconds to wait for each service
 # Human-readable logs go to stderr; stdout carries only the export lines (up) or the status lines (status).
@@ -479,6 +480,7 @@ cmd_up() {
   load_tools
   postgres_up
   s3_up
+  "$ROOT_DIR/scripts/swift.sh" up || die "swift: scripts/swift.sh up failed (see above)"
   temporal_up "$search_attributes"
   print_env
   log "stack is up (data in $DATA_DIR, logs in $RUN_DIR)"
@@ -504,6 +506,7 @@ cmd_down() {
     log "s3: not running (no live pid file)"
   fi
   rm -f "$S3_PID"
+  "$ROOT_DIR/scripts/swift.sh" down || rc=1
   if [ -f "$PG_MARKER" ]; then
     local cluster
     cluster=$(cat "$PG_MARKER")
@@ -552,6 +555,7 @@ cmd_status() {
   fi
   [ "$state" = up ] || all=3
   status_line s3 "$state" "$pid" "http://$BIND_IP:$S3_PORT" "$note"
+  "$ROOT_DIR/scripts/swift.sh" status || all=3
 
   pid=-
   if command -v pg_isready >/dev/null 2>&1 && pg_ready; then state=up; else state=down; fi

@@ -95,19 +95,52 @@ export const s3ConfigSchema = z
     }),
   );
 
+const authUrl = z
+  .string()
+  .refine((url) => isHttpUrl(url) || unresolved(url), {
+    message:
+      'must be an http:// or https:// URL, such as http://swift:8080/auth/v1.0 or https://keystone:5000/v3',
+  })
+  .optional();
+// swiftclient fills missing legacy `auth`/`user`/`key` from the Keystone `os_*` names and vice versa.
+const hasSwiftCredentials = (c: Record<string, unknown>): boolean =>
+  [
+    ['auth', 'os_auth_url'],
+    ['user', 'os_username'],
+    ['key', 'os_password'],
+  ].every((names) =>
+    names.some((n) => (typeof c[n] === 'string' || typeof c[n] === 'number') && c[n] !== ''),
+  );
+
 /**
- * `swift`: OpenStack Swift. Every key other than these three goes verbatim to python-swiftclient's
- * `SwiftService(options=...)` (`user`/`auth`/`key`, or Keystone `auth_version`, `os_username`, `os_password`,
- * `os_project_name`, `os_project_domain_name`, `os_user_domain_name`, `os_tenant_name`, `os_auth_url`,
- * `os_region_name`), so unknown keys are kept.
+ * `swift`: OpenStack Swift. Every key other than `container`, `create_container` and `anchore_key_prefix` goes
+ * verbatim to python-swiftclient's `SwiftService(options=...)` (`user`/`auth`/`key`, or Keystone `auth_version`,
+ * `os_username`, `os_password`, `os_project_name`, `os_project_domain_name`, `os_user_domain_name`,
+ * `os_tenant_name`, `os_auth_url`, `os_region_name`), so unknown keys are kept. Credentials are checked the way
+ * swiftclient combines them.
  */
-export const swiftConfigSchema = z.looseObject({
-  container: z.string().min(1),
-  /** @default false */
-  create_container: z.boolean().default(false),
-  /** Prepended to `<account>/<bucket>/<key>` with no separator. @default "" */
-  anchore_key_prefix: z.string().default(''),
-});
+export const swiftConfigSchema = z
+  .looseObject({
+    container: z.string().min(1),
+    /** @default false */
+    create_container: z.boolean().default(false),
+    /** Prepended to `<account>/<bucket>/<key>` with no separator. @default "" */
+    anchore_key_prefix: z.string().default(''),
+    /** Legacy (v1, tempauth) auth URL, e.g. http://swift:8080/auth/v1.0. */
+    auth: authUrl,
+    /** Keystone URL, e.g. https://keystone:5000/v3. */
+    os_auth_url: authUrl,
+    auth_version: z.union([z.string(), z.number()]).optional(),
+  })
+  .check(
+    z.refine((c) => hasSwiftCredentials(c), {
+      path: ['auth'],
+      message:
+        'no credentials: set auth, user and key (v1/tempauth), or os_auth_url, os_username and os_password ' +
+        '(Keystone; with os_project_name and the domain names for v3, os_tenant_name for v2.0)',
+      when: (payload) => isPlainObject(payload.value),
+    }),
+  );
 
 /** `storage_driver`, discriminated by `name`. */
 export const storageDriverSchema = z.discriminatedUnion('name', [

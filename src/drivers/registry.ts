@@ -8,6 +8,8 @@ import { createDbDriver } from './db';
 import { createDb2Driver } from './db2';
 import { createLocalfsDriver } from './localfs';
 import { createS3Driver } from './s3';
+import { createSwiftDriver } from './swift';
+import { swiftAuthFromConfig } from './swift-auth';
 import type { ObjectStoreDriver } from './types';
 
 /** What the registry reads from a normalized `storage_driver` block. */
@@ -37,7 +39,7 @@ export const DRIVERS = [
     name: 'swift',
     scheme: 'swift',
     compression: true,
-    description: 'OpenStack Swift (not yet supported by this tool)',
+    description: 'OpenStack Swift (tempauth v1 or Keystone v2.0/v3)',
   },
 ] as const;
 
@@ -77,11 +79,16 @@ export function createDriver(section: StorageDriverSection, deps: DriverDeps): O
         createBucket: c.create_bucket === true,
       });
     }
-    case 'swift':
-      throw new DriverConfigurationError(
-        'the swift driver is not supported by this version of anchore-objectstorage yet',
-        'swift',
-      );
+    case 'swift': {
+      const container = str(c.container);
+      if (!container) throw new DriverConfigurationError('Configuration missing container', 'swift');
+      return createSwiftDriver({
+        container,
+        prefix: str(c.anchore_key_prefix) ?? '',
+        createContainer: c.create_container === true,
+        auth: swiftAuthFromConfig(c),
+      });
+    }
     default:
       throw new UnknownDriverError(
         section.name,

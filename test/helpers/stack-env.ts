@@ -4,6 +4,9 @@ export const stackEnv = {
   s3Endpoint: process.env.OBJECTSTORAGE_S3_ENDPOINT ?? `http://127.0.0.1:${process.env.S3_PORT ?? '7070'}`,
   s3AccessKey: process.env.S3_ACCESS_KEY ?? 'objectstorage-dev',
   s3SecretKey: process.env.S3_SECRET_KEY ?? 'objectstorage-dev-secret',
+  swiftAuthUrl: `http://127.0.0.1:${process.env.SWIFT_PORT ?? '7080'}/auth/v1.0`,
+  swiftUser: 'test:tester',
+  swiftKey: process.env.SWIFT_KEY ?? 'objectstorage-dev-swift',
   temporalAddress: process.env.TEMPORAL_ADDRESS ?? `127.0.0.1:${process.env.TEMPORAL_PORT ?? '7233'}`,
   temporalUiUrl: `http://127.0.0.1:${process.env.TEMPORAL_UI_PORT ?? '8233'}`,
 };

@@ -25,6 +25,7 @@ export interface StoreSpec {
 }
 
 const s3Creds = { ANCHORE_S3_ACCESS: stackEnv.s3AccessKey, ANCHORE_S3_SECRET: stackEnv.s3SecretKey };
+const swiftCreds = { ANCHORE_SWIFT_KEY: stackEnv.swiftKey };
 
 function spec(
   name: string,
@@ -56,6 +57,22 @@ export const stores = {
       compressed,
       yaml,
     );
+  },
+  /** The stack's Swift with tempauth (v1); the key reaches workers as ${ANCHORE_SWIFT_KEY}. */
+  swift: (
+    container = `aos-${randomUUID().slice(0, 8)}`,
+    prefix = 'anchore/',
+    compressed = true,
+  ): StoreSpec => {
+    const config = {
+      auth: stackEnv.swiftAuthUrl,
+      user: stackEnv.swiftUser,
+      container,
+      anchore_key_prefix: prefix,
+      create_container: true,
+    };
+    const yaml = `{auth: '${config.auth}', user: '${config.user}', key: \${ANCHORE_SWIFT_KEY}, container: ${container}, anchore_key_prefix: '${prefix}', create_container: true}`;
+    return spec('swift', { ...config, key: swiftCreds.ANCHORE_SWIFT_KEY }, compressed, yaml);
   },
 };
 
@@ -89,6 +106,7 @@ export async function createWorld(extraEnv: Record<string, string> = {}): Promis
     ANCHORE_DB_CONNECT: catalog.url,
     TEMPORAL_ADDRESS: stackEnv.temporalAddress,
     ...s3Creds,
+    ...swiftCreds,
     ...extraEnv,
   };
   const managers: ObjectStoreManager[] = [];

@@ -1,0 +1,106 @@
+/**
+ * The HTTP layer of the swift driver: node:http(s) with keep-alive agents rather than `fetch`, because the WHATWG
+ * URL parser behind `fetch` collapses `.` and `..` path segments (even percent-encoded ones), and Swift object
+ * names may contain them. Paths are sent exactly as given; {@link objectPath} percent-encodes them.
+ */
+import { Agent as HttpAgent, request as httpRequest, type IncomingHttpHeaders } from 'node:http';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import { EndpointUnreachableError } from '../errors';
+
+/** One buffered HTTP exchange. */
+export interface HttpResponse {
+  readonly status: number;
+  readonly headers: IncomingHttpHeaders;
+  readonly body: Buffer;
+}
+
+export interface HttpCall {
+  readonly method: string;
+  /** Absolute base URL (scheme, host, port, optional path prefix), e.g. the Swift storage URL. */
+  readonly base: string;
+  /** Already percent-encoded path and query appended to the base path: `/container/obj`, `?bulk-delete`. */
+  readonly path?: string;
+  readonly headers?: Record<string, string>;
+  readonly body?: Buffer | string;
+  readonly signal?: AbortSignal;
+}
+
+const NETWORK_CODES = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'ETIMEDOUT',
+  'ECONNRESET',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EPIPE',
+]);
+
+/** A client with its own connection pool; `timeoutMs` bounds socket inactivity of each request. */
+export function createHttpClient(maxSockets: number, timeoutMs = 120_000) {
+  const agents = {
+    'http:': new HttpAgent({ keepAlive: true, maxSockets }),
+    'https:': new HttpsAgent({ keepAlive: true, maxSockets }),
+  };
+
+  const send = (call: HttpCall): Promise<HttpResponse> =>
+    new Promise((resolve, reject) => {
+      const base = new URL(call.base);
+      const protocol = base.protocol === 'https:' ? 'https:' : 'http:';
+      const path = `${base.pathname.replace(/\/$/, '')}${call.path ?? ''}` || '/';
+      const body = call.body === undefined ? undefined : Buffer.from(call.body);
+      const req = (protocol === 'https:' ? httpsRequest : httpRequest)(
+        {
+          protocol,
+          hostname: base.hostname.replace(/^\[|\]$/g, ''),
+          port: base.port || undefined,
+          method: call.method,
+          path,
+          agent: agents[protocol],
+          headers: { ...call.headers, ...(body ? { 'Content-Length': String(body.length) } : {}) },
+          signal: call.signal,
+          timeout: timeoutMs,
+        },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('end', () =>
+            resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }),
+          );
+          res.on('error', reject);
+        },
+      );
+      req.on('timeout', () =>
+        req.destroy(Object.assign(new Error('request timed out'), { code: 'ETIMEDOUT' })),
+      );
+      req.on('error', (err: NodeJS.ErrnoException) => {
+        if (call.signal?.aborted) reject(call.signal.reason);
+        else if (err.code && NETWORK_CODES.has(err.code))
+          reject(new EndpointUnreachableError(base.origin, err.code, { cause: err }));
+        else reject(err);
+      });
+      req.end(body);
+    });
+
+  return {
+    send,
+    close(): void {
+      agents['http:'].destroy();
+      agents['https:'].destroy();
+    },
+  };
+}
+
+export type HttpClient = ReturnType<typeof createHttpClient>;
+
+/** `/<container>/<object name>` percent-encoded segment by segment (`/` kept, everything else UTF-8 escaped). */
+export function objectPath(container: string, objectName?: string): string {
+  const c = `/${encodeURIComponent(container)}`;
+  return objectName === undefined ? c : `${c}/${objectName.split('/').map(encodeURIComponent).join('/')}`;
+}
+
+/** The first value of a response header. */
+export function header(res: HttpResponse, name: string): string | undefined {
+  const v = res.headers[name.toLowerCase()];
+  return Array.isArray(v) ? v[0] : v;
+}
