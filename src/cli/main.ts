@@ -24,7 +24,7 @@ const { version } = require('../../package.json') as { version: string };
 export function buildProgram(): Command {
   const program = new Command('objectstorage')
     .description(
-      "Move Anchore's stored documents between object-store backends (db, db2, localfs, s3) as durable,\n" +
+      "Move Anchore's stored documents between object-store backends (db, db2, localfs, s3, swift) as durable,\n" +
         'verified Temporal workflows run by `objectstorage worker` processes. Commands mirror\n' +
         '`anchore-manager objectstorage`.',
     )
