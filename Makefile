@@ -3,7 +3,7 @@
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
-.PHONY: help install lock tools build lint typecheck unit test up down status demo
+.PHONY: help install lock tools build lint typecheck unit test up down status demo chaos bench
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -45,3 +45,9 @@ status: ## show the dev stack
 
 demo: install tools build ## dev stack + 20,000 Anchore documents in PostgreSQL, migrated to S3 by two workers, read back
 	scripts/demo.sh
+
+chaos: install tools build ## 50,000-document db → s3 migration under worker kills, Temporal/S3 restarts, pg_terminate (≤ 20 min)
+	CHAOS_DOCS=50000 scripts/test.sh --selectProjects chaos
+
+bench: install tools build ## ceiling, old way, db→s3, s3→s3 vs rclone, memory, plan side by side → bench/results/ (long)
+	npm run bench

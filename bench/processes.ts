@@ -1,0 +1,66 @@
+/** Worker processes as a user runs them (`bin/objectstorage.js worker`), with peak-RSS sampling from /proc. */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createWriteStream, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ROOT } from './settings';
+
+export const BIN = join(ROOT, 'bin/objectstorage.js');
+
+export interface Worker {
+  readonly pid: number;
+  /** Highest VmHWM seen (KiB): the kernel's own peak resident set of the process. */
+  peakKiB(): number;
+  ready(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+function vmHwmKiB(pid: number): number {
+  try {
+    const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) : 0;
+  } catch {
+    return 0; // exited
+  }
+}
+
+export function startWorker(env: Record<string, string>, logFile: string, cpuProfDir?: string): Worker {
+  const nodeArgs = cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfDir}`] : [];
+  const child: ChildProcess = spawn(process.execPath, [...nodeArgs, BIN, 'worker'], {
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const log = createWriteStream(logFile);
+  let seenReady = false;
+  let onReady = (): void => undefined;
+  const readyPromise = new Promise<void>((resolve, reject) => {
+    onReady = resolve;
+    child.once('exit', (code) => {
+      if (!seenReady) reject(new Error(`worker exited with ${code} before it was ready; see ${logFile}`));
+    });
+  });
+  const watch = (d: Buffer): void => {
+    log.write(d);
+    if (!seenReady && d.toString().includes('worker ready')) {
+      seenReady = true;
+      onReady();
+    }
+  };
+  child.stdout?.on('data', watch);
+  child.stderr?.on('data', watch);
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const pid = child.pid ?? 0;
+  let peak = 0;
+  const sampler = setInterval(() => (peak = Math.max(peak, vmHwmKiB(pid))), 250);
+  return {
+    pid,
+    peakKiB: () => Math.max(peak, vmHwmKiB(pid)),
+    ready: () => readyPromise,
+    async stop() {
+      peak = Math.max(peak, vmHwmKiB(pid));
+      clearInterval(sampler);
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+      await exited;
+      log.end();
+    },
+  };
+}

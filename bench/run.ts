@@ -1,0 +1,423 @@
+/**
+ * `make bench` / `npm run bench`: prepares the data once and measures, on one machine and one stack, the
+ * ceiling, the old way, db→s3, s3→s3 against rclone, memory and history at several sizes, `plan` and the
+ * first progress event; writes bench/results/<date>-<time>.md and .json with each ratio next to its target.
+ */
+import { execFileSync } from 'node:child_process';
+import { loadavg } from 'node:os';
+import { join } from 'node:path';
+import { logSize, requestsSince, truncateLog } from './access-log';
+import { anchoreManagerMigrate, type OldWayResult } from './baselines/anchore-manager';
+import {
+  createCatalog,
+  catalogTotals,
+  counterDelta,
+  fillCatalog,
+  pgCounters,
+  scanDelta,
+  tableScans,
+  type BenchCatalog,
+} from './catalog';
+import { measureCeiling, type Ceiling } from './ceiling';
+import { cliEnv, dbConfig, s3Config } from './configs';
+import { summarizeProfile } from './cpu-profile';
+import { docBody, docRef, type SizeMix } from './dataset';
+import { measureMigration, profilesIn, type MigrationRun } from './migrate';
+import { BIN } from './processes';
+import { rcloneMove, type RcloneRun } from './rclone';
+import { target, writeResults, type Figure, type Target } from './report';
+import { countObjects, removeBucketDir, s3Driver } from './s3';
+import { ROOT, loadSettings } from './settings';
+import { machine, stackDown, stackUp, versions, type Stack } from './stack';
+import { md5Hex } from '../src/drivers/util';
+
+const settings = loadSettings();
+const t0 = Date.now();
+const log = (m: string): void =>
+  void process.stderr.write(`[bench +${((Date.now() - t0) / 1000).toFixed(0)}s] ${m}\n`);
+const MIB = 1024 * 1024;
+const MB = 1e6;
+
+interface Phase<T> {
+  result?: T;
+  s3Requests?: Record<string, number>;
+  sql?: unknown;
+  note?: string;
+}
+
+const errors: string[] = [];
+async function phase<T>(name: string, fn: () => Promise<T>): Promise<T | undefined> {
+  if (settings.skip.has(name)) {
+    log(`${name}: skipped (BENCH_SKIP)`);
+    return undefined;
+  }
+  log(`${name}: start`);
+  try {
+    const r = await fn();
+    log(`${name}: done`);
+    return r;
+  } catch (err) {
+    const msg = `${name}: ${(err as Error).stack ?? String(err)}`;
+    errors.push(msg.split('\n').slice(0, 4).join(' | '));
+    log(`${name}: FAILED ${msg}`);
+    return undefined;
+  }
+}
+
+/** Documents of a generated catalog must be the generator's bytes, or the ceiling would write other bytes. */
+async function checkGenerator(cat: BenchCatalog, count: number, mix: SizeMix): Promise<void> {
+  const ids = Array.from(
+    { length: Math.min(count, 25) },
+    (_, k) => Math.floor((k * count) / 25) + (k % 2) * 50,
+  );
+  for (const i of ids.filter((x) => x < count)) {
+    const ref = docRef(i);
+    const body = docBody(i, mix);
+    const r = await cat.pool.query<{ digest: string; size: string }>(
+      `SELECT digest, size FROM archive_metadata WHERE "userId" = $1 AND bucket = $2 AND "archiveId" = $3`,
+      [ref.userId, ref.bucket, ref.key],
+    );
+    const row = r.rows[0];
+    if (!row || row.digest !== md5Hex(body) || Number(row.size) !== body.length)
+      throw new Error(`generated document ${i} differs between SQL and TypeScript`);
+  }
+}
+
+async function main(): Promise<void> {
+  const stamp = new Date().toISOString().replace(/:/g, '').replace('T', '-').slice(0, 17);
+  const runDir = join(settings.dataDir, 'runs', stamp);
+  const configDir = join(runDir, 'configs');
+  const mach = machine();
+  const vers = versions();
+  log(
+    `load average ${mach.loadStart.join(' ')}; settings ${JSON.stringify({ ...settings, skip: [...settings.skip] })}`,
+  );
+  const stack: Stack = stackUp(settings);
+  const dbYaml = dbConfig(configDir);
+  const dest = (bucket: string): string => s3Config(configDir, stack, bucket, settings.minSizeKbytes);
+  const compression = { enabled: true, min_size_kbytes: settings.minSizeKbytes };
+  const details: Record<string, unknown> = {};
+  const figures: Figure[] = [];
+  const observations: string[] = [];
+  const memoryRuns: Array<{ documents: number; mix: SizeMix; run: MigrationRun }> = [];
+  const cpuDir = (label: string): string | undefined =>
+    settings.cpuProfile ? join(runDir, 'cpu', label) : undefined;
+  const migrate = async (
+    label: string,
+    cat: BenchCatalog,
+    documents: number,
+    from: string,
+    to: string,
+  ): Promise<Phase<MigrationRun>> => {
+    const pg0 = await pgCounters(cat);
+    const scans0 = await tableScans(cat);
+    const s3From = logSize(stack.accessLog);
+    const run = await measureMigration(stack, {
+      label,
+      documents,
+      from,
+      to,
+      env: cliEnv(stack, cat.url),
+      workers: settings.workers,
+      logDir: join(runDir, 'logs'),
+      ...(cpuDir(label) ? { cpuProfDir: cpuDir(label) } : {}),
+      log,
+    });
+    const sql = counterDelta(pg0, await pgCounters(cat));
+    const scans = scanDelta(scans0, await tableScans(cat));
+    const s3Requests = requestsSince(stack.accessLog, s3From);
+    truncateLog(stack.accessLog);
+    const dir = cpuDir(label);
+    const profiles = dir ? profilesIn(dir).map((f) => summarizeProfile(f)) : [];
+    log(
+      `  ${label}: ${run.docsPerSecond.toFixed(1)} docs/s in ${run.seconds.toFixed(1)} s, first progress ${run.firstProgressAfter?.toFixed(2)} s, ` +
+        `worker peak ${run.workerPeakRssMiB.join('/')} MiB, history ${run.historyEventsPerRun.join('/')}, exit ${run.exitCode}`,
+    );
+    details[label] = { ...run, sqlCounters: sql, tableScans: scans, s3Requests, profiles };
+    return { result: run, s3Requests, sql };
+  };
+
+  let mainCat: BenchCatalog | undefined;
+  let mainBytes = 0;
+  let ceiling: Ceiling | undefined;
+  let oldWay: OldWayResult | undefined;
+  let dbS3: MigrationRun | undefined;
+  let s3S3: MigrationRun | undefined;
+  let rclone: RcloneRun | undefined;
+  const planSeconds: number[] = [];
+  let planRows = 0;
+  try {
+    await phase('prepare', async () => {
+      mainCat = await createCatalog(stack.pgAdminUrl, 'main');
+      const seconds = await fillCatalog(mainCat, settings.docs, 'main', log);
+      await checkGenerator(mainCat, settings.docs, 'main');
+      const totals = await catalogTotals(mainCat);
+      mainBytes = totals.bytes;
+      details.mainData = { ...totals, fillSeconds: seconds, mix: 'main' };
+      log(
+        `  ${totals.documents} documents, ${(totals.bytes / MIB).toFixed(0)} MiB in ${seconds.toFixed(0)} s`,
+      );
+    });
+
+    ceiling = await phase('ceiling', async () => {
+      const c = await measureCeiling(
+        stack,
+        settings.docs,
+        'main',
+        settings.minSizeKbytes,
+        settings.sweep,
+        settings.sweepDocs,
+        log,
+      );
+      removeBucketDir(settings.dataDir, 'bench-ceiling-sweep');
+      removeBucketDir(settings.dataDir, 'bench-ceiling');
+      truncateLog(stack.accessLog);
+      details.ceiling = c;
+      return c;
+    });
+
+    oldWay = await phase('oldway', async () => {
+      const cat = await createCatalog(stack.pgAdminUrl, 'oldway');
+      try {
+        await fillCatalog(cat, settings.oldWayDocs, 'main', log);
+        const driver = s3Driver(stack, 'bench-oldway');
+        const s3From = logSize(stack.accessLog);
+        const pg0 = await pgCounters(cat);
+        const r = await anchoreManagerMigrate(cat.pool, driver, compression, settings.oldWaySeconds);
+        await driver.close();
+        details.oldWay = {
+          ...r,
+          sqlCounters: counterDelta(pg0, await pgCounters(cat)),
+          s3Requests: requestsSince(stack.accessLog, s3From),
+        };
+        truncateLog(stack.accessLog);
+        log(
+          `  old way: ${r.migrated}/${r.selected} documents in ${r.seconds.toFixed(1)} s: ${r.docsPerSecond.toFixed(1)} docs/s`,
+        );
+        return r;
+      } finally {
+        await cat.drop();
+        removeBucketDir(settings.dataDir, 'bench-oldway');
+      }
+    });
+
+    dbS3 = await phase('dbs3', async () => {
+      if (!mainCat) throw new Error('no main catalog');
+      return (await migrate('db-to-s3', mainCat, settings.docs, dbYaml, dest('bench-a'))).result;
+    });
+    if (dbS3) memoryRuns.push({ documents: settings.docs, mix: 'main', run: dbS3 });
+
+    s3S3 = await phase('s3s3', async () => {
+      if (!mainCat || !dbS3 || dbS3.exitCode !== 0) throw new Error('needs a completed db→s3 run');
+      const r = (await migrate('s3-to-s3', mainCat, settings.docs, dest('bench-a'), dest('bench-b'))).result;
+      details.s3ToS3End = {
+        a: await countObjects(stack, 'bench-a'),
+        b: await countObjects(stack, 'bench-b'),
+      };
+      return r;
+    });
+
+    rclone = await phase('rclone', async () => {
+      if (!s3S3 || s3S3.exitCode !== 0)
+        throw new Error('needs a completed s3→s3 run (its bucket B is the source)');
+      // The same objects: our s3→s3 left them in bench-b; rclone moves them to an empty bucket on the same server.
+      const s3From = logSize(stack.accessLog);
+      const r = await rcloneMove(stack, 'bench-b', 'bench-c', settings.rcloneTransfers);
+      const end = {
+        source: await countObjects(stack, 'bench-b'),
+        destination: await countObjects(stack, 'bench-c'),
+      };
+      details.rclone = { ...r, end, s3Requests: requestsSince(stack.accessLog, s3From) };
+      truncateLog(stack.accessLog);
+      log(
+        `  rclone: exit ${r.exitCode} in ${r.seconds.toFixed(1)} s; objects left ${end.source}, moved ${end.destination}`,
+      );
+      if (r.exitCode !== 0 || end.source !== 0)
+        throw new Error(`rclone move did not finish: ${r.stderrTail}`);
+      return r;
+    });
+    for (const b of ['bench-a', 'bench-b', 'bench-c']) removeBucketDir(settings.dataDir, b);
+    await mainCat?.drop();
+    mainCat = undefined;
+
+    const largest = Math.max(...settings.scales); // `plan` runs over the largest scale catalog
+    for (const size of [...settings.scales].sort((a, b) => a - b)) {
+      await phase(`scale-${size}`, async () => {
+        const mix: SizeMix = size > settings.smallAbove ? 'small' : 'main';
+        const cat = await createCatalog(stack.pgAdminUrl, `s${size}`);
+        try {
+          const fill = await fillCatalog(cat, size, mix, log);
+          const totals = await catalogTotals(cat);
+          if (size === largest) {
+            const to = dest(`bench-scale-${size}`);
+            for (let k = 0; k < 3; k++) {
+              const t = process.hrtime.bigint();
+              execFileSync(process.execPath, [BIN, 'plan', dbYaml, to], {
+                env: cliEnv(stack, cat.url),
+                stdio: 'ignore',
+              });
+              planSeconds.push(Number(process.hrtime.bigint() - t) / 1e9);
+            }
+            planRows = size;
+            log(`  plan over ${size} rows: ${planSeconds.map((s) => s.toFixed(2)).join(', ')} s`);
+          }
+          const r = await migrate(`scale-${size}`, cat, size, dbYaml, dest(`bench-scale-${size}`));
+          if (r.result) memoryRuns.push({ documents: size, mix, run: r.result });
+          details[`scale-${size}-data`] = { ...totals, fillSeconds: fill, mix };
+        } finally {
+          await cat.drop();
+          removeBucketDir(settings.dataDir, `bench-scale-${size}`);
+        }
+      });
+    }
+  } finally {
+    await mainCat?.drop();
+    mach.loadEnd = loadavg().map((x) => Number(x.toFixed(2)));
+    if (!settings.keepStack) stackDown(settings);
+  }
+
+  // figures and ratios
+  const mibps = (seconds: number, bytes: number): number => bytes / MIB / seconds;
+  if (ceiling)
+    figures.push({
+      name: `ceiling: parallel PutObject (concurrency ${ceiling.best.concurrency})`,
+      documents: ceiling.best.documents,
+      seconds: ceiling.best.seconds,
+      docsPerSecond: ceiling.best.docsPerSecond,
+      mibPerSecond: ceiling.best.mibPerSecond,
+      note: `sweep ${ceiling.sweep.map((s) => `${s.concurrency}:${s.docsPerSecond.toFixed(0)}`).join(' ')} docs/s`,
+    });
+  if (oldWay)
+    figures.push({
+      name: 'old way: anchore-manager loop (bench/baselines)',
+      documents: oldWay.migrated,
+      seconds: oldWay.seconds,
+      docsPerSecond: oldWay.docsPerSecond,
+      mibPerSecond: oldWay.bytes / MIB / oldWay.seconds,
+      note: `${oldWay.selected} selected${oldWay.capped ? `, capped at ${settings.oldWaySeconds} s` : ''}`,
+    });
+  for (const [name, r] of [
+    ['this project db→s3', dbS3],
+    ['this project s3→s3', s3S3],
+  ] as const)
+    if (r)
+      figures.push({
+        name: `${name} (${settings.workers} workers, defaults)`,
+        documents: r.documents,
+        seconds: r.seconds,
+        docsPerSecond: r.docsPerSecond,
+        mibPerSecond: mibps(r.seconds, mainBytes),
+        note: `exit ${r.exitCode}, first progress ${r.firstProgressAfter?.toFixed(2) ?? 'n/a'} s`,
+      });
+  const rcloneDps = rclone ? settings.docs / rclone.seconds : undefined;
+  if (rclone)
+    figures.push({
+      name: `rclone ${rclone.args.slice(0, 4).join(' ')}`,
+      documents: settings.docs,
+      seconds: rclone.seconds,
+      docsPerSecond: rcloneDps,
+      note: `exit ${rclone.exitCode}`,
+    });
+  for (const m of memoryRuns)
+    figures.push({
+      name: `memory/history ${m.documents} (${m.mix} documents)`,
+      documents: m.documents,
+      seconds: m.run.seconds,
+      docsPerSecond: m.run.docsPerSecond,
+      note: `peak RSS ${m.run.workerPeakRssMiB.join('/')} MiB (idle ${m.run.workerReadyRssMiB.join('/')}), history events per run max ${Math.max(0, ...m.run.historyEventsPerRun)} over ${m.run.historyEventsPerRun.length} run(s)`,
+    });
+
+  const ok = (r?: MigrationRun): r is MigrationRun => r !== undefined && r.exitCode === 0;
+  const peakMB = (r: MigrationRun): number => (Math.max(...r.workerPeakRssMiB) * MIB) / MB;
+  const sortedMem = [...memoryRuns].filter((m) => ok(m.run)).sort((a, b) => a.documents - b.documents);
+  const base = sortedMem[0];
+  const spread = base
+    ? Math.max(...sortedMem.map((m) => Math.abs(peakMB(m.run) / peakMB(base.run) - 1))) * 100
+    : undefined;
+  const allRuns = [dbS3, s3S3, ...memoryRuns.map((m) => m.run)].filter(ok);
+  const targets: Target[] = [
+    target(
+      'db→s3 docs/s ÷ ceiling docs/s',
+      ok(dbS3) && ceiling ? dbS3.docsPerSecond / ceiling.best.docsPerSecond : undefined,
+      '×',
+      '≥ 0.5×',
+      (v) => v >= 0.5,
+    ),
+    target(
+      'db→s3 docs/s ÷ old way docs/s',
+      ok(dbS3) && oldWay ? dbS3.docsPerSecond / oldWay.docsPerSecond : undefined,
+      '×',
+      '≥ 10×',
+      (v) => v >= 10,
+    ),
+    target(
+      's3→s3 docs/s ÷ rclone move docs/s',
+      ok(s3S3) && rcloneDps ? s3S3.docsPerSecond / rcloneDps : undefined,
+      '×',
+      '≥ 1.2×',
+      (v) => v >= 1.2,
+    ),
+    target(
+      'worker peak RSS, max over runs',
+      sortedMem.length ? Math.max(...sortedMem.map((m) => peakMB(m.run))) : undefined,
+      'MB',
+      '≤ 300 MB',
+      (v) => v <= 300,
+    ),
+    target(
+      `worker peak RSS spread ${base?.documents ?? '?'} → ${sortedMem.at(-1)?.documents ?? '?'} documents`,
+      sortedMem.length > 1 ? spread : undefined,
+      '%',
+      'within ±15%',
+      (v) => v <= 15,
+    ),
+    target(
+      'history events per workflow run, max',
+      allRuns.length ? Math.max(...allRuns.flatMap((r) => r.historyEventsPerRun)) : undefined,
+      'events',
+      '≤ 10,000',
+      (v) => v <= 10_000,
+    ),
+    target(
+      `plan over ${planRows} metadata rows (median of 3)`,
+      planSeconds.length ? (planSeconds.sort((a, b) => a - b)[1] ?? planSeconds[0]) : undefined,
+      's',
+      '< 3 s',
+      (v) => v < 3,
+      planRows < 1_000_000 ? 'fewer rows than the 1M target' : undefined,
+    ),
+    target(
+      'first progress event after migrate starts (db→s3)',
+      dbS3?.firstProgressAfter,
+      's',
+      '< 2 s',
+      (v) => v < 2,
+    ),
+  ];
+  if (mach.loadStart[0] !== undefined && mach.loadStart[0] > mach.nproc)
+    observations.push(
+      `load average ${mach.loadStart[0]} on ${mach.nproc} CPUs at start: other work shared the machine; compare ratios, not absolute numbers`,
+    );
+
+  const paths = await writeResults(join(ROOT, 'bench/results'), stamp, {
+    machine: mach,
+    versions: vers,
+    settings: { ...settings, skip: [...settings.skip], ports: settings.ports },
+    figures,
+    targets,
+    details,
+    errors,
+    observations,
+  });
+  log(`results: ${paths.md}`);
+  for (const t of targets)
+    log(
+      `  ${t.pass === undefined ? 'N/A ' : t.pass ? 'PASS' : 'MISS'} ${t.name}: ${t.value?.toFixed(2) ?? 'n/a'} ${t.unit} (${t.target})`,
+    );
+  if (errors.length) process.exitCode = 1;
+}
+
+main().catch((err) => {
+  log(`failed: ${(err as Error).stack ?? String(err)}`);
+  process.exitCode = 1;
+});

@@ -1,0 +1,76 @@
+/**
+ * Benchmark settings from the environment (`BENCH_*`), so `make bench` runs the full size and development runs
+ * scale down: `BENCH_DOCS=3000 BENCH_SCALES=1000,30000 BENCH_SMALL_ABOVE=3000 npm run bench`.
+ */
+import { join } from 'node:path';
+
+export const ROOT = join(__dirname, '../../../..');
+
+const int = (name: string, dflt: number): number => {
+  const v = process.env[name];
+  if (v === undefined || v === '') return dflt;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0) throw new Error(`${name} must be a non-negative integer, got '${v}'`);
+  return n;
+};
+const ints = (name: string, dflt: string): number[] =>
+  (process.env[name] ?? dflt)
+    .split(',')
+    .filter((s) => s.trim() !== '')
+    .map((s) => {
+      const n = Number(s);
+      if (!Number.isInteger(n) || n <= 0) throw new Error(`${name}: '${s}' is not a positive integer`);
+      return n;
+    });
+
+export interface Settings {
+  /** Documents of the main data set (ceiling, db→s3, s3→s3, rclone). */
+  readonly docs: number;
+  /** Further catalog sizes for memory and history (the main run is one more); the largest also times `plan`. */
+  readonly scales: number[];
+  /** Scales above this use small documents (256 B–4 KiB). */
+  readonly smallAbove: number;
+  /** The old way's own catalog size, and its time cap (it is sequential; its rate is what matters). */
+  readonly oldWayDocs: number;
+  readonly oldWaySeconds: number;
+  /** Ceiling concurrency sweep and the documents each step writes. */
+  readonly sweep: number[];
+  readonly sweepDocs: number;
+  readonly workers: number;
+  /** Destination `min_size_kbytes`: 43 compresses about a third of the 1–64 KiB documents (and the tail). */
+  readonly minSizeKbytes: number;
+  readonly rcloneTransfers: number;
+  readonly cpuProfile: boolean;
+  readonly keepStack: boolean;
+  readonly skip: Set<string>;
+  readonly dataDir: string;
+  readonly ports: Record<string, string>;
+}
+
+export function loadSettings(): Settings {
+  const docs = int('BENCH_DOCS', 100_000);
+  return {
+    docs,
+    scales: ints('BENCH_SCALES', '10000,1000000'),
+    smallAbove: int('BENCH_SMALL_ABOVE', 100_000),
+    oldWayDocs: int('BENCH_OLDWAY_DOCS', Math.min(docs, 10_000)),
+    oldWaySeconds: int('BENCH_OLDWAY_SECONDS', 300),
+    sweep: ints('BENCH_SWEEP', '8,16,32,64'),
+    sweepDocs: int('BENCH_SWEEP_DOCS', Math.min(docs, 3000)),
+    workers: int('BENCH_WORKERS', 2),
+    minSizeKbytes: int('BENCH_MIN_SIZE_KBYTES', 43),
+    rcloneTransfers: int('BENCH_RCLONE_TRANSFERS', 32),
+    cpuProfile: process.env.BENCH_CPU_PROF === '1',
+    keepStack: process.env.BENCH_KEEP_STACK === '1',
+    skip: new Set((process.env.BENCH_SKIP ?? '').split(',').filter(Boolean)),
+    dataDir: process.env.BENCH_DATA_DIR ?? join(ROOT, '.data/bench/stack'),
+    ports: {
+      TEMPORAL_PORT: process.env.BENCH_TEMPORAL_PORT ?? '43233',
+      TEMPORAL_UI_PORT: process.env.BENCH_TEMPORAL_UI_PORT ?? '44233',
+      TEMPORAL_HTTP_PORT: process.env.BENCH_TEMPORAL_HTTP_PORT ?? '43243',
+      TEMPORAL_METRICS_PORT: process.env.BENCH_TEMPORAL_METRICS_PORT ?? '45233',
+      S3_PORT: process.env.BENCH_S3_PORT ?? '43070',
+      SWIFT_PORT: process.env.BENCH_SWIFT_PORT ?? '43080', // stack.sh also starts Swift on this and the next 4
+    },
+  };
+}
