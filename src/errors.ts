@@ -27,6 +27,9 @@ export class ObjectStorageError extends Error {
   }
 }
 
+/** A command-line option or argument whose value the command cannot use (exit 1, like config errors). */
+export class UsageError extends ObjectStorageError {}
+
 /** A config file that cannot be read or parsed, or that is not an Anchore config. */
 export class ConfigError extends ObjectStorageError {
   constructor(

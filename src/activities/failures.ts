@@ -25,6 +25,7 @@ export type DocumentErrorCode =
   | 'size_mismatch'
   | 'corrupt_source'
   | 'bad_document_name'
+  | 'bad_content_url'
   | 'verify_mismatch'
   | 'metadata_changed'
   | 'page_failed';

@@ -19,8 +19,9 @@ export function makeFinish(deps: ActivityDeps) {
     const complete =
       !outcome.cancelled && !outcome.error && phases.failed === 0 && migrated >= counters.total;
     const state = complete ? 'complete' : 'failed';
-    await updateMigrationTask(deps.pool, input.taskId, { documentsMigrated: migrated, state });
+    // Our registry first: whoever sees the Anchore task row end also sees why it ended (cancelled or not).
     await setMigrationState(deps.pool, input.taskId, outcome.cancelled ? 'cancelled' : state);
+    await updateMigrationTask(deps.pool, input.taskId, { documentsMigrated: migrated, state });
     return {
       taskId: input.taskId,
       state,

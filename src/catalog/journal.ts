@@ -4,6 +4,7 @@
  * timestamps let anyone check that no source was deleted before its copy was verified and switched.
  */
 import type { Pool, PoolClient } from 'pg';
+import { inTransaction } from './transaction';
 
 /** Idempotent DDL of our tables; never touches Anchore's. */
 export const JOURNAL_SCHEMA_SQL = `
@@ -95,9 +96,22 @@ const ROW_COLUMNS = `task_id, bucket, "archiveId", "userId", "documentName", pag
   source_size::float8 AS source_size, source_compressed, dest_url, dest_digest, dest_size::float8 AS dest_size,
   dest_compressed, error_code, error_message, attempts`;
 
-/** Creates our tables if missing. */
+/** Advisory lock key of our DDL ("aos-journal"). */
+const JOURNAL_DDL_LOCK = 0x616f736a;
+const ensured = new WeakSet<Pool>();
+
+/**
+ * Creates our tables if missing, once per pool. Two processes running CREATE TABLE IF NOT EXISTS at the same
+ * moment can still collide in pg_type (workers started together by `--scale`), so the DDL is serialized with a
+ * transaction-scoped advisory lock.
+ */
 export async function ensureJournal(pool: Pool): Promise<void> {
-  await pool.query(JOURNAL_SCHEMA_SQL);
+  if (ensured.has(pool)) return;
+  await inTransaction(pool, async (client) => {
+    await client.query('SELECT pg_advisory_xact_lock($1)', [JOURNAL_DDL_LOCK]);
+    await client.query(JOURNAL_SCHEMA_SQL);
+  });
+  ensured.add(pool);
 }
 
 const col = <T>(entries: readonly JournalEntry[], f: (e: JournalEntry) => T): T[] => entries.map(f);

@@ -91,22 +91,33 @@ export const REQUIRED_TABLES = [
   'services',
 ] as const;
 
-/** Connects and checks that the database is an Anchore catalog; throws a CatalogError otherwise. */
+/** Connects and checks that the database is an Anchore catalog the user may read; throws a CatalogError if not. */
 export async function checkCatalog(pool: Pool, url: string): Promise<void> {
-  let present: string[];
+  let rows: Array<{ table_name: string; readable: boolean }>;
   try {
-    const res = await pool.query<{ table_name: string }>(
-      `SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema() AND table_name = ANY($1)`,
+    // pg_class, not information_schema: the latter hides tables the user has no rights on, which would make
+    // a user without grants look like a database without Anchore's tables.
+    const res = await pool.query<{ table_name: string; readable: boolean }>(
+      `SELECT c.relname AS table_name, has_table_privilege(c.oid, 'SELECT') AS readable
+       FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+       WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'p') AND c.relname = ANY($1)`,
       [REQUIRED_TABLES],
     );
-    present = res.rows.map((r) => r.table_name);
+    rows = res.rows;
   } catch (err) {
     throw catalogConnectError(err, url);
   }
-  const missing = REQUIRED_TABLES.filter((t) => !present.includes(t));
+  const missing = REQUIRED_TABLES.filter((t) => !rows.some((r) => r.table_name === t));
   if (missing.length > 0) {
     throw new CatalogError(
       `${catalogEndpoint(url)} is not an Anchore catalog: missing table(s) ${missing.join(', ')}. Point --db-connect at the database Anchore's catalog uses.`,
+    );
+  }
+  const unreadable = rows.filter((r) => !r.readable).map((r) => r.table_name);
+  if (unreadable.length > 0) {
+    throw new CatalogError(
+      `the user of ${catalogEndpoint(url)} may not read Anchore's table(s) ${unreadable.join(', ')}. Connect as the ` +
+        "user Anchore's catalog service uses (check --db-connect / ANCHORE_DB_USER).",
     );
   }
 }

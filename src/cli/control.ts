@@ -2,7 +2,6 @@
  * `pause`, `resume`, `cancel` and `throttle`: workflow updates. The workflow's validators reject bad values
  * before they reach history; the CLI checks them first for a clear error.
  */
-import { WorkflowUpdateFailedError } from '@temporalio/client';
 import type { Command } from 'commander';
 import { ConfigError } from '../errors';
 import { MESSAGES, throttleProblem, type Progress, type ThrottleUpdate } from '../shared/migration';
@@ -22,8 +21,9 @@ async function sendUpdate(g: GlobalOptions, id: number, name: string, arg?: Thro
       ? handle.executeUpdate<Progress, [ThrottleUpdate]>(name, { args: [arg] })
       : handle.executeUpdate<Progress, []>(name);
     const p = await call.catch((err: unknown) => {
-      if (err instanceof WorkflowUpdateFailedError)
-        throw new ConfigError(`${name} refused: ${(err.cause as Error)?.message ?? err.message}`);
+      const e = err as Error;
+      if (e?.name === 'WorkflowUpdateFailedError')
+        throw new ConfigError(`${name} refused: ${(e.cause as Error)?.message ?? e.message}`);
       throw err;
     });
     out.result(p);

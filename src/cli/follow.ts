@@ -44,10 +44,12 @@ export async function follow(
     () => (done = true),
   );
   let last = '';
+  let seen = false;
   try {
     while (!done && !detached) {
       try {
         const p = await handle.query<Progress>(MESSAGES.progress);
+        seen = true;
         if (out.json) out.event({ event: 'progress', ...p });
         else if (opts.tty) process.stderr.write(`\r${bar(p)}\u001b[K`);
         else if (bar(p) !== last) out.line(bar(p));
@@ -58,7 +60,8 @@ export async function follow(
       await Promise.race([
         resultPromise.catch(() => undefined),
         detach,
-        new Promise((r) => setTimeout(r, interval)),
+        // Until a worker answers the first query, look again soon: first progress should show within a second.
+        new Promise((r) => setTimeout(r, seen ? interval : Math.min(interval, 250))),
       ]);
     }
   } finally {

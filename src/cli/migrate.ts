@@ -7,7 +7,7 @@ import { createInterface } from 'node:readline/promises';
 import type { Command } from 'commander';
 import { catalogFingerprint, countSelection } from '../catalog';
 import { checkAnchoreOffline } from '../activities/guards';
-import { ExitCode } from '../errors';
+import { ExitCode, UsageError } from '../errors';
 import type { VerifyMode } from '../shared/migration';
 import { withCatalog } from './catalog-connection';
 import type { GlobalOptions } from './globals';
@@ -93,7 +93,8 @@ export function registerMigrate(program: Command, globals: () => GlobalOptions):
 }
 
 function verifyMode(value: string): VerifyMode {
-  if (value !== 'head' && value !== 'full') throw new Error(`--verify must be head or full, got "${value}"`);
+  if (value !== 'head' && value !== 'full')
+    throw new UsageError(`--verify must be head or full, got "${value}" (run with --help for usage)`);
   return value;
 }
 

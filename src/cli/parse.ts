@@ -1,11 +1,16 @@
-/** Option parsers that turn bad values into clear usage errors (exit 1) before anything runs. */
-import { InvalidArgumentError } from 'commander';
+/**
+ * Option parsers that turn bad values into named usage errors (exit 1) before anything runs. They throw
+ * UsageError rather than commander's InvalidArgumentError, so the CLI reports them like every named error.
+ */
+import { UsageError } from '../errors';
+
+const HELP = ' (run with --help for usage)';
 
 export function positiveInt(flag: string): (value: string) => number {
   return (value) => {
     const n = Number(value);
     if (!Number.isInteger(n) || n < 1)
-      throw new InvalidArgumentError(`${flag} must be a positive integer, got "${value}"`);
+      throw new UsageError(`${flag} must be a positive integer, got "${value}"${HELP}`);
     return n;
   };
 }
@@ -14,7 +19,7 @@ export function nonNegativeNumber(flag: string): (value: string) => number {
   return (value) => {
     const n = Number(value);
     if (!Number.isFinite(n) || n < 0)
-      throw new InvalidArgumentError(`${flag} must be a number >= 0, got "${value}"`);
+      throw new UsageError(`${flag} must be a number >= 0, got "${value}"${HELP}`);
     return n;
   };
 }
@@ -22,7 +27,7 @@ export function nonNegativeNumber(flag: string): (value: string) => number {
 export function taskIdArg(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 1)
-    throw new InvalidArgumentError(`migration id must be a positive integer, got "${value}"`);
+    throw new UsageError(`migration id must be a positive integer, got "${value}"${HELP}`);
   return n;
 }
 

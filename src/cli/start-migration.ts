@@ -6,7 +6,7 @@ import { hostname } from 'node:os';
 import type { Pool } from 'pg';
 import { stringify } from 'yaml';
 import { registerMigration } from '../catalog';
-import { redactStoreConfig } from '../config';
+import { redactStoreConfig, scrubSecrets } from '../config';
 import { ExitCode } from '../errors';
 import {
   SA,
@@ -98,16 +98,26 @@ export function printResult(
     `Migration result summary: ${JSON.stringify({ id: result.taskId, state: result.state, cancelled: result.cancelled, ...result.counters })}`,
   );
   if (result.error) out.line(`Stopped by: ${result.error}`);
+  // A permanent error (bad credentials, missing bucket, unusable directory, …) stopped the whole migration: a
+  // config problem, reported on stderr as a named error with exit 1 like every other (guards: exit 3).
+  if (result.error && !out.json) process.stderr.write(`${scrubSecrets(`error: ${result.error}`)}\n`);
   if (result.counters.failed > 0) {
     out.line(
       `${result.counters.failed} document(s) failed; list them with: objectstorage status ${result.taskId} --failures failures.csv`,
     );
   }
+  // Stopped before anything moved: there is no new config to adopt.
+  if (!(result.error && result.counters.migrated === 0)) printConfigBlock(out, to, toAnalysisArchive);
+  if (result.cancelled) return ExitCode.cancelled;
+  if (result.error)
+    return result.error.startsWith('GuardRefusedError:') ? ExitCode.guardRefused : ExitCode.usageOrConfig;
+  return result.state === 'complete' ? ExitCode.ok : ExitCode.partial;
+}
+
+function printConfigBlock(out: Output, to: PortableStore, toAnalysisArchive: boolean): void {
   const section = toAnalysisArchive ? 'analysis_archive' : 'object_store';
   out.line(
     'After this migration, your anchore-engine config.yaml MUST have the following configuration options added before starting up again:',
   );
   out.line(stringify({ services: { catalog: { [section]: redactStoreConfig(to as never) } } }));
-  if (result.cancelled) return ExitCode.cancelled;
-  return result.state === 'complete' ? ExitCode.ok : ExitCode.partial;
 }

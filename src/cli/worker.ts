@@ -2,7 +2,6 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import { resolveCatalogUrl } from '../catalog';
 import { createLogger } from '../logger';
-import { runWorker } from '../workers/worker';
 import type { GlobalOptions } from './globals';
 import { registerDbPassword } from './db-secrets';
 import { positiveInt } from './parse';
@@ -33,6 +32,8 @@ export function registerWorker(program: Command, globals: () => GlobalOptions): 
       const db = resolveCatalogUrl(g.dbConnect, process.env);
       registerDbPassword(db.url);
       const log = createLogger(g.logLevel === 'warn' ? 'info' : g.logLevel);
+      // Loaded on use: the worker SDK is heavy and other commands do not need it.
+      const { runWorker } = await import('../workers/worker');
       await runWorker({
         dbUrl: db.url,
         temporalAddress: g.temporalAddress,

@@ -108,6 +108,11 @@ export function parseStoreConfigText(
 function parseSubstitutedYaml(text: string, substituted: string, file: string): unknown {
   const parsed = parseYaml(substituted);
   if (parsed.ok) return parsed.value;
+  // An unset reference stays as `${...}` text, which YAML rejects inside a {...} mapping: name the variables.
+  const unset = referencedVariables(substituted);
+  const placeholders = new Map(unset.map((name) => [name, 'unset']));
+  if (unset.length > 0 && parseYaml(replaceAnchoreReferences(substituted, placeholders)).ok)
+    throw new UnsetVariableError(unset, file);
   // Line and column only: the text around the error may hold a substituted secret.
   const hint =
     substituted !== text && parseYaml(text).ok
