@@ -61,9 +61,14 @@ export function createDbDriver(pool: Pool): ObjectStoreDriver {
       ON CONFLICT (bucket, "archiveId", "userId", "documentName")
       DO UPDATE SET jsondata = EXCLUDED.jsondata, b64_encoded = EXCLUDED.b64_encoded, last_updated = EXCLUDED.last_updated`,
     selectSql: `
-      SELECT d."userId", d.bucket, d."archiveId" AS key, d.jsondata, d.b64_encoded
+      SELECT d."userId", d.bucket, d."archiveId" AS key, length(d.jsondata) AS body_length, d.b64_encoded,
+             CASE WHEN length(d.jsondata) <= $4 THEN d.jsondata END AS jsondata
       FROM archive_document d JOIN ${refs}
         ON d.bucket = r.bucket AND d."archiveId" = r.key AND d."userId" = r."userId" AND d."documentName" = r.key || '.json'`,
+    // Slices count characters (text); joined again before decoding, so a multi-byte character is never split.
+    sliceSql: `SELECT substring(jsondata from $4::integer for $5::integer) AS part FROM archive_document
+               WHERE "userId" = $1 AND bucket = $2 AND "archiveId" = $3 AND "documentName" = $3 || '.json'`,
+    assemble: (row, parts) => decodeLegacyBody((parts as string[]).join(''), row.b64_encoded),
     listSql: {
       first: `${LIST} ORDER BY bucket, "archiveId", "userId" LIMIT $1`,
       after: `${LIST} AND (bucket, "archiveId", "userId") > ($2, $3, $1) ORDER BY bucket, "archiveId", "userId" LIMIT $4`,

@@ -25,7 +25,12 @@ export function createDb2Driver(pool: Pool): ObjectStoreDriver {
       FROM unnest($1::varchar[], $2::varchar[], $3::varchar[], $4::bytea[]) AS r("userId", bucket, key, content)
       ON CONFLICT ("userId", bucket, key, version)
       DO UPDATE SET content = EXCLUDED.content, last_updated = EXCLUDED.last_updated`,
-    selectSql: `SELECT o."userId", o.bucket, o.key, o.content FROM object_storage o JOIN ${refs} ON ${match}`,
+    selectSql: `SELECT o."userId", o.bucket, o.key, length(o.content) AS body_length,
+                       CASE WHEN length(o.content) <= $4 THEN o.content END AS content
+                FROM object_storage o JOIN ${refs} ON ${match}`,
+    sliceSql: `SELECT substring(content from $4::integer for $5::integer) AS part FROM object_storage
+               WHERE "userId" = $1 AND bucket = $2 AND key = $3 AND version = ''`,
+    assemble: (_row, parts) => Buffer.concat(parts as Buffer[]),
     statSql: `SELECT o."userId", o.bucket, o.key, length(o.content) AS size, md5(o.content) AS md5
               FROM object_storage o JOIN ${refs} ON ${match}`,
     listSql: {

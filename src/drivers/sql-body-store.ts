@@ -26,8 +26,15 @@ export interface SqlBodyTable<Row> {
   readonly supportsCompression: boolean;
   /** Upserts rows given as parallel arrays: $1 userIds, $2 buckets, $3 keys, then `encode`'s columns. */
   readonly upsertSql: string;
-  /** Selects `"userId", bucket, key` aliases plus body columns for refs in unnest($1, $2, $3). */
+  /**
+   * Selects `"userId", bucket, key` aliases, `body_length` and the body columns for refs in unnest($1, $2, $3);
+   * the body itself is NULL when `body_length` exceeds $4 (read in slices instead).
+   */
   readonly selectSql: string;
+  /** One slice of one body: $1 userId, $2 bucket, $3 key, $4 1-based start, $5 length; column `part`. */
+  readonly sliceSql: string;
+  /** The bytes of a row whose body was read in slices (`parts`: the `part` values in order). */
+  assemble(row: Row, parts: unknown[]): Buffer;
   /** Optional: selects ref columns plus `size` and `md5` of the stored bytes, computed by the server. */
   readonly statSql?: string;
   /**
@@ -50,6 +57,9 @@ interface RefRow {
   key: string;
 }
 
+/** Bodies longer than this (bytes for bytea, characters for text) are read in slices of this size. */
+const SLICE = 4 * 1024 * 1024;
+
 /** Builds a driver over an Anchore body table (`archive_document` for db, `object_storage` for db2). */
 export function createSqlBodyDriver<Row extends object>(
   pool: Pool,
@@ -66,9 +76,35 @@ export function createSqlBodyDriver<Row extends object>(
     const out = new Map<string, Buffer>();
     if (uris.length === 0) return out;
     const refs = uris.map((u) => parseAccountUri(u, scheme));
-    const res = await pool.query<Row & RefRow>(table.selectSql, refArrays(refs));
-    for (const row of res.rows) out.set(accountUri(scheme, row), table.decode(row));
+    const res = await pool.query<Row & RefRow & { body_length: number | null }>(table.selectSql, [
+      ...refArrays(refs),
+      SLICE,
+    ]);
+    for (const row of res.rows) {
+      const length = Number(row.body_length ?? 0);
+      const data = length > SLICE ? await readSliced(row, length, opts?.signal) : table.decode(row);
+      out.set(accountUri(scheme, row), data);
+    }
     return out;
+  };
+
+  // node-pg holds a whole DataRow plus its text form (about 10× a bytea body): a large body is read in slices so
+  // a worker's memory stays near one body, not ten.
+  const readSliced = async (row: Row & RefRow, length: number, signal?: AbortSignal): Promise<Buffer> => {
+    const parts: unknown[] = [];
+    for (let start = 1; start <= length; start += SLICE) {
+      throwIfAborted(signal);
+      const res = await pool.query<{ part: unknown }>(table.sliceSql, [
+        row.userId,
+        row.bucket,
+        row.key,
+        start,
+        SLICE,
+      ]);
+      if (res.rows.length === 0) throw new ObjectKeyNotFoundError(accountUri(scheme, row));
+      parts.push(res.rows[0]?.part);
+    }
+    return table.assemble(row, parts);
   };
 
   const statMany = async (uris: readonly string[], opts?: CallOptions): Promise<Map<string, ObjectStat>> => {
