@@ -4,7 +4,7 @@
  * Each is a named error with the documented exit code, and the catalog is unchanged.
  */
 import { expectNamedError } from '../helpers/bad-input';
-import { makeFixture, type FixtureDoc } from '../helpers/fixture';
+import { taggedFixture } from '../helpers/fixture';
 import { waitFor } from '../helpers/processes';
 import { configFile, createWorld, expectAllAt, snapshot, stores, type World } from '../helpers/world';
 
@@ -16,12 +16,9 @@ beforeAll(async () => {
 });
 afterAll(() => world?.close());
 
-const fixtureFor = (tag: string, count: number): FixtureDoc[] =>
-  makeFixture(count, { seed: 1234 }).map((d) => ({ ...d, userId: `${tag}-${d.userId}` }));
-
 test('source location equal to, or overlapping, the destination: GuardRefusedError, exit 3', async () => {
   const db = stores.db();
-  await world.load(db, fixtureFor('same', 10));
+  await world.load(db, taggedFixture('same', 10));
   const before = await snapshot(world.pool);
   const same = await world.migrate(configFile(db), configFile(stores.db()));
   expectNamedError(same, 'GuardRefusedError', 3, /same location \(db:\/\/\): nothing to migrate/);
@@ -35,7 +32,7 @@ test('source location equal to, or overlapping, the destination: GuardRefusedErr
 test('Anchore services heartbeating: refused (exit 3) until --force', async () => {
   const from = stores.db2();
   const to = stores.localfs();
-  const docs = fixtureFor('live', 10);
+  const docs = taggedFixture('live', 10);
   await world.load(from, docs);
   const before = await snapshot(world.pool);
   await world.pool.query(
@@ -65,7 +62,7 @@ describe('while a migration runs', () => {
   let taskId: string;
   let before: unknown;
   beforeAll(async () => {
-    await world.load(stores.db(), fixtureFor('busy', 30));
+    await world.load(stores.db(), taggedFixture('busy', 30));
     // 0.2 documents per second with 25-document pages: the first page waits ~2 minutes, so nothing moves while
     // these tests run, and the migration is still running when they refuse things.
     const first = await world.cli([
@@ -148,7 +145,7 @@ test('reverse of an unknown id: ConfigError, exit 1; of a non-number: UsageError
 test('rollback after the sources were deleted: GuardRefusedError, exit 3, points at reverse', async () => {
   const from = stores.localfs();
   const to = stores.db2();
-  await world.load(from, fixtureFor('gone', 10));
+  await world.load(from, taggedFixture('gone', 10));
   const r = await world.migrate(configFile(from), configFile(to));
   if (r.code !== 0) throw new Error(`exit ${r.code}\n${r.stdout}\n${r.stderr}`);
   const before = await snapshot(world.pool);

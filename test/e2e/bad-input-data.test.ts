@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { peakRssBytes } from '../helpers/bad-input';
-import { makeFixture, type FixtureDoc } from '../helpers/fixture';
+import { taggedFixture, type FixtureDoc } from '../helpers/fixture';
 import { configFile, createWorld, expectAllAt, stores, type StoreSpec, type World } from '../helpers/world';
 
 jest.setTimeout(180_000);
@@ -18,9 +18,6 @@ beforeAll(async () => {
   world = await createWorld();
 });
 afterAll(() => world?.close());
-
-const fixtureFor = (tag: string, count: number): FixtureDoc[] =>
-  makeFixture(count, { seed: 4242 }).map((d) => ({ ...d, userId: `${tag}-${d.userId}` }));
 
 const where = `"userId" = $1 AND bucket = $2 AND "archiveId" = $3`;
 const keyOf = (d: FixtureDoc): string[] => [d.userId, d.bucket, d.key];
@@ -37,7 +34,7 @@ async function rowsOf(d: FixtureDoc): Promise<unknown> {
 test('md5 ≠ digest, bad zlib, non-UTF-8 text, unparseable content_url, missing source: each fails alone', async () => {
   const from = stores.db();
   const to = stores.s3();
-  const docs = fixtureFor('bad', 30);
+  const docs = taggedFixture('bad', 30);
   await world.load(from, docs);
   const nonUtf8 = docs.find((d) => !Buffer.from(d.logical.toString('utf8'), 'utf8').equals(d.logical));
   if (!nonUtf8) throw new Error('the fixture has no non-UTF-8 body');
@@ -118,7 +115,7 @@ test('a 50 MiB document migrates db2 → s3 → localfs; worker peak RSS is boun
     key: 'grypedb-50mib.tar.gz',
     logical: randomBytes(50 * 1024 * 1024),
   };
-  const docs = [big, ...fixtureFor('big', 10)];
+  const docs = [big, ...taggedFixture('big', 10)];
   const db2 = stores.db2(false);
   const s3 = stores.s3();
   await world.load(db2, docs);

@@ -7,7 +7,7 @@
 import { execFileSync } from 'node:child_process';
 import { Client, Connection } from '@temporalio/client';
 import { SA } from '../../src/shared/migration';
-import { makeFixture, type FixtureDoc } from '../helpers/fixture';
+import { taggedFixture } from '../helpers/fixture';
 import { startCli, waitFor } from '../helpers/processes';
 import { stackEnv, temporalBin } from '../helpers/stack-env';
 import {
@@ -29,9 +29,6 @@ afterAll(async () => {
   await world?.close();
 });
 
-const fixtureFor = (tag: string, count: number): FixtureDoc[] =>
-  makeFixture(count, { seed: tag.length * 7 }).map((d) => ({ ...d, userId: `${tag}-${d.userId}` }));
-
 /** Runs the Temporal CLI against the test stack's server. */
 function temporal(...args: string[]): string {
   return execFileSync(temporalBin(), [...args, '--address', stackEnv.temporalAddress], {
@@ -50,7 +47,7 @@ async function workflowIdOf(taskId: number): Promise<string> {
 test('Ctrl-C detaches migrate with exit 0; the migration completes in the workers; `temporal workflow show` holds no secret', async () => {
   const from = stores.db();
   const to = stores.s3();
-  const docs = fixtureFor('detach', 200);
+  const docs = taggedFixture('detach', 200);
   await world.load(from, docs);
   const args = ['migrate', configFile(from), configFile(to), '--dontask', '--page-size', '10'];
   const migrate = startCli([...args, '--max-docs-per-second', '10'], world.env);
@@ -92,7 +89,7 @@ test('Ctrl-C detaches migrate with exit 0; the migration completes in the worker
 
 test('a Temporal cancel (UI button, `temporal workflow cancel`) finishes in-flight pages and records the cancellation', async () => {
   const from = stores.db();
-  await world.load(from, fixtureFor('tcancel', 200));
+  await world.load(from, taggedFixture('tcancel', 200));
   const started = await world.cli([
     'migrate',
     configFile(from),

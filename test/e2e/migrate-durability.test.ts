@@ -3,7 +3,7 @@
  * pause/resume/throttle/cancel through workflow updates (validators reject bad values), and sealed secrets.
  */
 import { Client, Connection, WorkflowUpdateFailedError } from '@temporalio/client';
-import { makeFixture, type FixtureDoc } from '../helpers/fixture';
+import { taggedFixture } from '../helpers/fixture';
 import { waitFor } from '../helpers/processes';
 import { stackEnv } from '../helpers/stack-env';
 import {
@@ -29,9 +29,6 @@ afterAll(async () => {
   await world?.close();
 });
 
-const fixtureFor = (tag: string, count: number): FixtureDoc[] =>
-  makeFixture(count, { seed: tag.length * 13 }).map((d) => ({ ...d, userId: `${tag}-${d.userId}` }));
-
 async function workflowIdOf(taskId: number): Promise<string> {
   const r = await world.pool.query('SELECT workflow_id FROM objectstorage_migrations WHERE task_id = $1', [
     taskId,
@@ -56,7 +53,7 @@ async function waitDone(taskId: number, timeoutMs = 200_000): Promise<void> {
 test('a worker SIGKILLed mid-migration: another finishes it, nothing lost, no source deleted before verify+switch', async () => {
   const from = stores.db();
   const to = stores.s3();
-  const docs = fixtureFor('kill', 300);
+  const docs = taggedFixture('kill', 300);
   await world.load(from, docs);
   const taskId = await startDetached(
     from,
@@ -81,7 +78,7 @@ test('a worker SIGKILLed mid-migration: another finishes it, nothing lost, no so
 test('continue-as-new happens (server suggestion and --pages-per-run), every run far below the history limits', async () => {
   const from = stores.db2(false);
   const to = stores.localfs();
-  const docs = fixtureFor('can', 240);
+  const docs = taggedFixture('can', 240);
   await world.load(from, docs);
   const r = await world.migrate(configFile(from), configFile(to), '--page-size', '4', '--concurrency', '4');
   expect(r.code).toBe(0);
@@ -92,7 +89,7 @@ test('continue-as-new happens (server suggestion and --pages-per-run), every run
   expect(runs.length).toBeGreaterThan(1);
   for (const length of runs) expect(length).toBeLessThan(800);
 
-  const docs2 = fixtureFor('canpages', 60);
+  const docs2 = taggedFixture('canpages', 60);
   await world.load(stores.db(), docs2);
   const r2 = await world.migrate(
     configFile(stores.db()),
@@ -112,7 +109,7 @@ test('continue-as-new happens (server suggestion and --pages-per-run), every run
 test('pause, resume, throttle and cancel; invalid throttle values are rejected before history', async () => {
   const from = stores.db();
   const to = stores.db2();
-  await world.load(from, fixtureFor('ctl', 200));
+  await world.load(from, taggedFixture('ctl', 200));
   const taskId = await startDetached(
     from,
     to,
@@ -166,7 +163,7 @@ test('pause, resume, throttle and cancel; invalid throttle values are rejected b
   await waitDone(taskId);
   expect((await world.task(taskId)).state).toBe('complete');
 
-  await world.load(stores.db(), fixtureFor('cancel', 200));
+  await world.load(stores.db(), taggedFixture('cancel', 200));
   const cancelId = await startDetached(
     stores.db(),
     stores.db2(),
@@ -200,7 +197,7 @@ test('sealed secrets: literal S3 keys travel sealed; CLI and worker share OBJECT
   const sealedWorld = await createWorld({ OBJECTSTORAGE_SECRET_KEY: key });
   try {
     const from = stores.db();
-    const docs = fixtureFor('sealed', 30);
+    const docs = taggedFixture('sealed', 30);
     await sealedWorld.load(from, docs);
     const literal = stores.s3();
     const literalYaml = literal.yaml

@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { makeFixture, type FixtureDoc } from '../helpers/fixture';
+import { taggedFixture, type FixtureDoc } from '../helpers/fixture';
 import { configFile, createWorld, expectAllAt, snapshot, stores, type World } from '../helpers/world';
 
 jest.setTimeout(240_000);
@@ -15,13 +15,10 @@ beforeAll(async () => {
 });
 afterAll(() => world?.close());
 
-const fixtureFor = (tag: string, count = 50): FixtureDoc[] =>
-  makeFixture(count, { seed: tag.length * 31 }).map((d) => ({ ...d, userId: `${tag}-${d.userId}` }));
-
 test('db → s3, then reverse: every row and body equals the starting snapshot', async () => {
   const db = stores.db();
   const s3 = stores.s3();
-  await world.load(db, fixtureFor('rev'));
+  await world.load(db, taggedFixture('rev'));
   const start = await snapshot(world.pool);
   const there = await world.migrate(configFile(db), configFile(s3));
   expect(there.code).toBe(0);
@@ -38,7 +35,7 @@ test('db → s3, then reverse: every row and body equals the starting snapshot',
 test('rollback of a --nodelete migration restores the snapshot and removes the copies', async () => {
   const from = stores.db2();
   const to = stores.localfs();
-  await world.load(from, fixtureFor('rollback'));
+  await world.load(from, taggedFixture('rollback'));
   const start = await snapshot(world.pool);
   const r = await world.migrate(configFile(from), configFile(to), '--nodelete');
   expect(r.code).toBe(0);
@@ -56,7 +53,7 @@ test('rollback of a --nodelete migration restores the snapshot and removes the c
 test('rollback after sources were deleted is refused with an explanation (exit 3)', async () => {
   const from = stores.db();
   const to = stores.db2();
-  await world.load(from, fixtureFor('norollback', 10));
+  await world.load(from, taggedFixture('norollback', 10));
   const r = await world.migrate(configFile(from), configFile(to));
   expect(r.code).toBe(0);
   const rb = await world.cli(['rollback', String(r.taskId)]);
@@ -68,7 +65,7 @@ test('rollback after sources were deleted is refused with an explanation (exit 3
 test('a corrupt source and a digest mismatch end as failed, listed exactly; everything else migrates', async () => {
   const from = stores.db2(false);
   const to = stores.s3();
-  const docs = fixtureFor('corrupt', 40);
+  const docs = taggedFixture('corrupt', 40);
   await world.load(from, docs);
   const [bad1, bad2] = [docs[5] as FixtureDoc, docs[6] as FixtureDoc];
   // One bit flipped behind Anchore's back (same size): digest mismatch.
@@ -128,7 +125,7 @@ test('guards: same location, live Anchore services, and a migration already runn
   expect(live.stderr).toContain('catalog@anchore-1');
   await world.pool.query(`DELETE FROM services`);
 
-  await world.load(stores.db(), fixtureFor('busy', 30));
+  await world.load(stores.db(), taggedFixture('busy', 30));
   const first = await world.cli([
     'migrate',
     configFile(stores.db()),
@@ -150,7 +147,7 @@ test('guards: same location, live Anchore services, and a migration already runn
 test('--json: migrate prints one JSON event per line; status --watch of a finished migration returns', async () => {
   // A fresh localfs location: only these 20 documents are there (selection is by location).
   const from = stores.localfs();
-  await world.load(from, fixtureFor('json', 20));
+  await world.load(from, taggedFixture('json', 20));
   const r = await world.cli(['--json', 'migrate', configFile(from), configFile(stores.db2()), '--dontask']);
   expect(r.code).toBe(0);
   const events = r.stdout

@@ -2,7 +2,7 @@
  * Migrations between every kind of store, each checked byte for byte through the destination config, with
  * sources gone afterwards (or kept with --nodelete), --bucket and the analysis-archive rules honoured.
  */
-import { makeFixture, type FixtureDoc } from '../helpers/fixture';
+import { taggedFixture, type FixtureDoc } from '../helpers/fixture';
 import {
   configFile,
   createWorld,
@@ -21,14 +21,6 @@ beforeAll(async () => {
   world = await createWorld();
 });
 afterAll(() => world?.close());
-
-/** Each case uses its own accounts, so all cases can share one catalog and one worker. */
-function fixtureFor(tag: string, count = 60, largeBytes = 0): FixtureDoc[] {
-  return makeFixture(count, { seed: tag.length * 7919, largeBytes }).map((d) => ({
-    ...d,
-    userId: `${tag}-${d.userId}`,
-  }));
-}
 
 async function remainingAt(location: string): Promise<number> {
   const r = await world.pool.query(
@@ -56,7 +48,7 @@ async function expectMigrated(from: StoreSpec, to: StoreSpec, docs: readonly Fix
 }
 
 describe('one fixture of 2,000 documents (every logical bucket, two accounts, 0 B to 6 MiB) through every kind of store', () => {
-  const docs = fixtureFor('chain', 2000, 6 * 1024 * 1024);
+  const docs = taggedFixture('chain', 2000, 6 * 1024 * 1024);
   const db = stores.db();
   const s3a = stores.s3();
   const db2 = stores.db2();
@@ -77,7 +69,7 @@ describe('one fixture of 2,000 documents (every logical bucket, two accounts, 0 
 test('--bucket moves only the named logical buckets; --nodelete keeps the sources', async () => {
   const from = stores.db2();
   const to = stores.localfs();
-  const docs = fixtureFor('bucketsel');
+  const docs = taggedFixture('bucketsel');
   await world.load(from, docs);
   const r = await world.migrate(
     configFile(from),
@@ -104,7 +96,7 @@ test('--bucket moves only the named logical buckets; --nodelete keeps the source
 test('analysis archive: the object store leaves a separate archive alone; --from-analysis-archive moves only it', async () => {
   const objectStore = stores.db();
   const archive = stores.s3();
-  const docs = fixtureFor('archive');
+  const docs = taggedFixture('archive');
   const archived = docs.filter((d) => d.bucket === 'analysis_archive');
   const rest = docs.filter((d) => d.bucket !== 'analysis_archive');
   await world.load(objectStore, rest);

@@ -2,7 +2,7 @@
  * Migrations into and out of the real OpenStack Swift of the test stack (scripts/swift.sh), each checked byte
  * for byte through the destination config, with the sources deleted and the Swift key never printed.
  */
-import { makeFixture, type FixtureDoc } from '../helpers/fixture';
+import { taggedFixture, type FixtureDoc } from '../helpers/fixture';
 import { stackEnv } from '../helpers/stack-env';
 import {
   configFile,
@@ -22,14 +22,6 @@ beforeAll(async () => {
   world = await createWorld();
 });
 afterAll(() => world?.close());
-
-/** Each case has its own accounts, so the cases share one catalog and one worker. */
-function fixtureFor(tag: string, count: number, largeBytes = 0): FixtureDoc[] {
-  return makeFixture(count, { seed: tag.length * 7919, largeBytes }).map((d) => ({
-    ...d,
-    userId: `${tag}-${d.userId}`,
-  }));
-}
 
 async function rowsAt(location: string): Promise<number> {
   const r = await world.pool.query(
@@ -57,7 +49,7 @@ async function expectMigrated(from: StoreSpec, to: StoreSpec, docs: readonly Fix
 }
 
 test('db → swift, then the reverse swift → db gives back a byte-identical catalog', async () => {
-  const docs = fixtureFor('roundtrip', 200, 2 * 1024 * 1024);
+  const docs = taggedFixture('roundtrip', 200, 2 * 1024 * 1024);
   const db = stores.db();
   const swift = stores.swift();
   await world.load(db, docs);
@@ -74,7 +66,7 @@ test('db → swift, then the reverse swift → db gives back a byte-identical ca
 
 // db2 as the source: the first case's documents are back in db, and a migration selects by location.
 test('db2 → swift → s3', async () => {
-  const docs = fixtureFor('tos3', 200);
+  const docs = taggedFixture('tos3', 200);
   const db2 = stores.db2();
   const swift = stores.swift(undefined, 'nested/prefix/');
   const s3 = stores.s3();
@@ -84,7 +76,7 @@ test('db2 → swift → s3', async () => {
 });
 
 test('swift → localfs (uncompressed swift source, compressed destination)', async () => {
-  const docs = fixtureFor('tofs', 200);
+  const docs = taggedFixture('tofs', 200);
   const swift = stores.swift(undefined, '', false);
   const localfs = stores.localfs(true);
   await world.load(swift, docs);

@@ -89,3 +89,11 @@ export function makeFixture(count: number, opts: { seed?: number; largeBytes?: n
 export async function loadFixture(manager: ObjectStoreManager, docs: readonly FixtureDoc[]): Promise<void> {
   for (const d of docs) await manager.put(d.userId, d.bucket, d.key, d.logical);
 }
+
+/** A fixture whose accounts carry `tag`, so the cases of a file share one catalog without touching each other. */
+export function taggedFixture(tag: string, count = 50, largeBytes = 0): FixtureDoc[] {
+  return makeFixture(count, { seed: tag.length * 7919, largeBytes }).map((d) => ({
+    ...d,
+    userId: `${tag}-${d.userId}`,
+  }));
+}
