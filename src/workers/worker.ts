@@ -46,7 +46,9 @@ export async function runWorker(s: WorkerSettings): Promise<void> {
     await checkCatalog(pool, s.dbUrl);
     await ensureJournal(pool);
     const fingerprint = await catalogFingerprint(pool);
-    const connection = await NativeConnection.connect({ address: s.temporalAddress });
+    const stop = s.stop ?? signalled();
+    const connection = await connectTemporal(s, stop);
+    if (!connection) return;
     try {
       const worker = await Worker.create({
         connection,
@@ -61,7 +63,6 @@ export async function runWorker(s: WorkerSettings): Promise<void> {
         shutdownGraceTime: '30s',
       });
       s.log.info(`worker ready on task queue ${taskQueueFor(fingerprint)} (${s.concurrency} activity slots)`);
-      const stop = s.stop ?? signalled();
       void stop.then(() => {
         s.log.info('stopping: finishing in-flight activities');
         // The SDK's Runtime reacts to SIGTERM/SIGINT itself and may already be draining this worker.
@@ -74,6 +75,30 @@ export async function runWorker(s: WorkerSettings): Promise<void> {
   } finally {
     await drivers.close();
     await pool.end();
+  }
+}
+
+/**
+ * Connects to Temporal, retrying with backoff while it is unreachable (a server restart, workers started before
+ * the server): a worker waits instead of exiting. Resolves undefined when stopped while waiting.
+ */
+async function connectTemporal(
+  s: WorkerSettings,
+  stop: Promise<void>,
+): Promise<NativeConnection | undefined> {
+  let stopped = false;
+  void stop.then(() => (stopped = true));
+  for (let delayMs = 1_000; ; delayMs = Math.min(delayMs * 2, 30_000)) {
+    try {
+      return await NativeConnection.connect({ address: s.temporalAddress });
+    } catch (err) {
+      if (stopped) return undefined;
+      s.log.warn(`Temporal at ${s.temporalAddress} is not reachable; retrying in ${delayMs / 1000} s`, {
+        error: (err as Error).message,
+      });
+      await Promise.race([stop, new Promise((r) => setTimeout(r, delayMs))]);
+      if (stopped) return undefined;
+    }
   }
 }
 

@@ -138,3 +138,11 @@ test('SIGTERM stops a worker gracefully: it drains and exits 0', async () => {
   expect(await extra.stop('SIGTERM')).toBe(0);
   expect(extra.output()).toContain('stopping: finishing in-flight activities');
 });
+
+test('a worker started while Temporal is unreachable waits and retries instead of exiting; SIGTERM still stops it', async () => {
+  // A closed loopback port: nothing listens there.
+  const waiting = world.startWorker({ TEMPORAL_ADDRESS: '127.0.0.1:9' });
+  await waitFor(() => waiting.output().includes('is not reachable; retrying'), 60_000, 'a retry message');
+  expect(waiting.child.exitCode).toBeNull();
+  expect(await waiting.stop('SIGTERM')).toBe(0);
+});
