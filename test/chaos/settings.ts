@@ -52,7 +52,8 @@ export function chaosSettings(): ChaosSettings {
     s3Restarts: num('CHAOS_S3_RESTARTS', 1),
     pgIntervalS: num('CHAOS_PG_INTERVAL_S', 20),
     maxPgRounds: num('CHAOS_PG_ROUNDS', full ? Infinity : 1),
-    timeoutMin: num('CHAOS_TIMEOUT_MIN', full ? 20 : 4),
+    // A kill every 3–10 s stalls pages for the 30 s heartbeat timeout: 50k documents took 24 min on a busy 2-core box.
+    timeoutMin: num('CHAOS_TIMEOUT_MIN', full ? 45 : 4),
     graceMin: num('CHAOS_GRACE_MIN', full ? 10 : 2),
     pageSize: num('CHAOS_PAGE_SIZE', full ? 100 : 50),
     pageConcurrency: num('CHAOS_PAGE_CONCURRENCY', full ? 32 : 24),
