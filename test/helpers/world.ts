@@ -195,3 +195,35 @@ export async function expectVerifiedBeforeDeleted(pool: Pool, taskId: number): P
   );
   expect(order.rows[0].bad).toBe(0);
 }
+
+/**
+ * Migrates `from` → `to` and checks the outcome: the task row complete, the journal order, every document at the
+ * destination with its bytes, no metadata row left at the source location, and the first `sourcesChecked`
+ * source objects gone from the old location (deleted, not only unlinked). Returns the CLI result.
+ */
+export async function expectMigrated(
+  world: World,
+  from: StoreSpec,
+  to: StoreSpec,
+  docs: readonly FixtureDoc[],
+  opts: { pageSize: number; sourcesChecked?: number },
+): Promise<CliResult & { taskId: number }> {
+  const source = world.manager(from).driver;
+  const r = await world.migrate(configFile(from), configFile(to), '--page-size', String(opts.pageSize));
+  if (r.code !== 0)
+    throw new Error(`migrate exited ${r.code}\n${r.stdout}\n${r.stderr}\n${world.worker.output()}`);
+  expect(await world.task(r.taskId)).toEqual({ state: 'complete', total: docs.length, done: docs.length });
+  await expectVerifiedBeforeDeleted(world.pool, r.taskId);
+  await expectAllAt(world, to, docs);
+  const left = await world.pool.query(
+    `SELECT count(*)::int AS n FROM archive_metadata WHERE starts_with(content_url, $1)`,
+    [source.location],
+  );
+  expect(left.rows[0].n).toBe(0);
+  for (const d of docs.slice(0, opts.sourcesChecked ?? docs.length)) {
+    expect(await source.exists(source.uriFor({ userId: d.userId, bucket: d.bucket, key: d.key }))).toBe(
+      false,
+    );
+  }
+  return r;
+}
