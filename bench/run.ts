@@ -19,6 +19,7 @@ import {
   type BenchCatalog,
 } from './catalog';
 import { measureCeiling, type Ceiling } from './ceiling';
+import { cpuDelta, cpuSnapshot, describeCpu, type CpuUse } from './cpu';
 import { cliEnv, dbConfig, s3Config } from './configs';
 import { summarizeProfile } from './cpu-profile';
 import { docBody, docRef, type SizeMix } from './dataset';
@@ -100,6 +101,17 @@ async function main(): Promise<void> {
   const figures: Figure[] = [];
   const observations: string[] = [];
   const memoryRuns: Array<{ documents: number; mix: SizeMix; run: MigrationRun }> = [];
+  /** CPU seconds per component while `fn` runs, per document, kept in details[label].cpu. */
+  const cpuUse: Record<string, CpuUse & { documents: number }> = {};
+  const withCpu = async <T>(label: string, documents: number, fn: () => Promise<T>): Promise<T> => {
+    const run = join(settings.dataDir, 'run');
+    const pids = { versitygw: join(run, 'versitygw.pid'), temporal: join(run, 'temporal.pid') };
+    const a = cpuSnapshot(pids);
+    const r = await fn();
+    cpuUse[label] = { ...cpuDelta(a, cpuSnapshot(pids)), documents };
+    log(`  ${label}: ${describeCpu(cpuUse[label])}`);
+    return r;
+  };
   const cpuDir = (label: string): string | undefined =>
     settings.cpuProfile ? join(runDir, 'cpu', label) : undefined;
   const migrate = async (
@@ -112,17 +124,19 @@ async function main(): Promise<void> {
     const pg0 = await pgCounters(cat);
     const scans0 = await tableScans(cat);
     const s3From = logSize(stack.accessLog);
-    const run = await measureMigration(stack, {
-      label,
-      documents,
-      from,
-      to,
-      env: cliEnv(stack, cat.url),
-      workers: settings.workers,
-      logDir: join(runDir, 'logs'),
-      ...(cpuDir(label) ? { cpuProfDir: cpuDir(label) } : {}),
-      log,
-    });
+    const run = await withCpu(label, documents, () =>
+      measureMigration(stack, {
+        label,
+        documents,
+        from,
+        to,
+        env: cliEnv(stack, cat.url),
+        workers: settings.workers,
+        logDir: join(runDir, 'logs'),
+        ...(cpuDir(label) ? { cpuProfDir: cpuDir(label) } : {}),
+        log,
+      }),
+    );
     const sql = counterDelta(pg0, await pgCounters(cat));
     const scans = scanDelta(scans0, await tableScans(cat));
     const s3Requests = requestsSince(stack.accessLog, s3From);
@@ -133,7 +147,14 @@ async function main(): Promise<void> {
       `  ${label}: ${run.docsPerSecond.toFixed(1)} docs/s in ${run.seconds.toFixed(1)} s, first progress ${run.firstProgressAfter?.toFixed(2)} s, ` +
         `worker peak ${run.workerPeakRssMiB.join('/')} MiB, history ${run.historyEventsPerRun.join('/')}, exit ${run.exitCode}`,
     );
-    details[label] = { ...run, sqlCounters: sql, tableScans: scans, s3Requests, profiles };
+    details[label] = {
+      ...run,
+      cpu: cpuUse[label],
+      sqlCounters: sql,
+      tableScans: scans,
+      s3Requests,
+      profiles,
+    };
     return { result: run, s3Requests, sql };
   };
 
@@ -160,19 +181,22 @@ async function main(): Promise<void> {
     });
 
     ceiling = await phase('ceiling', async () => {
-      const c = await measureCeiling(
-        stack,
-        settings.docs,
-        'main',
-        settings.minSizeKbytes,
-        settings.sweep,
-        settings.sweepDocs,
-        log,
+      const sweepDocs = settings.sweep.length * settings.sweepDocs;
+      const c = await withCpu('ceiling', settings.docs + sweepDocs, () =>
+        measureCeiling(
+          stack,
+          settings.docs,
+          'main',
+          settings.minSizeKbytes,
+          settings.sweep,
+          settings.sweepDocs,
+          log,
+        ),
       );
       removeBucketDir(settings.dataDir, 'bench-ceiling-sweep');
       removeBucketDir(settings.dataDir, 'bench-ceiling');
       truncateLog(stack.accessLog);
-      details.ceiling = c;
+      details.ceiling = { ...c, cpu: cpuUse.ceiling };
       return c;
     });
 
@@ -183,10 +207,13 @@ async function main(): Promise<void> {
         const driver = s3Driver(stack, 'bench-oldway');
         const s3From = logSize(stack.accessLog);
         const pg0 = await pgCounters(cat);
-        const r = await anchoreManagerMigrate(cat.pool, driver, compression, settings.oldWaySeconds);
+        const r = await withCpu('oldway', settings.oldWayDocs, () =>
+          anchoreManagerMigrate(cat.pool, driver, compression, settings.oldWaySeconds),
+        );
         await driver.close();
         details.oldWay = {
           ...r,
+          cpu: { ...cpuUse.oldway, documents: r.migrated },
           sqlCounters: counterDelta(pg0, await pgCounters(cat)),
           s3Requests: requestsSince(stack.accessLog, s3From),
         };
@@ -222,12 +249,14 @@ async function main(): Promise<void> {
         throw new Error('needs a completed s3→s3 run (its bucket B is the source)');
       // The same objects: our s3→s3 left them in bench-b; rclone moves them to an empty bucket on the same server.
       const s3From = logSize(stack.accessLog);
-      const r = await rcloneMove(stack, 'bench-b', 'bench-c', settings.rcloneTransfers);
+      const r = await withCpu('rclone', settings.docs, () =>
+        rcloneMove(stack, 'bench-b', 'bench-c', settings.rcloneTransfers),
+      );
       const end = {
         source: await countObjects(stack, 'bench-b'),
         destination: await countObjects(stack, 'bench-c'),
       };
-      details.rclone = { ...r, end, s3Requests: requestsSince(stack.accessLog, s3From) };
+      details.rclone = { ...r, cpu: cpuUse.rclone, end, s3Requests: requestsSince(stack.accessLog, s3From) };
       truncateLog(stack.accessLog);
       log(
         `  rclone: exit ${r.exitCode} in ${r.seconds.toFixed(1)} s; objects left ${end.source}, moved ${end.destination}`,
@@ -277,6 +306,15 @@ async function main(): Promise<void> {
   }
 
   // figures and ratios
+  const cpuNote = (label: string): string => {
+    const c = cpuUse[label];
+    if (!c || c.documents === 0) return '';
+    const per = Object.entries(c.seconds)
+      .filter(([, v]) => v > 0)
+      .map(([k, v]) => `${k} ${((v * 1000) / c.documents).toFixed(2)}`)
+      .join(', ');
+    return `; CPU ms/doc: ${per}; machine ${Math.round(c.machineBusyShare * 100)}% busy`;
+  };
   const mibps = (seconds: number, bytes: number): number => bytes / MIB / seconds;
   if (ceiling)
     figures.push({
@@ -285,7 +323,7 @@ async function main(): Promise<void> {
       seconds: ceiling.best.seconds,
       docsPerSecond: ceiling.best.docsPerSecond,
       mibPerSecond: ceiling.best.mibPerSecond,
-      note: `sweep ${ceiling.sweep.map((s) => `${s.concurrency}:${s.docsPerSecond.toFixed(0)}`).join(' ')} docs/s`,
+      note: `sweep ${ceiling.sweep.map((s) => `${s.concurrency}:${s.docsPerSecond.toFixed(0)}`).join(' ')} docs/s${cpuNote('ceiling')}`,
     });
   if (oldWay)
     figures.push({
@@ -294,11 +332,11 @@ async function main(): Promise<void> {
       seconds: oldWay.seconds,
       docsPerSecond: oldWay.docsPerSecond,
       mibPerSecond: oldWay.bytes / MIB / oldWay.seconds,
-      note: `${oldWay.selected} selected${oldWay.capped ? `, capped at ${settings.oldWaySeconds} s` : ''}`,
+      note: `${oldWay.selected} selected${oldWay.capped ? `, capped at ${settings.oldWaySeconds} s` : ''}${cpuNote('oldway')}`,
     });
-  for (const [name, r] of [
-    ['this project db→s3', dbS3],
-    ['this project s3→s3', s3S3],
+  for (const [name, r, label] of [
+    ['this project db→s3', dbS3, 'db-to-s3'],
+    ['this project s3→s3', s3S3, 's3-to-s3'],
   ] as const)
     if (r)
       figures.push({
@@ -307,7 +345,7 @@ async function main(): Promise<void> {
         seconds: r.seconds,
         docsPerSecond: r.docsPerSecond,
         mibPerSecond: mibps(r.seconds, mainBytes),
-        note: `exit ${r.exitCode}, first progress ${r.firstProgressAfter?.toFixed(2) ?? 'n/a'} s`,
+        note: `exit ${r.exitCode}, first progress ${r.firstProgressAfter?.toFixed(2) ?? 'n/a'} s${cpuNote(label)}`,
       });
   const rcloneDps = rclone ? settings.docs / rclone.seconds : undefined;
   if (rclone)
@@ -316,7 +354,7 @@ async function main(): Promise<void> {
       documents: settings.docs,
       seconds: rclone.seconds,
       docsPerSecond: rcloneDps,
-      note: `exit ${rclone.exitCode}`,
+      note: `exit ${rclone.exitCode}${cpuNote('rclone')}`,
     });
   for (const m of memoryRuns)
     figures.push({

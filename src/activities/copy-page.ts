@@ -17,6 +17,7 @@ import {
 import { decodeStored, encodeStored } from '../drivers/stored-bytes';
 import type { PutItem } from '../drivers/types';
 import type { MigrationInput, PageBounds, PageCounts } from '../shared/migration';
+import { unlimitedBudget } from './byte-budget';
 import { activityControls, assertSameCatalog, previousHeartbeat } from './context';
 import type { ActivityDeps } from './deps';
 import { documentErrorCode } from './failures';
@@ -66,6 +67,7 @@ function afterCursor(rows: ArchiveMetadataRow[], page: number): ArchiveMetadataR
 type Copy = { item: PutItem; entry: Omit<JournalEntry, 'destUrl'> };
 
 export function makeCopyPage(deps: ActivityDeps) {
+  const budget = deps.budget ?? unlimitedBudget;
   return async function copyPage(input: MigrationInput, page: PageBounds): Promise<PageCounts> {
     assertSameCatalog(deps, input);
     const { signal, heartbeat } = activityControls();
@@ -93,19 +95,27 @@ export function makeCopyPage(deps: ActivityDeps) {
         todo = copied.readInstead;
       }
       if (todo.length > 0) {
-        const { bodies, readable, unparseable } = await readBodies(source, todo, signal);
-        const { copies, failed } = prepareCopies(readable, bodies, input);
-        failed.push(...unparseable);
-        bodies.clear();
-        const urls = await dest.putMany(
-          copies.map((c) => c.item),
-          { signal },
+        const release = await budget.acquire(
+          todo.reduce((n, r) => n + (r.size ?? 0), 0),
+          signal,
         );
-        const entries = [...copies.map((c, i) => ({ ...c.entry, destUrl: urls[i] as string })), ...failed];
-        await recordCopies(deps.pool, input.taskId, page.index, entries);
-        counts.documents += copies.length;
-        counts.bytes += copies.reduce((n, c) => n + (c.entry.destSize ?? 0), 0);
-        counts.failed += failed.length;
+        try {
+          const { bodies, readable, unparseable } = await readBodies(source, todo, signal);
+          const { copies, failed } = prepareCopies(readable, bodies, input);
+          failed.push(...unparseable);
+          bodies.clear();
+          const urls = await dest.putMany(
+            copies.map((c) => c.item),
+            { signal },
+          );
+          const entries = [...copies.map((c, i) => ({ ...c.entry, destUrl: urls[i] as string })), ...failed];
+          await recordCopies(deps.pool, input.taskId, page.index, entries);
+          counts.documents += copies.length;
+          counts.bytes += copies.reduce((n, c) => n + (c.entry.destSize ?? 0), 0);
+          counts.failed += failed.length;
+        } finally {
+          release();
+        }
       }
       const cursor = docKeyString(chunk[chunk.length - 1] as ArchiveMetadataRow);
       heartbeat({

@@ -3,7 +3,7 @@
  * DELETE) and journals `deleted`. Only documents whose metadata already points at their verified copy are
  * ever deleted; deleting an absent source is not an error, so a retry is safe.
  */
-import { journalRowsOfPage, refreshTaskCount, setPhase } from '../catalog';
+import { addToTaskCount, inTransaction, journalRowsOfPage, setPhase } from '../catalog';
 import type { MigrationInput, PageBounds } from '../shared/migration';
 import { activityControls, assertSameCatalog } from './context';
 import type { ActivityDeps } from './deps';
@@ -20,8 +20,9 @@ export function makeDeletePage(deps: ActivityDeps) {
       rows.map((r) => r.source_url),
       { signal },
     );
-    await setPhase(deps.pool, input.taskId, rows, 'deleted');
-    await refreshTaskCount(deps.pool, input.taskId, 'deleted');
+    await inTransaction(deps.pool, async (client) => {
+      await addToTaskCount(client, input.taskId, await setPhase(client, input.taskId, rows, 'deleted'));
+    });
     return rows.length;
   };
 }

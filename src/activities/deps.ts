@@ -1,5 +1,6 @@
 /** What activities need from the worker (the composition root builds it once per process). */
 import type { Pool } from 'pg';
+import type { ByteBudget } from './byte-budget';
 import type { ObjectStoreDriver } from '../drivers/types';
 import type { Logger } from '../logger';
 import type { PortableStore } from '../shared/migration';
@@ -18,4 +19,6 @@ export interface ActivityDeps {
   readonly fingerprint: string;
   readonly drivers: DriverProvider;
   readonly log: Logger;
+  /** Document bytes all page activities of this worker may hold at once; unlimited when absent. */
+  readonly budget?: ByteBudget;
 }

@@ -1,12 +1,14 @@
 /**
  * Server-side copies (S3 CopyObject between buckets of one server): the bodies never pass through the worker.
  * Used only when both stores compress by the same rules, so the stored bytes — and their digest, size and
- * is_compressed — stay valid as they are. Each source is first checked against its metadata with a HEAD (size,
- * and md5 from a single-part ETag); a source whose md5 the server cannot tell is read and re-written instead,
- * so no document is copied unchecked.
+ * is_compressed — stay valid as they are. A document with a digest and size is copied on condition that the
+ * source's ETag is its digest (CopySourceIfMatch), so the source is checked against its metadata in the copy
+ * request itself. Only the rest — no digest or size, absent, or another ETag — is looked at with a HEAD: a
+ * multipart source (whose ETag is not an md5) is read and re-written instead, so no document is copied
+ * unchecked; a real mismatch fails the document.
  */
 import type { ArchiveMetadataRow, JournalEntry } from '../catalog';
-import type { ObjectStoreDriver } from '../drivers/types';
+import type { CopyResult, ObjectStoreDriver } from '../drivers/types';
 import type { PortableStore } from '../shared/migration';
 import { badDocumentName, failedEntry, journalBase } from './journal-base';
 
@@ -35,19 +37,89 @@ export async function copyServerSide(
   dest: ObjectStoreDriver,
   signal?: AbortSignal,
 ): Promise<ServerSideOutcome | undefined> {
-  if (!dest.copyFrom || !source.statMany || !dest.copyFrom(source, [], { signal })) return undefined;
-  const stats = await source.statMany(
+  if (!dest.copyFrom || !source.statMany || !dest.canCopyFrom?.(source)) return undefined;
+  const failed: JournalEntry[] = [];
+  const copies: JournalEntry[] = [];
+  const copy = async (
+    items: ReadonlyArray<{ row: ArchiveMetadataRow; digest: string; size: number }>,
+    conditional: boolean,
+  ): Promise<ArchiveMetadataRow[]> => {
+    const results = await (dest.copyFrom as NonNullable<ObjectStoreDriver['copyFrom']>)(
+      source,
+      items.map(({ row, digest }) => ({
+        sourceUri: row.content_url as string,
+        ref: { userId: row.userId, bucket: row.bucket, key: row.archiveId },
+        ...(conditional ? { expectMd5: digest } : {}),
+      })),
+      { signal },
+    );
+    const refused: ArchiveMetadataRow[] = [];
+    items.forEach(({ row, digest, size }, i) => {
+      const r = results[i] as CopyResult;
+      if ('skipped' in r) refused.push(row);
+      else copies.push(copiedEntry(row, r.uri, digest, size));
+    });
+    return refused;
+  };
+
+  const unknown: ArchiveMetadataRow[] = [];
+  const checked: Array<{ row: ArchiveMetadataRow; digest: string; size: number }> = [];
+  for (const row of rows) {
+    const bad = badDocumentName(row);
+    if (bad) failed.push(bad);
+    else if (row.digest !== null && row.size !== null)
+      checked.push({ row, digest: row.digest, size: row.size });
+    else unknown.push(row);
+  }
+  unknown.push(...(await copy(checked, true)));
+  const { ok, readInstead } = await statChecked(unknown, source, failed, signal);
+  // An unconditional copy may still meet a source removed since the HEAD: that one is missing, not copied.
+  for (const row of await copy(ok, false)) {
+    failed.push(failedEntry(row, 'source_missing', `no object at ${row.content_url}`));
+  }
+  return {
+    entries: [...copies, ...failed],
+    copied: copies.length,
+    bytes: copies.reduce((n, c) => n + (c.destSize ?? 0), 0),
+    failed: failed.length,
+    readInstead,
+  };
+}
+
+function copiedEntry(row: ArchiveMetadataRow, uri: string, digest: string, size: number): JournalEntry {
+  return {
+    ...journalBase(row),
+    phase: 'copied',
+    destUrl: uri,
+    destDigest: digest,
+    destSize: size,
+    destCompressed: row.is_compressed === true,
+  };
+}
+
+/**
+ * HEADs the sources a conditional copy could not settle and sorts them: copy (md5 known and matching the
+ * metadata, or no digest to compare), read instead (the server cannot tell the md5), or failed (into `failed`).
+ */
+async function statChecked(
+  rows: readonly ArchiveMetadataRow[],
+  source: ObjectStoreDriver,
+  failed: JournalEntry[],
+  signal?: AbortSignal,
+): Promise<{
+  ok: Array<{ row: ArchiveMetadataRow; digest: string; size: number }>;
+  readInstead: ArchiveMetadataRow[];
+}> {
+  const ok: Array<{ row: ArchiveMetadataRow; digest: string; size: number }> = [];
+  const readInstead: ArchiveMetadataRow[] = [];
+  if (rows.length === 0) return { ok, readInstead };
+  const stats = await (source.statMany as NonNullable<ObjectStoreDriver['statMany']>)(
     rows.map((r) => r.content_url as string),
     { signal },
   );
-  const failed: JournalEntry[] = [];
-  const readInstead: ArchiveMetadataRow[] = [];
-  const ok: Array<{ row: ArchiveMetadataRow; digest: string; size: number }> = [];
   for (const row of rows) {
-    const bad = badDocumentName(row);
     const stat = stats.get(row.content_url as string);
-    if (bad) failed.push(bad);
-    else if (!stat) failed.push(failedEntry(row, 'source_missing', `no object at ${row.content_url}`));
+    if (!stat) failed.push(failedEntry(row, 'source_missing', `no object at ${row.content_url}`));
     else if (row.size !== null && stat.size !== row.size) {
       failed.push(
         failedEntry(row, 'size_mismatch', `stored ${stat.size} bytes, archive_metadata says ${row.size}`),
@@ -59,27 +131,5 @@ export async function copyServerSide(
       );
     } else ok.push({ row, digest: stat.md5, size: stat.size });
   }
-  const urls = await (dest.copyFrom(
-    source,
-    ok.map(({ row }) => ({
-      sourceUri: row.content_url as string,
-      ref: { userId: row.userId, bucket: row.bucket, key: row.archiveId },
-    })),
-    { signal },
-  ) as Promise<string[]>);
-  const copies: JournalEntry[] = ok.map(({ row, digest, size }, i) => ({
-    ...journalBase(row),
-    phase: 'copied',
-    destUrl: urls[i] as string,
-    destDigest: digest,
-    destSize: size,
-    destCompressed: row.is_compressed === true,
-  }));
-  return {
-    entries: [...copies, ...failed],
-    copied: copies.length,
-    bytes: ok.reduce((n, c) => n + c.size, 0),
-    failed: failed.length,
-    readInstead,
-  };
+  return { ok, readInstead };
 }

@@ -8,7 +8,7 @@ import {
   docKeyString,
   inTransaction,
   journalRowsOfPage,
-  refreshTaskCount,
+  addToTaskCount,
   setPhase,
   switchMetadata,
   type JournalRow,
@@ -91,14 +91,14 @@ export function makeVerifyPage(deps: ActivityDeps) {
       const done = new Set(switched.map(docKeyString));
       const switchedRows = good.filter((r) => done.has(docKeyString(r)));
       const unchanged = good.filter((r) => !done.has(docKeyString(r)));
-      await setPhase(client, input.taskId, switchedRows, 'switched');
+      const moved = await setPhase(client, input.taskId, switchedRows, 'switched');
+      if (input.nodelete) await addToTaskCount(client, input.taskId, moved);
       await setPhase(client, input.taskId, unchanged, 'failed', {
         code: 'metadata_changed',
         message: 'archive_metadata no longer points at the source (changed while migrating); left as it is',
       });
       return { switchedCount: switchedRows.length, changed: unchanged };
     });
-    if (input.nodelete) await refreshTaskCount(deps.pool, input.taskId, 'switched');
     return { switched: switchedCount, failed: bad.length + changed.length };
   };
 }

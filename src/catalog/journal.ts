@@ -177,22 +177,25 @@ export async function journalRowsOfPage(
   return res.rows;
 }
 
-/** Moves rows to a later phase, optionally with an error, in one statement. */
+/**
+ * Moves rows to a later phase, optionally with an error, in one statement. Rows already in `phase` are left as
+ * they are (a retry keeps the first timestamp), so the returned count is of rows this call moved.
+ */
 export async function setPhase(
   db: Pool | PoolClient,
   taskId: number,
   rows: readonly JournalRow[],
   phase: JournalPhase,
   error?: { code: string; message: string },
-): Promise<void> {
-  if (rows.length === 0) return;
+): Promise<number> {
+  if (rows.length === 0) return 0;
   const stamp =
     phase === 'verified' || phase === 'switched' || phase === 'deleted' ? `, ${phase}_at = now()` : '';
-  await db.query(
+  const res = await db.query(
     `UPDATE objectstorage_journal j SET phase = $6, error_code = $7, error_message = $8, updated_at = now()${stamp}
      FROM unnest($2::varchar[], $3::varchar[], $4::varchar[], $5::varchar[]) AS r(bucket, "archiveId", "userId", "documentName")
      WHERE j.task_id = $1 AND j.bucket = r.bucket AND j."archiveId" = r."archiveId" AND j."userId" = r."userId"
-       AND j."documentName" = r."documentName"`,
+       AND j."documentName" = r."documentName" AND j.phase <> $6`,
     [
       taskId,
       rows.map((r) => r.bucket),
@@ -204,6 +207,7 @@ export async function setPhase(
       error?.message ?? null,
     ],
   );
+  return res.rowCount ?? 0;
 }
 
 /** Count of documents per phase for a task. */
@@ -282,14 +286,16 @@ export function docKeyString(k: {
   return JSON.stringify([k.bucket, k.archiveId, k.userId, k.documentName]);
 }
 
-/** Sets the live migrated count of the Anchore task from the journal (documents in `phase`). */
-export async function refreshTaskCount(pool: Pool, taskId: number, phase: JournalPhase): Promise<number> {
-  const res = await pool.query<{ n: number }>(
-    `WITH c AS (SELECT count(*)::int AS n FROM objectstorage_journal WHERE task_id = $1 AND phase = $2),
-          u AS (UPDATE archive_migration_tasks SET archive_documents_migrated = (SELECT n FROM c) WHERE id = $1),
-          t AS (UPDATE tasks SET last_updated = (now() AT TIME ZONE 'utc') WHERE id = $1)
-     SELECT n FROM c`,
-    [taskId, phase],
+/**
+ * Adds `n` newly migrated documents to the live count of the Anchore task, in the caller's transaction with the
+ * phase change that moved them (so a retry, which moves none, adds none). An increment instead of a count over
+ * the journal keeps each page's cost flat at millions of documents; `finish` writes the exact count at the end.
+ */
+export async function addToTaskCount(db: Pool | PoolClient, taskId: number, n: number): Promise<void> {
+  await db.query(
+    `WITH u AS (UPDATE archive_migration_tasks
+                SET archive_documents_migrated = COALESCE(archive_documents_migrated, 0) + $2 WHERE id = $1)
+     UPDATE tasks SET last_updated = (now() AT TIME ZONE 'utc') WHERE id = $1`,
+    [taskId, n],
   );
-  return res.rows[0]?.n ?? 0;
 }

@@ -6,6 +6,9 @@ import type { GlobalOptions } from './globals';
 import { registerDbPassword } from './db-secrets';
 import { positiveInt } from './parse';
 
+/** Chosen from `make bench`: see README "Performance". */
+const DEFAULT_MEMORY_BUDGET_MIB = 64;
+
 export function registerWorker(program: Command, globals: () => GlobalOptions): void {
   program
     .command('worker')
@@ -13,6 +16,12 @@ export function registerWorker(program: Command, globals: () => GlobalOptions): 
       'run a worker: executes migration workflows and their page activities (many may run at once)',
     )
     .option('--concurrency <n>', 'page activities this worker runs at once', positiveInt('--concurrency'), 8)
+    .option(
+      '--memory-budget <MiB>',
+      'document bytes its page activities hold in memory at once (bounds the worker RSS)',
+      positiveInt('--memory-budget'),
+      DEFAULT_MEMORY_BUDGET_MIB,
+    )
     .option('--metrics-port <port>', 'serve Prometheus metrics on http://HOST:PORT/metrics', port)
     .option(
       '--metrics-host <host>',
@@ -27,22 +36,30 @@ export function registerWorker(program: Command, globals: () => GlobalOptions): 
         'With --metrics-port it serves the Temporal SDK metrics (temporal_*) and its own (anchore_objectstorage_*)\n' +
         'on one Prometheus endpoint.',
     )
-    .action(async (opts: { concurrency: number; metricsPort?: number; metricsHost: string }) => {
-      const g = globals();
-      const db = resolveCatalogUrl(g.dbConnect, process.env);
-      registerDbPassword(db.url);
-      const log = createLogger(g.logLevel === 'warn' ? 'info' : g.logLevel);
-      // Loaded on use: the worker SDK is heavy and other commands do not need it.
-      const { runWorker } = await import('../workers/worker');
-      await runWorker({
-        dbUrl: db.url,
-        temporalAddress: g.temporalAddress,
-        namespace: g.namespace,
-        concurrency: opts.concurrency,
-        log,
-        ...(opts.metricsPort ? { metrics: { host: opts.metricsHost, port: opts.metricsPort } } : {}),
-      });
-    });
+    .action(
+      async (opts: {
+        concurrency: number;
+        memoryBudget: number;
+        metricsPort?: number;
+        metricsHost: string;
+      }) => {
+        const g = globals();
+        const db = resolveCatalogUrl(g.dbConnect, process.env);
+        registerDbPassword(db.url);
+        const log = createLogger(g.logLevel === 'warn' ? 'info' : g.logLevel);
+        // Loaded on use: the worker SDK is heavy and other commands do not need it.
+        const { runWorker } = await import('../workers/worker');
+        await runWorker({
+          dbUrl: db.url,
+          temporalAddress: g.temporalAddress,
+          namespace: g.namespace,
+          concurrency: opts.concurrency,
+          memoryBudgetBytes: opts.memoryBudget * 1024 * 1024,
+          log,
+          ...(opts.metricsPort ? { metrics: { host: opts.metricsHost, port: opts.metricsPort } } : {}),
+        });
+      },
+    );
 }
 
 function port(value: string): number {

@@ -22,11 +22,12 @@ import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { ObjectStorageError } from '../errors';
 import { classifyS3Error, httpStatus, type S3ErrorContext } from './s3-errors';
 import { perObjectCalls } from './per-object';
+import { createLeanS3, encodeKey, type LeanS3 } from './s3-lean';
 import { SelfCheckFailedError } from './self-check';
 import { DEFAULT_LIST_PAGE_SIZE, refFromPath } from './listing';
 import { parseContainerUri, prefixedObjectKey } from './uri';
 import { chunk, mapLimit, throwIfAborted } from './util';
-import type { CopyItem, ObjectStat, ObjectStoreDriver } from './types';
+import type { CopyItem, CopyResult, ObjectStat, ObjectStoreDriver } from './types';
 
 export const DRIVER_NAME = 's3';
 
@@ -70,6 +71,9 @@ export function createS3Driver(o: S3DriverOptions): ObjectStoreDriver {
   const region = o.region ?? 'us-east-1';
   const endpoint = o.url ?? `https://s3.${region}.amazonaws.com`;
   const agentOptions = { keepAlive: true, maxSockets: Math.max(parallelism, 8) };
+  const httpAgent = new Agent(agentOptions);
+  const httpsAgent = new HttpsAgent(agentOptions);
+  const requestTimeoutMs = 120_000;
   const client = new S3Client({
     region,
     ...(o.url ? { endpoint: o.url, forcePathStyle: true } : {}),
@@ -82,11 +86,21 @@ export function createS3Driver(o: S3DriverOptions): ObjectStoreDriver {
     maxAttempts: 3,
     requestHandler: new NodeHttpHandler({
       connectionTimeout: 5_000,
-      requestTimeout: 120_000,
-      httpAgent: new Agent(agentOptions),
-      httpsAgent: new HttpsAgent(agentOptions),
+      requestTimeout: requestTimeoutMs,
+      httpAgent,
+      httpsAgent,
     }),
   });
+  // Lean requests on custom endpoints (path-style, as tested); AWS itself goes through the SDK.
+  const lean: LeanS3 | undefined = o.url
+    ? createLeanS3({
+        endpoint: o.url,
+        region,
+        credentials: client.config.credentials,
+        agent: o.url.startsWith('https:') ? httpsAgent : httpAgent,
+        requestTimeoutMs,
+      })
+    : undefined;
   const ctx = (bucket: string, url?: string): S3ErrorContext => ({
     endpoint,
     bucket,
@@ -120,6 +134,7 @@ export function createS3Driver(o: S3DriverOptions): ObjectStoreDriver {
       return;
     }
     const md5 = createHash('md5').update(data).digest('base64');
+    if (await lean?.put(bucket, key, data, md5, signal)) return;
     await client.send(new PutObjectCommand({ ...common, Body: data, ContentMD5: md5 }), {
       abortSignal: signal,
     });
@@ -127,6 +142,8 @@ export function createS3Driver(o: S3DriverOptions): ObjectStoreDriver {
 
   const readObject = async (uri: string, signal?: AbortSignal): Promise<Buffer | undefined> => {
     const { container, objectKey } = parseContainerUri(uri, 's3');
+    const quick = await lean?.get(container, objectKey, signal);
+    if (quick !== undefined) return quick === 'absent' ? undefined : quick;
     try {
       const res = await client.send(new GetObjectCommand({ Bucket: container, Key: objectKey }), {
         abortSignal: signal,
@@ -161,40 +178,71 @@ export function createS3Driver(o: S3DriverOptions): ObjectStoreDriver {
   const serverKey = createHash('sha256')
     .update(JSON.stringify([endpoint, region, o.accessKey ?? '', o.secretKey ?? '']))
     .digest('hex');
-  const copyMany = async (items: readonly CopyItem[], signal?: AbortSignal): Promise<string[]> => {
-    const uris: string[] = new Array<string>(items.length);
-    await mapLimit(
-      items.map((item, i) => ({ item, i })),
-      parallelism,
-      async ({ item, i }) => {
-        const from = parseContainerUri(item.sourceUri, 's3');
-        const key = prefixedObjectKey(prefix, item.ref);
-        // CopySource is "bucket/key", URL-encoded except for the slashes.
-        const copySource = `${from.container}/${encodeURIComponent(from.objectKey).replace(/%2F/g, '/')}`;
-        await call(o.bucket, item.sourceUri, () =>
-          client.send(
-            new CopyObjectCommand({
-              Bucket: o.bucket,
-              Key: key,
-              CopySource: copySource,
-              ContentType: 'binary/octet-stream',
-              MetadataDirective: 'REPLACE',
-            }),
-            { abortSignal: signal },
-          ),
-        );
-        uris[i] = `s3://${o.bucket}/${key}`;
-      },
+  const copyOne = async (item: CopyItem, signal?: AbortSignal): Promise<CopyResult> => {
+    const from = parseContainerUri(item.sourceUri, 's3');
+    const key = prefixedObjectKey(prefix, item.ref);
+    const uri = `s3://${o.bucket}/${key}`;
+    const quick = await lean?.copy(
+      o.bucket,
+      key,
+      { bucket: from.container, key: from.objectKey },
+      item.expectMd5,
       signal,
     );
-    return uris;
+    if (quick === 'copied') return { uri };
+    if (quick !== undefined) return { skipped: quick };
+    try {
+      await client.send(
+        new CopyObjectCommand({
+          Bucket: o.bucket,
+          Key: key,
+          // CopySource is "bucket/key", URL-encoded except for the slashes.
+          CopySource: `${from.container}/${encodeKey(from.objectKey)}`,
+          ContentType: 'binary/octet-stream',
+          MetadataDirective: 'REPLACE',
+          ...(item.expectMd5 ? { CopySourceIfMatch: `"${item.expectMd5}"` } : {}),
+        }),
+        { abortSignal: signal },
+      );
+      return { uri };
+    } catch (err) {
+      if (httpStatus(err) === 412) return { skipped: 'etag_mismatch' };
+      const e = classifyS3Error(err, ctx(o.bucket, item.sourceUri));
+      if (e.name === 'ObjectKeyNotFoundError') return { skipped: 'absent' };
+      throw e;
+    }
+  };
+  const copyMany = (items: readonly CopyItem[], signal?: AbortSignal): Promise<CopyResult[]> =>
+    mapLimit(items, parallelism, (item) => copyOne(item, signal), signal);
+
+  /** size and (single-part ETag) md5 of an object; undefined when absent. */
+  const stat = async (uri: string, signal?: AbortSignal): Promise<ObjectStat | undefined> => {
+    const { container, objectKey } = parseContainerUri(uri, 's3');
+    const statOf = (size: number, etag: string): ObjectStat => ({
+      size,
+      // A single-part upload's ETag is the md5 of the body; a multipart ETag ("…-N") is not.
+      ...(/^[0-9a-f]{32}$/.test(etag) ? { md5: etag } : {}),
+    });
+    const quick = await lean?.head(container, objectKey, signal);
+    if (quick === 'absent') return undefined;
+    if (quick) return statOf(quick.size, quick.etag);
+    try {
+      const head = await client.send(new HeadObjectCommand({ Bucket: container, Key: objectKey }), {
+        abortSignal: signal,
+      });
+      return statOf(head.ContentLength ?? -1, (head.ETag ?? '').replace(/"/g, ''));
+    } catch (err) {
+      if (httpStatus(err) === 404) return undefined;
+      throw classifyS3Error(err, ctx(container, uri));
+    }
   };
 
   const driver: ObjectStoreDriver & { readonly [SERVER_KEY]: string } = {
     [SERVER_KEY]: serverKey,
+    canCopyFrom: (source) => (source as Partial<Record<typeof SERVER_KEY, string>>)[SERVER_KEY] === serverKey,
     copyFrom(source, items, opts) {
-      const other = (source as Partial<Record<typeof SERVER_KEY, string>>)[SERVER_KEY];
-      return other === serverKey ? copyMany(items, opts?.signal) : undefined;
+      if (!driver.canCopyFrom?.(source)) throw new Error('copyFrom: the source is not on this server');
+      return copyMany(items, opts?.signal);
     },
     name: DRIVER_NAME,
     scheme: 's3',
@@ -207,23 +255,15 @@ export function createS3Driver(o: S3DriverOptions): ObjectStoreDriver {
     ...perObjectCalls(readObject, { put, delete: del }, parallelism),
     async statMany(uris, opts) {
       const out = new Map<string, ObjectStat>();
-      const stat1 = async (uri: string): Promise<void> => {
-        const { container, objectKey } = parseContainerUri(uri, 's3');
-        try {
-          const head = await client.send(new HeadObjectCommand({ Bucket: container, Key: objectKey }), {
-            abortSignal: opts?.signal,
-          });
-          // A single-part upload's ETag is the md5 of the body; a multipart ETag ("…-N") is not.
-          const etag = (head.ETag ?? '').replace(/"/g, '');
-          out.set(uri, {
-            size: head.ContentLength ?? -1,
-            ...(/^[0-9a-f]{32}$/.test(etag) ? { md5: etag } : {}),
-          });
-        } catch (err) {
-          if (httpStatus(err) !== 404) throw classifyS3Error(err, ctx(container, uri));
-        }
-      };
-      await mapLimit(uris, parallelism, stat1, opts?.signal);
+      await mapLimit(
+        uris,
+        parallelism,
+        async (uri) => {
+          const st = await stat(uri, opts?.signal);
+          if (st) out.set(uri, st);
+        },
+        opts?.signal,
+      );
       return out;
     },
     async *listObjects(opts) {
@@ -255,16 +295,7 @@ export function createS3Driver(o: S3DriverOptions): ObjectStoreDriver {
     },
     async exists(uri, opts) {
       throwIfAborted(opts?.signal);
-      const { container, objectKey } = parseContainerUri(uri, 's3');
-      try {
-        await client.send(new HeadObjectCommand({ Bucket: container, Key: objectKey }), {
-          abortSignal: opts?.signal,
-        });
-        return true;
-      } catch (err) {
-        if (httpStatus(err) === 404) return false;
-        throw classifyS3Error(err, ctx(container, uri));
-      }
+      return (await stat(uri, opts?.signal)) !== undefined;
     },
     async deleteMany(uris, opts) {
       const byBucket = new Map<string, string[]>();

@@ -49,7 +49,12 @@ export interface ListedObject {
 export interface CopyItem {
   readonly sourceUri: string;
   readonly ref: DocumentRef;
+  /** Copy only if the source's ETag is this md5 (S3 CopySourceIfMatch): the source is checked in the copy. */
+  readonly expectMd5?: string;
 }
+
+/** Per copied item: its new URI, or why nothing was copied (the source is absent, or not `expectMd5`). */
+export type CopyResult = { readonly uri: string } | { readonly skipped: 'absent' | 'etag_mismatch' };
 
 /** Options of a listing. */
 export interface ListOptions extends CallOptions {
@@ -88,16 +93,13 @@ export interface ObjectStoreDriver {
    * Read-only. Drivers that cannot enumerate their backend leave it out.
    */
   listObjects?(opts?: ListOptions): AsyncIterable<ListedObject>;
+  /** Whether `source` is a store on the same server with the same credentials, so copyFrom can serve it. */
+  canCopyFrom?(source: ObjectStoreDriver): boolean;
   /**
-   * Server-side copy (S3 CopyObject) of objects that `source` holds on the same server with the same
-   * credentials: the bytes never pass through the worker. Returns the new URIs in input order, or undefined when
-   * `source` is not such a store (callers then read and write). Stored bytes are copied as they are.
+   * Server-side copy (S3 CopyObject) of objects that `source` holds (`canCopyFrom(source)` must be true): the
+   * bytes never pass through the worker and are copied as they are. Results are in input order.
    */
-  copyFrom?(
-    source: ObjectStoreDriver,
-    items: readonly CopyItem[],
-    opts?: CallOptions,
-  ): Promise<string[]> | undefined;
+  copyFrom?(source: ObjectStoreDriver, items: readonly CopyItem[], opts?: CallOptions): Promise<CopyResult[]>;
   /** Whether an object exists at `uri`. */
   exists(uri: string, opts?: CallOptions): Promise<boolean>;
   /** Deletes the object at `uri`; deleting an absent object is not an error. */

@@ -8,12 +8,15 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { NativeConnection, Runtime, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities } from '../activities';
+import { createByteBudget } from '../activities/byte-budget';
 import { createActivityMetrics } from '../activities/metrics';
 import { catalogFingerprint, checkCatalog, createCatalogPool, ensureJournal } from '../catalog';
 import type { Logger } from '../logger';
 import { taskQueueFor } from '../shared/migration';
 import { createDriverProvider } from './driver-provider';
 import { installRuntime, type MetricsAddress } from './runtime';
+
+const MIB = 1024 * 1024;
 
 /** Options of {@link runWorker}. */
 export interface WorkerSettings {
@@ -22,6 +25,8 @@ export interface WorkerSettings {
   readonly namespace: string;
   /** Activities (page stages) run at once by this worker. @default 8 */
   readonly concurrency: number;
+  /** Document bytes the worker's page activities may hold in memory at once. */
+  readonly memoryBudgetBytes: number;
   readonly log: Logger;
   /** Serve Prometheus metrics (SDK and ours) here; none when absent. */
   readonly metrics?: MetricsAddress;
@@ -56,13 +61,16 @@ export async function runWorker(s: WorkerSettings): Promise<void> {
         taskQueue: taskQueueFor(fingerprint),
         ...workflowSource(),
         activities: createActivities(
-          { pool, fingerprint, drivers, log: s.log },
+          { pool, fingerprint, drivers, log: s.log, budget: createByteBudget(s.memoryBudgetBytes) },
           createActivityMetrics(Runtime.instance().metricMeter),
         ),
         maxConcurrentActivityTaskExecutions: s.concurrency,
         shutdownGraceTime: '30s',
       });
-      s.log.info(`worker ready on task queue ${taskQueueFor(fingerprint)} (${s.concurrency} activity slots)`);
+      s.log.info(
+        `worker ready on task queue ${taskQueueFor(fingerprint)} (${s.concurrency} activity slots, ` +
+          `${Math.round(s.memoryBudgetBytes / MIB)} MiB document budget)`,
+      );
       void stop.then(() => {
         s.log.info('stopping: finishing in-flight activities');
         // The SDK's Runtime reacts to SIGTERM/SIGINT itself and may already be draining this worker.

@@ -1,5 +1,8 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
+import { Agent } from 'node:http';
 import { createS3Driver } from '../../src/drivers/s3';
+import { createLeanS3 } from '../../src/drivers/s3-lean';
+import { md5Hex } from '../../src/drivers/util';
 import { stackEnv } from '../helpers/stack-env';
 import { describeDriverConformance } from './conformance';
 
@@ -22,26 +25,24 @@ describeDriverConformance('s3 (real VersityGW)', {
   expectedUri: `s3://${bucket}/anchore/admin/policy_bundles/2c53a13c-1ab7-4c2f/x:y`,
 });
 
-describe('s3 server-side copy (CopyObject)', () => {
-  const drivers: ReturnType<typeof createS3Driver>[] = [];
-  const make = (
-    name: string,
-    creds = { accessKey: stackEnv.s3AccessKey, secretKey: stackEnv.s3SecretKey },
-  ) => {
-    const d = createS3Driver({
-      bucket: name,
-      prefix: 'p/',
-      ...creds,
-      url: stackEnv.s3Endpoint,
-      createBucket: true,
-    });
-    drivers.push(d);
-    return d;
-  };
-  afterAll(async () => {
-    await Promise.all(drivers.map((d) => d.close()));
+/** Drivers on buckets of their own, closed after all tests. */
+const drivers: ReturnType<typeof createS3Driver>[] = [];
+const make = (name: string, creds = { accessKey: stackEnv.s3AccessKey, secretKey: stackEnv.s3SecretKey }) => {
+  const d = createS3Driver({
+    bucket: name,
+    prefix: 'p/',
+    ...creds,
+    url: stackEnv.s3Endpoint,
+    createBucket: true,
   });
+  drivers.push(d);
+  return d;
+};
+afterAll(async () => {
+  await Promise.all(drivers.map((d) => d.close()));
+});
 
+describe('s3 server-side copy (CopyObject)', () => {
   test('copies between buckets of one server without the bytes passing through, keys with / : and unicode', async () => {
     const a = make(`${bucket}-cpa`);
     const b = make(`${bucket}-cpb`);
@@ -52,23 +53,99 @@ describe('s3 server-side copy (CopyObject)', () => {
       { userId: 'acme', bucket: 'vulnerability_scan', key: 'sha256:2/docker.io/library/nginx:1.25-ünï' },
     ];
     const srcUris = await a.putMany(refs.map((ref, i) => ({ ref, data: Buffer.from(`body ${i} \u00ff`) })));
-    const copies = b.copyFrom?.(
+    expect(b.canCopyFrom?.(a)).toBe(true);
+    const results = await b.copyFrom?.(
       a,
       refs.map((ref, i) => ({ sourceUri: srcUris[i] as string, ref })),
     );
-    expect(copies).toBeDefined();
-    const uris = await (copies as Promise<string[]>);
-    expect(uris).toEqual(refs.map((r) => b.uriFor(r)));
+    expect(results).toEqual(refs.map((r) => ({ uri: b.uriFor(r) })));
+    const uris = refs.map((r) => b.uriFor(r));
     for (const [i, uri] of uris.entries()) {
       expect((await b.get(uri)).toString()).toBe(`body ${i} \u00ff`);
       expect(await a.exists(srcUris[i] as string)).toBe(true); // a copy, not a move
     }
   });
 
-  test('declines (undefined) when the other store is on another server or uses other credentials', () => {
+  test('a conditional copy checks the source in the request: another md5 or no source copies nothing', async () => {
+    const a = make(`${bucket}-cpe`);
+    const b = make(`${bucket}-cpf`);
+    await a.selfCheck();
+    await b.selfCheck();
+    const ref = { userId: 'admin', bucket: 'analysis_data', key: 'sha256:cond' };
+    const body = Buffer.from('conditional body');
+    const [src] = await a.putMany([{ ref, data: body }]);
+    const sourceUri = src as string;
+    const gone = { userId: 'admin', bucket: 'analysis_data', key: 'sha256:never-written' };
+    const results = await b.copyFrom?.(a, [
+      { sourceUri, ref, expectMd5: md5Hex(Buffer.from('other body')) },
+      { sourceUri: a.uriFor(gone), ref: gone, expectMd5: md5Hex(body) },
+    ]);
+    expect(results).toEqual([{ skipped: 'etag_mismatch' }, { skipped: 'absent' }]);
+    expect(await b.exists(b.uriFor(ref))).toBe(false);
+    expect(await b.exists(b.uriFor(gone))).toBe(false);
+    expect(await b.copyFrom?.(a, [{ sourceUri, ref, expectMd5: md5Hex(body) }])).toEqual([
+      { uri: b.uriFor(ref) },
+    ]);
+    expect(await b.get(b.uriFor(ref))).toEqual(body);
+  });
+
+  test('cannot copy from a store on another server or with other credentials', () => {
     const a = make(`${bucket}-cpc`);
     const other = make(`${bucket}-cpd`, { accessKey: 'someone-else', secretKey: 'another-secret' });
-    expect(a.copyFrom?.(other, [])).toBeUndefined();
-    expect(other.copyFrom?.(a, [])).toBeUndefined();
+    expect(a.canCopyFrom?.(other)).toBe(false);
+    expect(other.canCopyFrom?.(a)).toBe(false);
   });
 });
+
+describe('s3 lean requests (the hot path without the SDK middleware)', () => {
+  const lean = createLeanS3({
+    endpoint: stackEnv.s3Endpoint,
+    region: 'us-east-1',
+    credentials: { accessKeyId: stackEnv.s3AccessKey, secretAccessKey: stackEnv.s3SecretKey },
+    agent: new Agent({ keepAlive: true }),
+    requestTimeoutMs: 10_000,
+  });
+  const leanBucket = `${bucket}-lean`;
+
+  test('answer HEAD, GET, PUT and CopyObject themselves, with keys that need encoding', async () => {
+    await make(leanBucket).selfCheck();
+    const key = 'anchore/acme/vulnerability_scan/sha256:2/docker.io/nginx:1.25-ünï +%';
+    const body = Buffer.from('lean body \u00ff');
+    const md5 = createHash('md5').update(body);
+    expect(await lean.put(leanBucket, key, body, md5.copy().digest('base64'))).toBe(true);
+    expect(await lean.head(leanBucket, key)).toEqual({ size: body.length, etag: md5.digest('hex') });
+    expect(await lean.get(leanBucket, key)).toEqual(body);
+    const copyKey = `${key}-copy`;
+    const src = { bucket: leanBucket, key };
+    expect(await lean.copy(leanBucket, copyKey, src, md5Hex(body))).toBe('copied');
+    expect(await lean.copy(leanBucket, copyKey, src, md5Hex(Buffer.from('x')))).toBe('etag_mismatch');
+    expect(await lean.get(leanBucket, copyKey)).toEqual(body);
+  });
+
+  test('say absent for a missing key, and leave every other answer to the SDK (undefined)', async () => {
+    expect(await lean.head(leanBucket, 'no/such/key')).toBe('absent');
+    expect(await lean.get(leanBucket, 'no/such/key')).toBe('absent');
+    // a missing bucket is not "absent object": the SDK names it
+    expect(await lean.get(`${bucket}-nobucket`, 'k')).toBeUndefined();
+    const wrong = createLeanS3({
+      endpoint: stackEnv.s3Endpoint,
+      region: 'us-east-1',
+      credentials: { accessKeyId: stackEnv.s3AccessKey, secretAccessKey: 'not-the-secret' },
+      agent: new Agent(),
+      requestTimeoutMs: 10_000,
+    });
+    expect(await wrong.put(leanBucket, 'k', Buffer.from('x'), md5Base64('x'))).toBeUndefined();
+    const closed = createLeanS3({
+      endpoint: 'http://127.0.0.1:1',
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'a', secretAccessKey: 'b' },
+      agent: new Agent(),
+      requestTimeoutMs: 10_000,
+    });
+    expect(await closed.head(leanBucket, 'k')).toBeUndefined();
+  });
+});
+
+function md5Base64(s: string): string {
+  return createHash('md5').update(s).digest('base64');
+}
