@@ -36,7 +36,7 @@ storage_driver:
   );
 }
 
-/** The environment the CLI and workers get: a user's, nothing inherited but PATH and HOME. */
+/** The environment the CLI and workers get: a user's, nothing inherited but PATH, HOME and BENCH_NODE_OPTIONS. */
 export function cliEnv(stack: Stack, catalogUrl: string): Record<string, string> {
   return {
     PATH: process.env.PATH ?? '',
@@ -46,5 +46,6 @@ export function cliEnv(stack: Stack, catalogUrl: string): Record<string, string>
     OBJECTSTORAGE_TEMPORAL_UI: stack.uiBase,
     ANCHORE_S3_ACCESS: stack.s3AccessKey,
     ANCHORE_S3_SECRET: stack.s3SecretKey,
+    ...(process.env.BENCH_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_NODE_OPTIONS } : {}),
   };
 }

@@ -26,6 +26,10 @@ export interface MigrationRun {
   readonly workflowId?: string;
   readonly historyEventsPerRun: number[];
   readonly cpuProfiles: string[];
+  /** Set when the bench cancelled the migration after this many seconds (a time-boxed run of a huge catalog). */
+  readonly stoppedAfterSeconds?: number;
+  /** Documents migrated (all of them unless time-boxed). */
+  readonly migrated: number;
 }
 
 interface MigrateOptions {
@@ -37,6 +41,8 @@ interface MigrateOptions {
   readonly workers: number;
   readonly logDir: string;
   readonly cpuProfDir?: string;
+  /** Cancel the migration (`objectstorage cancel`) this long after it started; in-flight pages finish. */
+  readonly stopAfterSeconds?: number;
   readonly log: (m: string) => void;
 }
 
@@ -55,6 +61,16 @@ function runMigrate(o: MigrateOptions): Promise<{
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     const events: Array<{ at: number; e: Record<string, unknown> }> = [];
+    let timer: NodeJS.Timeout | undefined;
+    const cancelLater = (taskId: unknown): void => {
+      timer = setTimeout(
+        () => {
+          o.log(`  ${o.label}: time box of ${o.stopAfterSeconds} s reached; objectstorage cancel ${taskId}`);
+          spawn(process.execPath, [BIN, 'cancel', String(taskId)], { env: o.env, stdio: 'ignore' });
+        },
+        (o.stopAfterSeconds ?? 0) * 1000,
+      );
+    };
     let buf = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => {
@@ -67,6 +83,7 @@ function runMigrate(o: MigrateOptions): Promise<{
         if (!line.startsWith('{')) continue;
         try {
           const e = JSON.parse(line) as Record<string, unknown>;
+          if (e.event === 'started' && o.stopAfterSeconds !== undefined) cancelLater(e.taskId);
           // a long run prints thousands of progress events: keep the first and the last
           if (e.event === 'progress' && events.filter((x) => x.e.event === 'progress').length >= 2)
             events.pop();
@@ -77,7 +94,10 @@ function runMigrate(o: MigrateOptions): Promise<{
       }
     });
     child.stderr.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-20_000)));
-    child.on('exit', (code) => resolve({ code, seconds: at(), events, stderr }));
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      resolve({ code, seconds: at(), events, stderr });
+    });
   });
 }
 
@@ -126,12 +146,17 @@ export async function measureMigration(stack: Stack, o: MigrateOptions): Promise
     const workflowId = started?.e.workflowId as string | undefined;
     const peaks = workers.map((w) => mib(w.peakKiB()));
     const history = workflowId ? await historyEvents(stack.temporalAddress, workflowId) : [];
+    const counters = (finished?.counters ?? {}) as { migrated?: number };
+    const stopped = finished?.cancelled === true && o.stopAfterSeconds !== undefined;
+    const migrated = stopped ? (counters.migrated ?? 0) : o.documents;
     return {
       label: o.label,
       documents: o.documents,
+      migrated,
+      ...(stopped ? { stoppedAfterSeconds: o.stopAfterSeconds } : {}),
       exitCode: r.code,
       seconds: r.seconds,
-      docsPerSecond: o.documents / r.seconds,
+      docsPerSecond: migrated / r.seconds,
       ...(started ? { startedAfter: started.at } : {}),
       ...(firstProgress ? { firstProgressAfter: firstProgress.at } : {}),
       ...(finished ? { finished } : {}),

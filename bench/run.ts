@@ -120,6 +120,7 @@ async function main(): Promise<void> {
     documents: number,
     from: string,
     to: string,
+    stopAfterSeconds?: number,
   ): Promise<Phase<MigrationRun>> => {
     const pg0 = await pgCounters(cat);
     const scans0 = await tableScans(cat);
@@ -134,6 +135,7 @@ async function main(): Promise<void> {
         workers: settings.workers,
         logDir: join(runDir, 'logs'),
         ...(cpuDir(label) ? { cpuProfDir: cpuDir(label) } : {}),
+        ...(stopAfterSeconds ? { stopAfterSeconds } : {}),
         log,
       }),
     );
@@ -290,7 +292,8 @@ async function main(): Promise<void> {
             planRows = size;
             log(`  plan over ${size} rows: ${planSeconds.map((s) => s.toFixed(2)).join(', ')} s`);
           }
-          const r = await migrate(`scale-${size}`, cat, size, dbYaml, dest(`bench-scale-${size}`));
+          const timeBox = mix === 'small' && settings.bigSeconds > 0 ? settings.bigSeconds : undefined;
+          const r = await migrate(`scale-${size}`, cat, size, dbYaml, dest(`bench-scale-${size}`), timeBox);
           if (r.result) memoryRuns.push({ documents: size, mix, run: r.result });
           details[`scale-${size}-data`] = { ...totals, fillSeconds: fill, mix };
         } finally {
@@ -362,10 +365,16 @@ async function main(): Promise<void> {
       documents: m.documents,
       seconds: m.run.seconds,
       docsPerSecond: m.run.docsPerSecond,
-      note: `peak RSS ${m.run.workerPeakRssMiB.join('/')} MiB (idle ${m.run.workerReadyRssMiB.join('/')}), history events per run max ${Math.max(0, ...m.run.historyEventsPerRun)} over ${m.run.historyEventsPerRun.length} run(s)`,
+      note:
+        (m.run.stoppedAfterSeconds
+          ? `time-boxed: cancelled after ${m.run.stoppedAfterSeconds} s with ${m.run.migrated} of ${m.documents} migrated; `
+          : '') +
+        `peak RSS ${m.run.workerPeakRssMiB.join('/')} MiB (idle ${m.run.workerReadyRssMiB.join('/')}), history events per run max ${Math.max(0, ...m.run.historyEventsPerRun)} over ${m.run.historyEventsPerRun.length} run(s)`,
     });
 
-  const ok = (r?: MigrationRun): r is MigrationRun => r !== undefined && r.exitCode === 0;
+  // A time-boxed run ends cancelled by the bench, which is its intended end.
+  const ok = (r?: MigrationRun): r is MigrationRun =>
+    r !== undefined && (r.exitCode === 0 || r.stoppedAfterSeconds !== undefined);
   const peakMB = (r: MigrationRun): number => (Math.max(...r.workerPeakRssMiB) * MIB) / MB;
   const sortedMem = [...memoryRuns].filter((m) => ok(m.run)).sort((a, b) => a.documents - b.documents);
   const base = sortedMem[0];

@@ -30,6 +30,8 @@ export interface Settings {
   readonly scales: number[];
   /** Scales above this use small documents (256 B–4 KiB). */
   readonly smallAbove: number;
+  /** Migrations of those scales are cancelled after this many seconds (0 = run to the end). */
+  readonly bigSeconds: number;
   /** The old way's own catalog size, and its time cap (it is sequential; its rate is what matters). */
   readonly oldWayDocs: number;
   readonly oldWaySeconds: number;
@@ -53,6 +55,7 @@ export function loadSettings(): Settings {
     docs,
     scales: ints('BENCH_SCALES', '10000,1000000'),
     smallAbove: int('BENCH_SMALL_ABOVE', 100_000),
+    bigSeconds: int('BENCH_BIG_SECONDS', 360),
     oldWayDocs: int('BENCH_OLDWAY_DOCS', Math.min(docs, 10_000)),
     oldWaySeconds: int('BENCH_OLDWAY_SECONDS', 300),
     sweep: ints('BENCH_SWEEP', '8,16,32,64'),

@@ -14,9 +14,12 @@ import { catalogFingerprint, checkCatalog, createCatalogPool, ensureJournal } fr
 import type { Logger } from '../logger';
 import { taskQueueFor } from '../shared/migration';
 import { createDriverProvider } from './driver-provider';
+import { startHeapCeiling } from './heap-ceiling';
 import { installRuntime, type MetricsAddress } from './runtime';
 
 const MIB = 1024 * 1024;
+/** JS heap in use above which the worker collects garbage (an idle worker uses ~40 MiB; see heap-ceiling.ts). */
+const HEAP_CEILING_BYTES = 64 * MIB;
 
 /** Options of {@link runWorker}. */
 export interface WorkerSettings {
@@ -45,6 +48,7 @@ function workflowSource(): Pick<WorkerOptions, 'workflowBundle' | 'workflowsPath
 export async function runWorker(s: WorkerSettings): Promise<void> {
   // Before the NativeConnection: the Runtime (logger, metrics endpoint) can only be installed first.
   installRuntime(s.log, s.metrics);
+  const stopHeapCeiling = startHeapCeiling(HEAP_CEILING_BYTES);
   const pool = createCatalogPool(s.dbUrl, Math.max(4, s.concurrency + 2));
   const drivers = createDriverProvider(pool);
   try {
@@ -81,6 +85,7 @@ export async function runWorker(s: WorkerSettings): Promise<void> {
       await connection.close();
     }
   } finally {
+    stopHeapCeiling();
     await drivers.close();
     await pool.end();
   }

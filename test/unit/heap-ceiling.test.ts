@@ -1,0 +1,24 @@
+/** The worker's soft heap ceiling collects garbage once the heap passes the limit, and not in a loop after. */
+import { getHeapStatistics } from 'node:v8';
+import { startHeapCeiling } from '../../src/workers/heap-ceiling';
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+test('garbage above the limit is collected without --expose-gc', async () => {
+  const base = getHeapStatistics().used_heap_size;
+  const stop = startHeapCeiling(base + 32 * 1024 * 1024, 20);
+  try {
+    // 64 arrays of 131072 doubles: 64 MiB on the JS heap (Buffers would live outside it)
+    let garbage: number[][] | undefined = Array.from({ length: 64 }, (_, i) =>
+      new Array<number>(131072).fill(i + 0.5),
+    );
+    expect(getHeapStatistics().used_heap_size).toBeGreaterThan(base + 48 * 1024 * 1024);
+    garbage = undefined;
+    void garbage;
+    await sleep(200);
+    expect(getHeapStatistics().used_heap_size).toBeLessThan(base + 32 * 1024 * 1024);
+    expect((globalThis as { gc?: unknown }).gc).toBeUndefined(); // the flag is not left on
+  } finally {
+    stop();
+  }
+});
