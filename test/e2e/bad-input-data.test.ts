@@ -93,6 +93,51 @@ test('md5 ≠ digest, bad zlib, non-UTF-8 text, unparseable content_url, missing
   }
 });
 
+test('s3 → s3 server-side copies: md5 ≠ digest and a missing source fail alone, at copy time; size ≠ size at verify', async () => {
+  const from = stores.s3();
+  const to = stores.s3();
+  const docs = taggedFixture('ssc', 12).filter((d) => d.logical.length > 0);
+  await world.load(from, docs);
+  const [md5, missing, size] = docs.slice(2, 5);
+  const bad = new Map<FixtureDoc, string>([
+    [md5!, 'digest_mismatch'],
+    [missing!, 'source_missing'],
+    [size!, 'verify_mismatch'],
+  ]);
+  await world.pool.query(`UPDATE archive_metadata SET digest = md5('other') WHERE ${where}`, keyOf(md5!));
+  // The conditional copy proves the bytes (md5); a size the metadata gets wrong shows on the copy's HEAD.
+  await world.pool.query(`UPDATE archive_metadata SET size = size + 1 WHERE ${where}`, keyOf(size!));
+  const source = world.manager(from);
+  const gone = await world.pool.query(
+    `SELECT content_url FROM archive_metadata WHERE ${where}`,
+    keyOf(missing!),
+  );
+  await source.driver.delete(gone.rows[0].content_url as string);
+
+  const r = await world.migrate(configFile(from), configFile(to));
+  if (r.code !== 2) throw new Error(`expected exit 2, got ${r.code}\n${r.stdout}\n${r.stderr}`);
+  const journal = await world.pool.query(
+    `SELECT "userId", bucket, "archiveId", error_code FROM objectstorage_journal WHERE task_id = $1 AND phase = 'failed'`,
+    [r.taskId],
+  );
+  const journaled = journal.rows.map((j) => `${j.userId}/${j.bucket}/${j.archiveId} ${j.error_code}`);
+  expect(journaled.sort()).toEqual(
+    [...bad].map(([d, code]) => `${d.userId}/${d.bucket}/${d.key} ${code}`).sort(),
+  );
+  await expectAllAt(
+    world,
+    to,
+    docs.filter((d) => !bad.has(d)),
+  );
+  // The failed documents still point at their sources, which are left as they were.
+  for (const d of [md5!, size!]) {
+    const row = await world.pool.query(`SELECT content_url FROM archive_metadata WHERE ${where}`, keyOf(d));
+    expect(await source.driver.exists(row.rows[0].content_url as string)).toBe(true);
+    expect(row.rows[0].content_url as string).toContain(String(from.config.bucket));
+  }
+  for (const d of bad.keys()) await world.pool.query(`DELETE FROM archive_metadata WHERE ${where}`, keyOf(d));
+});
+
 /** Peak RSS of a fresh worker over one migration (the worker is replaced first so earlier work does not count). */
 async function migrateMeasured(from: StoreSpec, to: StoreSpec, docs: readonly FixtureDoc[]): Promise<number> {
   await world.worker.stop();
