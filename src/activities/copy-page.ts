@@ -167,7 +167,11 @@ export function makeCopyPage(deps: ActivityDeps) {
       }
       const out = encodeStored(logical, input.to.compression, dest.supportsCompression);
       copies.push({
-        item: { ref: { userId: row.userId, bucket: row.bucket, key: row.archiveId }, data: out.data },
+        item: {
+          ref: { userId: row.userId, bucket: row.bucket, key: row.archiveId },
+          data: out.data,
+          md5: out.digest,
+        },
         entry: {
           ...base,
           phase: 'copied',

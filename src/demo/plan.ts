@@ -3,25 +3,12 @@
  * shaped like a real Anchore catalog. Images are analyzed one after another and each leaves Anchore's set of
  * documents behind (anchore-storage.md §5); policy bundles, grype DB blobs and archived images are mixed in.
  */
+import { LOGICAL_BUCKETS } from '../shared/logical-buckets';
 import { createRandom, type Random } from './random';
 import { ACCOUNT_NAMES, DISTROS, REGISTRIES, REPOSITORIES } from './vocabulary';
 
-/** Logical buckets the demo fills, object store first, then the analysis archive. */
-export const DEMO_BUCKETS = [
-  'analysis_data',
-  'image_content_data',
-  'image_summary_data',
-  'manifest_data',
-  'parent_manifest_data',
-  'syft_sbom',
-  'query_data',
-  'vulnerability_scan',
-  'policy_bundles',
-  'policy_evaluations',
-  'image_content_imports',
-  'grypedb',
-  'analysis_archive',
-] as const;
+/** Logical buckets the demo fills: all of Anchore's, object store first, then the analysis archive. */
+export const DEMO_BUCKETS = LOGICAL_BUCKETS;
 
 export type DemoBucket = (typeof DEMO_BUCKETS)[number];
 

@@ -32,7 +32,12 @@ export function perObjectCalls(
       return out;
     },
     putMany: (items, opts) =>
-      mapLimit(items, parallelism, (i) => single.put(i.ref, i.data, opts), opts?.signal),
+      mapLimit(
+        items,
+        parallelism,
+        (i) => single.put(i.ref, i.data, i.md5 ? { ...opts, md5: i.md5 } : opts),
+        opts?.signal,
+      ),
     async deleteMany(uris, opts) {
       await mapLimit(uris, parallelism, (uri) => single.delete(uri, opts), opts?.signal);
     },

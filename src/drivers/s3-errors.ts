@@ -2,6 +2,7 @@
 import {
   BadCredentialsError,
   BucketNotFoundError,
+  DriverConfigurationError,
   EndpointUnreachableError,
   ObjectKeyNotFoundError,
   ObjectStorageError,
@@ -69,6 +70,21 @@ export function classifyS3Error(err: unknown, ctx: S3ErrorContext): Error {
     return new BucketNotFoundError(ctx.bucket, ctx.endpoint, { cause: err });
   if (e.name === 'NoSuchKey' || (status === 404 && ctx.url)) {
     return new ObjectKeyNotFoundError(ctx.url ?? ctx.bucket, { cause: err });
+  }
+  if (e.name === 'InvalidBucketName') {
+    return new DriverConfigurationError(
+      `bucket name "${ctx.bucket}" is not valid for S3 at ${ctx.endpoint}`,
+      's3',
+      {
+        cause: err,
+      },
+    );
+  }
+  // The body did not hash to its Content-MD5 on arrival: a transfer error, worth a retry.
+  if (e.name === 'BadDigest') {
+    return new ObjectStorageError(`S3 at ${ctx.endpoint} received other bytes than were sent (BadDigest)`, {
+      cause: err,
+    });
   }
   if (status === 400 || status === 401 || status === 403) {
     return new BadCredentialsError(ctx.credentials, ctx.endpoint, { cause: err });

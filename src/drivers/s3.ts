@@ -120,6 +120,7 @@ export function createS3Driver(o: S3DriverOptions): ObjectStoreDriver {
     key: string,
     data: Buffer,
     signal?: AbortSignal,
+    md5Hex?: string,
   ): Promise<void> => {
     const common = { Bucket: bucket, Key: key, ContentType: 'binary/octet-stream' };
     if (data.length > multipartThreshold) {
@@ -133,7 +134,9 @@ export function createS3Driver(o: S3DriverOptions): ObjectStoreDriver {
       await upload.done();
       return;
     }
-    const md5 = createHash('md5').update(data).digest('base64');
+    const md5 = (md5Hex ? Buffer.from(md5Hex, 'hex') : createHash('md5').update(data).digest()).toString(
+      'base64',
+    );
     if (await lean?.put(bucket, key, data, md5, signal)) return;
     await client.send(new PutObjectCommand({ ...common, Body: data, ContentMD5: md5 }), {
       abortSignal: signal,
@@ -161,7 +164,7 @@ export function createS3Driver(o: S3DriverOptions): ObjectStoreDriver {
   const put: ObjectStoreDriver['put'] = async (ref, data, opts) => {
     throwIfAborted(opts?.signal);
     const key = prefixedObjectKey(prefix, ref);
-    await call(o.bucket, undefined, () => writeObject(o.bucket, key, data, opts?.signal));
+    await call(o.bucket, undefined, () => writeObject(o.bucket, key, data, opts?.signal, opts?.md5));
     return `s3://${o.bucket}/${key}`;
   };
   const del: ObjectStoreDriver['delete'] = async (uri, opts) => {

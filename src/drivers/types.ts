@@ -24,6 +24,17 @@ export interface CallOptions {
 export interface PutItem {
   readonly ref: DocumentRef;
   readonly data: Buffer;
+  /** md5 (hex) of `data` when the caller already has it; see {@link PutOptions}. */
+  readonly md5?: string;
+}
+
+/** Options of a write. */
+export interface PutOptions extends CallOptions {
+  /**
+   * md5 (hex) of the data, when the caller has computed it anyway (the digest it journals): a backend that sends
+   * Content-MD5 uses it instead of hashing the body again. A wrong value makes the write fail, never succeed.
+   */
+  readonly md5?: string;
 }
 
 /** What a metadata call knows about a stored object. */
@@ -76,7 +87,7 @@ export interface ObjectStoreDriver {
   /** The exact content URI Anchore would write for `ref` with this config. */
   uriFor(ref: DocumentRef): string;
   /** Writes (or overwrites) one document; returns its URI. */
-  put(ref: DocumentRef, data: Buffer, opts?: CallOptions): Promise<string>;
+  put(ref: DocumentRef, data: Buffer, opts?: PutOptions): Promise<string>;
   /** Writes several documents with as few round trips as the backend allows; returns URIs in input order. */
   putMany(items: readonly PutItem[], opts?: CallOptions): Promise<string[]>;
   /** Reads the bytes at `uri`. Throws `ObjectKeyNotFoundError` when absent. */

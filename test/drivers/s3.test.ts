@@ -97,6 +97,28 @@ describe('s3 server-side copy (CopyObject)', () => {
   });
 });
 
+describe('s3 writes with a known md5, and request errors', () => {
+  test('a write with the md5 the caller already has succeeds; a wrong md5 fails it and stores nothing', async () => {
+    const d = make(`${bucket}-md5`);
+    await d.selfCheck();
+    const ref = { userId: 'admin', bucket: 'analysis_data', key: 'sha256:md5' };
+    const body = Buffer.from('body with a known md5');
+    const [uri] = await d.putMany([{ ref, data: body, md5: md5Hex(body) }]);
+    expect(await d.get(uri as string)).toEqual(body);
+    const other = { ...ref, key: 'sha256:md5-wrong' };
+    await expect(d.put(other, body, { md5: md5Hex(Buffer.from('x')) })).rejects.toThrow(/BadDigest/);
+    expect(await d.exists(d.uriFor(other))).toBe(false);
+  });
+
+  test('an invalid bucket name is a DriverConfigurationError that names the bucket', async () => {
+    const d = make('x');
+    await expect(d.selfCheck()).rejects.toMatchObject({
+      name: 'DriverConfigurationError',
+      message: expect.stringContaining('bucket name "x"'),
+    });
+  });
+});
+
 describe('s3 lean requests (the hot path without the SDK middleware)', () => {
   const lean = createLeanS3({
     endpoint: stackEnv.s3Endpoint,

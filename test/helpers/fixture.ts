@@ -4,22 +4,9 @@
  */
 import { documentEnvelope } from '../../src/drivers/python-json';
 import type { ObjectStoreManager } from '../../src/drivers/manager';
+import { LOGICAL_BUCKETS } from '../../src/shared/logical-buckets';
 
-export const LOGICAL_BUCKETS = [
-  'analysis_data',
-  'query_data',
-  'image_content_data',
-  'image_summary_data',
-  'manifest_data',
-  'parent_manifest_data',
-  'syft_sbom',
-  'vulnerability_scan',
-  'policy_bundles',
-  'policy_evaluations',
-  'image_content_imports',
-  'grypedb',
-  'analysis_archive',
-] as const;
+export { LOGICAL_BUCKETS };
 
 export interface FixtureDoc {
   readonly userId: string;
