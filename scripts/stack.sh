@@ -360,10 +360,12 @@ s3_up() {
     log "s3: starting versitygw on $BIND_IP:$S3_PORT (posix backend in $DATA_DIR/s3)"
     # Credentials go through the environment (not argv, which any user can read in ps). versitygw reads
     # ROOT_ACCESS_KEY_ID before ROOT_ACCESS_KEY, so set the first-listed names to win over a stray variable.
+    # --keep-alive: VersityGW closes every connection after one request by default; S3 itself keeps them open,
+    # and clients (ours, rclone) reuse them.
     ROOT_ACCESS_KEY_ID="$S3_ACCESS_KEY" ROOT_SECRET_ACCESS_KEY="$S3_SECRET_KEY" \
       ROOT_ACCESS_KEY="$S3_ACCESS_KEY" ROOT_SECRET_KEY="$S3_SECRET_KEY" \
       start_detached "$S3_PID" "$S3_LOG" "$VERSITYGW_BIN" \
-      --port "$BIND_IP:$S3_PORT" --region "$S3_REGION" --quiet posix "$DATA_DIR/s3"
+      --port "$BIND_IP:$S3_PORT" --region "$S3_REGION" --keep-alive --quiet posix "$DATA_DIR/s3"
     started=true
   fi
   wait_for s3 "$S3_LOG" "$S3_PID" "$DATA_DIR/s3" "no HTTP answer on port $S3_PORT" s3_answers

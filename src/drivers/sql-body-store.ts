@@ -58,7 +58,7 @@ interface RefRow {
 }
 
 /** Bodies longer than this (bytes for bytea, characters for text) are read in slices of this size. */
-const SLICE = 4 * 1024 * 1024;
+const SLICE = 1024 * 1024;
 
 /** Builds a driver over an Anchore body table (`archive_document` for db, `object_storage` for db2). */
 export function createSqlBodyDriver<Row extends object>(

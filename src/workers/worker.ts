@@ -18,8 +18,8 @@ import { startHeapCeiling } from './heap-ceiling';
 import { installRuntime, type MetricsAddress } from './runtime';
 
 const MIB = 1024 * 1024;
-/** JS heap in use above which the worker collects garbage (an idle worker uses ~40 MiB; see heap-ceiling.ts). */
-const HEAP_CEILING_BYTES = 64 * MIB;
+/** JS heap plus Buffers above which the worker collects garbage (idle: ~40 MiB; see heap-ceiling.ts). */
+const HEAP_CEILING_BYTES = 96 * MIB;
 
 /** Options of {@link runWorker}. */
 export interface WorkerSettings {
