@@ -47,5 +47,9 @@ export function cliEnv(stack: Stack, catalogUrl: string): Record<string, string>
     ANCHORE_S3_ACCESS: stack.s3AccessKey,
     ANCHORE_S3_SECRET: stack.s3SecretKey,
     ...(process.env.BENCH_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_NODE_OPTIONS } : {}),
+    // glibc allocator settings to compare (MALLOC_ARENA_MAX, MALLOC_MMAP_THRESHOLD_, …)
+    ...Object.fromEntries(
+      Object.entries(process.env).filter(([k]) => k.startsWith('MALLOC_')) as [string, string][],
+    ),
   };
 }

@@ -27,7 +27,7 @@ import { copyServerSide, sameCompressionRules } from './server-side-copy';
 
 /** Documents and source bytes per chunk: enough to keep parallel I/O busy, small enough to bound memory. */
 const CHUNK_DOCS = 100;
-const CHUNK_BYTES = 8 * 1024 * 1024;
+const CHUNK_BYTES = 2 * 1024 * 1024;
 
 /** Heartbeat details of copyPage: the page, and the last key whose copy is journaled. */
 export interface CopyHeartbeat {

@@ -2,7 +2,7 @@
  * verifyPage: confirms every copied document of the page on the destination — `head`: size and, where the
  * backend reports it, md5 from a metadata call; `full` (or a backend without one): read back and hash — then
  * switches the verified archive_metadata rows in one statement (compare-and-swap on the old content_url) and
- * journals `switched` in the same transaction. Mismatches are journaled `failed`; their sources stay untouched.
+ * journals `switched` (stamping verified_at and switched_at) in the same transaction. Mismatches are journaled `failed`; their sources stay untouched.
  */
 import {
   docKeyString,
@@ -86,7 +86,6 @@ export function makeVerifyPage(deps: ActivityDeps) {
       for (const { row, why } of bad) {
         await setPhase(client, input.taskId, [row], 'failed', { code: 'verify_mismatch', message: why });
       }
-      await setPhase(client, input.taskId, good, 'verified');
       const switched = await switchMetadata(client, good.map(toDestination));
       const done = new Set(switched.map(docKeyString));
       const switchedRows = good.filter((r) => done.has(docKeyString(r)));

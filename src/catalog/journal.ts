@@ -189,8 +189,13 @@ export async function setPhase(
   error?: { code: string; message: string },
 ): Promise<number> {
   if (rows.length === 0) return 0;
+  // Switching happens only after verifying, in the same transaction: one update stamps both.
   const stamp =
-    phase === 'verified' || phase === 'switched' || phase === 'deleted' ? `, ${phase}_at = now()` : '';
+    phase === 'switched'
+      ? ', verified_at = COALESCE(verified_at, now()), switched_at = now()'
+      : phase === 'verified' || phase === 'deleted'
+        ? `, ${phase}_at = now()`
+        : '';
   const res = await db.query(
     `UPDATE objectstorage_journal j SET phase = $6, error_code = $7, error_message = $8, updated_at = now()${stamp}
      FROM unnest($2::varchar[], $3::varchar[], $4::varchar[], $5::varchar[]) AS r(bucket, "archiveId", "userId", "documentName")
