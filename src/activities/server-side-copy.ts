@@ -37,14 +37,16 @@ export async function copyServerSide(
   dest: ObjectStoreDriver,
   signal?: AbortSignal,
 ): Promise<ServerSideOutcome | undefined> {
-  if (!dest.copyFrom || !source.statMany || !dest.canCopyFrom?.(source)) return undefined;
+  const { copyFrom } = dest;
+  const { statMany } = source;
+  if (!copyFrom || !statMany || !dest.canCopyFrom?.(source)) return undefined;
   const failed: JournalEntry[] = [];
   const copies: JournalEntry[] = [];
   const copy = async (
     items: ReadonlyArray<{ row: ArchiveMetadataRow; digest: string; size: number }>,
     conditional: boolean,
   ): Promise<ArchiveMetadataRow[]> => {
-    const results = await (dest.copyFrom as NonNullable<ObjectStoreDriver['copyFrom']>)(
+    const results = await copyFrom(
       source,
       items.map(({ row, digest }) => ({
         sourceUri: row.content_url as string,
@@ -72,7 +74,7 @@ export async function copyServerSide(
     else unknown.push(row);
   }
   unknown.push(...(await copy(checked, true)));
-  const { ok, readInstead } = await statChecked(unknown, source, failed, signal);
+  const { ok, readInstead } = await statChecked(unknown, statMany, failed, signal);
   // An unconditional copy may still meet a source removed since the HEAD: that one is missing, not copied.
   for (const row of await copy(ok, false)) {
     failed.push(failedEntry(row, 'source_missing', `no object at ${row.content_url}`));
@@ -103,7 +105,7 @@ function copiedEntry(row: ArchiveMetadataRow, uri: string, digest: string, size:
  */
 async function statChecked(
   rows: readonly ArchiveMetadataRow[],
-  source: ObjectStoreDriver,
+  statMany: NonNullable<ObjectStoreDriver['statMany']>,
   failed: JournalEntry[],
   signal?: AbortSignal,
 ): Promise<{
@@ -113,7 +115,7 @@ async function statChecked(
   const ok: Array<{ row: ArchiveMetadataRow; digest: string; size: number }> = [];
   const readInstead: ArchiveMetadataRow[] = [];
   if (rows.length === 0) return { ok, readInstead };
-  const stats = await (source.statMany as NonNullable<ObjectStoreDriver['statMany']>)(
+  const stats = await statMany(
     rows.map((r) => r.content_url as string),
     { signal },
   );

@@ -2,7 +2,8 @@
  * verifyPage: confirms every copied document of the page on the destination — `head`: size and, where the
  * backend reports it, md5 from a metadata call; `full` (or a backend without one): read back and hash — then
  * switches the verified archive_metadata rows in one statement (compare-and-swap on the old content_url) and
- * journals `switched` (stamping verified_at and switched_at) in the same transaction. Mismatches are journaled `failed`; their sources stay untouched.
+ * journals `switched` (stamping verified_at and switched_at) in the same transaction. Mismatches are journaled
+ * `failed`; their sources stay untouched.
  */
 import {
   docKeyString,

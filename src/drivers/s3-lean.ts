@@ -11,6 +11,7 @@ import { request as httpRequest, type Agent, type IncomingHttpHeaders } from 'no
 import { request as httpsRequest } from 'node:https';
 import type { AwsCredentialIdentity, Provider, SourceData } from '@smithy/types';
 import { SignatureV4 } from '@smithy/signature-v4';
+import { encodeObjectKey } from './uri';
 
 export interface LeanS3Options {
   readonly endpoint: string;
@@ -66,9 +67,6 @@ class Sha256 {
   }
 }
 
-/** S3 object keys in a path: every segment percent-encoded, the slashes kept. */
-export const encodeKey = (key: string): string => key.split('/').map(encodeURIComponent).join('/');
-
 interface Answer {
   readonly status: number;
   readonly headers: IncomingHttpHeaders;
@@ -97,7 +95,7 @@ export function createLeanS3(o: LeanS3Options): LeanS3 {
     body: Buffer | undefined,
     signal: AbortSignal | undefined,
   ): Promise<Answer | undefined> => {
-    const path = `${base.pathname.replace(/\/$/, '')}/${bucket}/${encodeKey(key)}`;
+    const path = `${base.pathname.replace(/\/$/, '')}/${bucket}/${encodeObjectKey(key)}`;
     const signed = await signer.sign({
       method,
       protocol: base.protocol,
@@ -166,7 +164,7 @@ export function createLeanS3(o: LeanS3Options): LeanS3 {
     },
     async copy(bucket, key, source, ifMatchMd5, signal) {
       const headers: Record<string, string> = {
-        'x-amz-copy-source': `${source.bucket}/${encodeKey(source.key)}`,
+        'x-amz-copy-source': `${source.bucket}/${encodeObjectKey(source.key)}`,
         'x-amz-metadata-directive': 'REPLACE',
         'content-type': 'binary/octet-stream',
         'content-length': '0',

@@ -22,10 +22,10 @@ import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { ObjectStorageError } from '../errors';
 import { classifyS3Error, httpStatus, type S3ErrorContext } from './s3-errors';
 import { perObjectCalls } from './per-object';
-import { createLeanS3, encodeKey, type LeanS3 } from './s3-lean';
+import { createLeanS3, type LeanS3 } from './s3-lean';
 import { SelfCheckFailedError } from './self-check';
 import { DEFAULT_LIST_PAGE_SIZE, refFromPath } from './listing';
-import { parseContainerUri, prefixedObjectKey } from './uri';
+import { encodeObjectKey, parseContainerUri, prefixedObjectKey } from './uri';
 import { chunk, mapLimit, throwIfAborted } from './util';
 import type { CopyItem, CopyResult, ObjectStat, ObjectStoreDriver } from './types';
 
@@ -181,6 +181,8 @@ export function createS3Driver(o: S3DriverOptions): ObjectStoreDriver {
   const serverKey = createHash('sha256')
     .update(JSON.stringify([endpoint, region, o.accessKey ?? '', o.secretKey ?? '']))
     .digest('hex');
+  const sameServer = (source: ObjectStoreDriver): boolean =>
+    (source as Partial<Record<typeof SERVER_KEY, string>>)[SERVER_KEY] === serverKey;
   const copyOne = async (item: CopyItem, signal?: AbortSignal): Promise<CopyResult> => {
     const from = parseContainerUri(item.sourceUri, 's3');
     const key = prefixedObjectKey(prefix, item.ref);
@@ -200,7 +202,7 @@ export function createS3Driver(o: S3DriverOptions): ObjectStoreDriver {
           Bucket: o.bucket,
           Key: key,
           // CopySource is "bucket/key", URL-encoded except for the slashes.
-          CopySource: `${from.container}/${encodeKey(from.objectKey)}`,
+          CopySource: `${from.container}/${encodeObjectKey(from.objectKey)}`,
           ContentType: 'binary/octet-stream',
           MetadataDirective: 'REPLACE',
           ...(item.expectMd5 ? { CopySourceIfMatch: `"${item.expectMd5}"` } : {}),
@@ -242,9 +244,9 @@ export function createS3Driver(o: S3DriverOptions): ObjectStoreDriver {
 
   const driver: ObjectStoreDriver & { readonly [SERVER_KEY]: string } = {
     [SERVER_KEY]: serverKey,
-    canCopyFrom: (source) => (source as Partial<Record<typeof SERVER_KEY, string>>)[SERVER_KEY] === serverKey,
+    canCopyFrom: sameServer,
     copyFrom(source, items, opts) {
-      if (!driver.canCopyFrom?.(source)) throw new Error('copyFrom: the source is not on this server');
+      if (!sameServer(source)) throw new Error('copyFrom: the source is not on this server');
       return copyMany(items, opts?.signal);
     },
     name: DRIVER_NAME,

@@ -6,6 +6,7 @@
 import { Agent as HttpAgent, request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { EndpointUnreachableError } from '../errors';
+import { encodeObjectKey } from './uri';
 
 /** One buffered HTTP exchange. */
 export interface HttpResponse {
@@ -96,7 +97,7 @@ export type HttpClient = ReturnType<typeof createHttpClient>;
 /** `/<container>/<object name>` percent-encoded segment by segment (`/` kept, everything else UTF-8 escaped). */
 export function objectPath(container: string, objectName?: string): string {
   const c = `/${encodeURIComponent(container)}`;
-  return objectName === undefined ? c : `${c}/${objectName.split('/').map(encodeURIComponent).join('/')}`;
+  return objectName === undefined ? c : `${c}/${encodeObjectKey(objectName)}`;
 }
 
 /** The first value of a response header. */

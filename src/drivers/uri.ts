@@ -40,6 +40,9 @@ export function parseContainerUri(uri: string, scheme: string): { container: str
   return { container: rest.slice(0, slash).toLowerCase(), objectKey: rest.slice(slash + 1) };
 }
 
+/** An object key in a URL path (s3, swift): every segment percent-encoded, the slashes kept. */
+export const encodeObjectKey = (key: string): string => key.split('/').map(encodeURIComponent).join('/');
+
 /** The object key Anchore derives for s3 and swift: `{prefix}{userid}/{bucket}/{key}`, no separator after the prefix. */
 export function prefixedObjectKey(prefix: string, ref: DocumentRef): string {
   return `${prefix}${ref.userId}/${ref.bucket}/${ref.key}`;

@@ -1,10 +1,10 @@
 /**
  * A soft ceiling on the worker's JavaScript heap. Document bodies arrive from PostgreSQL as strings that live
- * long enough to reach V8's old space, and V8 lets that space grow to hundreds of MB of garbage before it
- * collects: the bench measured worker peaks of ~330 MiB, ~270 MiB with the heap capped. A hard cap
- * (`--max-old-space-size`) would crash on one large document, so instead the worker checks its heap ten times a
- * second and runs a full collection once heap and Buffers together hold more than `limitBytes`; a large document
- * still fits.
+ * long enough to reach V8's old space, and V8 lets garbage pile up there before it collects: in the bench a hard
+ * cap (`--max-old-space-size=96`) took a worker's peak from ~330 to ~270 MiB, but it would crash on one large
+ * document. Instead the worker checks ten times a second and runs a full collection once heap and Buffers
+ * together hold more than `limitBytes`; a large document still fits. (Its own effect on the peak was within the
+ * bench's run-to-run noise; README "Performance".)
  */
 import { setFlagsFromString, getHeapStatistics } from 'node:v8';
 import { runInNewContext } from 'node:vm';
