@@ -85,8 +85,18 @@ export function cpuDelta(a: CpuSnapshot, b: CpuSnapshot): CpuUse {
   };
 }
 
+const busy = (c: CpuUse): string => `machine ${Math.round(c.machineBusyShare * 100)}% busy`;
+
 /** "bench 12.3 s, versitygw 20.1 s, …; machine 97% busy" */
 export function describeCpu(c: CpuUse): string {
   const parts = Object.entries(c.seconds).map(([k, v]) => `${k} ${v} s`);
-  return `CPU ${parts.join(', ')}; machine ${Math.round(c.machineBusyShare * 100)}% busy`;
+  return `CPU ${parts.join(', ')}; ${busy(c)}`;
+}
+
+/** "bench 2.19, versitygw 1.11, …; machine 97% busy": CPU ms per document; `skipIdle` leaves out 0 s parts. */
+export function describeCpuPerDocument(c: CpuUse, documents: number, skipIdle = false): string {
+  const parts = Object.entries(c.seconds)
+    .filter(([, v]) => !skipIdle || v > 0)
+    .map(([k, v]) => `${k} ${((v * 1000) / documents).toFixed(2)}`);
+  return `${parts.join(', ')}; ${busy(c)}`;
 }

@@ -19,7 +19,7 @@ import {
   type BenchCatalog,
 } from './catalog';
 import { measureCeiling, type Ceiling } from './ceiling';
-import { cpuDelta, cpuSnapshot, describeCpu, type CpuUse } from './cpu';
+import { cpuDelta, cpuSnapshot, describeCpu, describeCpuPerDocument, type CpuUse } from './cpu';
 import { cliEnv, dbConfig, s3Config } from './configs';
 import { summarizeProfile } from './cpu-profile';
 import { docBody, docRef, type SizeMix } from './dataset';
@@ -103,14 +103,19 @@ async function main(): Promise<void> {
   const figures: Figure[] = [];
   const observations: string[] = [];
   const memoryRuns: Array<{ documents: number; mix: SizeMix; run: MigrationRun }> = [];
-  /** CPU seconds per component while `fn` runs, per document, kept in details[label].cpu. */
+  /** CPU seconds per component while `fn` runs, with the documents it moved (known before or from its result). */
   const cpuUse: Record<string, CpuUse & { documents: number }> = {};
-  const withCpu = async <T>(label: string, documents: number, fn: () => Promise<T>): Promise<T> => {
+  const withCpu = async <T>(
+    label: string,
+    documents: number | ((r: T) => number),
+    fn: () => Promise<T>,
+  ): Promise<T> => {
     const run = join(settings.dataDir, 'run');
     const pids = { versitygw: join(run, 'versitygw.pid'), temporal: join(run, 'temporal.pid') };
     const a = cpuSnapshot(pids);
     const r = await fn();
-    cpuUse[label] = { ...cpuDelta(a, cpuSnapshot(pids)), documents };
+    const moved = typeof documents === 'number' ? documents : documents(r);
+    cpuUse[label] = { ...cpuDelta(a, cpuSnapshot(pids)), documents: moved };
     log(`  ${label}: ${describeCpu(cpuUse[label])}`);
     return r;
   };
@@ -211,13 +216,16 @@ async function main(): Promise<void> {
         const driver = s3Driver(stack, 'bench-oldway');
         const s3From = logSize(stack.accessLog);
         const pg0 = await pgCounters(cat);
-        const r = await withCpu('oldway', settings.oldWayDocs, () =>
-          anchoreManagerMigrate(cat.pool, driver, compression, settings.oldWaySeconds),
+        // time-capped: per-document figures count what it moved
+        const r = await withCpu(
+          'oldway',
+          (o: OldWayResult) => o.migrated,
+          () => anchoreManagerMigrate(cat.pool, driver, compression, settings.oldWaySeconds),
         );
         await driver.close();
         details.oldWay = {
           ...r,
-          cpu: { ...cpuUse.oldway, documents: r.migrated },
+          cpu: cpuUse.oldway,
           sqlCounters: counterDelta(pg0, await pgCounters(cat)),
           s3Requests: requestsSince(stack.accessLog, s3From),
         };
@@ -314,11 +322,7 @@ async function main(): Promise<void> {
   const cpuNote = (label: string): string => {
     const c = cpuUse[label];
     if (!c || c.documents === 0) return '';
-    const per = Object.entries(c.seconds)
-      .filter(([, v]) => v > 0)
-      .map(([k, v]) => `${k} ${((v * 1000) / c.documents).toFixed(2)}`)
-      .join(', ');
-    return `; CPU ms/doc: ${per}; machine ${Math.round(c.machineBusyShare * 100)}% busy`;
+    return `; CPU ms/doc: ${describeCpuPerDocument(c, c.documents, true)}`;
   };
   const mibps = (seconds: number, bytes: number): number => bytes / MIB / seconds;
   if (ceiling)
@@ -393,11 +397,8 @@ async function main(): Promise<void> {
     if (!c || c.documents === 0 || goal === undefined) return undefined;
     const perDoc = Object.values(c.seconds).reduce((a, b) => a + b, 0) / c.documents;
     const bound = mach.nproc / perDoc;
-    const parts = Object.entries(c.seconds)
-      .map(([k, v]) => `${k} ${((v * 1000) / c.documents).toFixed(2)}`)
-      .join(', ');
     return (
-      `${(perDoc * 1000).toFixed(2)} ms CPU per document (${parts}; machine ${Math.round(c.machineBusyShare * 100)}% busy): ` +
+      `${(perDoc * 1000).toFixed(2)} ms CPU per document (${describeCpuPerDocument(c, c.documents)}): ` +
       `at most ${bound.toFixed(0)} docs/s on ${mach.nproc} cores, ${goalName} needs ${goal.toFixed(0)}`
     );
   };
