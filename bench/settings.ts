@@ -67,13 +67,15 @@ export function loadSettings(): Settings {
     keepStack: process.env.BENCH_KEEP_STACK === '1',
     skip: new Set((process.env.BENCH_SKIP ?? '').split(',').filter(Boolean)),
     dataDir: process.env.BENCH_DATA_DIR ?? join(ROOT, '.data/bench/stack'),
+    // Below Linux's ephemeral range (32768–60999): a client socket in TIME-WAIT there (left by `make test`)
+    // blocked the bench's S3 listener on 43070.
     ports: {
-      TEMPORAL_PORT: process.env.BENCH_TEMPORAL_PORT ?? '43233',
-      TEMPORAL_UI_PORT: process.env.BENCH_TEMPORAL_UI_PORT ?? '44233',
-      TEMPORAL_HTTP_PORT: process.env.BENCH_TEMPORAL_HTTP_PORT ?? '43243',
-      TEMPORAL_METRICS_PORT: process.env.BENCH_TEMPORAL_METRICS_PORT ?? '45233',
-      S3_PORT: process.env.BENCH_S3_PORT ?? '43070',
-      SWIFT_PORT: process.env.BENCH_SWIFT_PORT ?? '43080', // stack.sh also starts Swift on this and the next 4
+      TEMPORAL_PORT: process.env.BENCH_TEMPORAL_PORT ?? '27233',
+      TEMPORAL_UI_PORT: process.env.BENCH_TEMPORAL_UI_PORT ?? '28233',
+      TEMPORAL_HTTP_PORT: process.env.BENCH_TEMPORAL_HTTP_PORT ?? '27243',
+      TEMPORAL_METRICS_PORT: process.env.BENCH_TEMPORAL_METRICS_PORT ?? '29233',
+      S3_PORT: process.env.BENCH_S3_PORT ?? '27070',
+      SWIFT_PORT: process.env.BENCH_SWIFT_PORT ?? '27080', // stack.sh also starts Swift on this and the next 4
     },
   };
 }
