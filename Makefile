@@ -11,10 +11,11 @@ help: ## list the targets
 install: ## npm ci (exact lockfile)
 	npm ci --no-audit --no-fund
 
-# npm >= 11.16 omits optional packages the registry does not serve, then refuses its own lockfile in
-# `npm ci` (npm/cli#9846); npm 11.13 writes placeholders that every npm 11 accepts.
+# The lockfile must name every platform's optional packages with a version: npm 11.19 `npm ci` fails with
+# "Invalid Version" on the version-less placeholders npm 11.13 used to write, and with "Missing … from lock
+# file" when they are left out.
 lock: ## regenerate package-lock.json after changing dependencies
-	npx -y npm@11.13.0 install --package-lock-only --no-audit --no-fund
+	npm install --package-lock-only --no-audit --no-fund
 
 tools: ## build the Temporal CLI and VersityGW into the tool cache (once)
 	scripts/ensure-tools.sh >/dev/null
