@@ -56,7 +56,7 @@ function runMigrate(o: MigrateOptions): Promise<{
   return new Promise((resolve) => {
     const t0 = process.hrtime.bigint();
     const at = (): number => Number(process.hrtime.bigint() - t0) / 1e9;
-    const child = spawn(process.execPath, [BIN, '--json', 'migrate', o.from, o.to, '--dontask'], {
+    const child = spawn(BIN, ['--json', 'migrate', o.from, o.to, '--dontask'], {
       env: o.env,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -66,7 +66,7 @@ function runMigrate(o: MigrateOptions): Promise<{
       timer = setTimeout(
         () => {
           o.log(`  ${o.label}: time box of ${o.stopAfterSeconds} s reached; objectstorage cancel ${taskId}`);
-          spawn(process.execPath, [BIN, 'cancel', String(taskId)], { env: o.env, stdio: 'ignore' });
+          spawn(BIN, ['cancel', String(taskId)], { env: o.env, stdio: 'ignore' });
         },
         (o.stopAfterSeconds ?? 0) * 1000,
       );

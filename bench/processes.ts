@@ -1,10 +1,11 @@
-/** Worker processes as a user runs them (`bin/objectstorage.js worker`), with peak-RSS sampling from /proc. */
+/** Worker processes as a user runs them (`objectstorage worker`), with peak-RSS sampling from /proc. */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ROOT } from './settings';
 
-export const BIN = join(ROOT, 'bin/objectstorage.js');
+/** The installed command (`bin/objectstorage`: Node with the worker memory settings). */
+export const BIN = join(ROOT, 'bin/objectstorage');
 
 export interface Worker {
   readonly pid: number;
@@ -24,9 +25,10 @@ function vmHwmKiB(pid: number): number {
 }
 
 export function startWorker(env: Record<string, string>, logFile: string, cpuProfDir?: string): Worker {
-  const nodeArgs = cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfDir}`] : [];
-  const child: ChildProcess = spawn(process.execPath, [...nodeArgs, BIN, 'worker'], {
-    env,
+  const profile = cpuProfDir ? `--cpu-prof --cpu-prof-dir=${cpuProfDir}` : '';
+  const nodeOptions = [env.NODE_OPTIONS, profile].filter(Boolean).join(' ');
+  const child: ChildProcess = spawn(BIN, ['worker'], {
+    env: nodeOptions ? { ...env, NODE_OPTIONS: nodeOptions } : env,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const log = createWriteStream(logFile);

@@ -85,7 +85,7 @@ async function checkGenerator(cat: BenchCatalog, count: number, mix: SizeMix): P
 }
 
 async function main(): Promise<void> {
-  // As bin/objectstorage.js does: the SDK's notice about Node 20 is not news to the reader of a bench log.
+  // As bin/objectstorage.js does for the CLI: the SDK's notice about Node 20 is not news to the reader of a bench log.
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   const stamp = new Date().toISOString().replace(/:/g, '').replace('T', '-').slice(0, 17);
   const runDir = join(settings.dataDir, 'runs', stamp);
@@ -293,7 +293,7 @@ async function main(): Promise<void> {
             const to = dest(`bench-scale-${size}`);
             for (let k = 0; k < 3; k++) {
               const t = process.hrtime.bigint();
-              execFileSync(process.execPath, [BIN, 'plan', dbYaml, to], {
+              execFileSync(BIN, ['plan', dbYaml, to], {
                 env: cliEnv(stack, cat.url),
                 stdio: 'ignore',
               });

@@ -16,7 +16,7 @@ DOCUMENTS="${DEMO_DOCUMENTS:-20000}"
 SEED="${DEMO_SEED:-1}"
 DB_NAME="${DEMO_DB:-anchore_demo}"
 S3_BUCKET=anchore-demo # the bucket demo/s3.yaml names
-CLI=(node "$ROOT_DIR/bin/objectstorage.js")
+CLI=("$ROOT_DIR/bin/objectstorage")
 
 log() { printf '[demo] %s\n' "$*" >&2; }
 die() {
@@ -108,6 +108,6 @@ cat >&2 <<EOF
 [demo] Temporal UI:  http://127.0.0.1:${TEMPORAL_UI_PORT:-8233}   (the workflow anchore-objectstorage-migration-*)
 [demo] Workers:      pids $(cat "$DEMO_DIR/worker-1.pid") $(cat "$DEMO_DIR/worker-2.pid"), logs $DEMO_DIR/worker-{1,2}.log
 [demo] Catalog:      $ANCHORE_DB_CONNECT
-[demo] Try:          ANCHORE_DB_CONNECT=$ANCHORE_DB_CONNECT bin/objectstorage.js list-migrations
+[demo] Try:          ANCHORE_DB_CONNECT=$ANCHORE_DB_CONNECT bin/objectstorage list-migrations
 [demo] Stop it all:  make down
 EOF

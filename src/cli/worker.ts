@@ -7,7 +7,7 @@ import { registerDbPassword } from './db-secrets';
 import { positiveInt } from './parse';
 
 /** Chosen from `make bench`: see README "Performance". */
-const DEFAULT_MEMORY_BUDGET_MIB = 32;
+const DEFAULT_MEMORY_BUDGET_MIB = 16;
 
 export function registerWorker(program: Command, globals: () => GlobalOptions): void {
   program

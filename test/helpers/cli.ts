@@ -1,10 +1,10 @@
-/** Runs the built CLI (`bin/objectstorage.js` → lib/) as a real process, the way operators run it. */
+/** Runs the built CLI (`bin/objectstorage` → bin/objectstorage.js → lib/) as a real process, the way operators run it. */
 import { execFile } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-const BIN = join(__dirname, '../../bin/objectstorage.js');
+const BIN = join(__dirname, '../../bin/objectstorage');
 
 export interface CliResult {
   readonly code: number;
@@ -20,15 +20,10 @@ export function runCli(
 ): Promise<CliResult> {
   const base: Record<string, string> = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp' };
   return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      [BIN, ...args],
-      { env: { ...base, ...env }, timeout: timeoutMs },
-      (err, stdout, stderr) => {
-        const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0;
-        resolve({ code, stdout: String(stdout), stderr: String(stderr) });
-      },
-    );
+    execFile(BIN, args, { env: { ...base, ...env }, timeout: timeoutMs }, (err, stdout, stderr) => {
+      const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0;
+      resolve({ code, stdout: String(stdout), stderr: String(stderr) });
+    });
   });
 }
 

@@ -2,7 +2,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 
-const BIN = join(__dirname, '../../bin/objectstorage.js');
+/** The installed command, as operators run it (bin/objectstorage → bin/objectstorage.js → lib/). */
+const BIN = join(__dirname, '../../bin/objectstorage');
 
 export interface RunningProcess {
   readonly child: ChildProcess;
@@ -12,7 +13,7 @@ export interface RunningProcess {
 
 /** Starts `objectstorage ...args` and collects its stdout+stderr. */
 export function startCli(args: readonly string[], env: Record<string, string | undefined>): RunningProcess {
-  const child = spawn(process.execPath, [BIN, ...args], {
+  const child = spawn(BIN, args, {
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -318,7 +318,7 @@ describe('Dockerfile', () => {
     expect(runtime).toMatch(/RUN npm ci --omit=dev/);
     expect(runtime).toMatch(new RegExp(`COPY --from=${stages[0]?.name ?? '?'} /app/lib ./lib`));
     expect(runtime).toMatch(/^USER (?!root\b|0\b)\S+$/m);
-    expect(runtime).toContain('ENTRYPOINT ["node", "bin/objectstorage.js"]');
+    expect(runtime).toContain('ENTRYPOINT ["bin/objectstorage"]');
     expect(runtime).toContain('CMD ["worker"]');
   });
 
