@@ -24,8 +24,9 @@ const { version } = require('../../package.json') as { version: string };
 export function buildProgram(): Command {
   const program = new Command('objectstorage')
     .description(
-      "Move Anchore's stored documents between object-store backends (db, db2, localfs, s3, swift) as durable,\n" +
-        'verified Temporal workflows run by `objectstorage worker` processes. Commands mirror\n' +
+      // One paragraph: commander wraps it to the terminal's width.
+      "Move Anchore's stored documents between object-store backends (db, db2, localfs, s3, swift) as durable, " +
+        'verified Temporal workflows run by `objectstorage worker` processes. Commands mirror ' +
         '`anchore-manager objectstorage`.',
     )
     .version(version, '-V, --version')
