@@ -61,7 +61,9 @@ test('Ctrl-C detaches migrate with exit 0; the migration completes in the worker
   );
   expect((await world.task(taskId)).state).toBe('running');
   // The whole result, so a failure shows the CLI's stderr.
-  expect(await world.cli(['throttle', String(taskId), '--max-docs-per-second', '0'])).toMatchObject({ code: 0 });
+  expect(await world.cli(['throttle', String(taskId), '--max-docs-per-second', '0'])).toMatchObject({
+    code: 0,
+  });
   await waitFor(async () => (await world.task(taskId)).state !== 'running', 120_000, 'the migration to end');
   expect((await world.task(taskId)).state).toBe('complete');
   await expectAllAt(world, to, docs);
