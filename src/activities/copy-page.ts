@@ -28,6 +28,14 @@ import { copyServerSide, sameCompressionRules } from './server-side-copy';
 /** Documents and source bytes per chunk: enough to keep parallel I/O busy, small enough to bound memory. */
 const CHUNK_DOCS = 100;
 const CHUNK_BYTES = 2 * 1024 * 1024;
+/**
+ * What a document without a recorded size (a NULL `size`, from old Anchore rows) is assumed to hold, for chunking
+ * and the worker's byte budget: counting it as 0 would let such documents through unbounded.
+ */
+export const UNKNOWN_SIZE_BYTES = 1024 * 1024;
+
+/** The bytes a row is expected to bring into memory. */
+const expectedBytes = (row: ArchiveMetadataRow): number => row.size ?? UNKNOWN_SIZE_BYTES;
 
 /** Heartbeat details of copyPage: the page, and the last key whose copy is journaled. */
 export interface CopyHeartbeat {
@@ -43,7 +51,7 @@ function chunksOf(rows: readonly ArchiveMetadataRow[]): ArchiveMetadataRow[][] {
   let current: ArchiveMetadataRow[] = [];
   let bytes = 0;
   for (const row of rows) {
-    const size = row.size ?? 0;
+    const size = expectedBytes(row);
     if (current.length > 0 && (current.length >= CHUNK_DOCS || bytes + size > CHUNK_BYTES)) {
       chunks.push(current);
       current = [];
@@ -96,7 +104,7 @@ export function makeCopyPage(deps: ActivityDeps) {
       }
       if (todo.length > 0) {
         const release = await budget.acquire(
-          todo.reduce((n, r) => n + (r.size ?? 0), 0),
+          todo.reduce((n, r) => n + expectedBytes(r), 0),
           signal,
         );
         try {

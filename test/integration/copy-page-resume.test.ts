@@ -5,7 +5,8 @@
  */
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { createPgMetadataStore, ensureJournal, phaseCounts, planPages } from '../../src/catalog';
-import { makeCopyPage, type CopyHeartbeat } from '../../src/activities/copy-page';
+import { makeCopyPage, UNKNOWN_SIZE_BYTES, type CopyHeartbeat } from '../../src/activities/copy-page';
+import type { ByteBudget } from '../../src/activities/byte-budget';
 import type { DriverProvider } from '../../src/activities/deps';
 import { createDbDriver } from '../../src/drivers/db';
 import { createObjectStoreManager } from '../../src/drivers/manager';
@@ -123,4 +124,36 @@ test('a retried copyPage resumes after the heartbeated cursor and copies every d
   expect(second.reads).toHaveLength(total - 200);
   expect(new Set([...first.reads.slice(0, 200), ...second.reads]).size).toBe(total);
   expect((await phaseCounts(catalog.pool, input.taskId)).copied).toBe(total);
+});
+
+test('documents without a recorded size are charged to the byte budget as UNKNOWN_SIZE_BYTES, not 0', async () => {
+  const nullTask = { ...input, taskId: 2 };
+  const keys = await catalog.pool.query<{ archiveId: string }>(
+    `UPDATE archive_metadata SET size = NULL
+     WHERE "archiveId" IN (SELECT "archiveId" FROM archive_metadata ORDER BY "archiveId" LIMIT 3)
+     RETURNING "archiveId"`,
+  );
+  expect(keys.rows).toHaveLength(3);
+  const held: number[] = [];
+  const budget: ByteBudget = {
+    acquire: (bytes) => {
+      held.push(bytes);
+      return Promise.resolve(() => undefined);
+    },
+    inUse: () => 0,
+  };
+  const copyPage = makeCopyPage({
+    pool: catalog.pool,
+    fingerprint: 'test',
+    drivers: drivers().provider,
+    log: createLogger('silent'),
+    budget,
+  });
+  const counts = await new MockActivityEnvironment().run(copyPage, nullTask, page);
+  expect(counts.failed).toBe(0);
+  const sizes = await catalog.pool.query<{ known: string }>(
+    `SELECT coalesce(sum(size), 0) AS known FROM archive_metadata`,
+  );
+  const charged = held.reduce((a, b) => a + b, 0);
+  expect(charged).toBe(Number(sizes.rows[0]?.known) + 3 * UNKNOWN_SIZE_BYTES);
 });
