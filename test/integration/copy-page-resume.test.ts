@@ -150,7 +150,7 @@ test('documents without a recorded size are charged to the byte budget as UNKNOW
     budget,
   });
   const counts = await new MockActivityEnvironment().run(copyPage, nullTask, page);
-  expect(counts.failed).toBe(0);
+  expect(counts).toMatchObject({ failed: 0 });
   const sizes = await catalog.pool.query<{ known: string }>(
     `SELECT coalesce(sum(size), 0) AS known FROM archive_metadata`,
   );
