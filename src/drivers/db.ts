@@ -4,6 +4,7 @@
  * and at the end) with `b64_encoded = true` (anchore-storage.md §3, §11.1). Never compressed.
  */
 import type { Pool } from 'pg';
+import { base64Slices, utf8Slices } from './slice-assembly';
 import { createSqlBodyDriver } from './sql-body-store';
 import { epochSeconds } from './util';
 import type { ObjectStoreDriver } from './types';
@@ -48,7 +49,11 @@ const LIST = `SELECT "userId", bucket, "archiveId" AS key, NULL AS size FROM arc
 /** Creates the `db` driver over the catalog pool. */
 export function createDbDriver(pool: Pool): ObjectStoreDriver {
   const refs = `unnest($1::varchar[], $2::varchar[], $3::varchar[]) AS r("userId", bucket, key)`;
-  return createSqlBodyDriver<{ jsondata: string | null; b64_encoded: boolean | null }>(pool, {
+  return createSqlBodyDriver<{
+    jsondata: string | null;
+    b64_encoded: boolean | null;
+    body_bytes: number | string | null;
+  }>(pool, {
     name: DRIVER_NAME,
     scheme: 'db',
     supportsCompression: false,
@@ -61,14 +66,16 @@ export function createDbDriver(pool: Pool): ObjectStoreDriver {
       ON CONFLICT (bucket, "archiveId", "userId", "documentName")
       DO UPDATE SET jsondata = EXCLUDED.jsondata, b64_encoded = EXCLUDED.b64_encoded, last_updated = EXCLUDED.last_updated`,
     selectSql: `
-      SELECT d."userId", d.bucket, d."archiveId" AS key, length(d.jsondata) AS body_length, d.b64_encoded,
+      SELECT d."userId", d.bucket, d."archiveId" AS key, length(d.jsondata) AS body_length,
+             octet_length(d.jsondata) AS body_bytes, d.b64_encoded,
              CASE WHEN length(d.jsondata) <= $4 THEN d.jsondata END AS jsondata
       FROM archive_document d JOIN ${refs}
         ON d.bucket = r.bucket AND d."archiveId" = r.key AND d."userId" = r."userId" AND d."documentName" = r.key || '.json'`,
-    // Slices count characters (text); joined again before decoding, so a multi-byte character is never split.
+    // Slices count characters (text), so a multi-byte character is never split.
     sliceSql: `SELECT substring(jsondata from $4::integer for $5::integer) AS part FROM archive_document
                WHERE "userId" = $1 AND bucket = $2 AND "archiveId" = $3 AND "documentName" = $3 || '.json'`,
-    assemble: (row, parts) => decodeLegacyBody((parts as string[]).join(''), row.b64_encoded),
+    assembleSlices: (row, chars, uri) =>
+      row.b64_encoded ? base64Slices(chars) : utf8Slices(Number(row.body_bytes), uri),
     listSql: {
       first: `${LIST} ORDER BY bucket, "archiveId", "userId" LIMIT $1`,
       after: `${LIST} AND (bucket, "archiveId", "userId") > ($2, $3, $1) ORDER BY bucket, "archiveId", "userId" LIMIT $4`,

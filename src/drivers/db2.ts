@@ -3,6 +3,7 @@
  * `object_metadata` NULL (anchore-storage.md §3, §11.10). Compression allowed.
  */
 import type { Pool } from 'pg';
+import { byteSlices } from './slice-assembly';
 import { createSqlBodyDriver } from './sql-body-store';
 import { epochSeconds } from './util';
 import type { ObjectStoreDriver } from './types';
@@ -30,7 +31,7 @@ export function createDb2Driver(pool: Pool): ObjectStoreDriver {
                 FROM object_storage o JOIN ${refs} ON ${match}`,
     sliceSql: `SELECT substring(content from $4::integer for $5::integer) AS part FROM object_storage
                WHERE "userId" = $1 AND bucket = $2 AND key = $3 AND version = ''`,
-    assemble: (_row, parts) => Buffer.concat(parts as Buffer[]),
+    assembleSlices: (_row, length, uri) => byteSlices(length, uri),
     statSql: `SELECT o."userId", o.bucket, o.key, length(o.content) AS size, md5(o.content) AS md5
               FROM object_storage o JOIN ${refs} ON ${match}`,
     listSql: {

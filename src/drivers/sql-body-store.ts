@@ -33,8 +33,8 @@ export interface SqlBodyTable<Row> {
   readonly selectSql: string;
   /** One slice of one body: $1 userId, $2 bucket, $3 key, $4 1-based start, $5 length; column `part`. */
   readonly sliceSql: string;
-  /** The bytes of a row whose body was read in slices (`parts`: the `part` values in order). */
-  assemble(row: Row, parts: unknown[]): Buffer;
+  /** Starts the bytes of a row read in slices (`uri` names it in errors); each `part` is added as it arrives. */
+  assembleSlices(row: Row, bodyLength: number, uri: string): SliceAssembly;
   /** Optional: selects ref columns plus `size` and `md5` of the stored bytes, computed by the server. */
   readonly statSql?: string;
   /**
@@ -49,6 +49,12 @@ export interface SqlBodyTable<Row> {
   encode(items: readonly PutItem[]): unknown[];
   /** Bytes of a selected row. */
   decode(row: Row): Buffer;
+}
+
+/** Bytes built slice by slice, so a large body is held about once, not as its slices, their join and the result. */
+export interface SliceAssembly {
+  add(part: unknown): void;
+  finish(): Buffer;
 }
 
 interface RefRow {
@@ -91,7 +97,7 @@ export function createSqlBodyDriver<Row extends object>(
   // node-pg holds a whole DataRow plus its text form (about 10× a bytea body): a large body is read in slices so
   // a worker's memory stays near one body, not ten.
   const readSliced = async (row: Row & RefRow, length: number, signal?: AbortSignal): Promise<Buffer> => {
-    const parts: unknown[] = [];
+    const body = table.assembleSlices(row, length, accountUri(scheme, row));
     for (let start = 1; start <= length; start += SLICE) {
       throwIfAborted(signal);
       const res = await pool.query<{ part: unknown }>(table.sliceSql, [
@@ -102,9 +108,9 @@ export function createSqlBodyDriver<Row extends object>(
         SLICE,
       ]);
       if (res.rows.length === 0) throw new ObjectKeyNotFoundError(accountUri(scheme, row));
-      parts.push(res.rows[0]?.part);
+      body.add(res.rows[0]?.part);
     }
-    return table.assemble(row, parts);
+    return body.finish();
   };
 
   const statMany = async (uris: readonly string[], opts?: CallOptions): Promise<Map<string, ObjectStat>> => {
