@@ -18,10 +18,13 @@ function feed(assembly: SliceAssembly, value: string | Buffer, size: number): Bu
 describe('slice assembly', () => {
   const data = randomBytes(10_000);
 
-  test.each([1, 3, 76, 77, 1000, 4096])('base64 text in slices of %d characters decodes to the bytes', (size) => {
-    const text = mimeBase64(data);
-    expect(feed(base64Slices(text.length), text, size).equals(data)).toBe(true);
-  });
+  test.each([1, 3, 76, 77, 1000, 4096])(
+    'base64 text in slices of %d characters decodes to the bytes',
+    (size) => {
+      const text = mimeBase64(data);
+      expect(feed(base64Slices(text.length), text, size).equals(data)).toBe(true);
+    },
+  );
 
   test.each([1, 2, 5, 999])('UTF-8 text in slices of %d characters gives its bytes', (size) => {
     const text = '{"document": "ключ✓ü-😀"}'.repeat(50);
