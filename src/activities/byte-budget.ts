@@ -17,7 +17,13 @@ export const unlimitedBudget: ByteBudget = {
   inUse: () => 0,
 };
 
-export function createByteBudget(limit: number): ByteBudget {
+/** Options of {@link createByteBudget}. */
+export interface ByteBudgetOptions {
+  /** Called after bytes are given back, with how many (the worker collects the garbage of large chunks). */
+  readonly afterRelease?: (bytes: number) => void;
+}
+
+export function createByteBudget(limit: number, opts: ByteBudgetOptions = {}): ByteBudget {
   if (!Number.isInteger(limit) || limit <= 0)
     throw new RangeError(`byte budget must be positive, got ${limit}`);
   let used = 0;
@@ -35,6 +41,7 @@ export function createByteBudget(limit: number): ByteBudget {
       given = true;
       used -= bytes;
       wake();
+      opts.afterRelease?.(bytes);
     };
   };
 

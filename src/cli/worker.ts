@@ -18,7 +18,7 @@ export function registerWorker(program: Command, globals: () => GlobalOptions): 
     .option('--concurrency <n>', 'page activities this worker runs at once', positiveInt('--concurrency'), 8)
     .option(
       '--memory-budget <MiB>',
-      'document bytes its page activities hold in memory at once (bounds the worker RSS)',
+      'document bytes its page activities hold in memory at once; above 4× this the worker collects garbage after each large chunk (bounds its RSS; more trades memory for CPU)',
       positiveInt('--memory-budget'),
       DEFAULT_MEMORY_BUDGET_MIB,
     )

@@ -8,13 +8,13 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { NativeConnection, Runtime, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities } from '../activities';
-import { createByteBudget } from '../activities/byte-budget';
+import { createByteBudget, type ByteBudget } from '../activities/byte-budget';
 import { createActivityMetrics } from '../activities/metrics';
 import { catalogFingerprint, checkCatalog, createCatalogPool, ensureJournal } from '../catalog';
 import type { Logger } from '../logger';
 import { taskQueueFor } from '../shared/migration';
 import { createDriverProvider } from './driver-provider';
-import { startHeapCeiling } from './heap-ceiling';
+import { collectorAbove, startHeapCeiling } from './heap-ceiling';
 import { installRuntime, type MetricsAddress } from './runtime';
 
 const MIB = 1024 * 1024;
@@ -65,7 +65,7 @@ export async function runWorker(s: WorkerSettings): Promise<void> {
         taskQueue: taskQueueFor(fingerprint),
         ...workflowSource(),
         activities: createActivities(
-          { pool, fingerprint, drivers, log: s.log, budget: createByteBudget(s.memoryBudgetBytes) },
+          { pool, fingerprint, drivers, log: s.log, budget: documentBudget(s.memoryBudgetBytes) },
           createActivityMetrics(Runtime.instance().metricMeter),
         ),
         maxConcurrentActivityTaskExecutions: s.concurrency,
@@ -89,6 +89,16 @@ export async function runWorker(s: WorkerSettings): Promise<void> {
     await drivers.close();
     await pool.end();
   }
+}
+
+/**
+ * The worker's document budget. A chunk of at least an eighth of it (the 1–8 MiB documents) leaves several times
+ * its size in garbage: when it is given back and heap plus Buffers exceed four budgets, the worker collects, so
+ * the budget also sets the worker's memory peak (a larger budget trades memory for less collection work).
+ */
+function documentBudget(bytes: number): ByteBudget {
+  const collect = collectorAbove(4 * bytes);
+  return createByteBudget(bytes, { afterRelease: (n) => n >= bytes / 8 && collect() });
 }
 
 /**

@@ -56,3 +56,15 @@ test('an aborted wait leaves the queue and rejects with the abort reason', async
 test('a limit that is not a positive integer is refused', () => {
   expect(() => createByteBudget(0)).toThrow(RangeError);
 });
+
+test('afterRelease hears each give-back once, with its size', async () => {
+  const released: number[] = [];
+  const budget = createByteBudget(100, { afterRelease: (n) => released.push(n) });
+  const a = await budget.acquire(30);
+  expect(released).toEqual([]);
+  a();
+  a();
+  const b = await budget.acquire(500); // capped at the limit, like what it holds
+  b();
+  expect(released).toEqual([30, 100]);
+});

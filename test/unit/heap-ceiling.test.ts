@@ -1,6 +1,6 @@
 /** The worker's soft heap ceiling collects garbage once the heap passes the limit, and not in a loop after. */
 import { getHeapStatistics } from 'node:v8';
-import { startHeapCeiling } from '../../src/workers/heap-ceiling';
+import { collectorAbove, startHeapCeiling } from '../../src/workers/heap-ceiling';
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
@@ -27,4 +27,22 @@ test('garbage above the limit is collected without --expose-gc', async () => {
   } finally {
     stop();
   }
+});
+
+test('collectorAbove collects only when heap and Buffers exceed its limit', () => {
+  const makeGarbage = (): void => {
+    let garbage: number[][] | undefined = Array.from({ length: 32 }, (_, i) =>
+      new Array<number>(131072).fill(i + 0.5),
+    );
+    void garbage;
+    garbage = undefined;
+  };
+  const h = getHeapStatistics();
+  const base = h.used_heap_size + h.external_memory;
+  makeGarbage(); // 32 MiB of dead arrays, already old enough to stay until a full collection
+  const withGarbage = getHeapStatistics().used_heap_size;
+  collectorAbove(base + 1024 ** 3)(); // far above: nothing happens
+  expect(getHeapStatistics().used_heap_size).toBeGreaterThanOrEqual(withGarbage - 8 * 1024 * 1024);
+  collectorAbove(0)(); // below: collects
+  expect(getHeapStatistics().used_heap_size).toBeLessThan(withGarbage - 24 * 1024 * 1024);
 });
