@@ -37,7 +37,7 @@ describe('bin/objectstorage launcher', () => {
     expect(seen(r.stderr)).toEqual({
       arena: '2',
       mmap: '131072',
-      execArgv: ['--max-semi-space-size=2'],
+      execArgv: ['--max-semi-space-size=8'],
     });
   });
 
@@ -45,7 +45,7 @@ describe('bin/objectstorage launcher', () => {
     const r = await runCli(['--version'], {
       MALLOC_ARENA_MAX: '4',
       MALLOC_MMAP_THRESHOLD_: '65536',
-      NODE_OPTIONS: `--require ${probe()} --max-semi-space-size=8`,
+      NODE_OPTIONS: `--require ${probe()} --max-semi-space-size=4`,
     });
     expect(r.code).toBe(0);
     expect(seen(r.stderr)).toEqual({ arena: '4', mmap: '65536', execArgv: [] });
