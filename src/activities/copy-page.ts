@@ -13,6 +13,7 @@ import {
   recordCopies,
   type ArchiveMetadataRow,
   type JournalEntry,
+  UNKNOWN_SIZE_BYTES,
 } from '../catalog';
 import { decodeStored, encodeStored } from '../drivers/stored-bytes';
 import type { PutItem } from '../drivers/types';
@@ -28,11 +29,6 @@ import { copyServerSide, sameCompressionRules } from './server-side-copy';
 /** Documents and source bytes per chunk: enough to keep parallel I/O busy, small enough to bound memory. */
 const CHUNK_DOCS = 100;
 const CHUNK_BYTES = 2 * 1024 * 1024;
-/**
- * What a document without a recorded size (a NULL `size`, from old Anchore rows) is assumed to hold, for chunking
- * and the worker's byte budget: counting it as 0 would let such documents through unbounded.
- */
-export const UNKNOWN_SIZE_BYTES = 1024 * 1024;
 
 /** The bytes a row is expected to bring into memory. */
 const expectedBytes = (row: ArchiveMetadataRow): number => row.size ?? UNKNOWN_SIZE_BYTES;

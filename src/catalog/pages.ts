@@ -42,6 +42,13 @@ export interface PlannedPages {
 }
 
 /**
+ * What a document without a recorded size (a NULL `size`, from old Anchore rows) is assumed to hold when pages
+ * and copy chunks are cut and the worker's byte budget is charged: counting it as 0 would leave them unbounded.
+ * Byte totals that are reported (page and task bytes) count only recorded sizes.
+ */
+export const UNKNOWN_SIZE_BYTES = 1024 * 1024;
+
+/**
  * Cuts the next pages after `cursor`: at most `pageSize` documents and `pageBytes` stored bytes each (a larger
  * document is a page of its own). Reads keys and sizes only, never bodies.
  */
@@ -60,8 +67,8 @@ export async function planPages(
   }
   const limit = opts.pages * opts.pageSize;
   params.push(limit);
-  const res = await pool.query<DocKey & { size: number }>(
-    `SELECT bucket, "archiveId", "userId", "documentName", coalesce(size, 0)::float8 AS size FROM archive_metadata
+  const res = await pool.query<DocKey & { size: number | null }>(
+    `SELECT bucket, "archiveId", "userId", "documentName", size::float8 AS size FROM archive_metadata
      WHERE ${where.sql}${after} ORDER BY ${PK} LIMIT $${params.length}`,
     params,
   );
@@ -69,6 +76,7 @@ export async function planPages(
   let start = cursor;
   let documents = 0;
   let bytes = 0;
+  let weight = 0; // bytes, with UNKNOWN_SIZE_BYTES for a NULL size: what pageBytes bounds
   let last: DocKey | undefined;
   const close = (): void => {
     if (!last) return;
@@ -82,9 +90,11 @@ export async function planPages(
     start = last;
     documents = 0;
     bytes = 0;
+    weight = 0;
   };
   for (const row of res.rows) {
-    if (documents > 0 && (documents >= opts.pageSize || bytes + row.size > opts.pageBytes)) close();
+    const size = row.size ?? UNKNOWN_SIZE_BYTES;
+    if (documents > 0 && (documents >= opts.pageSize || weight + size > opts.pageBytes)) close();
     last = {
       bucket: row.bucket,
       archiveId: row.archiveId,
@@ -92,7 +102,8 @@ export async function planPages(
       documentName: row.documentName,
     };
     documents += 1;
-    bytes += row.size;
+    bytes += row.size ?? 0;
+    weight += size;
   }
   if (documents > 0) close();
   return { pages, ...(start ? { cursor: start } : {}), exhausted: res.rows.length < limit };

@@ -4,8 +4,14 @@
  * PostgreSQL (catalog, journal, db source); the destination is the in-memory driver so a failure can be injected.
  */
 import { MockActivityEnvironment } from '@temporalio/testing';
-import { createPgMetadataStore, ensureJournal, phaseCounts, planPages } from '../../src/catalog';
-import { makeCopyPage, UNKNOWN_SIZE_BYTES, type CopyHeartbeat } from '../../src/activities/copy-page';
+import {
+  createPgMetadataStore,
+  ensureJournal,
+  phaseCounts,
+  planPages,
+  UNKNOWN_SIZE_BYTES,
+} from '../../src/catalog';
+import { makeCopyPage, type CopyHeartbeat } from '../../src/activities/copy-page';
 import type { ByteBudget } from '../../src/activities/byte-budget';
 import type { DriverProvider } from '../../src/activities/deps';
 import { createDbDriver } from '../../src/drivers/db';
@@ -156,4 +162,26 @@ test('documents without a recorded size are charged to the byte budget as UNKNOW
   );
   const charged = held.reduce((a, b) => a + b, 0);
   expect(charged).toBe(Number(sizes.rows[0]?.known) + 3 * UNKNOWN_SIZE_BYTES);
+});
+
+test('pages are cut counting a NULL size as UNKNOWN_SIZE_BYTES, and report only recorded bytes', async () => {
+  const saved = await catalog.pool.query<{ archiveId: string; size: number | null }>(
+    `SELECT "archiveId", size FROM archive_metadata`,
+  );
+  await catalog.pool.query(`UPDATE archive_metadata SET size = NULL`);
+  try {
+    const opts = { pages: 1, pageSize: 6, pageBytes: 2 * UNKNOWN_SIZE_BYTES, firstIndex: 0 };
+    const planned = await planPages(catalog.pool, input.selection, undefined, opts);
+    expect(planned.pages.map((p) => [p.documents, p.bytes])).toEqual([
+      [2, 0],
+      [2, 0],
+      [2, 0],
+    ]);
+  } finally {
+    await catalog.pool.query(
+      `UPDATE archive_metadata m SET size = v.size FROM unnest($1::varchar[], $2::bigint[]) AS v(id, size)
+       WHERE m."archiveId" = v.id`,
+      [saved.rows.map((r) => r.archiveId), saved.rows.map((r) => r.size)],
+    );
+  }
 });
