@@ -1,7 +1,12 @@
 /**
- * Named timeout and retry presets of the activities. Per-page activities heartbeat, so a dead worker is noticed
- * within `heartbeatTimeout` and the page moves to another worker. Permanent errors are never retried.
+ * Named timeout and retry presets of the activities. Every activity heartbeats every 5 s while it runs
+ * (activities/index.ts), so a dead worker is noticed within `heartbeatTimeout` and the activity moves to another
+ * worker; without one, a worker killed during planPages stalled its migration for the whole startToCloseTimeout.
+ * Permanent errors are never retried.
  */
+
+/** A killed worker's activity is retried elsewhere after this (six missed heartbeats). */
+const heartbeatTimeout = '30s';
 import type { ActivityOptions } from '@temporalio/workflow';
 import { PERMANENT_ERROR_NAMES } from '../shared/errors';
 
@@ -10,6 +15,7 @@ const nonRetryableErrorTypes = [...PERMANENT_ERROR_NAMES];
 /** prepare: self-checks and counting; may wait for a slow backend but is not long. */
 export const preparePreset = {
   startToCloseTimeout: '10 minutes',
+  heartbeatTimeout,
   retry: {
     initialInterval: '2s',
     backoffCoefficient: 2,
@@ -22,6 +28,7 @@ export const preparePreset = {
 /** planPages: a keyset query over keys and sizes. */
 export const planPreset = {
   startToCloseTimeout: '5 minutes',
+  heartbeatTimeout,
   retry: {
     initialInterval: '1s',
     backoffCoefficient: 2,
@@ -31,13 +38,10 @@ export const planPreset = {
   },
 } as const satisfies ActivityOptions;
 
-/**
- * copy/verify/delete of one page: bounded by page bytes. Activities heartbeat every 5 s while they run, so a
- * killed worker's page is retried elsewhere after 30 s.
- */
+/** copy/verify/delete of one page: bounded by page bytes. */
 export const pagePreset = {
   startToCloseTimeout: '30 minutes',
-  heartbeatTimeout: '30s',
+  heartbeatTimeout,
   // Eager dispatch would run pages on the worker that runs the workflow; pages belong to every worker.
   allowEagerDispatch: false,
   retry: {
@@ -52,6 +56,7 @@ export const pagePreset = {
 /** finish and failPage: small catalog writes that must happen eventually. */
 export const bookkeepingPreset = {
   startToCloseTimeout: '5 minutes',
+  heartbeatTimeout,
   retry: {
     initialInterval: '2s',
     backoffCoefficient: 2,
