@@ -2,9 +2,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 
-// The script without the launcher's memory settings (test/e2e/launcher.test.ts covers the launcher): with them,
-// migrate-durability's SIGKILL test timed out once in CI (2026-11-28); under investigation (issue 6 note).
-const BIN = join(__dirname, '../../bin/objectstorage.js');
+/** The installed command, as operators run it (bin/objectstorage → bin/objectstorage.js → lib/). */
+const BIN = join(__dirname, '../../bin/objectstorage');
 
 export interface RunningProcess {
   readonly child: ChildProcess;
@@ -14,7 +13,7 @@ export interface RunningProcess {
 
 /** Starts `objectstorage ...args` and collects its stdout+stderr. */
 export function startCli(args: readonly string[], env: Record<string, string | undefined>): RunningProcess {
-  const child = spawn(process.execPath, [BIN, ...args], {
+  const child = spawn(BIN, args, {
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
