@@ -24,13 +24,22 @@ function vmHwmKiB(pid: number): number {
   }
 }
 
+/**
+ * The launcher's command line with `--cpu-prof`, which Node refuses in NODE_OPTIONS: node with the launcher's
+ * settings (bin/objectstorage) and the profile flags, running the script directly.
+ */
+function profiledWorker(
+  env: Record<string, string>,
+  dir: string,
+): [string, string[], Record<string, string>] {
+  const flags = ['--cpu-prof', `--cpu-prof-dir=${dir}`, '--max-semi-space-size=8'];
+  const launcherEnv = { MALLOC_ARENA_MAX: '2', MALLOC_MMAP_THRESHOLD_: '131072', ...env };
+  return [process.execPath, [...flags, `${BIN}.js`, 'worker'], launcherEnv];
+}
+
 export function startWorker(env: Record<string, string>, logFile: string, cpuProfDir?: string): Worker {
-  const profile = cpuProfDir ? `--cpu-prof --cpu-prof-dir=${cpuProfDir}` : '';
-  const nodeOptions = [env.NODE_OPTIONS, profile].filter(Boolean).join(' ');
-  const child: ChildProcess = spawn(BIN, ['worker'], {
-    env: nodeOptions ? { ...env, NODE_OPTIONS: nodeOptions } : env,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const [command, args, childEnv] = cpuProfDir ? profiledWorker(env, cpuProfDir) : [BIN, ['worker'], env];
+  const child: ChildProcess = spawn(command, args, { env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
   const log = createWriteStream(logFile);
   let seenReady = false;
   let onReady = (): void => undefined;

@@ -28,7 +28,7 @@ import { BIN } from './processes';
 import { rcloneMove, type RcloneRun } from './rclone';
 import { target, writeResults, type Figure, type Target } from './report';
 import { countObjects, removeBucketDir, s3Driver } from './s3';
-import { ROOT, loadSettings } from './settings';
+import { loadSettings } from './settings';
 import { machine, stackDown, stackUp, versions, type Stack } from './stack';
 import { md5Hex } from '../src/drivers/util';
 
@@ -469,7 +469,7 @@ async function main(): Promise<void> {
       `load average ${mach.loadStart[0]} on ${mach.nproc} CPUs at start: other work shared the machine; compare ratios, not absolute numbers`,
     );
 
-  const paths = await writeResults(join(ROOT, 'bench/results'), stamp, {
+  const paths = await writeResults(settings.resultsDir, stamp, {
     machine: mach,
     versions: vers,
     settings: { ...settings, skip: [...settings.skip], ports: settings.ports },

@@ -46,6 +46,11 @@ export interface Settings {
   readonly keepStack: boolean;
   readonly skip: Set<string>;
   readonly dataDir: string;
+  /**
+   * Where the results files go: bench/results for a full run (`make bench`, no BENCH_* set), else
+   * .data/bench/results, so development runs never end up among the results by accident.
+   */
+  readonly resultsDir: string;
   readonly ports: Record<string, string>;
 }
 
@@ -67,6 +72,14 @@ export function loadSettings(): Settings {
     keepStack: process.env.BENCH_KEEP_STACK === '1',
     skip: new Set((process.env.BENCH_SKIP ?? '').split(',').filter(Boolean)),
     dataDir: process.env.BENCH_DATA_DIR ?? join(ROOT, '.data/bench/stack'),
+    resultsDir:
+      process.env.BENCH_RESULTS_DIR ??
+      join(
+        ROOT,
+        Object.keys(process.env).some((k) => k.startsWith('BENCH_'))
+          ? '.data/bench/results'
+          : 'bench/results',
+      ),
     // Below Linux's ephemeral range (32768–60999): a client socket in TIME-WAIT there (left by `make test`)
     // blocked the bench's S3 listener on 43070.
     ports: {

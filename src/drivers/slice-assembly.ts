@@ -9,15 +9,19 @@ import type { SliceAssembly } from './sql-body-store';
 const changed = (uri: string): Error =>
   new Error(`${uri} changed while it was read in slices; read it again`);
 
-/** Slices of a bytea column (Buffers) filling exactly `total` bytes. */
-export function byteSlices(total: number, uri: string): SliceAssembly {
+/** Slices filling exactly `total` bytes: `length` is a slice's size in bytes, `write` copies it in at an offset. */
+function exactSlices<P>(
+  total: number,
+  uri: string,
+  length: (part: P) => number,
+  write: (out: Buffer, part: P, at: number) => number,
+): SliceAssembly {
   const out = Buffer.allocUnsafe(total);
   let at = 0;
   return {
     add(part) {
-      const bytes = part as Buffer;
-      if (at + bytes.length > total) throw changed(uri);
-      at += bytes.copy(out, at);
+      if (at + length(part as P) > total) throw changed(uri);
+      at += write(out, part as P, at);
     },
     finish() {
       if (at !== total) throw changed(uri);
@@ -26,22 +30,23 @@ export function byteSlices(total: number, uri: string): SliceAssembly {
   };
 }
 
+/** Slices of a bytea column (Buffers) filling exactly `total` bytes. */
+export const byteSlices = (total: number, uri: string): SliceAssembly =>
+  exactSlices<Buffer>(
+    total,
+    uri,
+    (b) => b.length,
+    (out, b, at) => b.copy(out, at),
+  );
+
 /** Slices of a text column (strings) whose UTF-8 form is `total` bytes; slices never split a character. */
-export function utf8Slices(total: number, uri: string): SliceAssembly {
-  const out = Buffer.allocUnsafe(total);
-  let at = 0;
-  return {
-    add(part) {
-      const text = part as string;
-      if (at + Buffer.byteLength(text, 'utf8') > total) throw changed(uri);
-      at += out.write(text, at, 'utf8');
-    },
-    finish() {
-      if (at !== total) throw changed(uri);
-      return out;
-    },
-  };
-}
+export const utf8Slices = (total: number, uri: string): SliceAssembly =>
+  exactSlices<string>(
+    total,
+    uri,
+    (t) => Buffer.byteLength(t, 'utf8'),
+    (out, t, at) => out.write(t, at, 'utf8'),
+  );
 
 /**
  * Slices of MIME base64 text (`chars` characters, newlines included). A slice border can fall inside a 4-character

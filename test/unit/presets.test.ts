@@ -7,9 +7,9 @@ const seconds = (d: string): number => {
   return Number(m[1]) * (m[2] === 's' ? 1 : 60);
 };
 
-const activityPresets = Object.entries(presets).filter(
-  (e): e is [string, { startToCloseTimeout: string; heartbeatTimeout?: string }] =>
-    typeof e[1] === 'object' && 'startToCloseTimeout' in e[1],
+type Preset = { startToCloseTimeout: string; heartbeatTimeout?: string };
+const activityPresets = (Object.entries(presets) as Array<[string, unknown]>).filter(
+  (e): e is [string, Preset] => typeof e[1] === 'object' && e[1] !== null && 'startToCloseTimeout' in e[1],
 );
 
 test('there are presets to check', () => {
