@@ -109,19 +109,44 @@ export async function planPages(
   return { pages, ...(start ? { cursor: start } : {}), exhausted: res.rows.length < limit };
 }
 
-/** The selected rows of one page. */
+/**
+ * The selected rows of one page, read in key order with a LIMIT a little above the page's planned count. The
+ * LIMIT is what keeps PostgreSQL on the primary-key index: it estimates a key range by its first column only, so
+ * without one a page spanning two logical buckets (or any page of a large catalog) got a sequential scan and a
+ * sort of the whole table (bench, 1M rows: 376M rows read in 1,080 scans). Rows added to the range since
+ * planning are still returned: a full batch is followed by another from its last key.
+ */
 export async function pageRows(pool: Pool, sel: Selection, page: PageBounds): Promise<ArchiveMetadataRow[]> {
+  const limit = page.documents + 64;
+  const rows: ArchiveMetadataRow[] = [];
+  let after = page.after;
+  for (;;) {
+    const batch = await pageRowsBatch(pool, sel, after, page.last, limit);
+    rows.push(...batch);
+    if (batch.length < limit) return rows;
+    after = batch[batch.length - 1];
+  }
+}
+
+async function pageRowsBatch(
+  pool: Pool,
+  sel: Selection,
+  after: DocKey | undefined,
+  last: DocKey,
+  limit: number,
+): Promise<ArchiveMetadataRow[]> {
   const where = selectionWhere(sel, 1);
   const params = [...where.params];
   let lower = '';
-  if (page.after) {
+  if (after) {
     lower = ` AND ${PK} > ${keyTuple(params.length + 1)}`;
-    params.push(...keyParams(page.after));
+    params.push(...keyParams(after));
   }
   const upper = ` AND ${PK} <= ${keyTuple(params.length + 1)}`;
-  params.push(...keyParams(page.last));
+  params.push(...keyParams(last), limit);
   const res = await pool.query<ArchiveMetadataRow>(
-    `SELECT ${ROW_COLUMNS} FROM archive_metadata WHERE ${where.sql}${lower}${upper} ORDER BY ${PK}`,
+    `SELECT ${ROW_COLUMNS} FROM archive_metadata WHERE ${where.sql}${lower}${upper} ORDER BY ${PK}
+     LIMIT $${params.length}`,
     params,
   );
   return res.rows;

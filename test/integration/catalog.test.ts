@@ -130,6 +130,30 @@ test('keyset pages by location prefix, in primary-key order, without repeats', a
   ]);
 });
 
+test('a page returns every row of its key range, also rows added after planning beyond its LIMIT', async () => {
+  const insert = (ids: string[]): Promise<unknown> =>
+    ours.pool.query(
+      `INSERT INTO archive_metadata (bucket, "archiveId", "userId", "documentName", content_url, size)
+       SELECT 'late_bucket', id, 'acct', id || '.json', 'db://acct/late_bucket/' || id, 1 FROM unnest($1::varchar[]) AS id`,
+      [ids],
+    );
+  await insert(Array.from({ length: 10 }, (_, i) => `p${i}`));
+  const selection = { sourcePrefix: 'db://acct/late_bucket/', buckets: [], excludeBuckets: [] };
+  const planned = await planPages(ours.pool, selection, undefined, {
+    pages: 1,
+    pageSize: 10,
+    pageBytes: 1 << 20,
+    firstIndex: 0,
+  });
+  const page = planned.pages[0];
+  expect(page).toMatchObject({ documents: 10, last: { archiveId: 'p9' } });
+  // 100 rows between p0 and p9: more than the query's LIMIT (documents + 64), so two batches are needed.
+  await insert(Array.from({ length: 100 }, (_, i) => `p0-${String(i).padStart(3, '0')}`));
+  const rows = await pageRows(ours.pool, selection, page as NonNullable<typeof page>);
+  expect(rows).toHaveLength(110);
+  expect(new Set(rows.map((r) => r.archiveId)).size).toBe(110);
+});
+
 test('migration task rows as anchore-manager writes them', async () => {
   const client = await ours.pool.connect();
   const id = await insertMigrationTask(client, {
