@@ -23,6 +23,7 @@ import { ObjectStorageError } from '../errors';
 import { classifyS3Error, httpStatus, type S3ErrorContext } from './s3-errors';
 import { perObjectCalls } from './per-object';
 import { createLeanS3, type LeanS3 } from './s3-lean';
+import { statByListing, statOf, type ListPage } from './s3-list-stat';
 import { SelfCheckFailedError } from './self-check';
 import { DEFAULT_LIST_PAGE_SIZE, refFromPath } from './listing';
 import { encodeObjectKey, parseContainerUri, prefixedObjectKey } from './uri';
@@ -223,11 +224,6 @@ export function createS3Driver(o: S3DriverOptions): ObjectStoreDriver {
   /** size and (single-part ETag) md5 of an object; undefined when absent. */
   const stat = async (uri: string, signal?: AbortSignal): Promise<ObjectStat | undefined> => {
     const { container, objectKey } = parseContainerUri(uri, 's3');
-    const statOf = (size: number, etag: string): ObjectStat => ({
-      size,
-      // A single-part upload's ETag is the md5 of the body; a multipart ETag ("…-N") is not.
-      ...(/^[0-9a-f]{32}$/.test(etag) ? { md5: etag } : {}),
-    });
     const quick = await lean?.head(container, objectKey, signal);
     if (quick === 'absent') return undefined;
     if (quick) return statOf(quick.size, quick.etag);
@@ -235,12 +231,33 @@ export function createS3Driver(o: S3DriverOptions): ObjectStoreDriver {
       const head = await client.send(new HeadObjectCommand({ Bucket: container, Key: objectKey }), {
         abortSignal: signal,
       });
-      return statOf(head.ContentLength ?? -1, (head.ETag ?? '').replace(/"/g, ''));
+      return statOf(head.ContentLength ?? -1, head.ETag ?? '');
     } catch (err) {
       if (httpStatus(err) === 404) return undefined;
       throw classifyS3Error(err, ctx(container, uri));
     }
   };
+
+  const listPage =
+    (signal?: AbortSignal): ListPage =>
+    async ({ bucket, prefix: dir, startAfter, token }) => {
+      const page = await client.send(
+        new ListObjectsV2Command({
+          Bucket: bucket,
+          Prefix: dir,
+          MaxKeys: 1000,
+          ...(token ? { ContinuationToken: token } : { StartAfter: startAfter }),
+        }),
+        { abortSignal: signal },
+      );
+      const objects = (page.Contents ?? []).flatMap((c) =>
+        c.Key === undefined ? [] : [{ key: c.Key, size: c.Size ?? -1, etag: c.ETag ?? '' }],
+      );
+      return {
+        objects,
+        ...(page.IsTruncated && page.NextContinuationToken ? { next: page.NextContinuationToken } : {}),
+      };
+    };
 
   const driver: ObjectStoreDriver & { readonly [SERVER_KEY]: string } = {
     [SERVER_KEY]: serverKey,
@@ -259,15 +276,27 @@ export function createS3Driver(o: S3DriverOptions): ObjectStoreDriver {
     // Per-object GET/PUT in parallel; deletes are batched below with DeleteObjects.
     ...perObjectCalls(readObject, { put, delete: del }, parallelism),
     async statMany(uris, opts) {
+      const signal = opts?.signal;
+      const objects = uris.map((uri) => {
+        const { container, objectKey } = parseContainerUri(uri, 's3');
+        return { uri, bucket: container, key: objectKey };
+      });
+      const { stats, toHead } = await statByListing(listPage(signal), objects);
       const out = new Map<string, ObjectStat>();
+      for (const { uri, bucket, key } of objects) {
+        const st = stats.get(`${bucket}\n${key}`);
+        if (st) out.set(uri, st);
+      }
+      const heads = new Set(toHead.map(({ bucket, key }) => `${bucket}\n${key}`));
       await mapLimit(
-        uris,
+        objects.filter(({ bucket, key }) => heads.has(`${bucket}\n${key}`)),
         parallelism,
-        async (uri) => {
-          const st = await stat(uri, opts?.signal);
+        async ({ uri }) => {
+          const st = await stat(uri, signal);
           if (st) out.set(uri, st);
+          else out.delete(uri);
         },
-        opts?.signal,
+        signal,
       );
       return out;
     },

@@ -171,3 +171,31 @@ describe('s3 lean requests (the hot path without the SDK middleware)', () => {
 function md5Base64(s: string): string {
   return createHash('md5').update(s).digest('base64');
 }
+
+describe('s3 statMany lists a page of neighbouring keys instead of HEADing each', () => {
+  test('same sizes and md5s as HEAD; absent keys and keys of others between them are handled', async () => {
+    const d = make(`${bucket}-ls`);
+    await d.selfCheck();
+    const ref = (i: number, userId = 'admin') => ({
+      userId,
+      bucket: 'analysis_data',
+      key: `sha256:${String(i).padStart(4, '0')}`,
+    });
+    const bodies = Array.from({ length: 40 }, (_, i) => Buffer.from(`document ${i} `.repeat(i + 1)));
+    const uris = await d.putMany(bodies.map((data, i) => ({ ref: ref(2 * i), data })));
+    // objects that are not asked for: between the asked keys, in another account, and nested deeper
+    await d.putMany([
+      { ref: ref(3), data: Buffer.from('other') },
+      { ref: ref(4, 'acme'), data: Buffer.from('acme') },
+      { ref: { ...ref(7), key: 'sha256:0007/docker.io/x:y' }, data: Buffer.from('nested') },
+    ]);
+    const absent = [ref(1), ref(5), ref(999)].map((r) => d.uriFor(r));
+    const stats = await d.statMany?.([...uris, ...absent]);
+    expect(stats?.size).toBe(40);
+    uris.forEach((uri, i) => {
+      const body = bodies[i] as Buffer;
+      expect(stats?.get(uri)).toEqual({ size: body.length, md5: md5Hex(body) });
+    });
+    for (const uri of absent) expect(stats?.has(uri)).toBe(false);
+  });
+});

@@ -1,0 +1,101 @@
+/**
+ * Stats of many objects by listing instead of one HEAD each: the keys of a page share a "directory"
+ * (`<prefix><userId>/<bucket>/`) and sit next to each other in key order, so one ListObjectsV2 from just before
+ * the first key reports size and ETag for hundreds of them — the same facts a HEAD gives, for one request. A
+ * listing that wanders through many other objects stops early and leaves the rest to HEAD, as do small groups,
+ * keys that are not printable ASCII (S3 orders by UTF-8 bytes; only ASCII is compared here as S3 would) and any
+ * listing error (a policy without s3:ListBucket, say).
+ */
+import type { ObjectStat } from './types';
+
+/** One page of ListObjectsV2 in a bucket under `prefix`, after `startAfter` or from a continuation token. */
+export type ListPage = (req: {
+  bucket: string;
+  prefix: string;
+  startAfter: string;
+  token?: string;
+}) => Promise<{ objects: Array<{ key: string; size: number; etag: string }>; next?: string }>;
+
+/** Groups smaller than this are cheaper as HEADs. */
+export const MIN_LISTED_GROUP = 16;
+
+const PRINTABLE_ASCII = /^[\x20-\x7e]+$/;
+
+/** A string just below `key` in S3 order (listing after it includes `key`; extra keys are ignored). */
+export function justBefore(key: string): string {
+  const last = key.charCodeAt(key.length - 1);
+  return last > 0x20 ? key.slice(0, -1) + String.fromCharCode(last - 1) : key.slice(0, -1);
+}
+
+/** The stat an ETag and size give: a single-part ETag is the body's md5; a multipart one ("…-N") is not. */
+export function statOf(size: number, etag: string): ObjectStat {
+  const bare = etag.replace(/"/g, '');
+  return { size, ...(/^[0-9a-f]{32}$/.test(bare) ? { md5: bare } : {}) };
+}
+
+interface Group {
+  readonly bucket: string;
+  readonly dir: string;
+  readonly keys: string[]; // sorted
+}
+
+/** Groups object keys (bucket, key) by bucket and the part of the key up to its last '/'. */
+function groupsOf(objects: ReadonlyArray<{ bucket: string; key: string }>): Group[] {
+  const byDir = new Map<string, Group>();
+  for (const { bucket, key } of objects) {
+    const dir = key.slice(0, key.lastIndexOf('/') + 1);
+    const id = `${bucket}\n${dir}`;
+    const group = byDir.get(id) ?? { bucket, dir, keys: [] };
+    group.keys.push(key);
+    byDir.set(id, group);
+  }
+  for (const g of byDir.values()) g.keys.sort();
+  return [...byDir.values()];
+}
+
+/**
+ * Lists what it can of `objects`: returns the stats it found (absent objects are left out) and the objects
+ * still to HEAD.
+ */
+export async function statByListing(
+  list: ListPage,
+  objects: ReadonlyArray<{ bucket: string; key: string }>,
+): Promise<{ stats: Map<string, ObjectStat>; toHead: Array<{ bucket: string; key: string }> }> {
+  const stats = new Map<string, ObjectStat>(); // by `${bucket}\n${key}`
+  const toHead: Array<{ bucket: string; key: string }> = [];
+  for (const g of groupsOf(objects)) {
+    if (g.keys.length < MIN_LISTED_GROUP || !g.keys.every((k) => PRINTABLE_ASCII.test(k))) {
+      toHead.push(...g.keys.map((key) => ({ bucket: g.bucket, key })));
+      continue;
+    }
+    const covered = await listGroup(list, g, stats).catch(() => '');
+    toHead.push(...g.keys.filter((k) => k > covered).map((key) => ({ bucket: g.bucket, key })));
+  }
+  return { stats, toHead };
+}
+
+/** Lists a group into `stats`; returns the last key the listing covered (keys up to it not seen are absent). */
+async function listGroup(list: ListPage, g: Group, stats: Map<string, ObjectStat>): Promise<string> {
+  const wanted = new Set(g.keys);
+  const lastWanted = g.keys[g.keys.length - 1] as string;
+  const patience = 4 * g.keys.length + 1000; // objects of others we list through before leaving the rest to HEAD
+  let seen = 0;
+  let token: string | undefined;
+  let covered = '';
+  for (;;) {
+    const page = await list({
+      bucket: g.bucket,
+      prefix: g.dir,
+      startAfter: justBefore(g.keys[0] as string),
+      ...(token ? { token } : {}),
+    });
+    for (const o of page.objects) {
+      if (wanted.has(o.key)) stats.set(`${g.bucket}\n${o.key}`, statOf(o.size, o.etag));
+      covered = o.key;
+    }
+    seen += page.objects.length;
+    if (!page.next || covered >= lastWanted) return page.next ? covered : lastWanted;
+    if (seen > patience) return covered;
+    token = page.next;
+  }
+}
