@@ -70,23 +70,18 @@ describe('statByListing', () => {
   test('continues over pages, and leaves to HEAD what lies beyond many other objects', async () => {
     const dir = 'p/u/b/';
     const wanted = docKeys(dir, 20);
-    // 200 objects of others between the 10th and the 11th wanted key
-    const others = Array.from({ length: 200 }, (_, i) => `${wanted[9]}-x${String(i).padStart(3, '0')}`);
-    const paged = fakeBucket([...wanted, ...others], 7);
-    const all = await statByListing(
-      paged.list,
-      wanted.map((key) => ({ bucket: 'b', key })),
-    );
+    const asked = wanted.map((key) => ({ bucket: 'b', key }));
+    // objects of others between the 10th and the 11th wanted key
+    const others = (n: number): string[] =>
+      Array.from({ length: n }, (_, i) => `${wanted[9]}-x${String(i).padStart(4, '0')}`);
+    const paged = fakeBucket([...wanted, ...others(200)], 7);
+    const all = await statByListing(paged.list, asked);
     expect(all.stats.size).toBe(20);
     expect(all.toHead).toEqual([]);
     expect(paged.requests.length).toBeGreaterThan(2);
 
-    const crowded = Array.from({ length: 2000 }, (_, i) => `${wanted[9]}-y${String(i).padStart(4, '0')}`);
-    const far = fakeBucket([...wanted, ...crowded], 100);
-    const some = await statByListing(
-      far.list,
-      wanted.map((key) => ({ bucket: 'b', key })),
-    );
+    const far = fakeBucket([...wanted, ...others(2000)], 100);
+    const some = await statByListing(far.list, asked);
     expect(some.stats.size).toBe(10);
     expect(some.toHead.map((o) => o.key)).toEqual(wanted.slice(10));
   });
