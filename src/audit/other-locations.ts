@@ -37,6 +37,8 @@ export async function countOtherLocations(pool: Pool, sel: Selection): Promise<O
 }
 
 const PK = `(bucket, "archiveId", "userId", "documentName")`;
+/** The primary key's columns as a sort list: `ORDER BY (a, b)` sorts by one row value, which no index serves. */
+const PK_ORDER = `bucket, "archiveId", "userId", "documentName"`;
 
 /** The rows pointing elsewhere, one keyset page at a time. */
 export async function* otherLocationRows(
@@ -53,7 +55,7 @@ export async function* otherLocationRows(
     const res = await pool.query<ArchiveMetadataRow>(
       `SELECT bucket, "archiveId", "userId", "documentName", content_url, is_compressed, digest,
               size::float8 AS size, created_at, last_updated
-       FROM archive_metadata WHERE ${WHERE}${cursor} ORDER BY ${PK} LIMIT $4`,
+       FROM archive_metadata WHERE ${WHERE}${cursor} ORDER BY ${PK_ORDER} LIMIT $4`,
       p,
     );
     yield* res.rows;
