@@ -4,6 +4,7 @@
  */
 import type { Pool } from 'pg';
 import type { ArchiveMetadataRow } from '../catalog/archive-metadata';
+import { PK, PK_ORDER } from '../catalog/pages';
 import type { DocKey, Selection } from '../shared/migration';
 import type { OtherLocationCount } from './types';
 
@@ -35,10 +36,6 @@ export async function countOtherLocations(pool: Pool, sel: Selection): Promise<O
   );
   return res.rows;
 }
-
-const PK = `(bucket, "archiveId", "userId", "documentName")`;
-/** The primary key's columns as a sort list: `ORDER BY (a, b)` sorts by one row value, which no index serves. */
-const PK_ORDER = `bucket, "archiveId", "userId", "documentName"`;
 
 /** The rows pointing elsewhere, one keyset page at a time. */
 export async function* otherLocationRows(

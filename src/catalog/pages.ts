@@ -6,9 +6,10 @@ import type { Pool, PoolClient } from 'pg';
 import type { BucketCount, DocKey, PageBounds, Selection } from '../shared/migration';
 import type { ArchiveMetadataRow } from './archive-metadata';
 
-const PK = `(bucket, "archiveId", "userId", "documentName")`;
+/** archive_metadata's primary key as a row value, for keyset comparisons. */
+export const PK = `(bucket, "archiveId", "userId", "documentName")`;
 /** The primary key's columns as a sort list: `ORDER BY (a, b)` sorts by one row value, which no index serves. */
-const PK_ORDER = `bucket, "archiveId", "userId", "documentName"`;
+export const PK_ORDER = `bucket, "archiveId", "userId", "documentName"`;
 const ROW_COLUMNS = `bucket, "archiveId", "userId", "documentName", content_url, is_compressed, digest,
   size::float8 AS size, created_at, last_updated`;
 

@@ -5,12 +5,13 @@
  * Permanent errors are never retried.
  */
 
-/** A killed worker's activity is retried elsewhere after this (six missed heartbeats). */
-const heartbeatTimeout = '30s';
 import type { ActivityOptions } from '@temporalio/workflow';
 import { PERMANENT_ERROR_NAMES } from '../shared/errors';
 
 const nonRetryableErrorTypes = [...PERMANENT_ERROR_NAMES];
+
+/** A killed worker's activity is retried elsewhere after this (six missed heartbeats). */
+const heartbeatTimeout = '30s';
 
 /** prepare: self-checks and counting; may wait for a slow backend but is not long. */
 export const preparePreset = {
