@@ -35,6 +35,9 @@ export interface Settings {
   /** The old way's own catalog size, and its time cap (it is sequential; its rate is what matters). */
   readonly oldWayDocs: number;
   readonly oldWaySeconds: number;
+  /** The floor's own catalog (it deletes what it moves) and the chunks each of its threads keeps in flight. */
+  readonly floorDocs: number;
+  readonly floorLanes: number;
   /** Ceiling concurrency sweep and the documents each step writes. */
   readonly sweep: number[];
   readonly sweepDocs: number;
@@ -63,6 +66,8 @@ export function loadSettings(): Settings {
     bigSeconds: int('BENCH_BIG_SECONDS', 360),
     oldWayDocs: int('BENCH_OLDWAY_DOCS', Math.min(docs, 10_000)),
     oldWaySeconds: int('BENCH_OLDWAY_SECONDS', 300),
+    floorDocs: int('BENCH_FLOOR_DOCS', Math.min(docs, 20_000)),
+    floorLanes: int('BENCH_FLOOR_LANES', 4),
     sweep: ints('BENCH_SWEEP', '8,16,32,64'),
     sweepDocs: int('BENCH_SWEEP_DOCS', Math.min(docs, 3000)),
     workers: int('BENCH_WORKERS', 2),

@@ -11,6 +11,7 @@ import type { ObjectStoreDriver } from './types';
 
 export const DRIVER_NAME = 'db';
 
+const MIB = 1024 * 1024;
 const UTF8 = new TextDecoder('utf-8', { fatal: true });
 
 /** Body encoding of archive_document: `[jsondata, b64_encoded]`. */
@@ -57,6 +58,8 @@ export function createDbDriver(pool: Pool): ObjectStoreDriver {
     name: DRIVER_NAME,
     scheme: 'db',
     supportsCompression: false,
+    // Text slices each read the value from its start: read whole up to 8 MiB, in few large slices above.
+    reads: { wholeMax: 8 * MIB, slice: 4 * MIB },
     upsertSql: `
       INSERT INTO archive_document (bucket, "archiveId", "userId", "documentName", created_at, last_updated,
                                     record_state_key, record_state_val, jsondata, b64_encoded)
@@ -66,9 +69,9 @@ export function createDbDriver(pool: Pool): ObjectStoreDriver {
       ON CONFLICT (bucket, "archiveId", "userId", "documentName")
       DO UPDATE SET jsondata = EXCLUDED.jsondata, b64_encoded = EXCLUDED.b64_encoded, last_updated = EXCLUDED.last_updated`,
     selectSql: `
-      SELECT d."userId", d.bucket, d."archiveId" AS key, length(d.jsondata) AS body_length,
-             octet_length(d.jsondata) AS body_bytes, d.b64_encoded,
-             CASE WHEN length(d.jsondata) <= $4 THEN d.jsondata END AS jsondata
+      SELECT d."userId", d.bucket, d."archiveId" AS key, octet_length(d.jsondata) AS body_bytes, d.b64_encoded,
+             CASE WHEN octet_length(d.jsondata) > $4 THEN length(d.jsondata) END AS slice_length,
+             CASE WHEN octet_length(d.jsondata) <= $4 THEN d.jsondata END AS jsondata
       FROM archive_document d JOIN ${refs}
         ON d.bucket = r.bucket AND d."archiveId" = r.key AND d."userId" = r."userId" AND d."documentName" = r.key || '.json'`,
     // Slices count characters (text), so a multi-byte character is never split.

@@ -10,6 +10,7 @@ import type { ObjectStoreDriver } from './types';
 
 export const DRIVER_NAME = 'db2';
 
+const MIB = 1024 * 1024;
 const LIST = `SELECT "userId", bucket, key, length(content) AS size FROM object_storage`;
 
 /** Creates the `db2` driver over the catalog pool. */
@@ -20,13 +21,16 @@ export function createDb2Driver(pool: Pool): ObjectStoreDriver {
     name: DRIVER_NAME,
     scheme: 'db2',
     supportsCompression: true,
+    // A bytea slice reads only its own bytes, and a whole row costs node-pg five times the body (hex): slice early.
+    reads: { wholeMax: MIB, slice: MIB },
     upsertSql: `
       INSERT INTO object_storage ("userId", bucket, key, version, object_metadata, content, created_at, last_updated)
       SELECT "userId", bucket, key, '', NULL, content, $5::integer, $5::integer
       FROM unnest($1::varchar[], $2::varchar[], $3::varchar[], $4::bytea[]) AS r("userId", bucket, key, content)
       ON CONFLICT ("userId", bucket, key, version)
       DO UPDATE SET content = EXCLUDED.content, last_updated = EXCLUDED.last_updated`,
-    selectSql: `SELECT o."userId", o.bucket, o.key, length(o.content) AS body_length,
+    selectSql: `SELECT o."userId", o.bucket, o.key,
+                       CASE WHEN length(o.content) > $4 THEN length(o.content) END AS slice_length,
                        CASE WHEN length(o.content) <= $4 THEN o.content END AS content
                 FROM object_storage o JOIN ${refs} ON ${match}`,
     sliceSql: `SELECT substring(content from $4::integer for $5::integer) AS part FROM object_storage

@@ -1,0 +1,159 @@
+/**
+ * The floor of a db→s3 migration: only the work no correct migration can skip, done as cheaply as this stack
+ * allows, so its CPU per document bounds any implementation's rate on this machine. Per chunk of documents
+ * (as copyPage cuts them): one SELECT of the bodies, the md5 check, Anchore's compression rule, parallel
+ * PutObject with Content-MD5, one compare-and-swap UPDATE of archive_metadata and one DELETE of the sources.
+ * No Temporal, no journal, no destination check, no retries or heartbeats. Threads (one per worker process of
+ * the real run) take chunks in turn, each with `lanes` chunks in flight.
+ */
+import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
+import { createCatalogPool, switchMetadata, type MetadataSwitch } from '../../src/catalog';
+import { createDbDriver } from '../../src/drivers/db';
+import { createS3Driver, type S3DriverOptions } from '../../src/drivers/s3';
+import { decodeStored, encodeStored } from '../../src/drivers/stored-bytes';
+import type { PutItem } from '../../src/drivers/types';
+
+export interface FloorRow {
+  readonly bucket: string;
+  readonly archiveId: string;
+  readonly userId: string;
+  readonly documentName: string;
+  readonly content_url: string;
+  readonly digest: string | null;
+  readonly is_compressed: boolean | null;
+  readonly size: number;
+}
+
+export interface FloorResult {
+  readonly documents: number;
+  readonly bytes: number;
+  readonly seconds: number;
+  readonly docsPerSecond: number;
+  readonly threads: number;
+  readonly lanes: number;
+}
+
+interface ThreadInput {
+  readonly dbUrl: string;
+  readonly s3: S3DriverOptions;
+  readonly compression: { enabled: boolean; min_size_kbytes: number };
+  readonly chunks: FloorRow[][];
+  readonly lanes: number;
+}
+
+/** The same cut as copyPage: 100 documents or 2 MiB of stored bytes, whichever comes first. */
+function chunksOf(rows: readonly FloorRow[]): FloorRow[][] {
+  const chunks: FloorRow[][] = [];
+  let current: FloorRow[] = [];
+  let bytes = 0;
+  for (const row of rows) {
+    if (current.length > 0 && (current.length >= 100 || bytes + row.size > 2 * 1024 * 1024)) {
+      chunks.push(current);
+      current = [];
+      bytes = 0;
+    }
+    current.push(row);
+    bytes += row.size;
+  }
+  if (current.length > 0) chunks.push(current);
+  return chunks;
+}
+
+/** Moves every db:// document of the catalog to S3 with the floor's work only; returns the rate. */
+export async function floorMigrate(
+  dbUrl: string,
+  s3: S3DriverOptions,
+  compression: { enabled: boolean; min_size_kbytes: number },
+  threads: number,
+  lanes: number,
+): Promise<FloorResult> {
+  const pool = createCatalogPool(dbUrl, 2);
+  const rows = (
+    await pool.query<FloorRow>(
+      `SELECT bucket, "archiveId", "userId", "documentName", content_url, digest, is_compressed, size::float8 AS size
+       FROM archive_metadata WHERE content_url LIKE 'db://%' ORDER BY bucket, "archiveId", "userId", "documentName"`,
+    )
+  ).rows;
+  await pool.end();
+  const chunks = chunksOf(rows);
+  const share = (k: number): FloorRow[][] => chunks.filter((_, i) => i % threads === k);
+  const started = process.hrtime.bigint();
+  const moved = await Promise.all(
+    Array.from(
+      { length: threads },
+      (_, k) =>
+        new Promise<number>((resolve, reject) => {
+          const input: ThreadInput = { dbUrl, s3, compression, chunks: share(k), lanes };
+          const w = new Worker(__filename, { workerData: input });
+          w.once('message', (n: number) => resolve(n));
+          w.once('error', reject);
+          w.once('exit', (code) => code !== 0 && reject(new Error(`floor thread exited with ${code}`)));
+        }),
+    ),
+  );
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  const documents = moved.reduce((a, b) => a + b, 0);
+  if (documents !== rows.length) throw new Error(`floor moved ${documents} of ${rows.length} documents`);
+  return {
+    documents,
+    bytes: rows.reduce((n, r) => n + r.size, 0),
+    seconds,
+    docsPerSecond: documents / seconds,
+    threads,
+    lanes,
+  };
+}
+
+async function runThread(input: ThreadInput): Promise<number> {
+  const pool = createCatalogPool(input.dbUrl, input.lanes + 1);
+  const source = createDbDriver(pool);
+  const dest = createS3Driver(input.s3);
+  let next = 0;
+  let moved = 0;
+  const lane = async (): Promise<void> => {
+    while (next < input.chunks.length) {
+      const chunk = input.chunks[next++] as FloorRow[];
+      const bodies = await source.getMany(chunk.map((r) => r.content_url));
+      const items: PutItem[] = [];
+      const switches: MetadataSwitch[] = [];
+      for (const row of chunk) {
+        const stored = bodies.get(row.content_url);
+        if (!stored) throw new Error(`floor: no body at ${row.content_url}`);
+        const out = encodeStored(decodeStored(stored, row, row.content_url), input.compression, true);
+        const ref = { userId: row.userId, bucket: row.bucket, key: row.archiveId };
+        items.push({ ref, data: out.data, md5: out.digest });
+        switches.push({
+          ...row,
+          sourceUrl: row.content_url,
+          destUrl: dest.uriFor(ref),
+          digest: out.digest,
+          size: out.size,
+          isCompressed: out.isCompressed,
+        });
+      }
+      bodies.clear();
+      await dest.putMany(items);
+      const switched = await switchMetadata(pool, switches);
+      if (switched.length !== chunk.length) throw new Error('floor: metadata changed under the floor run');
+      await source.deleteMany(chunk.map((r) => r.content_url));
+      moved += chunk.length;
+    }
+  };
+  try {
+    await dest.selfCheck(); // creates the bucket, warms a connection
+    await Promise.all(Array.from({ length: input.lanes }, lane));
+    return moved;
+  } finally {
+    await dest.close();
+    await pool.end();
+  }
+}
+
+if (!isMainThread) {
+  runThread(workerData as ThreadInput).then(
+    (n) => parentPort?.postMessage(n),
+    (err: unknown) => {
+      throw err;
+    },
+  );
+}
