@@ -266,7 +266,9 @@ async function main(): Promise<void> {
           s3Requests: requestsSince(stack.accessLog, s3From),
         };
         truncateLog(stack.accessLog);
-        log(`  floor: ${r.documents} documents in ${r.seconds.toFixed(1)} s: ${r.docsPerSecond.toFixed(1)} docs/s`);
+        log(
+          `  floor: ${r.documents} documents in ${r.seconds.toFixed(1)} s: ${r.docsPerSecond.toFixed(1)} docs/s`,
+        );
         return r;
       } finally {
         await cat.drop();
@@ -457,7 +459,9 @@ async function main(): Promise<void> {
     return (
       `floor (unavoidable work only) ${floor.docsPerSecond.toFixed(0)} docs/s measured, ${(perDoc * 1000).toFixed(2)} ms CPU ` +
       `per document (${describeCpuPerDocument(c, c.documents)}): at most ${bound.toFixed(0)} docs/s on ${mach.nproc} cores, ` +
-      (bound < goal ? 'so the goal is out of reach on this machine' : 'so the goal is within reach of the floor')
+      (bound < goal
+        ? 'so the goal is out of reach on this machine'
+        : 'so the goal is within reach of the floor')
     );
   };
   const dbS3Note = (goal: number | undefined, goalName: string): string | undefined => {

@@ -4,14 +4,12 @@
  * and at the end) with `b64_encoded = true` (anchore-storage.md §3, §11.1). Never compressed.
  */
 import type { Pool } from 'pg';
-import { base64Slices, utf8Slices } from './slice-assembly';
 import { createSqlBodyDriver } from './sql-body-store';
 import { epochSeconds } from './util';
 import type { ObjectStoreDriver } from './types';
 
 export const DRIVER_NAME = 'db';
 
-const MIB = 1024 * 1024;
 const UTF8 = new TextDecoder('utf-8', { fatal: true });
 
 /** Body encoding of archive_document: `[jsondata, b64_encoded]`. */
@@ -50,16 +48,10 @@ const LIST = `SELECT "userId", bucket, "archiveId" AS key, NULL AS size FROM arc
 /** Creates the `db` driver over the catalog pool. */
 export function createDbDriver(pool: Pool): ObjectStoreDriver {
   const refs = `unnest($1::varchar[], $2::varchar[], $3::varchar[]) AS r("userId", bucket, key)`;
-  return createSqlBodyDriver<{
-    jsondata: string | null;
-    b64_encoded: boolean | null;
-    body_bytes: number | string | null;
-  }>(pool, {
+  return createSqlBodyDriver(pool, {
     name: DRIVER_NAME,
     scheme: 'db',
     supportsCompression: false,
-    // Text slices each read the value from its start: read whole up to 8 MiB, in few large slices above.
-    reads: { wholeMax: 8 * MIB, slice: 4 * MIB },
     upsertSql: `
       INSERT INTO archive_document (bucket, "archiveId", "userId", "documentName", created_at, last_updated,
                                     record_state_key, record_state_val, jsondata, b64_encoded)
@@ -68,17 +60,10 @@ export function createDbDriver(pool: Pool): ObjectStoreDriver {
            AS r("userId", bucket, key, jsondata, b64)
       ON CONFLICT (bucket, "archiveId", "userId", "documentName")
       DO UPDATE SET jsondata = EXCLUDED.jsondata, b64_encoded = EXCLUDED.b64_encoded, last_updated = EXCLUDED.last_updated`,
-    selectSql: `
-      SELECT d."userId", d.bucket, d."archiveId" AS key, octet_length(d.jsondata) AS body_bytes, d.b64_encoded,
-             CASE WHEN octet_length(d.jsondata) > $4 THEN length(d.jsondata) END AS slice_length,
-             CASE WHEN octet_length(d.jsondata) <= $4 THEN d.jsondata END AS jsondata
-      FROM archive_document d JOIN ${refs}
+    selectSql: (from) => `
+      SELECT d."userId", d.bucket, d."archiveId", d.jsondata, d.b64_encoded
+      FROM archive_document d JOIN ${from}
         ON d.bucket = r.bucket AND d."archiveId" = r.key AND d."userId" = r."userId" AND d."documentName" = r.key || '.json'`,
-    // Slices count characters (text), so a multi-byte character is never split.
-    sliceSql: `SELECT substring(jsondata from $4::integer for $5::integer) AS part FROM archive_document
-               WHERE "userId" = $1 AND bucket = $2 AND "archiveId" = $3 AND "documentName" = $3 || '.json'`,
-    assembleSlices: (row, chars, uri) =>
-      row.b64_encoded ? base64Slices(chars) : utf8Slices(Number(row.body_bytes), uri),
     listSql: {
       first: `${LIST} ORDER BY bucket, "archiveId", "userId" LIMIT $1`,
       after: `${LIST} AND (bucket, "archiveId", "userId") > ($2, $3, $1) ORDER BY bucket, "archiveId", "userId" LIMIT $4`,
@@ -90,6 +75,10 @@ export function createDbDriver(pool: Pool): ObjectStoreDriver {
       const bodies = items.map((i) => encodeLegacyBody(i.data));
       return [bodies.map((b) => b.jsondata), bodies.map((b) => b.b64), epochSeconds()];
     },
-    decode: (row) => decodeLegacyBody(row.jsondata, row.b64_encoded),
+    // Binary COPY gives the text's UTF-8 bytes, which are the stored bytes unless the row says base64.
+    decode: ([jsondata, b64]) => {
+      if (!jsondata) return Buffer.alloc(0);
+      return b64?.[0] === 1 ? Buffer.from(jsondata.toString('latin1'), 'base64') : jsondata;
+    },
   });
 }

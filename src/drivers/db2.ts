@@ -3,39 +3,30 @@
  * `object_metadata` NULL (anchore-storage.md §3, §11.10). Compression allowed.
  */
 import type { Pool } from 'pg';
-import { byteSlices } from './slice-assembly';
 import { createSqlBodyDriver } from './sql-body-store';
 import { epochSeconds } from './util';
 import type { ObjectStoreDriver } from './types';
 
 export const DRIVER_NAME = 'db2';
 
-const MIB = 1024 * 1024;
 const LIST = `SELECT "userId", bucket, key, length(content) AS size FROM object_storage`;
 
 /** Creates the `db2` driver over the catalog pool. */
 export function createDb2Driver(pool: Pool): ObjectStoreDriver {
   const refs = `unnest($1::varchar[], $2::varchar[], $3::varchar[]) AS r("userId", bucket, key)`;
   const match = `o."userId" = r."userId" AND o.bucket = r.bucket AND o.key = r.key AND o.version = ''`;
-  return createSqlBodyDriver<{ content: Buffer | null }>(pool, {
+  return createSqlBodyDriver(pool, {
     name: DRIVER_NAME,
     scheme: 'db2',
     supportsCompression: true,
-    // A bytea slice reads only its own bytes, and a whole row costs node-pg five times the body (hex): slice early.
-    reads: { wholeMax: MIB, slice: MIB },
     upsertSql: `
       INSERT INTO object_storage ("userId", bucket, key, version, object_metadata, content, created_at, last_updated)
       SELECT "userId", bucket, key, '', NULL, content, $5::integer, $5::integer
       FROM unnest($1::varchar[], $2::varchar[], $3::varchar[], $4::bytea[]) AS r("userId", bucket, key, content)
       ON CONFLICT ("userId", bucket, key, version)
       DO UPDATE SET content = EXCLUDED.content, last_updated = EXCLUDED.last_updated`,
-    selectSql: `SELECT o."userId", o.bucket, o.key,
-                       CASE WHEN length(o.content) > $4 THEN length(o.content) END AS slice_length,
-                       CASE WHEN length(o.content) <= $4 THEN o.content END AS content
-                FROM object_storage o JOIN ${refs} ON ${match}`,
-    sliceSql: `SELECT substring(content from $4::integer for $5::integer) AS part FROM object_storage
-               WHERE "userId" = $1 AND bucket = $2 AND key = $3 AND version = ''`,
-    assembleSlices: (_row, length, uri) => byteSlices(length, uri),
+    selectSql: (from) =>
+      `SELECT o."userId", o.bucket, o.key, o.content FROM object_storage o JOIN ${from} ON ${match}`,
     statSql: `SELECT o."userId", o.bucket, o.key, length(o.content) AS size, md5(o.content) AS md5
               FROM object_storage o JOIN ${refs} ON ${match}`,
     listSql: {
@@ -44,6 +35,6 @@ export function createDb2Driver(pool: Pool): ObjectStoreDriver {
     },
     deleteSql: `DELETE FROM object_storage o USING ${refs} WHERE ${match}`,
     encode: (items) => [items.map((i) => i.data), epochSeconds()],
-    decode: (row) => row.content ?? Buffer.alloc(0),
+    decode: ([content]) => content ?? Buffer.alloc(0),
   });
 }

@@ -7,6 +7,7 @@ import { ObjectKeyNotFoundError } from '../errors';
 import { probeRoundTrip } from './self-check';
 import { accountUri, parseAccountUri } from './uri';
 import { DEFAULT_LIST_PAGE_SIZE } from './listing';
+import { copyRows, sqlArray, type CopyRow } from './copy-binary';
 import { throwIfAborted } from './util';
 import type {
   CallOptions,
@@ -20,26 +21,17 @@ import type {
 } from './types';
 
 /** The table-specific half of a database driver. */
-export interface SqlBodyTable<Row> {
+export interface SqlBodyTable {
   readonly name: DriverName;
   readonly scheme: string;
   readonly supportsCompression: boolean;
   /** Upserts rows given as parallel arrays: $1 userIds, $2 buckets, $3 keys, then `encode`'s columns. */
   readonly upsertSql: string;
   /**
-   * Selects `"userId", bucket, key` aliases and the body columns for refs in unnest($1, $2, $3). A body whose
-   * stored bytes exceed $4 comes back NULL with `slice_length`, its length in slice units (characters for text,
-   * bytes for bytea), to be read in slices instead; `slice_length` is NULL for every body read whole. Test the
-   * size with a function that does not detoast (octet_length, bytea length): `length(text)` reads the whole
-   * value to count its characters, and a query that calls it reads every body two or three times.
+   * The SELECT that COPY runs for the refs in `refs` (an `unnest(…) AS r("userId", bucket, key)` over literal
+   * arrays): `"userId"`, `bucket`, `key`, then the body columns `decode` takes, in that order.
    */
-  readonly selectSql: string;
-  /** Bodies of more stored bytes than `wholeMax` are read in slices of `slice` units. */
-  readonly reads: ReadLimits;
-  /** One slice of one body: $1 userId, $2 bucket, $3 key, $4 1-based start, $5 length; column `part`. */
-  readonly sliceSql: string;
-  /** Starts the bytes of a row read in slices (`uri` names it in errors); each `part` is added as it arrives. */
-  assembleSlices(row: Row, bodyLength: number, uri: string): SliceAssembly;
+  selectSql(refs: string): string;
   /** Optional: selects ref columns plus `size` and `md5` of the stored bytes, computed by the server. */
   readonly statSql?: string;
   /**
@@ -52,26 +44,8 @@ export interface SqlBodyTable<Row> {
   readonly deleteSql: string;
   /** Parameters after the three ref arrays: per-item arrays, then scalars such as the timestamp. */
   encode(items: readonly PutItem[]): unknown[];
-  /** Bytes of a selected row. */
-  decode(row: Row): Buffer;
-}
-
-/** Bytes built slice by slice, so a large body is held about once, not as its slices, their join and the result. */
-export interface SliceAssembly {
-  add(part: unknown): void;
-  finish(): Buffer;
-}
-
-/**
- * How a table's bodies are read. node-pg holds a row whole, as its message and its text form, for a moment:
- * about three times a text body and five times a bytea one (hex). Slices bound that, but PostgreSQL cannot start
- * a character substring of a toasted UTF-8 value in the middle, so each text slice reads the value from its start
- * (bench, main mix: 1 Mi-character slices cost PostgreSQL 1.36 ms CPU per document, whole reads 0.45 ms);
- * bytea slices read only their own bytes.
- */
-export interface ReadLimits {
-  readonly wholeMax: number;
-  readonly slice: number;
+  /** Stored bytes from the raw body columns of a selected row (binary COPY: text as UTF-8, bytea as is). */
+  decode(columns: CopyRow): Buffer;
 }
 
 interface RefRow {
@@ -80,53 +54,28 @@ interface RefRow {
   key: string;
 }
 
-
+const utf8 = (b: Buffer | null | undefined): string => b?.toString('utf8') ?? '';
 
 /** Builds a driver over an Anchore body table (`archive_document` for db, `object_storage` for db2). */
-export function createSqlBodyDriver<Row extends object>(
-  pool: Pool,
-  table: SqlBodyTable<Row>,
-): ObjectStoreDriver {
+export function createSqlBodyDriver(pool: Pool, table: SqlBodyTable): ObjectStoreDriver {
   const { scheme } = table;
   const refArrays = (refs: readonly DocumentRef[]): string[][] => [
     refs.map((r) => r.userId),
     refs.map((r) => r.bucket),
     refs.map((r) => r.key),
   ];
+  // Binary COPY: bodies arrive as raw bytes straight into Buffers of their size (copy-binary.ts).
   const select = async (uris: readonly string[], opts?: CallOptions): Promise<Map<string, Buffer>> => {
     throwIfAborted(opts?.signal);
     const out = new Map<string, Buffer>();
     if (uris.length === 0) return out;
-    const refs = uris.map((u) => parseAccountUri(u, scheme));
-    const res = await pool.query<Row & RefRow & { slice_length: number | string | null }>(table.selectSql, [
-      ...refArrays(refs),
-      table.reads.wholeMax,
-    ]);
-    for (const row of res.rows) {
-      const data =
-        row.slice_length === null
-          ? table.decode(row)
-          : await readSliced(row, Number(row.slice_length), opts?.signal);
-      out.set(accountUri(scheme, row), data);
+    const refs = refArrays(uris.map((u) => parseAccountUri(u, scheme)));
+    const from = `unnest(${refs.map((a) => sqlArray(a)).join(', ')}) AS r("userId", bucket, key)`;
+    for (const [userId, bucket, key, ...body] of await copyRows(pool, table.selectSql(from), opts?.signal)) {
+      const ref = { userId: utf8(userId), bucket: utf8(bucket), key: utf8(key) };
+      out.set(accountUri(scheme, ref), table.decode(body));
     }
     return out;
-  };
-
-  const readSliced = async (row: Row & RefRow, length: number, signal?: AbortSignal): Promise<Buffer> => {
-    const body = table.assembleSlices(row, length, accountUri(scheme, row));
-    for (let start = 1; start <= length; start += table.reads.slice) {
-      throwIfAborted(signal);
-      const res = await pool.query<{ part: unknown }>(table.sliceSql, [
-        row.userId,
-        row.bucket,
-        row.key,
-        start,
-        table.reads.slice,
-      ]);
-      if (res.rows.length === 0) throw new ObjectKeyNotFoundError(accountUri(scheme, row));
-      body.add(res.rows[0]?.part);
-    }
-    return body.finish();
   };
 
   const statMany = async (uris: readonly string[], opts?: CallOptions): Promise<Map<string, ObjectStat>> => {
