@@ -76,6 +76,9 @@ export async function floorMigrate(
   ).rows;
   await pool.end();
   const chunks = chunksOf(rows);
+  const bucket = createS3Driver(s3);
+  await bucket.selfCheck(); // creates the bucket once, before the threads
+  await bucket.close();
   const share = (k: number): FloorRow[][] => chunks.filter((_, i) => i % threads === k);
   const started = process.hrtime.bigint();
   const moved = await Promise.all(
@@ -140,7 +143,7 @@ async function runThread(input: ThreadInput): Promise<number> {
     }
   };
   try {
-    await dest.selfCheck(); // creates the bucket, warms a connection
+    await dest.selfCheck(); // warms a connection
     await Promise.all(Array.from({ length: input.lanes }, lane));
     return moved;
   } finally {

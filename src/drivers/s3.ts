@@ -369,7 +369,12 @@ export function createS3Driver(o: S3DriverOptions): ObjectStoreDriver {
       } catch (err) {
         const e = classifyS3Error(err, ctx(o.bucket));
         if (e.name !== 'BucketNotFoundError' || !o.createBucket) throw e;
-        await call(o.bucket, undefined, () => client.send(new CreateBucketCommand({ Bucket: o.bucket })));
+        // Another process checking the same new bucket may create it first: that is the bucket we want.
+        await call(o.bucket, undefined, () =>
+          client.send(new CreateBucketCommand({ Bucket: o.bucket })).catch((created: unknown) => {
+            if ((created as Error).name !== 'BucketAlreadyOwnedByYou') throw created;
+          }),
+        );
         await call(o.bucket, undefined, () => writeObject(o.bucket, key, body, opts?.signal));
       }
       try {

@@ -40,6 +40,8 @@ const KEYS = [
   'sha256:4f53cda18c2baa0c0354bb5f9a3ecbe5ed12ab4d8e11ba873c2f11161202b945/docker.io/library/nginx:latest',
   'unicode/ключ/✓:ü',
   'plain-key',
+  // The SQL drivers put keys into COPY statements as escaped literals.
+  "o'brien\\x'; --",
 ];
 
 export function describeDriverConformance(name: string, target: ConformanceTarget): void {

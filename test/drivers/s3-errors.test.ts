@@ -60,6 +60,14 @@ test('missing bucket with create_bucket → created and usable', async () => {
   await driver.close();
 });
 
+test('missing bucket, two self-checks at once (workers starting together) → both pass', async () => {
+  const bucket = `aos-race-${randomUUID().slice(0, 8)}`;
+  const drivers = [1, 2, 3].map(() => createS3Driver({ ...good, bucket, createBucket: true }));
+  await Promise.all(drivers.map((d) => d.selfCheck()));
+  expect(await objectCount(bucket)).toBe(0);
+  await Promise.all(drivers.map((d) => d.close()));
+});
+
 test('unreachable endpoint (connection refused) → EndpointUnreachableError, fast', async () => {
   // A port we just freed: nothing listens there.
   const server = createServer();
