@@ -211,70 +211,81 @@ async function main(): Promise<void> {
       return c;
     });
 
-    oldWay = await phase('oldway', async () => {
-      const cat = await createCatalog(stack.pgAdminUrl, 'oldway');
+    /** A baseline on a catalog of its own (it deletes what it moves): fill, run with CPU and counters, drop. */
+    const baseline = async <T>(
+      label: string,
+      docs: number,
+      bucket: string,
+      documents: (r: T) => number,
+      run: (cat: BenchCatalog) => Promise<T>,
+      describe: (r: T) => string,
+    ): Promise<T> => {
+      const cat = await createCatalog(stack.pgAdminUrl, label);
       try {
-        await fillCatalog(cat, settings.oldWayDocs, 'main', log);
-        const driver = s3Driver(stack, 'bench-oldway');
+        await fillCatalog(cat, docs, 'main', log);
         const s3From = logSize(stack.accessLog);
         const pg0 = await pgCounters(cat);
-        // time-capped: per-document figures count what it moved
-        const r = await withCpu(
-          'oldway',
-          (o: OldWayResult) => o.migrated,
-          () => anchoreManagerMigrate(cat.pool, driver, compression, settings.oldWaySeconds),
-        );
-        await driver.close();
-        details.oldWay = {
+        const r = await withCpu(label, documents, () => run(cat));
+        details[label] = {
           ...r,
-          cpu: cpuUse.oldway,
+          cpu: cpuUse[label],
           sqlCounters: counterDelta(pg0, await pgCounters(cat)),
           s3Requests: requestsSince(stack.accessLog, s3From),
         };
         truncateLog(stack.accessLog);
-        log(
-          `  old way: ${r.migrated}/${r.selected} documents in ${r.seconds.toFixed(1)} s: ${r.docsPerSecond.toFixed(1)} docs/s`,
-        );
+        log(`  ${describe(r)}`);
         return r;
       } finally {
         await cat.drop();
-        removeBucketDir(settings.dataDir, 'bench-oldway');
+        removeBucketDir(settings.dataDir, bucket);
       }
-    });
+    };
 
-    floor = await phase('floor', async () => {
-      const cat = await createCatalog(stack.pgAdminUrl, 'floor');
-      try {
-        await fillCatalog(cat, settings.floorDocs, 'main', log);
-        const pg0 = await pgCounters(cat);
-        const s3From = logSize(stack.accessLog);
-        const s3 = {
-          bucket: 'bench-floor',
-          prefix: PREFIX,
-          url: stack.s3Endpoint,
-          accessKey: stack.s3AccessKey,
-          secretKey: stack.s3SecretKey,
-          createBucket: true,
-        };
-        const r = await withCpu('floor', settings.floorDocs, () =>
-          floorMigrate(cat.url, s3, compression, settings.workers, settings.floorLanes),
-        );
-        details.floor = {
-          ...r,
-          cpu: cpuUse.floor,
-          sqlCounters: counterDelta(pg0, await pgCounters(cat)),
-          s3Requests: requestsSince(stack.accessLog, s3From),
-        };
-        truncateLog(stack.accessLog);
-        log(
-          `  floor: ${r.documents} documents in ${r.seconds.toFixed(1)} s: ${r.docsPerSecond.toFixed(1)} docs/s`,
-        );
-        return r;
-      } finally {
-        await cat.drop();
-        removeBucketDir(settings.dataDir, 'bench-floor');
-      }
-    });
+    oldWay = await phase('oldway', () =>
+      baseline(
+        'oldway',
+        settings.oldWayDocs,
+        'bench-oldway',
+        // time-capped: per-document figures count what it moved
+        (o: OldWayResult) => o.migrated,
+        async (cat) => {
+          const driver = s3Driver(stack, 'bench-oldway');
+          try {
+            return await anchoreManagerMigrate(cat.pool, driver, compression, settings.oldWaySeconds);
+          } finally {
+            await driver.close();
+          }
+        },
+        (r) =>
+          `old way: ${r.migrated}/${r.selected} documents in ${r.seconds.toFixed(1)} s: ${r.docsPerSecond.toFixed(1)} docs/s`,
+      ),
+    );
+
+    floor = await phase('floor', () =>
+      baseline(
+        'floor',
+        settings.floorDocs,
+        'bench-floor',
+        (r: FloorResult) => r.documents,
+        (cat) =>
+          floorMigrate(
+            cat.url,
+            {
+              bucket: 'bench-floor',
+              prefix: PREFIX,
+              url: stack.s3Endpoint,
+              accessKey: stack.s3AccessKey,
+              secretKey: stack.s3SecretKey,
+              createBucket: true,
+            },
+            compression,
+            settings.workers,
+            settings.floorLanes,
+          ),
+        (r) =>
+          `floor: ${r.documents} documents in ${r.seconds.toFixed(1)} s: ${r.docsPerSecond.toFixed(1)} docs/s`,
+      ),
+    );
 
     dbS3 = await phase('dbs3', async () => {
       if (!mainCat) throw new Error('no main catalog');
