@@ -1,12 +1,13 @@
 /**
  * The floor of a db→s3 migration: only the work no correct migration can skip, done as cheaply as this stack
  * allows, so its CPU per document bounds any implementation's rate on this machine. Per chunk of documents
- * (as copyPage cuts them): one SELECT of the bodies, the md5 check, Anchore's compression rule, parallel
+ * (copyPage's chunksOf): one binary COPY of the bodies, the md5 check, Anchore's compression rule, parallel
  * PutObject with Content-MD5, one compare-and-swap UPDATE of archive_metadata and one DELETE of the sources.
  * No Temporal, no journal, no destination check, no retries or heartbeats. Threads (one per worker process of
  * the real run) take chunks in turn, each with `lanes` chunks in flight.
  */
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
+import { chunksOf } from '../../src/activities/copy-page';
 import { createCatalogPool, switchMetadata, type MetadataSwitch } from '../../src/catalog';
 import { createDbDriver } from '../../src/drivers/db';
 import { createS3Driver, type S3DriverOptions } from '../../src/drivers/s3';
@@ -39,24 +40,6 @@ interface ThreadInput {
   readonly compression: { enabled: boolean; min_size_kbytes: number };
   readonly chunks: FloorRow[][];
   readonly lanes: number;
-}
-
-/** The same cut as copyPage: 100 documents or 2 MiB of stored bytes, whichever comes first. */
-function chunksOf(rows: readonly FloorRow[]): FloorRow[][] {
-  const chunks: FloorRow[][] = [];
-  let current: FloorRow[] = [];
-  let bytes = 0;
-  for (const row of rows) {
-    if (current.length > 0 && (current.length >= 100 || bytes + row.size > 2 * 1024 * 1024)) {
-      chunks.push(current);
-      current = [];
-      bytes = 0;
-    }
-    current.push(row);
-    bytes += row.size;
-  }
-  if (current.length > 0) chunks.push(current);
-  return chunks;
 }
 
 /** Moves every db:// document of the catalog to S3 with the floor's work only; returns the rate. */

@@ -31,7 +31,7 @@ const CHUNK_DOCS = 100;
 const CHUNK_BYTES = 2 * 1024 * 1024;
 
 /** The bytes a row is expected to bring into memory. */
-const expectedBytes = (row: ArchiveMetadataRow): number => row.size ?? UNKNOWN_SIZE_BYTES;
+const expectedBytes = (row: { readonly size: number | null }): number => row.size ?? UNKNOWN_SIZE_BYTES;
 
 /** Heartbeat details of copyPage: the page, and the last key whose copy is journaled. */
 export interface CopyHeartbeat {
@@ -42,9 +42,9 @@ export interface CopyHeartbeat {
 }
 
 /** Splits rows into chunks of at most CHUNK_DOCS documents and (unless a single document) CHUNK_BYTES. */
-function chunksOf(rows: readonly ArchiveMetadataRow[]): ArchiveMetadataRow[][] {
-  const chunks: ArchiveMetadataRow[][] = [];
-  let current: ArchiveMetadataRow[] = [];
+export function chunksOf<Row extends { readonly size: number | null }>(rows: readonly Row[]): Row[][] {
+  const chunks: Row[][] = [];
+  let current: Row[] = [];
   let bytes = 0;
   for (const row of rows) {
     const size = expectedBytes(row);

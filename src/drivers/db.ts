@@ -32,10 +32,11 @@ export function mimeBase64(data: Buffer): string {
   return out;
 }
 
-/** Inverse of {@link encodeLegacyBody}. */
-export function decodeLegacyBody(jsondata: string | null, b64: boolean | null): Buffer {
+/** Inverse of {@link encodeLegacyBody}; `jsondata` as text, or as its UTF-8 bytes (binary COPY). */
+export function decodeLegacyBody(jsondata: string | Buffer | null, b64: boolean | null): Buffer {
   if (jsondata === null) return Buffer.alloc(0);
-  return b64 ? Buffer.from(jsondata, 'base64') : Buffer.from(jsondata, 'utf8');
+  if (typeof jsondata === 'string') return Buffer.from(jsondata, b64 ? 'base64' : 'utf8');
+  return b64 ? Buffer.from(jsondata.toString('latin1'), 'base64') : jsondata;
 }
 
 /**
@@ -75,10 +76,7 @@ export function createDbDriver(pool: Pool): ObjectStoreDriver {
       const bodies = items.map((i) => encodeLegacyBody(i.data));
       return [bodies.map((b) => b.jsondata), bodies.map((b) => b.b64), epochSeconds()];
     },
-    // Binary COPY gives the text's UTF-8 bytes, which are the stored bytes unless the row says base64.
-    decode: ([jsondata, b64]) => {
-      if (!jsondata) return Buffer.alloc(0);
-      return b64?.[0] === 1 ? Buffer.from(jsondata.toString('latin1'), 'base64') : jsondata;
-    },
+    // Binary COPY gives the text's UTF-8 bytes and the boolean as one byte.
+    decode: ([jsondata, b64]) => decodeLegacyBody(jsondata ?? null, b64 ? b64[0] === 1 : null),
   });
 }

@@ -31,7 +31,7 @@ const BODIES: Array<[string, Buffer]> = [
   ['UTF-8 with a NUL byte', Buffer.from('{"a": "b\u0000c"}', 'utf8')],
   ['JSON document', Buffer.from('{"document": {"k": "v\\u00e9"}}', 'utf8')],
   ['6 MiB random', randomBytes(6 * 1024 * 1024)],
-  // Read in slices by the SQL drivers (db: over 8 MiB, 4 Mi-character slices), multi-byte characters across borders.
+  // Large, with multi-byte characters across every socket and COPY chunk border.
   ['9 MiB UTF-8 text', Buffer.from('{"document": "' + 'ключ✓ü-'.repeat(700_000) + '"}', 'utf8')],
 ];
 
