@@ -67,6 +67,16 @@ export async function catalogTotals(cat: BenchCatalog): Promise<{ documents: num
   return { documents: Number(r.rows[0]?.n ?? 0), bytes: Number(r.rows[0]?.b ?? 0) };
 }
 
+/**
+ * Pays a phase's PostgreSQL debts before the next phase is timed: dead rows (db→s3 deletes gigabytes of bodies),
+ * stale statistics and dirty buffers. Without it autovacuum and the checkpointer ran during the following phase
+ * and were counted as its PostgreSQL CPU, on the same two cores.
+ */
+export async function settle(cat: BenchCatalog): Promise<void> {
+  await cat.pool.query('VACUUM (ANALYZE)');
+  await cat.pool.query('CHECKPOINT');
+}
+
 /** Transaction and row counters of one database (pg_stat_database), for per-phase deltas. */
 export type PgCounters = Record<
   'xact_commit' | 'tup_returned' | 'tup_fetched' | 'tup_inserted' | 'tup_updated' | 'tup_deleted',

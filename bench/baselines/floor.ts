@@ -91,7 +91,7 @@ export async function floorMigrate(
 }
 
 async function runThread(input: ThreadInput): Promise<number> {
-  const pool = createCatalogPool(input.dbUrl, input.lanes + 1);
+  const pool = createCatalogPool(input.dbUrl, input.lanes + 1, { keyedJoins: true });
   const source = createDbDriver(pool);
   const dest = createS3Driver(input.s3);
   let next = 0;

@@ -164,6 +164,16 @@ export interface MetadataSwitch extends DocKey {
   readonly isCompressed: boolean;
 }
 
+/** The statement of {@link switchMetadata}; exported for the plan test (test/integration/keyed-joins). */
+export const SWITCH_METADATA_SQL = `UPDATE archive_metadata m SET content_url = v.dest_url, digest = v.digest, size = v.size,
+       is_compressed = v.is_compressed, last_updated = extract(epoch from now())::integer
+     FROM unnest($1::varchar[], $2::varchar[], $3::varchar[], $4::varchar[], $5::varchar[], $6::varchar[],
+                 $7::varchar[], $8::bigint[], $9::boolean[])
+       AS v(bucket, "archiveId", "userId", "documentName", source_url, dest_url, digest, size, is_compressed)
+     WHERE m.bucket = v.bucket AND m."archiveId" = v."archiveId" AND m."userId" = v."userId"
+       AND m."documentName" = v."documentName" AND m.content_url = v.source_url
+     RETURNING m.bucket, m."archiveId", m."userId", m."documentName"`;
+
 /**
  * Switches metadata rows in one statement, each only if it still points at its source (compare-and-swap), so
  * a row changed by someone else is never overwritten. Returns the keys that were switched.
@@ -173,16 +183,7 @@ export async function switchMetadata(
   switches: readonly MetadataSwitch[],
 ): Promise<DocKey[]> {
   if (switches.length === 0) return [];
-  const res = await db.query<DocKey>(
-    `UPDATE archive_metadata m SET content_url = v.dest_url, digest = v.digest, size = v.size,
-       is_compressed = v.is_compressed, last_updated = extract(epoch from now())::integer
-     FROM unnest($1::varchar[], $2::varchar[], $3::varchar[], $4::varchar[], $5::varchar[], $6::varchar[],
-                 $7::varchar[], $8::bigint[], $9::boolean[])
-       AS v(bucket, "archiveId", "userId", "documentName", source_url, dest_url, digest, size, is_compressed)
-     WHERE m.bucket = v.bucket AND m."archiveId" = v."archiveId" AND m."userId" = v."userId"
-       AND m."documentName" = v."documentName" AND m.content_url = v.source_url
-     RETURNING m.bucket, m."archiveId", m."userId", m."documentName"`,
-    [
+  const res = await db.query<DocKey>(SWITCH_METADATA_SQL, [
       switches.map((s) => s.bucket),
       switches.map((s) => s.archiveId),
       switches.map((s) => s.userId),
