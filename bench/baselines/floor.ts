@@ -8,7 +8,7 @@
  */
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { chunksOf } from '../../src/activities/copy-page';
-import { createCatalogPool, switchMetadata, type MetadataSwitch } from '../../src/catalog';
+import { createCatalogPool, inTransaction, switchMetadata, type MetadataSwitch } from '../../src/catalog';
 import { createDbDriver } from '../../src/drivers/db';
 import { createS3Driver, type S3DriverOptions } from '../../src/drivers/s3';
 import { decodeStored, encodeStored } from '../../src/drivers/stored-bytes';
@@ -91,7 +91,7 @@ export async function floorMigrate(
 }
 
 async function runThread(input: ThreadInput): Promise<number> {
-  const pool = createCatalogPool(input.dbUrl, input.lanes + 1, { keyedJoins: true });
+  const pool = createCatalogPool(input.dbUrl, input.lanes + 1);
   const source = createDbDriver(pool);
   const dest = createS3Driver(input.s3);
   let next = 0;
@@ -119,7 +119,7 @@ async function runThread(input: ThreadInput): Promise<number> {
       }
       bodies.clear();
       await dest.putMany(items);
-      const switched = await switchMetadata(pool, switches);
+      const switched = await inTransaction(pool, (client) => switchMetadata(client, switches));
       if (switched.length !== chunk.length) throw new Error('floor: metadata changed under the floor run');
       await source.deleteMany(chunk.map((r) => r.content_url));
       moved += chunk.length;

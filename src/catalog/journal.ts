@@ -258,12 +258,6 @@ export async function failedDocuments(pool: Pool, taskId: number): Promise<Journ
   return res.rows;
 }
 
-/** The statement of {@link journaledKeys}; exported for the plan test (test/integration/keyed-joins). */
-export const JOURNALED_KEYS_SQL = `SELECT j.bucket, j."archiveId", j."userId", j."documentName" FROM objectstorage_journal j
-     JOIN unnest($2::varchar[], $3::varchar[], $4::varchar[], $5::varchar[]) AS r(bucket, "archiveId", "userId", "documentName")
-       ON j.bucket = r.bucket AND j."archiveId" = r."archiveId" AND j."userId" = r."userId" AND j."documentName" = r."documentName"
-     WHERE j.task_id = $1`;
-
 /** Which of `keys` the journal already holds for a task (any phase): those documents are not copied again. */
 export async function journaledKeys(
   pool: Pool,
@@ -272,7 +266,10 @@ export async function journaledKeys(
 ): Promise<Set<string>> {
   if (keys.length === 0) return new Set();
   const res = await pool.query<{ bucket: string; archiveId: string; userId: string; documentName: string }>(
-    JOURNALED_KEYS_SQL,
+    `SELECT j.bucket, j."archiveId", j."userId", j."documentName" FROM objectstorage_journal j
+     JOIN unnest($2::varchar[], $3::varchar[], $4::varchar[], $5::varchar[]) AS r(bucket, "archiveId", "userId", "documentName")
+       ON j.bucket = r.bucket AND j."archiveId" = r."archiveId" AND j."userId" = r."userId" AND j."documentName" = r."documentName"
+     WHERE j.task_id = $1`,
     [
       taskId,
       keys.map((k) => k.bucket),

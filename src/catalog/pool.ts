@@ -42,25 +42,8 @@ export function catalogEndpoint(url: string): string {
   }
 }
 
-/** Options of {@link createCatalogPool}. */
-export interface CatalogPoolOptions {
-  /**
-   * Every join this pool's sessions make goes from a batch of keys (one page, unnest arrays) to a table's
-   * primary key: a worker's. PostgreSQL's row estimates lag a migration that grows the journal and rewrites
-   * content_url, and it costs an index probe as a disk read, so it often hashed the whole table (or all of the
-   * task's journal rows) once per page instead of probing the page's keys: work that grows with the catalog on
-   * every page. Bench, 20,000 documents: 43 of 90 metadata switches read archive_metadata whole (80 ms each vs
-   * 23 ms by key); every journal phase update read all rows of the task (64 ms). Sessions of this pool plan
-   * without hash and merge joins, so each key is one primary-key probe.
-   */
-  readonly keyedJoins?: boolean;
-}
-
-/** Session settings of {@link CatalogPoolOptions.keyedJoins}. */
-export const KEYED_JOINS_SQL = 'SET enable_hashjoin = off; SET enable_mergejoin = off';
-
 /** Creates a pool. Connections are made lazily; call {@link checkCatalog} to fail fast with a named error. */
-export function createCatalogPool(url: string, max = 10, opts: CatalogPoolOptions = {}): Pool {
+export function createCatalogPool(url: string, max = 10): Pool {
   const pool = new Pool({
     connectionString: pgUrl(url),
     max,
@@ -69,8 +52,6 @@ export function createCatalogPool(url: string, max = 10, opts: CatalogPoolOption
   });
   // An idle client that loses its server must not crash the process; the next query reports it.
   pool.on('error', () => undefined);
-  // Queued before any query of the new client; a failure surfaces on that client's next query.
-  if (opts.keyedJoins) pool.on('connect', (client) => void client.query(KEYED_JOINS_SQL).catch(() => undefined));
   return pool;
 }
 

@@ -49,7 +49,7 @@ export async function runWorker(s: WorkerSettings): Promise<void> {
   // Before the NativeConnection: the Runtime (logger, metrics endpoint) can only be installed first.
   installRuntime(s.log, s.metrics);
   const stopHeapCeiling = startHeapCeiling(HEAP_CEILING_BYTES);
-  const pool = createCatalogPool(s.dbUrl, Math.max(4, s.concurrency + 2), { keyedJoins: true });
+  const pool = createCatalogPool(s.dbUrl, Math.max(4, s.concurrency + 2));
   const drivers = createDriverProvider(pool);
   try {
     await checkCatalog(pool, s.dbUrl);
