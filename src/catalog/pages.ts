@@ -195,7 +195,14 @@ export async function switchMetadata(
 ): Promise<DocKey[]> {
   if (switches.length === 0) return [];
   await client.query(PROBE_BY_KEY);
-  const res = await client.query<DocKey>(SWITCH_METADATA_SQL, [
+  const res = await client.query<DocKey>(SWITCH_METADATA_SQL, switchParams(switches));
+  await client.query(PLAN_AS_BEFORE);
+  return res.rows;
+}
+
+/** The parameters of {@link SWITCH_METADATA_SQL}: one array per column. */
+export function switchParams(switches: readonly MetadataSwitch[]): unknown[][] {
+  return [
     switches.map((s) => s.bucket),
     switches.map((s) => s.archiveId),
     switches.map((s) => s.userId),
@@ -205,7 +212,5 @@ export async function switchMetadata(
     switches.map((s) => s.digest),
     switches.map((s) => s.size),
     switches.map((s) => s.isCompressed),
-  ]);
-  await client.query(PLAN_AS_BEFORE);
-  return res.rows;
+  ];
 }

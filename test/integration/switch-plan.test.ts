@@ -5,7 +5,7 @@
  */
 import type { NoticeMessage } from 'pg-protocol/dist/messages';
 import type { PoolClient } from 'pg';
-import { inTransaction, switchMetadata, SWITCH_METADATA_SQL } from '../../src/catalog';
+import { inTransaction, switchMetadata, switchParams, SWITCH_METADATA_SQL } from '../../src/catalog';
 import { createTestCatalog, type TestCatalog } from '../helpers/catalog-db';
 
 const ROWS = 4000;
@@ -74,18 +74,10 @@ test('a page of switches probes archive_metadata by key; the default plan hashes
   const rows = await firstRows();
   const s = switchesOf(rows, 's3://b/');
   // What PostgreSQL does on its own with the same statement (the reason for the probe settings).
-  const cols = [
-    s.map((x) => x.bucket),
-    s.map((x) => x.archiveId),
-    s.map((x) => x.userId),
-    s.map((x) => x.documentName),
-    s.map((x) => x.sourceUrl),
-    s.map((x) => x.destUrl),
-    s.map((x) => x.digest),
-    s.map((x) => x.size),
-    s.map((x) => x.isCompressed),
-  ];
-  const plain = await catalog.pool.query<{ 'QUERY PLAN': string }>(`EXPLAIN ${SWITCH_METADATA_SQL}`, cols);
+  const plain = await catalog.pool.query<{ 'QUERY PLAN': string }>(
+    `EXPLAIN ${SWITCH_METADATA_SQL}`,
+    switchParams(s),
+  );
   expect(plain.rows.map((r) => r['QUERY PLAN']).join('\n')).toMatch(/Hash Join|Merge Join/);
 
   const ours = await withPlans(async (client) => {
