@@ -41,7 +41,7 @@ const firstRows = async (): Promise<Row[]> =>
     )
   ).rows;
 
-/** Runs `fn` in a transaction whose statements' plans are collected. */
+/** Runs `fn` in a transaction whose statements' plans are collected (the SET LOCALs end with it). */
 async function withPlans<T>(fn: (client: PoolClient) => Promise<T>): Promise<{ result: T; plans: string[] }> {
   const plans: string[] = [];
   const result = await inTransaction(catalog.pool, async (client) => {
@@ -53,7 +53,6 @@ async function withPlans<T>(fn: (client: PoolClient) => Promise<T>): Promise<{ r
       );
       return await fn(client);
     } finally {
-      await client.query('SET LOCAL client_min_messages TO DEFAULT');
       client.removeListener('notice', onNotice);
     }
   });
