@@ -4,6 +4,7 @@
  * timestamps let anyone check that no source was deleted before its copy was verified and switched.
  */
 import type { Pool, PoolClient } from 'pg';
+import { queryByKeyProbes, TASK_PER_KEY } from './key-probes';
 import { inTransaction } from './transaction';
 
 /** Idempotent DDL of our tables; never touches Anchore's. */
@@ -116,6 +117,12 @@ export async function ensureJournal(pool: Pool): Promise<void> {
 
 const col = <T>(entries: readonly JournalEntry[], f: (e: JournalEntry) => T): T[] => entries.map(f);
 
+/** A page's keys of task `$1` in arrays `$2`–`$5`, as rows `r` to join to the journal `j` by primary key. */
+const KEYS_OF_TASK = `unnest(${TASK_PER_KEY}, $2::varchar[], $3::varchar[], $4::varchar[], $5::varchar[])
+       AS r(task_id, bucket, "archiveId", "userId", "documentName")`;
+const JOIN_ON_KEYS = `j.task_id = r.task_id AND j.bucket = r.bucket AND j."archiveId" = r."archiveId"
+       AND j."userId" = r."userId" AND j."documentName" = r."documentName"`;
+
 /** Records copy outcomes for a page in one statement; a retried copy overwrites and counts the attempt. */
 export async function recordCopies(
   pool: Pool,
@@ -179,7 +186,8 @@ export async function journalRowsOfPage(
 
 /**
  * Moves rows to a later phase, optionally with an error, in one statement. Rows already in `phase` are left as
- * they are (a retry keeps the first timestamp), so the returned count is of rows this call moved.
+ * they are (a retry keeps the first timestamp), so the returned count is of rows this call moved. A client
+ * must be in a transaction ({@link queryByKeyProbes}).
  */
 export async function setPhase(
   db: Pool | PoolClient,
@@ -196,11 +204,10 @@ export async function setPhase(
       : phase === 'verified' || phase === 'deleted'
         ? `, ${phase}_at = now()`
         : '';
-  const res = await db.query(
+  const res = await queryByKeyProbes(
+    db,
     `UPDATE objectstorage_journal j SET phase = $6, error_code = $7, error_message = $8, updated_at = now()${stamp}
-     FROM unnest($2::varchar[], $3::varchar[], $4::varchar[], $5::varchar[]) AS r(bucket, "archiveId", "userId", "documentName")
-     WHERE j.task_id = $1 AND j.bucket = r.bucket AND j."archiveId" = r."archiveId" AND j."userId" = r."userId"
-       AND j."documentName" = r."documentName" AND j.phase <> $6`,
+     FROM ${KEYS_OF_TASK} WHERE ${JOIN_ON_KEYS} AND j.phase <> $6`,
     [
       taskId,
       rows.map((r) => r.bucket),
@@ -258,18 +265,25 @@ export async function failedDocuments(pool: Pool, taskId: number): Promise<Journ
   return res.rows;
 }
 
-/** Which of `keys` the journal already holds for a task (any phase): those documents are not copied again. */
+/**
+ * Which of `keys` the journal already holds for a task (any phase): those documents are not copied again. A
+ * client must be in a transaction ({@link queryByKeyProbes}).
+ */
 export async function journaledKeys(
-  pool: Pool,
+  db: Pool | PoolClient,
   taskId: number,
   keys: readonly { bucket: string; archiveId: string; userId: string; documentName: string }[],
 ): Promise<Set<string>> {
   if (keys.length === 0) return new Set();
-  const res = await pool.query<{ bucket: string; archiveId: string; userId: string; documentName: string }>(
+  const res = await queryByKeyProbes<{
+    bucket: string;
+    archiveId: string;
+    userId: string;
+    documentName: string;
+  }>(
+    db,
     `SELECT j.bucket, j."archiveId", j."userId", j."documentName" FROM objectstorage_journal j
-     JOIN unnest($2::varchar[], $3::varchar[], $4::varchar[], $5::varchar[]) AS r(bucket, "archiveId", "userId", "documentName")
-       ON j.bucket = r.bucket AND j."archiveId" = r."archiveId" AND j."userId" = r."userId" AND j."documentName" = r."documentName"
-     WHERE j.task_id = $1`,
+     JOIN ${KEYS_OF_TASK} ON ${JOIN_ON_KEYS}`,
     [
       taskId,
       keys.map((k) => k.bucket),

@@ -5,6 +5,7 @@
 import type { Pool, PoolClient } from 'pg';
 import type { BucketCount, DocKey, PageBounds, Selection } from '../shared/migration';
 import type { ArchiveMetadataRow } from './archive-metadata';
+import { queryByKeyProbes } from './key-probes';
 
 /** archive_metadata's primary key as a row value, for keyset comparisons. */
 export const PK = `(bucket, "archiveId", "userId", "documentName")`;
@@ -175,29 +176,16 @@ export const SWITCH_METADATA_SQL = `UPDATE archive_metadata m SET content_url = 
      RETURNING m.bucket, m."archiveId", m."userId", m."documentName"`;
 
 /**
- * For the switch only: PostgreSQL costs an index probe as a disk read, so for a page of keys against a catalog of
- * some ten thousand rows it hashed the whole of archive_metadata on every page (bench, 20,000 documents: 43 of 90
- * switches, 80 ms each vs 23 ms by key). Without hash and merge joins each key is one primary-key probe. The
- * settings are put back right after: the journal's statements in the same transaction plan on their own (with
- * this, a new task's journal rows, which statistics do not know yet, were joined row by row, 1 s per page).
- */
-const PROBE_BY_KEY = 'SET LOCAL enable_hashjoin = off; SET LOCAL enable_mergejoin = off';
-const PLAN_AS_BEFORE = 'SET LOCAL enable_hashjoin TO DEFAULT; SET LOCAL enable_mergejoin TO DEFAULT';
-
-/**
  * Switches metadata rows in one statement, each only if it still points at its source (compare-and-swap), so
  * a row changed by someone else is never overwritten. Returns the keys that were switched. Runs in the
- * caller's transaction (its planner settings are transaction-local).
+ * caller's transaction, by primary-key probes ({@link queryByKeyProbes}).
  */
 export async function switchMetadata(
   client: PoolClient,
   switches: readonly MetadataSwitch[],
 ): Promise<DocKey[]> {
   if (switches.length === 0) return [];
-  await client.query(PROBE_BY_KEY);
-  const res = await client.query<DocKey>(SWITCH_METADATA_SQL, switchParams(switches));
-  await client.query(PLAN_AS_BEFORE);
-  return res.rows;
+  return (await queryByKeyProbes<DocKey>(client, SWITCH_METADATA_SQL, switchParams(switches))).rows;
 }
 
 /** The parameters of {@link SWITCH_METADATA_SQL}: one array per column. */
