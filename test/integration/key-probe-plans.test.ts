@@ -16,6 +16,8 @@ import {
   SWITCH_METADATA_SQL,
   type JournalRow,
 } from '../../src/catalog';
+import { createCatalogPool } from '../../src/catalog';
+import { createDbDriver } from '../../src/drivers/db';
 import { createTestCatalog, type TestCatalog } from '../helpers/catalog-db';
 
 const ROWS = 4000;
@@ -173,4 +175,31 @@ test('given the pool, a journal statement runs in a transaction of its own, with
   expect(await setPhase(catalog.pool, 2, rows, 'failed', { code: 'c', message: 'm' })).toBe(KEYS);
   const settings = await catalog.pool.query<{ h: string }>("SELECT current_setting('enable_hashjoin') AS h");
   expect(settings.rows[0]?.h).toBe('on');
+});
+
+test('the db driver deletes a page of bodies by key, not by hashing archive_document', async () => {
+  await catalog.pool.query(
+    `INSERT INTO archive_document (bucket, "archiveId", "userId", "documentName", jsondata, b64_encoded)
+     SELECT 'b', 'k' || i, 'u', 'k' || i || '.json', repeat('x', 100), false FROM generate_series(1, ${ROWS}) AS i`,
+  );
+  await catalog.pool.query('ANALYZE archive_document');
+  // One connection whose plans reach us: the driver takes its own transaction from this pool.
+  const plans: string[] = [];
+  const pool = createCatalogPool(catalog.url, 1);
+  pool.on('connect', (client) => {
+    client.on('notice', (n: NoticeMessage) => void plans.push(n.message ?? ''));
+    void client.query(
+      "LOAD 'auto_explain'; SET auto_explain.log_min_duration = 0; SET client_min_messages = log",
+    );
+  });
+  try {
+    const uris = Array.from({ length: KEYS }, (_, i) => `db://u/b/k${i + 1}`);
+    await createDbDriver(pool).deleteMany(uris);
+    const deletes = plans.filter((p) => p.includes('DELETE FROM archive_document'));
+    expectProbesOnly(deletes, 'archive_document_pkey', 1);
+    const left = await catalog.pool.query(`SELECT count(*)::int AS n FROM archive_document`);
+    expect(left.rows[0].n).toBe(ROWS - KEYS);
+  } finally {
+    await pool.end();
+  }
 });
