@@ -27,7 +27,13 @@ export async function queryByKeyProbes<R extends QueryResultRow>(
   sql: string,
   params: readonly unknown[],
 ): Promise<QueryResult<R>> {
-  if (!isClient(db)) return inTransaction(db, (client) => queryByKeyProbes<R>(client, sql, params));
+  if (!isClient(db)) {
+    // Our own transaction ends right after the statement, and its SET LOCALs with it: nothing to put back.
+    return inTransaction(db, async (client) => {
+      await client.query(PROBE_BY_KEY);
+      return client.query<R>(sql, params as unknown[]);
+    });
+  }
   await db.query(PROBE_BY_KEY);
   const res = await db.query<R>(sql, params as unknown[]);
   await db.query(PLAN_AS_BEFORE);
