@@ -7,6 +7,7 @@
 import type { NoticeMessage } from 'pg-protocol/dist/messages';
 import type { PoolClient } from 'pg';
 import {
+  createCatalogPool,
   ensureJournal,
   inTransaction,
   journaledKeys,
@@ -16,7 +17,6 @@ import {
   SWITCH_METADATA_SQL,
   type JournalRow,
 } from '../../src/catalog';
-import { createCatalogPool } from '../../src/catalog';
 import { createDbDriver } from '../../src/drivers/db';
 import { createTestCatalog, type TestCatalog } from '../helpers/catalog-db';
 
