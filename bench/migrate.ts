@@ -41,6 +41,8 @@ interface MigrateOptions {
   readonly workers: number;
   readonly logDir: string;
   readonly cpuProfDir?: string;
+  /** Further `migrate` options (BENCH_MIGRATE_ARGS). */
+  readonly extraArgs: readonly string[];
   /** Cancel the migration (`objectstorage cancel`) this long after it started; in-flight pages finish. */
   readonly stopAfterSeconds?: number;
   readonly log: (m: string) => void;
@@ -56,7 +58,7 @@ function runMigrate(o: MigrateOptions): Promise<{
   return new Promise((resolve) => {
     const t0 = process.hrtime.bigint();
     const at = (): number => Number(process.hrtime.bigint() - t0) / 1e9;
-    const child = spawn(BIN, ['--json', 'migrate', o.from, o.to, '--dontask'], {
+    const child = spawn(BIN, ['--json', 'migrate', o.from, o.to, '--dontask', ...o.extraArgs], {
       env: o.env,
       stdio: ['ignore', 'pipe', 'pipe'],
     });

@@ -143,6 +143,7 @@ async function main(): Promise<void> {
         to,
         env: cliEnv(stack, cat.url),
         workers: settings.workers,
+        extraArgs: settings.migrateArgs,
         logDir: join(runDir, 'logs'),
         ...(cpuDir(label) ? { cpuProfDir: cpuDir(label) } : {}),
         ...(stopAfterSeconds ? { stopAfterSeconds } : {}),

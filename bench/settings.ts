@@ -46,6 +46,8 @@ export interface Settings {
   readonly minSizeKbytes: number;
   readonly rcloneTransfers: number;
   readonly cpuProfile: boolean;
+  /** Further `migrate` options for every migration, to compare settings (e.g. `--page-size 1000`). */
+  readonly migrateArgs: string[];
   readonly keepStack: boolean;
   readonly skip: Set<string>;
   readonly dataDir: string;
@@ -74,6 +76,7 @@ export function loadSettings(): Settings {
     minSizeKbytes: int('BENCH_MIN_SIZE_KBYTES', 43),
     rcloneTransfers: int('BENCH_RCLONE_TRANSFERS', 32),
     cpuProfile: process.env.BENCH_CPU_PROF === '1',
+    migrateArgs: (process.env.BENCH_MIGRATE_ARGS ?? '').split(/\s+/).filter(Boolean),
     keepStack: process.env.BENCH_KEEP_STACK === '1',
     skip: new Set((process.env.BENCH_SKIP ?? '').split(',').filter(Boolean)),
     dataDir: process.env.BENCH_DATA_DIR ?? join(ROOT, '.data/bench/stack'),

@@ -46,6 +46,7 @@ export async function copyServerSide(
     items: ReadonlyArray<{ row: ArchiveMetadataRow; digest: string; size: number }>,
     conditional: boolean,
   ): Promise<ArchiveMetadataRow[]> => {
+    if (items.length === 0) return [];
     const results = await copyFrom(
       source,
       items.map(({ row, digest }) => ({

@@ -1,10 +1,12 @@
 /**
  * Stats of many objects by listing instead of one HEAD each: the keys of a page share a "directory"
  * (`<prefix><userId>/<bucket>/`) and sit next to each other in key order, so one ListObjectsV2 from just before
- * the first key reports size and ETag for hundreds of them — the same facts a HEAD gives, for one request. A
- * listing that wanders through many other objects stops early and leaves the rest to HEAD, as do small groups,
- * keys that are not printable ASCII (S3 orders by UTF-8 bytes; only ASCII is compared here as S3 would) and any
- * listing error (a policy without s3:ListBucket, say).
+ * the first key reports size and ETag for hundreds of them — the same facts a HEAD gives, for one request. The
+ * first request asks for about as many keys as the group has (the server reads and the client parses no more
+ * than that when nothing else lies between them); further ones for a full 1,000. A listing that wanders through
+ * many other objects stops early and leaves the rest to HEAD, as do small groups, keys that are not printable
+ * ASCII (S3 orders by UTF-8 bytes; only ASCII is compared here as S3 would) and any listing error (a policy
+ * without s3:ListBucket, say).
  */
 import type { ObjectStat } from './types';
 
@@ -14,10 +16,17 @@ export type ListPage = (req: {
   prefix: string;
   startAfter: string;
   token?: string;
+  maxKeys: number;
 }) => Promise<{ objects: Array<{ key: string; size: number; etag: string }>; next?: string }>;
 
-/** Groups smaller than this are cheaper as HEADs. */
-export const MIN_LISTED_GROUP = 16;
+/** Groups smaller than this are cheaper as HEADs (a listing of two keys is one request, like one HEAD). */
+export const MIN_LISTED_GROUP = 2;
+
+/** Keys a listing may return at most (S3's limit). */
+export const LIST_MAX_KEYS = 1000;
+
+/** Objects of others the first request of a group may meet before it needs a second one. */
+const FIRST_LISTING_SLACK = 16;
 
 const PRINTABLE_ASCII = /^[\x20-\x7e]+$/;
 
@@ -39,11 +48,31 @@ interface Group {
   readonly keys: string[]; // sorted
 }
 
-/** Groups object keys (bucket, key) by bucket and the part of the key up to its last '/'. */
-function groupsOf(objects: ReadonlyArray<{ bucket: string; key: string }>): Group[] {
+/** The part of a key up to its last '/'. */
+export const lastDirectory = (key: string): string => key.slice(0, key.lastIndexOf('/') + 1);
+
+/**
+ * Anchore's layout `<prefix><userId>/<bucket>/<key>`: the directory of a document is `<prefix><userId>/<bucket>/`
+ * even when its key holds '/' (vulnerability_scan's `<digest>/<tag>`), so such documents are listed with their
+ * neighbours instead of each alone. Keys outside the prefix or with fewer parts fall back to the last '/'.
+ */
+export function documentDirectory(prefix: string): (key: string) => string {
+  return (key) => {
+    if (!key.startsWith(prefix)) return lastDirectory(key);
+    const account = key.indexOf('/', prefix.length);
+    const bucket = account < 0 ? -1 : key.indexOf('/', account + 1);
+    return bucket < 0 ? lastDirectory(key) : key.slice(0, bucket + 1);
+  };
+}
+
+/** Groups object keys (bucket, key) by bucket and directory. */
+function groupsOf(
+  objects: ReadonlyArray<{ bucket: string; key: string }>,
+  directoryOf: (key: string) => string,
+): Group[] {
   const byDir = new Map<string, Group>();
   for (const { bucket, key } of objects) {
-    const dir = key.slice(0, key.lastIndexOf('/') + 1);
+    const dir = directoryOf(key);
     const id = `${bucket}\n${dir}`;
     const group = byDir.get(id) ?? { bucket, dir, keys: [] };
     group.keys.push(key);
@@ -60,10 +89,11 @@ function groupsOf(objects: ReadonlyArray<{ bucket: string; key: string }>): Grou
 export async function statByListing(
   list: ListPage,
   objects: ReadonlyArray<{ bucket: string; key: string }>,
+  directoryOf: (key: string) => string = lastDirectory,
 ): Promise<{ stats: Map<string, ObjectStat>; toHead: Array<{ bucket: string; key: string }> }> {
   const stats = new Map<string, ObjectStat>(); // by `${bucket}\n${key}`
   const toHead: Array<{ bucket: string; key: string }> = [];
-  for (const g of groupsOf(objects)) {
+  for (const g of groupsOf(objects, directoryOf)) {
     if (g.keys.length < MIN_LISTED_GROUP || !g.keys.every((k) => PRINTABLE_ASCII.test(k))) {
       toHead.push(...g.keys.map((key) => ({ bucket: g.bucket, key })));
       continue;
@@ -88,6 +118,7 @@ async function listGroup(list: ListPage, g: Group, stats: Map<string, ObjectStat
       prefix: g.dir,
       startAfter: justBefore(g.keys[0] as string),
       ...(token ? { token } : {}),
+      maxKeys: token ? LIST_MAX_KEYS : Math.min(LIST_MAX_KEYS, g.keys.length + FIRST_LISTING_SLACK),
     });
     for (const o of page.objects) {
       if (wanted.has(o.key)) stats.set(`${g.bucket}\n${o.key}`, statOf(o.size, o.etag));

@@ -1,6 +1,8 @@
 /** Stats by listing: which keys a listing settles, and what it leaves to HEAD. */
 import {
+  documentDirectory,
   justBefore,
+  LIST_MAX_KEYS,
   MIN_LISTED_GROUP,
   statByListing,
   type ListPage,
@@ -11,18 +13,19 @@ const md5 = (i: number): string => i.toString(16).padStart(32, '0');
 /** A bucket's objects, listed like ListObjectsV2 in pages of `pageSize`; records each request. */
 function fakeBucket(keys: string[], pageSize = 1000, fail = false) {
   const sorted = [...keys].sort();
-  const requests: Array<{ prefix: string; startAfter: string; token?: string }> = [];
-  const list: ListPage = ({ prefix, startAfter, token }) => {
-    requests.push({ prefix, startAfter, ...(token ? { token } : {}) });
+  const requests: Array<{ prefix: string; startAfter: string; token?: string; maxKeys: number }> = [];
+  const list: ListPage = ({ prefix, startAfter, token, maxKeys }) => {
+    requests.push({ prefix, startAfter, ...(token ? { token } : {}), maxKeys });
     if (fail) return Promise.reject(new Error('AccessDenied'));
     const from = token ?? startAfter;
     const after = sorted.filter((k) => k.startsWith(prefix) && k > from);
+    const size = Math.min(pageSize, maxKeys);
     const objects = after
-      .slice(0, pageSize)
+      .slice(0, size)
       .map((key) => ({ key, size: key.length, etag: `"${md5(key.length)}"` }));
     return Promise.resolve({
       objects,
-      ...(after.length > pageSize ? { next: objects[objects.length - 1]?.key } : {}),
+      ...(after.length > size ? { next: objects[objects.length - 1]?.key } : {}),
     });
   };
   return { list, requests };
@@ -38,8 +41,9 @@ describe('statByListing', () => {
     const asked = [...keys.slice(0, 30), 'pre/admin/analysis_data/0003'].map((key) => ({ bucket: 'b', key }));
     const { stats, toHead } = await statByListing(bucket.list, asked);
     expect(toHead).toEqual([]);
+    // about as many keys as asked for, not a full 1,000 (the 10 later objects stay unread)
     expect(bucket.requests).toEqual([
-      { prefix: 'pre/admin/analysis_data/', startAfter: justBefore(keys[0] as string) },
+      { prefix: 'pre/admin/analysis_data/', startAfter: justBefore(keys[0] as string), maxKeys: 31 + 16 },
     ]);
     expect(stats.size).toBe(30);
     expect(stats.get(`b\n${keys[5]}`)).toEqual({
@@ -84,6 +88,46 @@ describe('statByListing', () => {
     const some = await statByListing(far.list, asked);
     expect(some.stats.size).toBe(10);
     expect(some.toHead.map((o) => o.key)).toEqual(wanted.slice(10));
+  });
+
+  test('after a first request sized to the group, further requests ask for a full page', async () => {
+    const dir = 'p/u/b/';
+    const wanted = docKeys(dir, 4);
+    const between = Array.from({ length: 30 }, (_, i) => `${wanted[1]}-x${String(i).padStart(2, '0')}`);
+    const bucket = fakeBucket([...wanted, ...between]);
+    const r = await statByListing(
+      bucket.list,
+      wanted.map((key) => ({ bucket: 'b', key })),
+    );
+    expect(r.stats.size).toBe(4);
+    expect(r.toHead).toEqual([]);
+    expect(bucket.requests.map((q) => q.maxKeys)).toEqual([4 + 16, LIST_MAX_KEYS]);
+  });
+
+  test("documentDirectory lists keys with '/' (vulnerability_scan's <digest>/<tag>) with their neighbours", async () => {
+    const dirOf = documentDirectory('anchore/');
+    expect(dirOf('anchore/admin/vulnerability_scan/sha256:ab/docker.io/x:y')).toBe(
+      'anchore/admin/vulnerability_scan/',
+    );
+    expect(dirOf('anchore/admin/analysis_data/sha256:ab')).toBe('anchore/admin/analysis_data/');
+    expect(dirOf('other/admin/analysis_data/sha256:ab')).toBe('other/admin/analysis_data/');
+    expect(dirOf('anchore/admin')).toBe('anchore/');
+    expect(documentDirectory('')('admin/b/k/x')).toBe('admin/b/');
+
+    const keys = Array.from(
+      { length: 6 },
+      (_, i) => `anchore/admin/vulnerability_scan/sha256:0${i}/docker.io/a:v${i}`,
+    );
+    const asked = keys.map((key) => ({ bucket: 'b', key }));
+    const byDocument = fakeBucket(keys);
+    const r = await statByListing(byDocument.list, asked, dirOf);
+    expect(r.stats.size).toBe(6);
+    expect(r.toHead).toEqual([]);
+    expect(byDocument.requests).toHaveLength(1);
+    // by the last '/', every such key is a group of one: a HEAD each
+    const byLastSlash = fakeBucket(keys);
+    expect((await statByListing(byLastSlash.list, asked)).toHead).toHaveLength(6);
+    expect(byLastSlash.requests).toEqual([]);
   });
 
   test('justBefore sorts below the key and above anything smaller', () => {
