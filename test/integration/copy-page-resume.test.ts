@@ -4,15 +4,8 @@
  * PostgreSQL (catalog, journal, db source); the destination is the in-memory driver so a failure can be injected.
  */
 import { MockActivityEnvironment } from '@temporalio/testing';
-import {
-  createPgMetadataStore,
-  ensureJournal,
-  phaseCounts,
-  planPages,
-  UNKNOWN_SIZE_BYTES,
-} from '../../src/catalog';
+import { createPgMetadataStore, phaseCounts, planPages, UNKNOWN_SIZE_BYTES } from '../../src/catalog';
 import { makeCopyPage, type CopyHeartbeat } from '../../src/activities/copy-page';
-import type { ByteBudget } from '../../src/activities/byte-budget';
 import type { DriverProvider } from '../../src/activities/deps';
 import { createDbDriver } from '../../src/drivers/db';
 import { createObjectStoreManager } from '../../src/drivers/manager';
@@ -21,6 +14,7 @@ import type { ObjectStoreDriver } from '../../src/drivers/types';
 import { createLogger } from '../../src/logger';
 import type { MigrationInput, PageBounds } from '../../src/shared/migration';
 import { createTestCatalog, type TestCatalog } from '../helpers/catalog-db';
+import { journalAndOnePage, ONE_PAGE_RUN, recordingBudget } from '../helpers/copy-page';
 import { makeFixture } from '../helpers/fixture';
 
 const DOCS = 250;
@@ -28,20 +22,13 @@ let catalog: TestCatalog;
 let page: PageBounds;
 
 const input: MigrationInput = {
+  ...ONE_PAGE_RUN,
   taskId: 1,
   catalogFingerprint: 'test',
   from: { compression: { enabled: false, min_size_kbytes: 100 }, storage_driver: { name: 'db', config: {} } },
   to: { compression: { enabled: true, min_size_kbytes: 1 }, storage_driver: { name: 'memory', config: {} } },
   selection: { sourcePrefix: 'db://', buckets: [], excludeBuckets: [] },
   destLocation: 'memory://default/',
-  fromAnalysisArchive: false,
-  toAnalysisArchive: false,
-  nodelete: false,
-  verify: 'head',
-  pageSize: 1000,
-  pageBytes: 1024 ** 3,
-  pagesPerRun: 100,
-  throttle: { concurrency: 1, maxDocsPerSecond: 0, maxBytesPerSecond: 0 },
 };
 
 beforeAll(async () => {
@@ -53,14 +40,7 @@ beforeAll(async () => {
   );
   for (const d of makeFixture(DOCS, { largeBytes: 64 * 1024 }))
     await db.put(d.userId, d.bucket, d.key, d.logical);
-  await ensureJournal(catalog.pool);
-  const planned = await planPages(catalog.pool, input.selection, undefined, {
-    pages: 1,
-    pageSize: input.pageSize,
-    pageBytes: input.pageBytes,
-    firstIndex: 0,
-  });
-  page = planned.pages[0] as PageBounds;
+  page = await journalAndOnePage(catalog.pool, input);
 });
 afterAll(async () => {
   await catalog?.drop();
@@ -140,14 +120,7 @@ test('documents without a recorded size are charged to the byte budget as UNKNOW
      RETURNING "archiveId"`,
   );
   expect(keys.rows).toHaveLength(3);
-  const held: number[] = [];
-  const budget: ByteBudget = {
-    acquire: (bytes) => {
-      held.push(bytes);
-      return Promise.resolve(() => undefined);
-    },
-    inUse: () => 0,
-  };
+  const { budget, held } = recordingBudget();
   const copyPage = makeCopyPage({
     pool: catalog.pool,
     fingerprint: 'test',

@@ -5,15 +5,15 @@
  * drivers, the destination with a copyFrom that refuses the large documents as a multipart source would be.
  */
 import { MockActivityEnvironment } from '@temporalio/testing';
-import { createPgMetadataStore, ensureJournal, phaseCounts, planPages } from '../../src/catalog';
+import { createPgMetadataStore, phaseCounts } from '../../src/catalog';
 import { makeCopyPage } from '../../src/activities/copy-page';
-import type { ByteBudget } from '../../src/activities/byte-budget';
 import { createObjectStoreManager } from '../../src/drivers/manager';
 import { createMemoryDriver } from '../../src/drivers/memory';
 import type { ObjectStoreDriver } from '../../src/drivers/types';
 import { createLogger } from '../../src/logger';
 import type { MigrationInput, PageBounds } from '../../src/shared/migration';
 import { createTestCatalog, type TestCatalog } from '../helpers/catalog-db';
+import { journalAndOnePage, ONE_PAGE_RUN, recordingBudget } from '../helpers/copy-page';
 
 const MIB = 1024 * 1024;
 const DOCS = 300;
@@ -22,20 +22,13 @@ const isLarge = (i: number): boolean => i % 50 === 7;
 
 const off = { enabled: false, min_size_kbytes: 100 };
 const input: MigrationInput = {
+  ...ONE_PAGE_RUN,
   taskId: 1,
   catalogFingerprint: 'test',
   from: { compression: off, storage_driver: { name: 'memory', config: {} } },
   to: { compression: off, storage_driver: { name: 'memory', config: {} } },
   selection: { sourcePrefix: 'memory://src/', buckets: [], excludeBuckets: [] },
   destLocation: 'memory://dst/',
-  fromAnalysisArchive: false,
-  toAnalysisArchive: false,
-  nodelete: false,
-  verify: 'head',
-  pageSize: 1000,
-  pageBytes: 1024 ** 3,
-  pagesPerRun: 100,
-  throttle: { concurrency: 1, maxDocsPerSecond: 0, maxBytesPerSecond: 0 },
 };
 
 let catalog: TestCatalog;
@@ -49,14 +42,7 @@ beforeAll(async () => {
     const body = Buffer.alloc(isLarge(i) ? 1.5 * MIB : 20_000, `document ${i} `);
     await manager.put('admin', 'analysis_data', `sha256:${String(i).padStart(4, '0')}`, body);
   }
-  await ensureJournal(catalog.pool);
-  const planned = await planPages(catalog.pool, input.selection, undefined, {
-    pages: 1,
-    pageSize: input.pageSize,
-    pageBytes: input.pageBytes,
-    firstIndex: 0,
-  });
-  page = planned.pages[0] as PageBounds;
+  page = await journalAndOnePage(catalog.pool, input);
 });
 afterAll(async () => {
   await catalog?.drop();
@@ -92,14 +78,7 @@ test('server-side chunks are cut by count; what must be read goes in byte-bounde
       );
     },
   };
-  const held: number[] = [];
-  const budget: ByteBudget = {
-    acquire: (bytes) => {
-      held.push(bytes);
-      return Promise.resolve(() => undefined);
-    },
-    inUse: () => 0,
-  };
+  const { budget, held } = recordingBudget();
   const copyPage = makeCopyPage({
     pool: catalog.pool,
     fingerprint: 'test',
