@@ -2,13 +2,20 @@
  * CPU seconds per component between two snapshots, from /proc: the bench process and its children (workers,
  * the CLI, rclone — reaped children add to cutime), VersityGW and Temporal (by the stack's pid files) and
  * PostgreSQL (every backend, plus what the postmaster has reaped). With the machine's busy share this shows
- * where a run's time goes and whether the machine itself was the limit.
+ * where a run's time goes and whether the machine itself was the limit; the share of the time every task waited
+ * on the disk (pressure stall information, /proc/pressure/io "full") shows a phase the disk held back instead.
  */
 import { readFileSync, readdirSync } from 'node:fs';
 
 const TICKS_PER_SECOND = 100; // getconf CLK_TCK on Linux
 
-export type CpuSnapshot = Record<string, number> & { machineBusy: number; machineTotal: number };
+export type CpuSnapshot = Record<string, number> & {
+  machineBusy: number;
+  machineTotal: number;
+  /** Microseconds all non-idle tasks were stalled on I/O (PSI), and the wall clock; -1 without PSI. */
+  ioFullMicros: number;
+  wallMicros: number;
+};
 
 interface ProcStat {
   readonly comm: string;
@@ -38,6 +45,15 @@ function machineTicks(): { busy: number; total: number } {
   return { busy: total - idle, total };
 }
 
+function ioFullMicros(): number {
+  try {
+    const full = /^full .*total=(\d+)/m.exec(readFileSync('/proc/pressure/io', 'utf8'));
+    return full ? Number(full[1]) : -1;
+  } catch {
+    return -1; // a kernel without PSI
+  }
+}
+
 function pidIn(file: string): string {
   try {
     return readFileSync(file, 'utf8').split('\n')[0]?.trim() ?? '';
@@ -64,13 +80,21 @@ export function cpuSnapshot(pidFiles: { versitygw: string; temporal: string }): 
     }
   }
   const m = machineTicks();
-  return { ...out, machineBusy: m.busy, machineTotal: m.total } as CpuSnapshot;
+  return {
+    ...out,
+    machineBusy: m.busy,
+    machineTotal: m.total,
+    ioFullMicros: ioFullMicros(),
+    wallMicros: Number(process.hrtime.bigint() / 1000n),
+  } as CpuSnapshot;
 }
 
 /** CPU seconds per component between two snapshots, and the machine's busy share (0–1) meanwhile. */
 export interface CpuUse {
   readonly seconds: Record<string, number>;
   readonly machineBusyShare: number;
+  /** Share (0–1) of the time all tasks waited on the disk; absent without PSI. */
+  readonly ioStalledShare?: number;
 }
 
 export function cpuDelta(a: CpuSnapshot, b: CpuSnapshot): CpuUse {
@@ -79,13 +103,20 @@ export function cpuDelta(a: CpuSnapshot, b: CpuSnapshot): CpuUse {
     seconds[k] = Math.round((((b[k] ?? 0) - (a[k] ?? 0)) / TICKS_PER_SECOND) * 10) / 10;
   }
   const total = b.machineTotal - a.machineTotal;
+  const wall = b.wallMicros - a.wallMicros;
+  const stalled = a.ioFullMicros >= 0 && b.ioFullMicros >= 0 && wall > 0;
   return {
     seconds,
     machineBusyShare: total > 0 ? Math.round(((b.machineBusy - a.machineBusy) / total) * 100) / 100 : 0,
+    ...(stalled
+      ? { ioStalledShare: Math.round(((b.ioFullMicros - a.ioFullMicros) / wall) * 100) / 100 }
+      : {}),
   };
 }
 
-const busy = (c: CpuUse): string => `machine ${Math.round(c.machineBusyShare * 100)}% busy`;
+const busy = (c: CpuUse): string =>
+  `machine ${Math.round(c.machineBusyShare * 100)}% busy` +
+  (c.ioStalledShare !== undefined ? `, ${Math.round(c.ioStalledShare * 100)}% stalled on disk` : '');
 
 /** "bench 12.3 s, versitygw 20.1 s, …; machine 97% busy" */
 export function describeCpu(c: CpuUse): string {
