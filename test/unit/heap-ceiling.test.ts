@@ -8,20 +8,21 @@ test('garbage above the limit is collected without --expose-gc', async () => {
   // Start from a collected heap: garbage counted in `base` and collected while the arrays are allocated kept the
   // heap under the limit on a busy jest worker (CI: base ~240 MB, the ceiling never fired).
   collectorAbove(0)();
+  const base = getHeapStatistics().used_heap_size;
+  // 64 arrays of 131072 doubles: 64 MiB on the JS heap (Buffers would live outside it)
+  let garbage: number[][] | undefined = Array.from({ length: 64 }, (_, i) =>
+    new Array<number>(131072).fill(i + 0.5),
+  );
+  // Not against `base`: garbage counted in it may be collected while the arrays are allocated (a busy machine).
+  const live = getHeapStatistics().used_heap_size;
+  expect(live).toBeGreaterThan(64 * 1024 * 1024);
+  garbage = undefined;
+  void garbage;
+  // The ceiling counts heap and Buffers. Its limit is set now, 48 MiB under what they hold: set before the
+  // arrays, a jest worker's Buffers freed meanwhile (CI: heap 246 MB, never collected) kept it from firing.
   const h = getHeapStatistics();
-  const base = h.used_heap_size;
-  // The ceiling counts heap and Buffers: a limit above both, or a jest worker's Buffers trip it at once.
-  const stop = startHeapCeiling(base + h.external_memory + 32 * 1024 * 1024, 20);
+  const stop = startHeapCeiling(h.used_heap_size + h.external_memory - 48 * 1024 * 1024, 20);
   try {
-    // 64 arrays of 131072 doubles: 64 MiB on the JS heap (Buffers would live outside it)
-    let garbage: number[][] | undefined = Array.from({ length: 64 }, (_, i) =>
-      new Array<number>(131072).fill(i + 0.5),
-    );
-    // Not against `base`: garbage counted in it may be collected while the arrays are allocated (a busy machine).
-    const live = getHeapStatistics().used_heap_size;
-    expect(live).toBeGreaterThan(64 * 1024 * 1024);
-    garbage = undefined;
-    void garbage;
     await sleep(200);
     const after = getHeapStatistics().used_heap_size;
     expect(after).toBeLessThan(base + 32 * 1024 * 1024);
