@@ -16,7 +16,7 @@ import {
   UNKNOWN_SIZE_BYTES,
 } from '../catalog';
 import { decodeStored, encodeStored } from '../drivers/stored-bytes';
-import type { PutItem } from '../drivers/types';
+import type { ObjectStoreDriver, PutItem } from '../drivers/types';
 import type { MigrationInput, PageBounds, PageCounts } from '../shared/migration';
 import { unlimitedBudget } from './byte-budget';
 import { activityControls, assertSameCatalog, previousHeartbeat } from './context';
@@ -114,8 +114,8 @@ export function makeCopyPage(deps: ActivityDeps) {
         todo = copied.readInstead;
       }
       // What is read goes in chunks that bound the bodies in memory, whatever cut the server-side chunk.
-      for (const part of serverSide ? chunksOf(todo) : [todo]) {
-        if (part.length > 0) add(counts, await copyByReading(part, input, page.index, signal));
+      for (const part of chunksOf(todo)) {
+        add(counts, await copyByReading(part, { input, page: page.index, source, dest, signal }));
       }
       const cursor = docKeyString(chunk[chunk.length - 1] as ArchiveMetadataRow);
       heartbeat({
@@ -131,19 +131,22 @@ export function makeCopyPage(deps: ActivityDeps) {
   /** Reads a chunk's bodies, writes them to the destination within the worker's budget, and journals them. */
   async function copyByReading(
     todo: readonly ArchiveMetadataRow[],
-    input: MigrationInput,
-    page: number,
-    signal: AbortSignal | undefined,
+    at: {
+      input: MigrationInput;
+      page: number;
+      source: ObjectStoreDriver;
+      dest: ObjectStoreDriver;
+      signal: AbortSignal | undefined;
+    },
   ): Promise<PageCounts> {
-    const source = deps.drivers.driverFor(input.from);
-    const dest = deps.drivers.driverFor(input.to);
+    const { input, page, source, dest, signal } = at;
     const release = await budget.acquire(
       todo.reduce((n, r) => n + expectedBytes(r), 0),
       signal,
     );
     try {
       const { bodies, readable, unparseable } = await readBodies(source, todo, signal);
-      const { copies, failed } = prepareCopies(readable, bodies, input);
+      const { copies, failed } = prepareCopies(readable, bodies, input, dest);
       failed.push(...unparseable);
       bodies.clear();
       const urls = await dest.putMany(
@@ -167,8 +170,8 @@ export function makeCopyPage(deps: ActivityDeps) {
     todo: readonly ArchiveMetadataRow[],
     bodies: Map<string, Buffer>,
     input: MigrationInput,
+    dest: ObjectStoreDriver,
   ): { copies: Copy[]; failed: JournalEntry[] } {
-    const dest = deps.drivers.driverFor(input.to);
     const failed: JournalEntry[] = [];
     const copies: Copy[] = [];
     for (const row of todo) {

@@ -32,6 +32,9 @@ import type { CopyItem, CopyResult, ObjectStat, ObjectStoreDriver } from './type
 
 export const DRIVER_NAME = 's3';
 
+/** Batch calls a worker runs at once on one driver: its default page activity slots (`worker --concurrency`). */
+const BATCH_CALLS_SHARING_SOCKETS = 8;
+
 /** Hidden property: a hash of endpoint and credentials, equal for drivers that may copy server-side. */
 const SERVER_KEY = Symbol('s3-server');
 
@@ -71,10 +74,10 @@ export function createS3Driver(o: S3DriverOptions): ObjectStoreDriver {
   const multipartThreshold = o.multipartThreshold ?? 16 * 1024 * 1024;
   const region = o.region ?? 'us-east-1';
   const endpoint = o.url ?? `https://s3.${region}.amazonaws.com`;
-  // Sockets are shared by all the batch calls of a worker (8 page activities by default, each with up to
-  // `parallelism` requests): capped at `parallelism`, copies queued in the agent and the server sat partly idle
-  // (bench, 20k s3→s3 documents on VersityGW: 535 docs/s at 32 sockets, 625 at 128, 754 at 256).
-  const agentOptions = { keepAlive: true, maxSockets: Math.max(parallelism * 8, 8) };
+  // Sockets are shared by all the batch calls of a worker (its page activities, each with up to `parallelism`
+  // requests): capped at `parallelism`, copies queued in the agent and the server sat partly idle (bench, 20k
+  // s3→s3 documents on VersityGW: 535 docs/s at 32 sockets, 625 at 128, 754 at 256).
+  const agentOptions = { keepAlive: true, maxSockets: parallelism * BATCH_CALLS_SHARING_SOCKETS };
   const httpAgent = new Agent(agentOptions);
   const httpsAgent = new HttpsAgent(agentOptions);
   const requestTimeoutMs = 120_000;

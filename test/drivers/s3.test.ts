@@ -183,10 +183,10 @@ describe('s3 statMany lists a page of neighbouring keys instead of HEADing each'
     });
     const bodies = Array.from({ length: 40 }, (_, i) => Buffer.from(`document ${i} `.repeat(i + 1)));
     // every fifth key nested, as vulnerability_scan's <digest>/<tag>: listed with its neighbours
-    const refs = bodies.map((_, i) =>
-      i % 5 === 0 ? { ...ref(2 * i), key: `${ref(2 * i).key}/docker.io/app:v${i}` } : ref(2 * i),
+    const nested = (i: number) => ({ ...ref(2 * i), key: `${ref(2 * i).key}/docker.io/app:v${i}` });
+    const uris = await d.putMany(
+      bodies.map((data, i) => ({ ref: i % 5 === 0 ? nested(i) : ref(2 * i), data })),
     );
-    const uris = await d.putMany(bodies.map((data, i) => ({ ref: refs[i] as ReturnType<typeof ref>, data })));
     // objects that are not asked for: between the asked keys, in another account, and nested deeper
     await d.putMany([
       { ref: ref(3), data: Buffer.from('other') },
