@@ -141,6 +141,18 @@ export class ObjectKeyNotFoundError extends ObjectStorageError {
   }
 }
 
+/** Socket error codes that mean the endpoint could not be reached or the connection broke under the request. */
+export const NETWORK_ERROR_CODES: ReadonlySet<string> = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'ETIMEDOUT',
+  'ECONNRESET',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EPIPE',
+]);
+
 /** The backend endpoint cannot be reached at all (connection refused, DNS, timeout). */
 export class EndpointUnreachableError extends ObjectStorageError {
   constructor(

@@ -6,6 +6,7 @@ import {
   EndpointUnreachableError,
   ObjectKeyNotFoundError,
   ObjectStorageError,
+  NETWORK_ERROR_CODES,
 } from '../errors';
 
 interface SdkError {
@@ -14,15 +15,6 @@ interface SdkError {
   message?: string;
   $metadata?: { httpStatusCode?: number };
 }
-
-const NETWORK_CODES = new Set([
-  'ECONNREFUSED',
-  'ENOTFOUND',
-  'EAI_AGAIN',
-  'ETIMEDOUT',
-  'ECONNRESET',
-  'EHOSTUNREACH',
-]);
 
 // VersityGW answers an unknown access key with 404 XAdminUserNotFound instead of AWS's 403.
 const CREDENTIAL_ERRORS = new Set([
@@ -54,9 +46,9 @@ export function classifyS3Error(err: unknown, ctx: S3ErrorContext): Error {
   const e = err as SdkError;
   // Under jest (another realm) the SDK wraps Node's socket errors, so look at the cause and the message too.
   const code =
-    e.code ?? (e as { cause?: SdkError }).cause?.code ?? /\b(E[A-Z]+)\b/.exec(e.message ?? '')?.[1];
+    e.code ?? (e as { cause?: SdkError }).cause?.code ?? /\b(E[A-Z_]+)\b/.exec(e.message ?? '')?.[1];
   if (e.name === 'AbortError') return err as Error;
-  if (code && NETWORK_CODES.has(code)) {
+  if (code && NETWORK_ERROR_CODES.has(code)) {
     return new EndpointUnreachableError(ctx.endpoint, code, { cause: err });
   }
   if (e.name === 'TimeoutError' || e.name === 'RequestTimeout') {

@@ -5,7 +5,7 @@
  */
 import { Agent as HttpAgent, request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
-import { EndpointUnreachableError } from '../errors';
+import { EndpointUnreachableError, NETWORK_ERROR_CODES } from '../errors';
 import { encodeObjectKey } from './uri';
 
 /** One buffered HTTP exchange. */
@@ -25,17 +25,6 @@ export interface HttpCall {
   readonly body?: Buffer | string;
   readonly signal?: AbortSignal;
 }
-
-const NETWORK_CODES = new Set([
-  'ECONNREFUSED',
-  'ENOTFOUND',
-  'EAI_AGAIN',
-  'ETIMEDOUT',
-  'ECONNRESET',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-  'EPIPE',
-]);
 
 /** A client with its own connection pool; `timeoutMs` bounds socket inactivity of each request. */
 export function createHttpClient(maxSockets: number, timeoutMs = 120_000) {
@@ -76,7 +65,7 @@ export function createHttpClient(maxSockets: number, timeoutMs = 120_000) {
       );
       req.on('error', (err: NodeJS.ErrnoException) => {
         if (call.signal?.aborted) reject(call.signal.reason);
-        else if (err.code && NETWORK_CODES.has(err.code))
+        else if (err.code && NETWORK_ERROR_CODES.has(err.code))
           reject(new EndpointUnreachableError(base.origin, err.code, { cause: err }));
         else reject(err);
       });

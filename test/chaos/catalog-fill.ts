@@ -10,7 +10,7 @@ import type { Pool } from 'pg';
 import { createDbDriver, decodeLegacyBody } from '../../src/drivers/db';
 import { documentEnvelope } from '../../src/drivers/python-json';
 import { decodeStored, encodeStored } from '../../src/drivers/stored-bytes';
-import { LOGICAL_BUCKETS } from '../helpers/fixture';
+import { LOGICAL_BUCKETS, prng } from '../helpers/fixture';
 
 export const ACCOUNTS = ['admin', 'acme-prod', 'acme-dev', 'globex', 'initech'] as const;
 
@@ -20,20 +20,9 @@ export const docId = (userId: string, bucket: string, key: string): string => `$
 /** Snapshot: document id → md5 hex of its logical bytes. */
 export type Snapshot = Map<string, string>;
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** Document `i`: the same bytes for the same index on every run. */
 export function chaosDocument(i: number): { userId: string; bucket: string; key: string; logical: Buffer } {
-  const rand = mulberry32(i * 7919 + 1);
+  const rand = prng(i * 7919 + 1);
   const bucket = LOGICAL_BUCKETS[i % LOGICAL_BUCKETS.length] as string;
   const userId = ACCOUNTS[Math.floor(i / LOGICAL_BUCKETS.length) % ACCOUNTS.length] as string;
   const digest = `sha256:${createHash('sha256').update(String(i)).digest('hex')}`;

@@ -2,10 +2,7 @@
  * The chaos run's batched catalog fill must write exactly what our object-store manager writes over the `db`
  * driver (Anchore's format): same archive_metadata and archive_document rows, timestamps aside.
  */
-import { createPgMetadataStore } from '../../src/catalog';
-import { createDbDriver } from '../../src/drivers/db';
-import { createObjectStoreManager } from '../../src/drivers/manager';
-import { createTestCatalog, type TestCatalog } from '../helpers/catalog-db';
+import { anchoreDbStore, createTestCatalog, type TestCatalog } from '../helpers/catalog-db';
 import { snapshot } from '../helpers/world';
 import { chaosDocument, fillCatalog } from './catalog-fill';
 
@@ -26,11 +23,7 @@ afterAll(async () => {
 
 test('fillCatalog writes the rows the manager writes', async () => {
   await fillCatalog(batched.pool, INDICES.length, { indices: INDICES });
-  const manager = createObjectStoreManager(
-    createDbDriver(managed.pool),
-    { enabled: false, min_size_kbytes: 100 },
-    createPgMetadataStore(managed.pool),
-  );
+  const manager = anchoreDbStore(managed.pool);
   for (const i of INDICES) {
     const d = chaosDocument(i);
     await manager.put(d.userId, d.bucket, d.key, d.logical);

@@ -5,8 +5,8 @@
  * endpoint, bucket, data directory) stop the migration in its prepare step, before any document is read.
  */
 import { randomBytes } from 'node:crypto';
-import { Client } from 'pg';
 import { closedPort, expectNamedError } from '../helpers/bad-input';
+import { admin } from '../helpers/catalog-db';
 import { anchoreConfig, writeTempConfig } from '../helpers/cli';
 import { makeFixture } from '../helpers/fixture';
 import { stackEnv } from '../helpers/stack-env';
@@ -40,16 +40,6 @@ afterAll(async () => {
   await admin((c) => c.query(`DROP ROLE IF EXISTS ${ROLE}`));
   await world?.close();
 });
-
-async function admin<T>(fn: (c: Client) => Promise<T>): Promise<T> {
-  const client = new Client({ connectionString: stackEnv.pgAdminUrl });
-  await client.connect();
-  try {
-    return await fn(client);
-  } finally {
-    await client.end();
-  }
-}
 
 const section = (driver: string, config: string): string =>
   writeTempConfig(

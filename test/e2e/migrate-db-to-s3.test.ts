@@ -6,11 +6,10 @@
 import { randomUUID } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
 import { catalogFingerprint, createPgMetadataStore } from '../../src/catalog';
-import { createDbDriver } from '../../src/drivers/db';
 import { createObjectStoreManager } from '../../src/drivers/manager';
 import { createS3Driver } from '../../src/drivers/s3';
 import { migrationWorkflowId } from '../../src/shared/migration';
-import { createTestCatalog, type TestCatalog } from '../helpers/catalog-db';
+import { anchoreDbStore, createTestCatalog, type TestCatalog } from '../helpers/catalog-db';
 import { runCli } from '../helpers/cli';
 import { loadFixture, makeFixture } from '../helpers/fixture';
 import { startCli, waitFor, type RunningProcess } from '../helpers/processes';
@@ -32,11 +31,7 @@ const toFile = (): string => configFile(stores.s3(bucket), stores.s3(`${bucket}-
 
 beforeAll(async () => {
   catalog = await createTestCatalog();
-  const db = createObjectStoreManager(
-    createDbDriver(catalog.pool),
-    { enabled: false, min_size_kbytes: 100 },
-    createPgMetadataStore(catalog.pool),
-  );
+  const db = anchoreDbStore(catalog.pool);
   await loadFixture(db, fixture);
   env = { ANCHORE_DB_CONNECT: catalog.url, TEMPORAL_ADDRESS: stackEnv.temporalAddress, ...s3 };
   worker = startCli(['worker', '--concurrency', '2'], env);

@@ -8,12 +8,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
-import { createPgMetadataStore } from '../../src/catalog';
-import { createDbDriver } from '../../src/drivers/db';
-import { createObjectStoreManager } from '../../src/drivers/manager';
 import { MESSAGES, type Progress } from '../../src/shared/migration';
 import type { migrateStore } from '../../src/workflows/migrate-store';
-import { createTestCatalog, type TestCatalog } from '../helpers/catalog-db';
+import { anchoreDbStore, createTestCatalog, type TestCatalog } from '../helpers/catalog-db';
 import { anchoreConfig, runCli, writeTempConfig } from '../helpers/cli';
 import { loadFixture, makeFixture } from '../helpers/fixture';
 import { startCli, waitFor, type RunningProcess } from '../helpers/processes';
@@ -56,11 +53,7 @@ const toFile = (): string =>
 
 beforeAll(async () => {
   catalog = await createTestCatalog();
-  const db = createObjectStoreManager(
-    createDbDriver(catalog.pool),
-    { enabled: false, min_size_kbytes: 100 },
-    createPgMetadataStore(catalog.pool),
-  );
+  const db = anchoreDbStore(catalog.pool);
   await loadFixture(db, fixture);
   env = { ANCHORE_DB_CONNECT: catalog.url, TEMPORAL_ADDRESS: stackEnv.temporalAddress, ...s3 };
   worker = startCli(['worker', '--concurrency', '2'], env);

@@ -4,11 +4,8 @@
  * the catalog says moved), with no secret or document key anywhere in the exposition.
  */
 import { createServer } from 'node:net';
-import { createPgMetadataStore } from '../../src/catalog';
 import { METRIC_NAMES } from '../../src/activities/metrics';
-import { createDbDriver } from '../../src/drivers/db';
-import { createObjectStoreManager } from '../../src/drivers/manager';
-import { createTestCatalog, type TestCatalog } from '../helpers/catalog-db';
+import { anchoreDbStore, createTestCatalog, type TestCatalog } from '../helpers/catalog-db';
 import { runCli } from '../helpers/cli';
 import { loadFixture, makeFixture } from '../helpers/fixture';
 import { startCli, waitFor, type RunningProcess } from '../helpers/processes';
@@ -59,11 +56,7 @@ function sample(text: string, name: string, labels: Record<string, string>): num
 
 beforeAll(async () => {
   catalog = await createTestCatalog();
-  const db = createObjectStoreManager(
-    createDbDriver(catalog.pool),
-    { enabled: false, min_size_kbytes: 100 },
-    createPgMetadataStore(catalog.pool),
-  );
+  const db = anchoreDbStore(catalog.pool);
   await loadFixture(db, fixture);
   env = {
     ANCHORE_DB_CONNECT: catalog.url,

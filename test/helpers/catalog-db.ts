@@ -1,7 +1,10 @@
 /** A throwaway catalog database per test file, with Anchore's tables, on the real PostgreSQL. */
 import { randomBytes } from 'node:crypto';
 import { Client, type Pool } from 'pg';
-import { createAnchoreSchema, createCatalogPool } from '../../src/catalog';
+import { createAnchoreSchema, createCatalogPool, createPgMetadataStore } from '../../src/catalog';
+import { createDbDriver } from '../../src/drivers/db';
+import { createObjectStoreManager, type ObjectStoreManager } from '../../src/drivers/manager';
+import type { CompressionSettings } from '../../src/drivers/stored-bytes';
 import { stackEnv } from './stack-env';
 
 export interface TestCatalog {
@@ -11,7 +14,8 @@ export interface TestCatalog {
   drop(): Promise<void>;
 }
 
-async function admin<T>(fn: (c: Client) => Promise<T>): Promise<T> {
+/** Runs `fn` on a client of the stack's PostgreSQL as its admin role. */
+export async function admin<T>(fn: (c: Client) => Promise<T>): Promise<T> {
   const client = new Client({ connectionString: stackEnv.pgAdminUrl });
   await client.connect();
   try {
@@ -38,4 +42,12 @@ export async function createTestCatalog(opts: { anchoreSchema?: boolean } = {}):
       await admin((c) => c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`));
     },
   };
+}
+
+/** Anchore's `db` object store on a catalog: what it writes is what Anchore writes (compression off by default). */
+export function anchoreDbStore(
+  pool: Pool,
+  compression: CompressionSettings = { enabled: false, min_size_kbytes: 100 },
+): ObjectStoreManager {
+  return createObjectStoreManager(createDbDriver(pool), compression, createPgMetadataStore(pool));
 }

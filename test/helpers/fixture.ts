@@ -16,7 +16,7 @@ export interface FixtureDoc {
 }
 
 /** mulberry32: a tiny seeded PRNG so every run builds the same documents. */
-function prng(seed: number): () => number {
+export function prng(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;

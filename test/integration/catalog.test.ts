@@ -12,9 +12,7 @@ import {
   updateMigrationTask,
 } from '../../src/catalog';
 import type { DocKey } from '../../src/shared/migration';
-import { createDbDriver } from '../../src/drivers/db';
-import { createObjectStoreManager } from '../../src/drivers/manager';
-import { createTestCatalog, type TestCatalog } from '../helpers/catalog-db';
+import { anchoreDbStore, createTestCatalog, type TestCatalog } from '../helpers/catalog-db';
 
 let ours: TestCatalog;
 let reference: TestCatalog;
@@ -52,11 +50,7 @@ test('checkCatalog refuses a database without Anchore tables', async () => {
 });
 
 test('db writes are what Anchore writes: archive_document base64 layout and archive_metadata defaults', async () => {
-  const manager = createObjectStoreManager(
-    createDbDriver(ours.pool),
-    { enabled: true, min_size_kbytes: 0 },
-    createPgMetadataStore(ours.pool),
-  );
+  const manager = anchoreDbStore(ours.pool, { enabled: true, min_size_kbytes: 0 });
   const body = Buffer.from([0xff, 0x00, 0x80, 0x41]);
   await manager.put('admin', 'grypedb', 'checksum1', body);
   const doc = await ours.pool.query(`SELECT * FROM archive_document WHERE "archiveId" = 'checksum1'`);

@@ -4,16 +4,15 @@
  * PostgreSQL (catalog, journal, db source); the destination is the in-memory driver so a failure can be injected.
  */
 import { MockActivityEnvironment } from '@temporalio/testing';
-import { createPgMetadataStore, phaseCounts, planPages, UNKNOWN_SIZE_BYTES } from '../../src/catalog';
+import { phaseCounts, planPages, UNKNOWN_SIZE_BYTES } from '../../src/catalog';
 import { makeCopyPage, type CopyHeartbeat } from '../../src/activities/copy-page';
 import type { DriverProvider } from '../../src/activities/deps';
 import { createDbDriver } from '../../src/drivers/db';
-import { createObjectStoreManager } from '../../src/drivers/manager';
 import { createMemoryDriver } from '../../src/drivers/memory';
 import type { ObjectStoreDriver } from '../../src/drivers/types';
 import { createLogger } from '../../src/logger';
 import type { MigrationInput, PageBounds } from '../../src/shared/migration';
-import { createTestCatalog, type TestCatalog } from '../helpers/catalog-db';
+import { anchoreDbStore, createTestCatalog, type TestCatalog } from '../helpers/catalog-db';
 import { journalAndOnePage, ONE_PAGE_RUN, recordingBudget } from '../helpers/copy-page';
 import { makeFixture } from '../helpers/fixture';
 
@@ -33,10 +32,9 @@ const input: MigrationInput = {
 
 beforeAll(async () => {
   catalog = await createTestCatalog();
-  const db = createObjectStoreManager(
-    createDbDriver(catalog.pool),
+  const db = anchoreDbStore(
+    catalog.pool,
     input.from.compression as { enabled: boolean; min_size_kbytes: number },
-    createPgMetadataStore(catalog.pool),
   );
   for (const d of makeFixture(DOCS, { largeBytes: 64 * 1024 }))
     await db.put(d.userId, d.bucket, d.key, d.logical);
