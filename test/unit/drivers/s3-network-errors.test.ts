@@ -1,10 +1,8 @@
 /** Socket failures under an S3 request are named the same way as under a Swift request. */
 import { EndpointUnreachableError, NETWORK_ERROR_CODES } from '../../../src/errors';
-import { classifyS3Error } from '../../../src/drivers/s3-errors';
+import { classifyS3Error, type S3ErrorContext } from '../../../src/drivers/s3-errors';
 
-const ctx = { endpoint: 'http://127.0.0.1:9', bucket: 'b', credentials: {} } as Parameters<
-  typeof classifyS3Error
->[1];
+const ctx: S3ErrorContext = { endpoint: 'http://127.0.0.1:9', bucket: 'b', credentials: {} };
 
 test.each([...NETWORK_ERROR_CODES])(
   '%s (on the error, its cause or in its message) → EndpointUnreachableError',
