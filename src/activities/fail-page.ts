@@ -1,12 +1,21 @@
 /**
  * failPage: a page that kept failing as a whole (after its set-aside retries) is given up: every document of
  * it that is not done is journaled `failed` with the last error, copies that were never switched are removed
- * from the destination, and sources stay where they are.
+ * from the destination unless a metadata row points at them, and sources stay where they are.
  */
-import { docKeyString, journaledKeys, journalRowsOfPage, pageRows, recordCopies, setPhase } from '../catalog';
+import {
+  docKeyString,
+  inTransaction,
+  journaledKeys,
+  journalRowsOfPage,
+  pageRows,
+  recordCopies,
+  setPhase,
+} from '../catalog';
 import type { MigrationInput, PageBounds } from '../shared/migration';
 import { activityControls, assertSameCatalog } from './context';
 import type { ActivityDeps } from './deps';
+import { COPY_IN_USE, deleteUnpointedCopies } from './unpointed-copies';
 
 export function makeFailPage(deps: ActivityDeps) {
   return async function failPage(input: MigrationInput, page: PageBounds, reason: string): Promise<number> {
@@ -35,11 +44,14 @@ export function makeFailPage(deps: ActivityDeps) {
       })),
     );
     const copied = await journalRowsOfPage(deps.pool, input.taskId, page.index, 'copied');
-    await deps.drivers.driverFor(input.to).deleteMany(
-      copied.map((r) => r.dest_url as string),
-      { signal },
-    );
-    await setPhase(deps.pool, input.taskId, copied, 'failed', { code: 'page_failed', message });
+    await inTransaction(deps.pool, async (client) => {
+      const removal = await deleteUnpointedCopies(client, deps.drivers.driverFor(input.to), copied, signal);
+      await setPhase(client, input.taskId, removal.deleted, 'failed', { code: 'page_failed', message });
+      await setPhase(client, input.taskId, removal.inUse, 'failed', {
+        code: 'page_failed',
+        message: `${message}; ${COPY_IN_USE.message}`.slice(0, 2000),
+      });
+    });
     // Switched documents are migrated; only their source delete failed. Say so, they are not lost.
     const switched = await journalRowsOfPage(deps.pool, input.taskId, page.index, 'switched');
     await setPhase(deps.pool, input.taskId, switched, 'failed', {

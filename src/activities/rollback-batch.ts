@@ -1,14 +1,17 @@
 /**
  * rollbackBatch: undoes one batch of a migration whose sources still exist. Switched documents are pointed back
- * at their source (compare-and-swap on the copy's URL, restoring the source's digest, size and compression flag)
- * in one transaction with the journal, then their copies are removed; copies that were never switched are just
- * removed. Documents whose source is gone stay at the destination and are journaled as failed.
+ * at their source (compare-and-swap on the copy's whole version, restoring the source's digest, size and
+ * compression flag) and their copies removed, in one transaction with the journal; copies that were never
+ * switched are removed unless a metadata row points at them. Documents whose source is gone stay at the
+ * destination and are journaled as failed.
  */
 import {
+  destVersion,
   docKeyString,
   inTransaction,
   journalRowsInPhases,
   setPhase,
+  sourceVersion,
   switchMetadata,
   type JournalRow,
   type MetadataSwitch,
@@ -17,6 +20,7 @@ import type { ObjectStoreDriver } from '../drivers/types';
 import type { MigrationInput } from '../shared/migration';
 import { activityControls, assertSameCatalog } from './context';
 import type { ActivityDeps } from './deps';
+import { COPY_IN_USE, deleteUnpointedCopies } from './unpointed-copies';
 import { toDestination } from './verify-page';
 
 /** What one batch did; `remaining` false when nothing is left to roll back. */
@@ -51,11 +55,7 @@ export function makeRollbackBatch(deps: ActivityDeps) {
       );
       const restorable = switched.filter((r) => present.has(r.source_url));
       const missing = switched.filter((r) => !present.has(r.source_url));
-      const restored = await switchBack(deps, input, restorable, missing);
-      await dest.deleteMany(
-        restored.map((r) => r.dest_url as string),
-        { signal },
-      );
+      const restored = await switchBack(deps, input, dest, restorable, missing, signal);
       return {
         restored: restored.length,
         removed: restored.length,
@@ -65,12 +65,13 @@ export function makeRollbackBatch(deps: ActivityDeps) {
     }
     const unswitched = await journalRowsInPhases(deps.pool, input.taskId, ['copied', 'verified'], limit);
     if (unswitched.length > 0) {
-      await dest.deleteMany(
-        unswitched.map((r) => r.dest_url as string),
-        { signal },
-      );
-      await setPhase(deps.pool, input.taskId, unswitched, 'rolled_back');
-      return { restored: 0, removed: unswitched.length, sourceMissing: 0, remaining: true };
+      const removal = await inTransaction(deps.pool, async (client) => {
+        const r = await deleteUnpointedCopies(client, dest, unswitched, signal);
+        await setPhase(client, input.taskId, r.deleted, 'rolled_back');
+        await setPhase(client, input.taskId, r.inUse, 'rolled_back', COPY_IN_USE);
+        return r;
+      });
+      return { restored: 0, removed: removal.deleted.length, sourceMissing: 0, remaining: true };
     }
     return { restored: 0, removed: 0, sourceMissing: 0, remaining: false };
   };
@@ -78,27 +79,27 @@ export function makeRollbackBatch(deps: ActivityDeps) {
 
 /** The metadata switch that points a journaled document back at its source, as it was before the migration. */
 function toSource(r: JournalRow): MetadataSwitch {
-  return {
-    ...toDestination(r),
-    sourceUrl: r.dest_url as string,
-    destUrl: r.source_url,
-    digest: r.source_digest as string,
-    size: r.source_size as number,
-    isCompressed: r.source_compressed === true,
-  };
+  return { ...toDestination(r), from: destVersion(r), to: sourceVersion(r) };
 }
 
-/** Metadata back to the sources and the journal to `rolled_back`, in one transaction; returns the rows restored. */
+/**
+ * Metadata back to the sources (compare-and-swap on the copy's whole version: a row Anchore rewrote at the
+ * destination keeps its newer version), the restored copies deleted and the journal to `rolled_back`, in one
+ * transaction; returns the rows restored.
+ */
 async function switchBack(
   deps: ActivityDeps,
   input: MigrationInput,
+  dest: ObjectStoreDriver,
   restorable: JournalRow[],
   missing: JournalRow[],
+  signal?: AbortSignal,
 ): Promise<JournalRow[]> {
   return inTransaction(deps.pool, async (client) => {
     const back = await switchMetadata(client, restorable.map(toSource));
     const done = new Set(back.map(docKeyString));
     const restored = restorable.filter((r) => done.has(docKeyString(r)));
+    await deleteUnpointedCopies(client, dest, restored, signal);
     await setPhase(client, input.taskId, restored, 'rolled_back');
     await setPhase(
       client,
@@ -107,7 +108,8 @@ async function switchBack(
       'failed',
       {
         code: 'rollback_metadata_changed',
-        message: 'archive_metadata no longer points at the copy; left as it is',
+        message:
+          'archive_metadata no longer holds the copied version (rewritten or moved since); left as it is',
       },
     );
     await setPhase(client, input.taskId, missing, 'failed', {

@@ -1,7 +1,8 @@
 /**
  * verifyPage: confirms every copied document of the page on the destination — `head`: size and, where the
  * backend reports it, md5 from a metadata call; `full` (or a backend without one): read back and hash — then
- * switches the verified archive_metadata rows in one statement (compare-and-swap on the old content_url) and
+ * switches the verified archive_metadata rows in one statement (compare-and-swap on the source version the
+ * journal recorded: content_url, digest, size, is_compressed) and
  * journals `switched` (stamping verified_at and switched_at) in the same transaction. Mismatches are journaled
  * `failed`; their sources stay untouched.
  */
@@ -12,6 +13,8 @@ import {
   addToTaskCount,
   setPhase,
   switchMetadata,
+  destVersion,
+  sourceVersion,
   type JournalRow,
   type MetadataSwitch,
 } from '../catalog';
@@ -54,11 +57,8 @@ export function toDestination(r: JournalRow): MetadataSwitch {
     archiveId: r.archiveId,
     userId: r.userId,
     documentName: r.documentName,
-    sourceUrl: r.source_url,
-    destUrl: r.dest_url as string,
-    digest: r.dest_digest as string,
-    size: r.dest_size as number,
-    isCompressed: r.dest_compressed === true,
+    from: sourceVersion(r),
+    to: destVersion(r),
   };
 }
 
@@ -95,7 +95,8 @@ export function makeVerifyPage(deps: ActivityDeps) {
       if (input.nodelete) await addToTaskCount(client, input.taskId, moved);
       await setPhase(client, input.taskId, unchanged, 'failed', {
         code: 'metadata_changed',
-        message: 'archive_metadata no longer points at the source (changed while migrating); left as it is',
+        message:
+          'archive_metadata no longer holds the copied source version (changed while migrating); left as it is',
       });
       return { switchedCount: switchedRows.length, changed: unchanged };
     });

@@ -5,6 +5,7 @@
  */
 import type { Pool, PoolClient } from 'pg';
 import { queryByKeyProbes, TASK_PER_KEY } from './key-probes';
+import type { StoredVersion } from './pages';
 import { inTransaction } from './transaction';
 
 /** Idempotent DDL of our tables; never touches Anchore's. */
@@ -72,6 +73,26 @@ export interface JournalRow {
   readonly error_code: string | null;
   readonly error_message: string | null;
   readonly attempts: number;
+}
+
+/** The source version the journal recorded for a document: what its metadata row held when it was copied. */
+export function sourceVersion(r: JournalRow): StoredVersion {
+  return {
+    url: r.source_url,
+    digest: r.source_digest,
+    size: r.source_size,
+    isCompressed: r.source_compressed,
+  };
+}
+
+/** The version of a document's copy as the journal recorded it (only for rows that have a copy). */
+export function destVersion(r: JournalRow): StoredVersion {
+  return {
+    url: r.dest_url as string,
+    digest: r.dest_digest,
+    size: r.dest_size,
+    isCompressed: r.dest_compressed === true,
+  };
 }
 
 /** What copy writes for one document (copied or failed). */

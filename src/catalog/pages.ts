@@ -1,6 +1,6 @@
 /**
  * The archive_metadata queries of a migration: cheap keyset planning (keys and sizes only), the rows of one
- * page, and the metadata switch (one statement per page, compare-and-swap on the old content_url).
+ * page, and the metadata switch (one statement per page, compare-and-swap on the whole stored version).
  */
 import type { Pool, PoolClient } from 'pg';
 import type { BucketCount, DocKey, PageBounds, Selection } from '../shared/migration';
@@ -156,29 +156,42 @@ async function pageRowsBatch(
   return res.rows;
 }
 
-/** One metadata switch: the row identified by key moves from `sourceUrl` to the destination values. */
-export interface MetadataSwitch extends DocKey {
-  readonly sourceUrl: string;
-  readonly destUrl: string;
-  readonly digest: string;
-  readonly size: number;
-  readonly isCompressed: boolean;
+/** What a metadata row holds of a document's stored version: where, its digest, its size, compressed or not. */
+export interface StoredVersion {
+  readonly url: string;
+  readonly digest: string | null;
+  readonly size: number | null;
+  readonly isCompressed: boolean | null;
 }
 
-/** The statement of {@link switchMetadata}; exported for its plan test (test/integration/switch-plan). */
+/**
+ * One metadata switch: the row identified by key moves from the version `from` to the version `to`, only if
+ * it still holds `from` as a whole. Anchore keeps a key's content_url when it rewrites the document, so the URL
+ * alone cannot tell a rewritten row from the one that was copied.
+ */
+export interface MetadataSwitch extends DocKey {
+  readonly from: StoredVersion;
+  readonly to: StoredVersion;
+}
+
+/** The statement of {@link switchMetadata}; exported for its plan test (test/integration/key-probe-plans). */
 export const SWITCH_METADATA_SQL = `UPDATE archive_metadata m SET content_url = v.dest_url, digest = v.digest, size = v.size,
        is_compressed = v.is_compressed, last_updated = extract(epoch from now())::integer
      FROM unnest($1::varchar[], $2::varchar[], $3::varchar[], $4::varchar[], $5::varchar[], $6::varchar[],
-                 $7::varchar[], $8::bigint[], $9::boolean[])
-       AS v(bucket, "archiveId", "userId", "documentName", source_url, dest_url, digest, size, is_compressed)
+                 $7::varchar[], $8::bigint[], $9::boolean[], $10::varchar[], $11::bigint[], $12::boolean[])
+       AS v(bucket, "archiveId", "userId", "documentName", source_url, dest_url, digest, size, is_compressed,
+            source_digest, source_size, source_compressed)
      WHERE m.bucket = v.bucket AND m."archiveId" = v."archiveId" AND m."userId" = v."userId"
        AND m."documentName" = v."documentName" AND m.content_url = v.source_url
+       AND m.digest IS NOT DISTINCT FROM v.source_digest AND m.size IS NOT DISTINCT FROM v.source_size
+       AND m.is_compressed IS NOT DISTINCT FROM v.source_compressed
      RETURNING m.bucket, m."archiveId", m."userId", m."documentName"`;
 
 /**
- * Switches metadata rows in one statement, each only if it still points at its source (compare-and-swap), so
- * a row changed by someone else is never overwritten. Returns the keys that were switched. Runs in the
- * caller's transaction, by primary-key probes ({@link queryByKeyProbes}).
+ * Switches metadata rows in one statement, each only if it still holds the version it is switched from
+ * (compare-and-swap on content_url, digest, size and is_compressed), so a row changed by someone else is never
+ * overwritten. Returns the keys that were switched. Runs in the caller's transaction, by primary-key probes
+ * ({@link queryByKeyProbes}).
  */
 export async function switchMetadata(
   client: PoolClient,
@@ -195,10 +208,48 @@ export function switchParams(switches: readonly MetadataSwitch[]): unknown[][] {
     switches.map((s) => s.archiveId),
     switches.map((s) => s.userId),
     switches.map((s) => s.documentName),
-    switches.map((s) => s.sourceUrl),
-    switches.map((s) => s.destUrl),
-    switches.map((s) => s.digest),
-    switches.map((s) => s.size),
-    switches.map((s) => s.isCompressed),
+    switches.map((s) => s.from.url),
+    switches.map((s) => s.to.url),
+    switches.map((s) => s.to.digest),
+    switches.map((s) => s.to.size),
+    switches.map((s) => s.to.isCompressed),
+    switches.map((s) => s.from.digest),
+    switches.map((s) => s.from.size),
+    switches.map((s) => s.from.isCompressed),
   ];
+}
+
+/** A document key with the URL of one of its stored copies. */
+export interface KeyedUrl extends DocKey {
+  readonly url: string;
+}
+
+/**
+ * Locks the metadata rows of `copies`' keys (FOR UPDATE, until the caller's transaction ends) and returns the
+ * URLs among `copies` that their row still points at: those must not be deleted. Anchore derives a copy's URL
+ * from the row's own key, so a row of another key never points at it. By primary-key probes; the caller's
+ * client must be in a transaction.
+ */
+export async function lockRowsPointingAt(
+  client: PoolClient,
+  copies: readonly KeyedUrl[],
+): Promise<Set<string>> {
+  if (copies.length === 0) return new Set();
+  const res = await queryByKeyProbes<{ url: string; content_url: string | null }>(
+    client,
+    `SELECT v.url, m.content_url FROM archive_metadata m
+     JOIN unnest($1::varchar[], $2::varchar[], $3::varchar[], $4::varchar[], $5::varchar[])
+       AS v(bucket, "archiveId", "userId", "documentName", url)
+       ON m.bucket = v.bucket AND m."archiveId" = v."archiveId" AND m."userId" = v."userId"
+      AND m."documentName" = v."documentName"
+     FOR UPDATE OF m`,
+    [
+      copies.map((c) => c.bucket),
+      copies.map((c) => c.archiveId),
+      copies.map((c) => c.userId),
+      copies.map((c) => c.documentName),
+      copies.map((c) => c.url),
+    ],
+  );
+  return new Set(res.rows.filter((r) => r.content_url === r.url).map((r) => r.url));
 }

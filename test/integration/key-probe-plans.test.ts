@@ -57,11 +57,15 @@ interface Row {
   userId: string;
   documentName: string;
   content_url: string;
+  digest: string | null;
+  size: number | null;
+  is_compressed: boolean | null;
 }
 const firstRows = async (): Promise<Row[]> =>
   (
     await catalog.pool.query<Row>(
-      `SELECT bucket, "archiveId", "userId", "documentName", content_url FROM archive_metadata
+      `SELECT bucket, "archiveId", "userId", "documentName", content_url, digest, size::float8 AS size, is_compressed
+       FROM archive_metadata
        ORDER BY bucket, "archiveId" LIMIT ${KEYS}`,
     )
   ).rows;
@@ -97,11 +101,8 @@ const plannerSettings = async (client: PoolClient) =>
 const switchesOf = (rows: Row[], to: string) =>
   rows.map((r) => ({
     ...r,
-    sourceUrl: r.content_url,
-    destUrl: `${to}${r.archiveId}`,
-    digest: 'x',
-    size: 100,
-    isCompressed: false,
+    from: { url: r.content_url, digest: r.digest, size: r.size, isCompressed: r.is_compressed },
+    to: { url: `${to}${r.archiveId}`, digest: 'x', size: 100, isCompressed: false },
   }));
 
 /** Each plan probes `index` by key and nothing else: no hash or merge join, no sequential scan. */

@@ -1,0 +1,42 @@
+/**
+ * The one way a migration removes its own destination copies: only a copy no archive_metadata row points at is
+ * deleted, checked under the lock of those rows in the caller's transaction, so no switch can point a row at
+ * the copy between the check and the delete. A copy a row points at is the live document of a later migration
+ * (or of Anchore) that wrote the same key.
+ */
+import { lockRowsPointingAt, type JournalRow } from '../catalog';
+import type { ObjectStoreDriver } from '../drivers/types';
+import type { PoolClient } from 'pg';
+
+/** Which copies were deleted and which were kept because a metadata row points at them. */
+export interface CopyRemoval {
+  readonly deleted: JournalRow[];
+  readonly inUse: JournalRow[];
+}
+
+/** Deletes the copies (`dest_url`) of `rows` that no row points at; `client` must be in a transaction. */
+export async function deleteUnpointedCopies(
+  client: PoolClient,
+  dest: ObjectStoreDriver,
+  rows: readonly JournalRow[],
+  signal?: AbortSignal,
+): Promise<CopyRemoval> {
+  const withCopy = rows.filter((r) => r.dest_url !== null);
+  const pointed = await lockRowsPointingAt(
+    client,
+    withCopy.map((r) => ({ ...r, url: r.dest_url as string })),
+  );
+  const deleted = withCopy.filter((r) => !pointed.has(r.dest_url as string));
+  await dest.deleteMany(
+    deleted.map((r) => r.dest_url as string),
+    { signal },
+  );
+  return { deleted, inUse: withCopy.filter((r) => pointed.has(r.dest_url as string)) };
+}
+
+/** The journal error of a copy kept because a metadata row points at it. */
+export const COPY_IN_USE = {
+  code: 'copy_in_use',
+  message:
+    'a metadata row points at this copy (a later migration or Anchore wrote the same key); left in place',
+} as const;

@@ -1,0 +1,155 @@
+/**
+ * Rollback and a given-up page never delete a copy a row points at, and rollback never brings back an older
+ * version (issue 20, scenarios 1 and 2). Real PostgreSQL (catalog, journal, db source); the destination is the in-memory driver, shared by
+ * every activity of the test so one migration's copies are another's.
+ */
+import { MockActivityEnvironment } from '@temporalio/testing';
+import { createHash } from 'node:crypto';
+import { makeCopyPage } from '../../src/activities/copy-page';
+import { makeDeletePage } from '../../src/activities/delete-page';
+import { makeFailPage } from '../../src/activities/fail-page';
+import type { ActivityDeps } from '../../src/activities/deps';
+import { makeRollbackBatch } from '../../src/activities/rollback-batch';
+import { makeVerifyPage } from '../../src/activities/verify-page';
+import { phaseCounts } from '../../src/catalog';
+import { createDbDriver } from '../../src/drivers/db';
+import { createMemoryDriver } from '../../src/drivers/memory';
+import { createLogger } from '../../src/logger';
+import type { MigrationInput, PageBounds } from '../../src/shared/migration';
+import { anchoreDbStore, createTestCatalog, type TestCatalog } from '../helpers/catalog-db';
+import { journalAndOnePage, ONE_PAGE_RUN } from '../helpers/copy-page';
+import { makeFixture } from '../helpers/fixture';
+
+const DOCS = 40;
+let catalog: TestCatalog;
+let deps: ActivityDeps;
+const dest = createMemoryDriver();
+
+const base: Omit<MigrationInput, 'taskId'> = {
+  ...ONE_PAGE_RUN,
+  catalogFingerprint: 'test',
+  from: { compression: { enabled: false, min_size_kbytes: 100 }, storage_driver: { name: 'db', config: {} } },
+  to: {
+    compression: { enabled: false, min_size_kbytes: 100 },
+    storage_driver: { name: 'memory', config: {} },
+  },
+  selection: { sourcePrefix: 'db://', buckets: [], excludeBuckets: [] },
+  destLocation: 'memory://default/',
+};
+
+beforeEach(async () => {
+  catalog = await createTestCatalog();
+  dest.objects.clear();
+  const db = anchoreDbStore(catalog.pool);
+  for (const d of makeFixture(DOCS)) await db.put(d.userId, d.bucket, d.key, d.logical);
+  const source = createDbDriver(catalog.pool);
+  deps = {
+    pool: catalog.pool,
+    fingerprint: 'test',
+    log: createLogger('silent'),
+    drivers: {
+      driverFor: (store) => (store.storage_driver.name === 'db' ? source : dest),
+      close: async () => undefined,
+    },
+  };
+});
+afterEach(async () => {
+  await catalog?.drop();
+});
+
+const run = <A extends unknown[], R>(fn: (...a: A) => Promise<R>, ...args: A): Promise<R> =>
+  new MockActivityEnvironment().run(fn, ...args);
+
+async function migratePage(input: MigrationInput, page: PageBounds): Promise<void> {
+  await run(makeCopyPage(deps), input, page);
+  await run(makeVerifyPage(deps), input, page);
+  await run(makeDeletePage(deps), input, page);
+}
+
+async function rollbackAll(input: MigrationInput): Promise<void> {
+  const rollback = makeRollbackBatch(deps);
+  for (let i = 0; i < 100; i++) {
+    if (!(await run(rollback, input, 500)).remaining) return;
+  }
+  throw new Error('rollback did not end');
+}
+
+/** Every metadata row's document is readable where the row points, with the row's digest and size. */
+async function unreadable(): Promise<string[]> {
+  const rows = await catalog.pool.query<{ content_url: string; digest: string; size: string }>(
+    'SELECT content_url, digest, size FROM archive_metadata',
+  );
+  const source = createDbDriver(catalog.pool);
+  const bad: string[] = [];
+  for (const r of rows.rows) {
+    const driver = r.content_url.startsWith('db://') ? source : dest;
+    const body = (await driver.getMany([r.content_url])).get(r.content_url);
+    const md5 = body && createHash('md5').update(body).digest('hex');
+    if (!body || body.length !== Number(r.size) || md5 !== r.digest) bad.push(r.content_url);
+  }
+  return bad;
+}
+
+test('rollback of a migration that stopped early leaves the copies a later re-run switched to', async () => {
+  const first = { ...base, taskId: 7, nodelete: true };
+  const page = await journalAndOnePage(catalog.pool, first);
+  // Task 7 copied the page and stopped (cancel or fatal error) before verifying it.
+  await run(makeCopyPage(deps), first, page);
+  expect((await phaseCounts(catalog.pool, 7)).copied).toBe(page.documents);
+  // The same migration started again: task 8 writes the same destination keys, switches and deletes sources.
+  const second = { ...base, taskId: 8 };
+  await migratePage(second, page);
+  expect((await phaseCounts(catalog.pool, 8)).deleted).toBe(page.documents);
+  expect(await unreadable()).toEqual([]);
+
+  await rollbackAll(first);
+
+  expect(await unreadable()).toEqual([]);
+  expect(dest.objects.size).toBe(page.documents);
+});
+
+test('giving up a page of a stopped migration leaves the copies a later re-run switched to', async () => {
+  const first = { ...base, taskId: 7, nodelete: true };
+  const page = await journalAndOnePage(catalog.pool, first);
+  await run(makeCopyPage(deps), first, page);
+  await migratePage({ ...base, taskId: 8 }, page);
+
+  await run(makeFailPage(deps), first, page, 'destination unreachable');
+
+  expect(await unreadable()).toEqual([]);
+  expect(dest.objects.size).toBe(page.documents);
+  expect((await phaseCounts(catalog.pool, 7)).failed).toBe(page.documents);
+});
+
+test('rollback leaves a document Anchore rewrote at the destination at its newer version', async () => {
+  const input = { ...base, taskId: 9, nodelete: true };
+  const page = await journalAndOnePage(catalog.pool, input);
+  await migratePage(input, page);
+  expect((await phaseCounts(catalog.pool, 9)).switched).toBe(page.documents);
+  // Anchore, now on the destination config, rewrites some documents: same key and content_url, new bytes.
+  const rewritten = await catalog.pool.query<{ content_url: string }>(
+    `SELECT content_url FROM archive_metadata ORDER BY "archiveId" LIMIT 5`,
+  );
+  for (const { content_url } of rewritten.rows) {
+    const body = Buffer.from(JSON.stringify({ rewritten: content_url }));
+    dest.objects.set(content_url, body);
+    await catalog.pool.query(
+      `UPDATE archive_metadata SET digest = $2, size = $3, last_updated = last_updated + 1 WHERE content_url = $1`,
+      [content_url, createHash('md5').update(body).digest('hex'), body.length],
+    );
+  }
+
+  await rollbackAll(input);
+
+  expect(await unreadable()).toEqual([]);
+  const kept = await catalog.pool.query<{ n: number }>(
+    `SELECT count(*)::int AS n FROM archive_metadata WHERE content_url = ANY($1)`,
+    [rewritten.rows.map((r) => r.content_url)],
+  );
+  expect(kept.rows[0]?.n).toBe(5);
+  const failed = await catalog.pool.query<{ error_code: string; n: number }>(
+    `SELECT error_code, count(*)::int AS n FROM objectstorage_journal WHERE task_id = 9 AND phase = 'failed'
+     GROUP BY error_code`,
+  );
+  expect(failed.rows).toEqual([{ error_code: 'rollback_metadata_changed', n: 5 }]);
+});
