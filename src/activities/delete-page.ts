@@ -1,28 +1,66 @@
 /**
  * deletePage: deletes the sources of the page's switched documents in one batch (S3 DeleteObjects, one SQL
- * DELETE) and journals `deleted`. Only documents whose metadata already points at their verified copy are
- * ever deleted; deleting an absent source is not an error, so a retry is safe.
+ * DELETE) and journals `deleted`. A source is deleted only while its metadata row, locked in the same
+ * transaction, still holds the verified copy's version (or is gone: Anchore deleted the document). A row that
+ * points at the source again (Anchore rewrote it there after the switch) keeps its source and is journaled
+ * `stale`, to be copied again. Deleting an absent source is not an error, so a retry is safe.
  */
-import { addToTaskCount, inTransaction, journalRowsOfPage, setPhase } from '../catalog';
+import {
+  addToTaskCount,
+  destVersion,
+  docKeyString,
+  inTransaction,
+  journalRowsOfPage,
+  lockVersions,
+  sameVersion,
+  setPhase,
+  type JournalRow,
+} from '../catalog';
 import type { MigrationInput, PageBounds } from '../shared/migration';
 import { activityControls, assertSameCatalog } from './context';
 import type { ActivityDeps } from './deps';
 
+/** Sources deleted, and documents found rewritten at the source after their switch (copied again). */
+export interface DeleteCounts {
+  readonly deleted: number;
+  readonly stale: number;
+}
+
 export function makeDeletePage(deps: ActivityDeps) {
-  return async function deletePage(input: MigrationInput, page: PageBounds): Promise<number> {
+  return async function deletePage(input: MigrationInput, page: PageBounds): Promise<DeleteCounts> {
     assertSameCatalog(deps, input);
-    if (input.nodelete) return 0;
+    if (input.nodelete) return { deleted: 0, stale: 0 };
     const { signal, heartbeat } = activityControls();
     const source = deps.drivers.driverFor(input.from);
     const rows = await journalRowsOfPage(deps.pool, input.taskId, page.index, 'switched');
     heartbeat({ page: page.index, stage: 'delete', documents: rows.length });
-    await source.deleteMany(
-      rows.map((r) => r.source_url),
-      { signal },
-    );
-    await inTransaction(deps.pool, async (client) => {
-      await addToTaskCount(client, input.taskId, await setPhase(client, input.taskId, rows, 'deleted'));
+    return inTransaction(deps.pool, async (client) => {
+      const now = await lockVersions(client, rows);
+      const migrated = (r: JournalRow): boolean => {
+        const held = now.get(docKeyString(r));
+        return held === undefined || sameVersion(held, destVersion(r));
+      };
+      const deletable = rows.filter(migrated);
+      const kept = rows.filter((r) => !migrated(r));
+      await source.deleteMany(
+        deletable.map((r) => r.source_url),
+        { signal },
+      );
+      await addToTaskCount(client, input.taskId, await setPhase(client, input.taskId, deletable, 'deleted'));
+      const rewritten = kept.filter((r) => now.get(docKeyString(r))?.url === r.source_url);
+      await setPhase(client, input.taskId, rewritten, 'stale');
+      await setPhase(
+        client,
+        input.taskId,
+        kept.filter((r) => !rewritten.includes(r)),
+        'failed',
+        {
+          code: 'metadata_changed',
+          message:
+            'archive_metadata no longer holds the migrated version (changed since the switch); source kept',
+        },
+      );
+      return { deleted: deletable.length, stale: rewritten.length };
     });
-    return rows.length;
   };
 }

@@ -43,7 +43,10 @@ export function makeFailPage(deps: ActivityDeps) {
         errorMessage: message,
       })),
     );
-    const copied = await journalRowsOfPage(deps.pool, input.taskId, page.index, 'copied');
+    const copied = [
+      ...(await journalRowsOfPage(deps.pool, input.taskId, page.index, 'copied')),
+      ...(await journalRowsOfPage(deps.pool, input.taskId, page.index, 'stale')),
+    ];
     await inTransaction(deps.pool, async (client) => {
       const removal = await deleteUnpointedCopies(client, deps.drivers.driverFor(input.to), copied, signal);
       await setPhase(client, input.taskId, removal.deleted, 'failed', { code: 'page_failed', message });

@@ -9,6 +9,7 @@
 import type { MetricCounter, MetricHistogram, MetricMeter, MetricTags } from '@temporalio/common';
 import { isDriverName } from '../config';
 import type { MigrationInput, PageCounts } from '../shared/migration';
+import type { DeleteCounts } from './delete-page';
 import type { VerifyCounts } from './verify-page';
 
 /** What one page activity did to documents; absent fields are not this activity's business. */
@@ -25,7 +26,7 @@ export const pageOutcomes = {
   copyPage: (r: PageCounts): PageOutcome => ({ copied: r.documents, copiedBytes: r.bytes, failed: r.failed }),
   /** Verified documents are switched in the same transaction; only switched ones count as verified. */
   verifyPage: (r: VerifyCounts): PageOutcome => ({ verified: r.switched, failed: r.failed }),
-  deletePage: (deleted: number): PageOutcome => ({ deleted }),
+  deletePage: (r: DeleteCounts): PageOutcome => ({ deleted: r.deleted }),
   /** Only documents not failed before (by copy or verify) are counted, so failures are never counted twice. */
   failPage: (failed: number): PageOutcome => ({ failed }),
 } as const;

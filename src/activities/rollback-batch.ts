@@ -63,7 +63,12 @@ export function makeRollbackBatch(deps: ActivityDeps) {
         remaining: true,
       };
     }
-    const unswitched = await journalRowsInPhases(deps.pool, input.taskId, ['copied', 'verified'], limit);
+    const unswitched = await journalRowsInPhases(
+      deps.pool,
+      input.taskId,
+      ['copied', 'stale', 'verified'],
+      limit,
+    );
     if (unswitched.length > 0) {
       const removal = await inTransaction(deps.pool, async (client) => {
         const r = await deleteUnpointedCopies(client, dest, unswitched, signal);

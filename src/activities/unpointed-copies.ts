@@ -2,9 +2,10 @@
  * The one way a migration removes its own destination copies: only a copy no archive_metadata row points at is
  * deleted, checked under the lock of those rows in the caller's transaction, so no switch can point a row at
  * the copy between the check and the delete. A copy a row points at is the live document of a later migration
- * (or of Anchore) that wrote the same key.
+ * (or of Anchore) that wrote the same key: Anchore derives a URL from the row's own key, so only that key's row
+ * can point at it.
  */
-import { lockRowsPointingAt, type JournalRow } from '../catalog';
+import { docKeyString, lockVersions, type JournalRow } from '../catalog';
 import type { ObjectStoreDriver } from '../drivers/types';
 import type { PoolClient } from 'pg';
 
@@ -22,16 +23,14 @@ export async function deleteUnpointedCopies(
   signal?: AbortSignal,
 ): Promise<CopyRemoval> {
   const withCopy = rows.filter((r) => r.dest_url !== null);
-  const pointed = await lockRowsPointingAt(
-    client,
-    withCopy.map((r) => ({ ...r, url: r.dest_url as string })),
-  );
-  const deleted = withCopy.filter((r) => !pointed.has(r.dest_url as string));
+  const now = await lockVersions(client, withCopy);
+  const pointed = (r: JournalRow): boolean => now.get(docKeyString(r))?.url === r.dest_url;
+  const deleted = withCopy.filter((r) => !pointed(r));
   await dest.deleteMany(
     deleted.map((r) => r.dest_url as string),
     { signal },
   );
-  return { deleted, inUse: withCopy.filter((r) => pointed.has(r.dest_url as string)) };
+  return { deleted, inUse: withCopy.filter(pointed) };
 }
 
 /** The journal error of a copy kept because a metadata row points at it. */

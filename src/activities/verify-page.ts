@@ -2,9 +2,9 @@
  * verifyPage: confirms every copied document of the page on the destination — `head`: size and, where the
  * backend reports it, md5 from a metadata call; `full` (or a backend without one): read back and hash — then
  * switches the verified archive_metadata rows in one statement (compare-and-swap on the source version the
- * journal recorded: content_url, digest, size, is_compressed) and
- * journals `switched` (stamping verified_at and switched_at) in the same transaction. Mismatches are journaled
- * `failed`; their sources stay untouched.
+ * journal recorded: content_url, digest, size, is_compressed) and journals `switched` (stamping verified_at and
+ * switched_at) in the same transaction. Mismatches are journaled `failed`, documents Anchore rewrote at the
+ * source since their copy `stale` (copied again); their sources stay untouched.
  */
 import {
   docKeyString,
@@ -14,20 +14,26 @@ import {
   setPhase,
   switchMetadata,
   destVersion,
+  lockVersions,
   sourceVersion,
   type JournalRow,
   type MetadataSwitch,
 } from '../catalog';
+import type { PoolClient } from 'pg';
 import type { ObjectStat, ObjectStoreDriver } from '../drivers/types';
 import { md5Hex } from '../drivers/util';
 import type { MigrationInput, PageBounds } from '../shared/migration';
 import { activityControls, assertSameCatalog } from './context';
 import type { ActivityDeps } from './deps';
 
-/** Outcome of verifying and switching one page. */
+/**
+ * Outcome of verifying and switching one page. `stale`: documents Anchore rewrote at the source since they were
+ * copied (absent in results recorded before it existed).
+ */
 export interface VerifyCounts {
   readonly switched: number;
   readonly failed: number;
+  readonly stale?: number;
 }
 
 async function destinationStats(
@@ -62,6 +68,19 @@ export function toDestination(r: JournalRow): MetadataSwitch {
   };
 }
 
+/**
+ * Splits the rows whose switch found another version: `rewritten` when the row still points at the source
+ * (Anchore rewrote it there: copy it again), `changed` when it was deleted or points elsewhere.
+ */
+async function whyNotSwitched(
+  client: PoolClient,
+  rows: JournalRow[],
+): Promise<{ rewritten: JournalRow[]; changed: JournalRow[] }> {
+  const now = await lockVersions(client, rows);
+  const atSource = (r: JournalRow): boolean => now.get(docKeyString(r))?.url === r.source_url;
+  return { rewritten: rows.filter(atSource), changed: rows.filter((r) => !atSource(r)) };
+}
+
 export function makeVerifyPage(deps: ActivityDeps) {
   return async function verifyPage(input: MigrationInput, page: PageBounds): Promise<VerifyCounts> {
     assertSameCatalog(deps, input);
@@ -83,23 +102,26 @@ export function makeVerifyPage(deps: ActivityDeps) {
       else good.push(row);
     }
 
-    const { switchedCount, changed } = await inTransaction(deps.pool, async (client) => {
+    return inTransaction(deps.pool, async (client) => {
       for (const { row, why } of bad) {
         await setPhase(client, input.taskId, [row], 'failed', { code: 'verify_mismatch', message: why });
       }
       const switched = await switchMetadata(client, good.map(toDestination));
       const done = new Set(switched.map(docKeyString));
       const switchedRows = good.filter((r) => done.has(docKeyString(r)));
-      const unchanged = good.filter((r) => !done.has(docKeyString(r)));
       const moved = await setPhase(client, input.taskId, switchedRows, 'switched');
       if (input.nodelete) await addToTaskCount(client, input.taskId, moved);
-      await setPhase(client, input.taskId, unchanged, 'failed', {
+      const { rewritten, changed } = await whyNotSwitched(
+        client,
+        good.filter((r) => !done.has(docKeyString(r))),
+      );
+      await setPhase(client, input.taskId, rewritten, 'stale');
+      await setPhase(client, input.taskId, changed, 'failed', {
         code: 'metadata_changed',
         message:
-          'archive_metadata no longer holds the copied source version (changed while migrating); left as it is',
+          'archive_metadata no longer points at the source (deleted or moved while migrating); left as it is',
       });
-      return { switchedCount: switchedRows.length, changed: unchanged };
+      return { switched: switchedRows.length, failed: bad.length + changed.length, stale: rewritten.length };
     });
-    return { switched: switchedCount, failed: bad.length + changed.length };
   };
 }

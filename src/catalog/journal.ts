@@ -50,8 +50,27 @@ CREATE TABLE IF NOT EXISTS objectstorage_migrations (
 );
 `;
 
-/** Journal phases, in the order a document goes through them. */
-export type JournalPhase = 'copied' | 'verified' | 'switched' | 'deleted' | 'failed' | 'rolled_back';
+/**
+ * Journal phases, in the order a document goes through them. `stale`: Anchore rewrote the source after it was
+ * copied (before its switch, or after it and before the source delete); the document is copied again.
+ */
+export type JournalPhase =
+  'copied' | 'stale' | 'verified' | 'switched' | 'deleted' | 'failed' | 'rolled_back';
+
+/**
+ * The journal's state machine: the phases a row may be in when it moves to each phase. Every update of a phase
+ * is constrained to these predecessors, so an attempt that runs late can never move a row backwards (a late
+ * copy cannot undo a switch, a late verify cannot fail what another attempt switched). docs/journal.md draws it.
+ */
+export const MOVES_TO: Readonly<Record<JournalPhase, readonly JournalPhase[]>> = {
+  copied: ['copied', 'stale'],
+  stale: ['copied', 'verified', 'switched'],
+  verified: ['copied'],
+  switched: ['copied', 'verified'],
+  deleted: ['switched'],
+  failed: ['copied', 'stale', 'verified', 'switched'],
+  rolled_back: ['copied', 'stale', 'verified', 'switched'],
+};
 
 /** A journal row as stored. */
 export interface JournalRow {
@@ -144,7 +163,10 @@ const KEYS_OF_TASK = `unnest(${TASK_PER_KEY}, $2::varchar[], $3::varchar[], $4::
 const JOIN_ON_KEYS = `j.task_id = r.task_id AND j.bucket = r.bucket AND j."archiveId" = r."archiveId"
        AND j."userId" = r."userId" AND j."documentName" = r."documentName"`;
 
-/** Records copy outcomes for a page in one statement; a retried copy overwrites and counts the attempt. */
+/**
+ * Records copy outcomes for a page in one statement; a retried copy overwrites and counts the attempt. A row
+ * that has moved on (switched, deleted, failed) is left as it is: only `copied` and `stale` rows are rewritten.
+ */
 export async function recordCopies(
   pool: Pool,
   taskId: number,
@@ -167,7 +189,8 @@ export async function recordCopies(
        source_compressed = EXCLUDED.source_compressed, dest_url = EXCLUDED.dest_url, dest_digest = EXCLUDED.dest_digest,
        dest_size = EXCLUDED.dest_size, dest_compressed = EXCLUDED.dest_compressed, error_code = EXCLUDED.error_code,
        error_message = EXCLUDED.error_message, copied_at = EXCLUDED.copied_at, attempts = j.attempts + 1,
-       updated_at = now()`,
+       updated_at = now()
+     WHERE j.phase = ANY(CASE EXCLUDED.phase WHEN 'copied' THEN $18::varchar[] ELSE $19::varchar[] END)`,
     [
       taskId,
       page,
@@ -186,6 +209,8 @@ export async function recordCopies(
       col(entries, (e) => e.destCompressed ?? null),
       col(entries, (e) => e.errorCode ?? null),
       col(entries, (e) => e.errorMessage ?? null),
+      MOVES_TO.copied,
+      MOVES_TO.failed,
     ],
   );
 }
@@ -206,9 +231,9 @@ export async function journalRowsOfPage(
 }
 
 /**
- * Moves rows to a later phase, optionally with an error, in one statement. Rows already in `phase` are left as
- * they are (a retry keeps the first timestamp), so the returned count is of rows this call moved. A client
- * must be in a transaction ({@link queryByKeyProbes}).
+ * Moves rows to `phase`, optionally with an error, in one statement: only rows in one of its predecessors
+ * ({@link MOVES_TO}) move, so the returned count is of rows this call moved and a late attempt moves none. A
+ * client must be in a transaction ({@link queryByKeyProbes}).
  */
 export async function setPhase(
   db: Pool | PoolClient,
@@ -225,10 +250,12 @@ export async function setPhase(
       : phase === 'verified' || phase === 'deleted'
         ? `, ${phase}_at = now()`
         : '';
+  // The predecessors are tested by array_position, which no index serves: `phase = ANY(…)` made PostgreSQL scan
+  // the (task_id, phase) index instead of probing the primary key.
   const res = await queryByKeyProbes(
     db,
     `UPDATE objectstorage_journal j SET phase = $6, error_code = $7, error_message = $8, updated_at = now()${stamp}
-     FROM ${KEYS_OF_TASK} WHERE ${JOIN_ON_KEYS} AND j.phase <> $6`,
+     FROM ${KEYS_OF_TASK} WHERE ${JOIN_ON_KEYS} AND j.phase <> $6 AND array_position($9::varchar[], j.phase) > 0`,
     [
       taskId,
       rows.map((r) => r.bucket),
@@ -238,6 +265,7 @@ export async function setPhase(
       phase,
       error?.code ?? null,
       error?.message ?? null,
+      MOVES_TO[phase],
     ],
   );
   return res.rowCount ?? 0;
@@ -251,6 +279,7 @@ export async function phaseCounts(pool: Pool, taskId: number): Promise<Record<Jo
   );
   const out: Record<JournalPhase, number> = {
     copied: 0,
+    stale: 0,
     verified: 0,
     switched: 0,
     deleted: 0,
@@ -287,8 +316,8 @@ export async function failedDocuments(pool: Pool, taskId: number): Promise<Journ
 }
 
 /**
- * Which of `keys` the journal already holds for a task (any phase): those documents are not copied again. A
- * client must be in a transaction ({@link queryByKeyProbes}).
+ * Which of `keys` the journal already holds for a task (any phase but `stale`): those documents are not copied
+ * again. A client must be in a transaction ({@link queryByKeyProbes}).
  */
 export async function journaledKeys(
   db: Pool | PoolClient,
@@ -304,7 +333,7 @@ export async function journaledKeys(
   }>(
     db,
     `SELECT j.bucket, j."archiveId", j."userId", j."documentName" FROM objectstorage_journal j
-     JOIN ${KEYS_OF_TASK} ON ${JOIN_ON_KEYS}`,
+     JOIN ${KEYS_OF_TASK} ON ${JOIN_ON_KEYS} WHERE j.phase <> 'stale'`,
     [
       taskId,
       keys.map((k) => k.bucket),

@@ -5,6 +5,7 @@
 import type { Pool, PoolClient } from 'pg';
 import type { BucketCount, DocKey, PageBounds, Selection } from '../shared/migration';
 import type { ArchiveMetadataRow } from './archive-metadata';
+import { docKeyString } from './journal';
 import { queryByKeyProbes } from './key-probes';
 
 /** archive_metadata's primary key as a row value, for keyset comparisons. */
@@ -219,37 +220,56 @@ export function switchParams(switches: readonly MetadataSwitch[]): unknown[][] {
   ];
 }
 
-/** A document key with the URL of one of its stored copies. */
-export interface KeyedUrl extends DocKey {
-  readonly url: string;
-}
-
 /**
- * Locks the metadata rows of `copies`' keys (FOR UPDATE, until the caller's transaction ends) and returns the
- * URLs among `copies` that their row still points at: those must not be deleted. Anchore derives a copy's URL
- * from the row's own key, so a row of another key never points at it. By primary-key probes; the caller's
- * client must be in a transaction.
+ * Locks the metadata rows of `keys` (FOR UPDATE, until the caller's transaction ends) and returns the version
+ * each holds, by {@link docKeyString}; a key without a row is absent. Whoever decides from it to delete an
+ * object deletes before that transaction ends, so no switch can point a row at the object in between. By
+ * primary-key probes; the caller's client must be in a transaction.
  */
-export async function lockRowsPointingAt(
+export async function lockVersions(
   client: PoolClient,
-  copies: readonly KeyedUrl[],
-): Promise<Set<string>> {
-  if (copies.length === 0) return new Set();
-  const res = await queryByKeyProbes<{ url: string; content_url: string | null }>(
+  keys: readonly DocKey[],
+): Promise<Map<string, StoredVersion>> {
+  if (keys.length === 0) return new Map();
+  const res = await queryByKeyProbes<
+    DocKey & {
+      content_url: string;
+      digest: string | null;
+      size: number | null;
+      is_compressed: boolean | null;
+    }
+  >(
     client,
-    `SELECT v.url, m.content_url FROM archive_metadata m
-     JOIN unnest($1::varchar[], $2::varchar[], $3::varchar[], $4::varchar[], $5::varchar[])
-       AS v(bucket, "archiveId", "userId", "documentName", url)
+    `SELECT m.bucket, m."archiveId", m."userId", m."documentName", m.content_url, m.digest,
+            m.size::float8 AS size, m.is_compressed
+     FROM archive_metadata m
+     JOIN unnest($1::varchar[], $2::varchar[], $3::varchar[], $4::varchar[])
+       AS v(bucket, "archiveId", "userId", "documentName")
        ON m.bucket = v.bucket AND m."archiveId" = v."archiveId" AND m."userId" = v."userId"
       AND m."documentName" = v."documentName"
      FOR UPDATE OF m`,
     [
-      copies.map((c) => c.bucket),
-      copies.map((c) => c.archiveId),
-      copies.map((c) => c.userId),
-      copies.map((c) => c.documentName),
-      copies.map((c) => c.url),
+      keys.map((c) => c.bucket),
+      keys.map((c) => c.archiveId),
+      keys.map((c) => c.userId),
+      keys.map((c) => c.documentName),
     ],
   );
-  return new Set(res.rows.filter((r) => r.content_url === r.url).map((r) => r.url));
+  return new Map(
+    res.rows.map((r) => [
+      docKeyString(r),
+      { url: r.content_url, digest: r.digest, size: r.size, isCompressed: r.is_compressed },
+    ]),
+  );
+}
+
+/** Whether two stored versions are the same: same place, digest, size and compression flag. */
+export function sameVersion(a: StoredVersion | undefined, b: StoredVersion): boolean {
+  return (
+    a !== undefined &&
+    a.url === b.url &&
+    a.digest === b.digest &&
+    a.size === b.size &&
+    (a.isCompressed ?? false) === (b.isCompressed ?? false)
+  );
 }

@@ -7,6 +7,7 @@
  */
 import * as wf from '@temporalio/workflow';
 import type { Activities } from '../activities';
+import type { DeleteCounts } from '../activities/delete-page';
 import {
   MESSAGES,
   SA,
@@ -42,6 +43,19 @@ const { planPages } = wf.proxyActivities<Activities>(planPreset);
 const { finish, failPage } = wf.proxyActivities<Activities>(bookkeepingPreset);
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+
+/** Patch of the rounds that copy documents Anchore rewrote mid-run again (issue 20, scenario 4). */
+const RECOPY_STALE = 'recopy-stale';
+/** Extra rounds of a page with rewritten documents before it is set aside like a page that failed. */
+const RECOPY_ROUNDS = 3;
+
+const staleReason = (page: PageBounds, n: number): string =>
+  `${n} document(s) of page ${page.index} kept being rewritten by Anchore while they were moved; is Anchore ` +
+  'running against this catalog? (objectstorage migrate checks it unless --force) The page is retried later.';
+
+/** Results recorded before deletePage returned {@link DeleteCounts} are a count of deleted sources. */
+const deleteCountsOf = (r: DeleteCounts | number): DeleteCounts =>
+  typeof r === 'number' ? { deleted: r, stale: 0 } : r;
 
 const ZERO: Counters = { total: 0, totalBytes: 0, migrated: 0, migratedBytes: 0, failed: 0, pagesDone: 0 };
 
@@ -172,19 +186,40 @@ export async function migrateStore(input: MigrationInput, carried?: CarriedState
       };
     };
 
+    /** One round of a page: copy, verify and switch, delete; returns the documents found rewritten (stale). */
+    const pageRound = async (acts: Activities, page: PageBounds): Promise<number> => {
+      const copied = await acts.copyPage(input, page);
+      const verified = await acts.verifyPage(input, page);
+      const deleted = deleteCountsOf(await acts.deletePage(input, page));
+      countPage({
+        migrated: input.nodelete ? verified.switched : deleted.deleted,
+        migratedBytes: copied.bytes,
+        failed: copied.failed + verified.failed,
+      });
+      return (verified.stale ?? 0) + deleted.stale;
+    };
+
+    const setAside = (page: PageBounds, attempts: number, lastError: string): void => {
+      const backoff = Math.min(SET_ASIDE_BACKOFF_MS.initial * 2 ** attempts, SET_ASIDE_BACKOFF_MS.max);
+      st.setAside = [
+        ...st.setAside,
+        { page, attempts: attempts + 1, retryAt: Date.now() + backoff, lastError },
+      ];
+    };
+
     const runPage = async (page: PageBounds, attempts: number): Promise<void> => {
       const acts = wf.proxyActivities<Activities>({ ...pagePreset, summary: pageSummary(page) });
       try {
-        const copied = await acts.copyPage(input, page);
-        const verified = await acts.verifyPage(input, page);
-        const deleted = await acts.deletePage(input, page);
-        const migrated = input.nodelete ? verified.switched : deleted;
-        countPage({
-          migrated,
-          migratedBytes: copied.bytes,
-          failed: copied.failed + verified.failed,
-          pagesDone: 1,
-        });
+        let stale = await pageRound(acts, page);
+        // Only a page with rewritten documents asks for the patch, so histories from before it replay unchanged.
+        for (let round = 0; stale > 0 && wf.patched(RECOPY_STALE) && round < RECOPY_ROUNDS; round++) {
+          stale = await pageRound(acts, page);
+        }
+        if (stale > 0) {
+          setAside(page, attempts, staleReason(page, stale));
+        } else {
+          countPage({ pagesDone: 1 });
+        }
       } catch (err) {
         if (isPermanentFailure(err)) {
           fatal ??= failureMessage(err);
@@ -195,11 +230,7 @@ export async function migrateStore(input: MigrationInput, carried?: CarriedState
             fatal ??= failureMessage(failErr);
           }
         } else {
-          const backoff = Math.min(SET_ASIDE_BACKOFF_MS.initial * 2 ** attempts, SET_ASIDE_BACKOFF_MS.max);
-          st.setAside = [
-            ...st.setAside,
-            { page, attempts: attempts + 1, retryAt: Date.now() + backoff, lastError: failureMessage(err) },
-          ];
+          setAside(page, attempts, failureMessage(err));
         }
       }
     };

@@ -1,6 +1,7 @@
 /**
- * Rollback and a given-up page never delete a copy a row points at, and rollback never brings back an older
- * version (issue 20, scenarios 1 and 2). Real PostgreSQL (catalog, journal, db source); the destination is the in-memory driver, shared by
+ * Rollback and a given-up page never delete a copy a row points at, rollback never brings back an older
+ * version, and a document Anchore rewrites mid-run is moved at its newest version (issue 20, scenarios 1, 2
+ * and 4). Real PostgreSQL (catalog, journal, db source); the destination is the in-memory driver, shared by
  * every activity of the test so one migration's copies are another's.
  */
 import { MockActivityEnvironment } from '@temporalio/testing';
@@ -152,4 +153,67 @@ test('rollback leaves a document Anchore rewrote at the destination at its newer
      GROUP BY error_code`,
   );
   expect(failed.rows).toEqual([{ error_code: 'rollback_metadata_changed', n: 5 }]);
+});
+
+/** Anchore (still on the source config) rewrites `n` documents: new bytes at the same key and content_url. */
+async function anchoreRewrites(n: number): Promise<Map<string, string>> {
+  const rows = await catalog.pool.query<{ userId: string; bucket: string; archiveId: string }>(
+    `SELECT "userId", bucket, "archiveId" FROM archive_metadata ORDER BY "archiveId" LIMIT $1`,
+    [n],
+  );
+  const db = anchoreDbStore(catalog.pool);
+  const digests = new Map<string, string>();
+  for (const r of rows.rows) {
+    const body = Buffer.from(JSON.stringify({ rewritten: r.archiveId, at: Date.now() }));
+    await db.put(r.userId, r.bucket, r.archiveId, body);
+    digests.set(r.archiveId, createHash('md5').update(body).digest('hex'));
+  }
+  return digests;
+}
+
+/** The digest each rewritten document's row holds now, and whether the row points at the destination. */
+async function rowsOf(ids: Iterable<string>): Promise<Map<string, { digest: string; moved: boolean }>> {
+  const res = await catalog.pool.query<{ archiveId: string; digest: string; content_url: string }>(
+    `SELECT "archiveId", digest, content_url FROM archive_metadata WHERE "archiveId" = ANY($1)`,
+    [[...ids]],
+  );
+  return new Map(
+    res.rows.map((r) => [r.archiveId, { digest: r.digest, moved: r.content_url.startsWith('memory://') }]),
+  );
+}
+
+test('a document Anchore rewrites between copy and switch is copied again, never switched to the stale copy', async () => {
+  const input = { ...base, taskId: 10 };
+  const page = await journalAndOnePage(catalog.pool, input);
+  await run(makeCopyPage(deps), input, page);
+  const rewritten = await anchoreRewrites(5);
+
+  const verified = await run(makeVerifyPage(deps), input, page);
+  expect(verified).toEqual({ switched: page.documents - 5, failed: 0, stale: 5 });
+  await run(makeDeletePage(deps), input, page);
+  expect(await unreadable()).toEqual([]);
+  // The next round of the page copies the rewritten documents again, at their new version.
+  await migratePage(input, page);
+
+  expect(await unreadable()).toEqual([]);
+  const now = await rowsOf(rewritten.keys());
+  for (const [id, digest] of rewritten) expect(now.get(id)).toEqual({ digest, moved: true });
+  expect(await phaseCounts(catalog.pool, 10)).toMatchObject({ deleted: page.documents, failed: 0, stale: 0 });
+});
+
+test('a source Anchore rewrites after its switch is not deleted, and is copied again', async () => {
+  const input = { ...base, taskId: 11 };
+  const page = await journalAndOnePage(catalog.pool, input);
+  await run(makeCopyPage(deps), input, page);
+  await run(makeVerifyPage(deps), input, page);
+  const rewritten = await anchoreRewrites(5);
+
+  expect(await run(makeDeletePage(deps), input, page)).toEqual({ deleted: page.documents - 5, stale: 5 });
+  expect(await unreadable()).toEqual([]);
+  await migratePage(input, page);
+
+  expect(await unreadable()).toEqual([]);
+  const now = await rowsOf(rewritten.keys());
+  for (const [id, digest] of rewritten) expect(now.get(id)).toEqual({ digest, moved: true });
+  expect(await phaseCounts(catalog.pool, 11)).toMatchObject({ deleted: page.documents, failed: 0, stale: 0 });
 });

@@ -11,6 +11,7 @@ import type {
   MetricTags,
   NumericMetricValueType,
 } from '@temporalio/common';
+import type { DeleteCounts } from '../../src/activities/delete-page';
 import { createActivityMetrics, METRIC_NAMES, pageOutcomes } from '../../src/activities/metrics';
 import type { MigrationInput, PageBounds, PageCounts } from '../../src/shared/migration';
 
@@ -90,7 +91,7 @@ test('verify, delete and fail pages add to their own counters; zeros are recorde
   const { meter, samples } = recordingMeter();
   const metrics = createActivityMetrics(meter);
   const verifyPage = async (_i: MigrationInput) => ({ switched: 8, failed: 0 });
-  const deletePage = async (_i: MigrationInput) => 8;
+  const deletePage = async (_i: MigrationInput) => ({ deleted: 8, stale: 0 });
   const failPage = async (_i: MigrationInput, _p: unknown, _reason: string) => 2;
   await metrics.observe(verifyPage, pageOutcomes.verifyPage)(input);
   await metrics.observe(deletePage, pageOutcomes.deletePage)(input);
@@ -111,7 +112,7 @@ test('verify, delete and fail pages add to their own counters; zeros are recorde
 test('a failing activity is timed with outcome=error, counts nothing and rethrows the same error', async () => {
   const { meter, samples } = recordingMeter();
   const err = new Error('S3 down');
-  const deletePage = async (_i: MigrationInput): Promise<number> => {
+  const deletePage = async (_i: MigrationInput): Promise<DeleteCounts> => {
     throw err;
   };
   const observed = createActivityMetrics(meter).observe(deletePage, pageOutcomes.deletePage);
@@ -130,7 +131,10 @@ test('labels stay bounded: unknown driver names become "unknown", no task id, ke
     ...input,
     to: { ...input.to, storage_driver: { name: 'https://user:pw@host/', config: {} } },
   } as MigrationInput;
-  await createActivityMetrics(meter).observe(async (_i: MigrationInput) => 1, pageOutcomes.deletePage)(odd);
+  await createActivityMetrics(meter).observe(
+    async (_i: MigrationInput) => ({ deleted: 1, stale: 0 }),
+    pageOutcomes.deletePage,
+  )(odd);
 
   for (const s of samples) {
     expect(s.tags.destination_driver).toBe('unknown');
