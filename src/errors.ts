@@ -237,3 +237,9 @@ export class GuardRefusedError extends ObjectStorageError {
 export class AuditFoundProblemsError extends ObjectStorageError {
   override readonly exitCode: number = ExitCode.auditFoundProblems;
 }
+
+/** Another attempt holds the page's fence: retried (by Temporal) until that attempt ends or its lease expires. */
+export class PageBusyError extends ObjectStorageError {}
+
+/** This attempt lost its page's fence (it stalled past the lease): it stops before its next write. */
+export class FenceLostError extends ObjectStorageError {}

@@ -23,6 +23,7 @@ import { activityControls, assertSameCatalog, previousHeartbeat } from './contex
 import type { ActivityDeps } from './deps';
 import { documentErrorCode } from './failures';
 import { badDocumentName, failedEntry, journalBase } from './journal-base';
+import { holdPageFence, type PageFence } from './page-fence';
 import { isUriParseError, readBodies } from './read-bodies';
 import { copyServerSide, sameCompressionRules } from './server-side-copy';
 
@@ -90,6 +91,15 @@ export function makeCopyPage(deps: ActivityDeps) {
   const budget = deps.budget ?? unlimitedBudget;
   return async function copyPage(input: MigrationInput, page: PageBounds): Promise<PageCounts> {
     assertSameCatalog(deps, input);
+    const fence = await holdPageFence(deps, input, page.index);
+    try {
+      return await copyFenced(input, page, fence);
+    } finally {
+      await fence.release();
+    }
+  };
+
+  async function copyFenced(input: MigrationInput, page: PageBounds, fence: PageFence): Promise<PageCounts> {
     const { signal, heartbeat } = activityControls();
     const source = deps.drivers.driverFor(input.from);
     const dest = deps.drivers.driverFor(input.to);
@@ -101,6 +111,7 @@ export function makeCopyPage(deps: ActivityDeps) {
     for (const chunk of chunks) {
       let todo = chunk.filter((r) => !known.has(docKeyString(r)));
       // An unparseable content URL fails the server-side stat before any copy: read the chunk instead.
+      if (todo.length > 0) fence.assertHeld();
       const copied =
         serverSide && todo.length > 0
           ? await copyServerSide(todo, source, dest, signal).catch((err: unknown) => {
@@ -109,13 +120,13 @@ export function makeCopyPage(deps: ActivityDeps) {
             })
           : undefined;
       if (copied) {
-        await recordCopies(deps.pool, input.taskId, page.index, copied.entries);
+        await fence.commit((c) => recordCopies(c, input.taskId, page.index, copied.entries));
         add(counts, { documents: copied.copied, bytes: copied.bytes, failed: copied.failed });
         todo = copied.readInstead;
       }
       // What is read goes in chunks that bound the bodies in memory, whatever cut the server-side chunk.
       for (const part of chunksOf(todo)) {
-        add(counts, await copyByReading(part, { input, page: page.index, source, dest, signal }));
+        add(counts, await copyByReading(part, { input, page: page.index, source, dest, signal, fence }));
       }
       const cursor = docKeyString(chunk[chunk.length - 1] as ArchiveMetadataRow);
       heartbeat({
@@ -126,7 +137,7 @@ export function makeCopyPage(deps: ActivityDeps) {
       } satisfies CopyHeartbeat);
     }
     return counts;
-  };
+  }
 
   /** Reads a chunk's bodies, writes them to the destination within the worker's budget, and journals them. */
   async function copyByReading(
@@ -137,9 +148,10 @@ export function makeCopyPage(deps: ActivityDeps) {
       source: ObjectStoreDriver;
       dest: ObjectStoreDriver;
       signal: AbortSignal | undefined;
+      fence: PageFence;
     },
   ): Promise<PageCounts> {
-    const { input, page, source, dest, signal } = at;
+    const { input, page, source, dest, signal, fence } = at;
     const release = await budget.acquire(
       todo.reduce((n, r) => n + expectedBytes(r), 0),
       signal,
@@ -149,12 +161,13 @@ export function makeCopyPage(deps: ActivityDeps) {
       const { copies, failed } = prepareCopies(readable, bodies, input, dest);
       failed.push(...unparseable);
       bodies.clear();
+      fence.assertHeld();
       const urls = await dest.putMany(
         copies.map((c) => c.item),
         { signal },
       );
       const entries = [...copies.map((c, i) => ({ ...c.entry, destUrl: urls[i] as string })), ...failed];
-      await recordCopies(deps.pool, input.taskId, page, entries);
+      await fence.commit((c) => recordCopies(c, input.taskId, page, entries));
       return {
         documents: copies.length,
         bytes: copies.reduce((n, c) => n + (c.entry.destSize ?? 0), 0),

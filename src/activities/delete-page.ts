@@ -9,7 +9,6 @@ import {
   addToTaskCount,
   destVersion,
   docKeyString,
-  inTransaction,
   journalRowsOfPage,
   lockVersions,
   sameVersion,
@@ -19,6 +18,7 @@ import {
 import type { MigrationInput, PageBounds } from '../shared/migration';
 import { activityControls, assertSameCatalog } from './context';
 import type { ActivityDeps } from './deps';
+import { holdPageFence, type PageFence } from './page-fence';
 
 /** Sources deleted, and documents found rewritten at the source after their switch (copied again). */
 export interface DeleteCounts {
@@ -30,11 +30,24 @@ export function makeDeletePage(deps: ActivityDeps) {
   return async function deletePage(input: MigrationInput, page: PageBounds): Promise<DeleteCounts> {
     assertSameCatalog(deps, input);
     if (input.nodelete) return { deleted: 0, stale: 0 };
+    const fence = await holdPageFence(deps, input, page.index);
+    try {
+      return await deleteFenced(input, page, fence);
+    } finally {
+      await fence.release();
+    }
+  };
+
+  async function deleteFenced(
+    input: MigrationInput,
+    page: PageBounds,
+    fence: PageFence,
+  ): Promise<DeleteCounts> {
     const { signal, heartbeat } = activityControls();
     const source = deps.drivers.driverFor(input.from);
     const rows = await journalRowsOfPage(deps.pool, input.taskId, page.index, 'switched');
     heartbeat({ page: page.index, stage: 'delete', documents: rows.length });
-    return inTransaction(deps.pool, async (client) => {
+    return fence.commit(async (client) => {
       const now = await lockVersions(client, rows);
       const migrated = (r: JournalRow): boolean => {
         const held = now.get(docKeyString(r));
@@ -42,6 +55,7 @@ export function makeDeletePage(deps: ActivityDeps) {
       };
       const deletable = rows.filter(migrated);
       const kept = rows.filter((r) => !migrated(r));
+      fence.assertHeld();
       await source.deleteMany(
         deletable.map((r) => r.source_url),
         { signal },
@@ -62,5 +76,5 @@ export function makeDeletePage(deps: ActivityDeps) {
       );
       return { deleted: deletable.length, stale: rewritten.length };
     });
-  };
+  }
 }

@@ -1,6 +1,7 @@
 /** What activities need from the worker (the composition root builds it once per process). */
 import type { Pool } from 'pg';
 import type { ByteBudget } from './byte-budget';
+import type { PageLeaseTiming } from './page-fence';
 import type { ObjectStoreDriver } from '../drivers/types';
 import type { Logger } from '../logger';
 import type { PortableStore } from '../shared/migration';
@@ -21,4 +22,6 @@ export interface ActivityDeps {
   readonly log: Logger;
   /** Document bytes all page activities of this worker may hold at once; unlimited when absent. */
   readonly budget?: ByteBudget;
+  /** Page fence lease timing; PAGE_LEASE when absent (tests shorten it). */
+  readonly pageLease?: PageLeaseTiming;
 }

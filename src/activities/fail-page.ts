@@ -3,18 +3,12 @@
  * it that is not done is journaled `failed` with the last error, copies that were never switched are removed
  * from the destination unless a metadata row points at them, and sources stay where they are.
  */
-import {
-  docKeyString,
-  inTransaction,
-  journaledKeys,
-  journalRowsOfPage,
-  pageRows,
-  recordCopies,
-  setPhase,
-} from '../catalog';
+import { docKeyString, journaledKeys, journalRowsOfPage, pageRows, recordCopies, setPhase } from '../catalog';
 import type { MigrationInput, PageBounds } from '../shared/migration';
 import { activityControls, assertSameCatalog } from './context';
 import type { ActivityDeps } from './deps';
+import { failedEntry } from './journal-base';
+import { holdPageFence } from './page-fence';
 import { COPY_IN_USE, deleteUnpointedCopies } from './unpointed-copies';
 
 export function makeFailPage(deps: ActivityDeps) {
@@ -22,45 +16,41 @@ export function makeFailPage(deps: ActivityDeps) {
     assertSameCatalog(deps, input);
     const { signal } = activityControls();
     const message = `page ${page.index} gave up: ${reason}`.slice(0, 2000);
-    const rows = await pageRows(deps.pool, input.selection, page);
-    const known = await journaledKeys(deps.pool, input.taskId, rows);
-    const untouched = rows.filter((r) => !known.has(docKeyString(r)));
-    await recordCopies(
-      deps.pool,
-      input.taskId,
-      page.index,
-      untouched.map((r) => ({
-        bucket: r.bucket,
-        archiveId: r.archiveId,
-        userId: r.userId,
-        documentName: r.documentName,
-        phase: 'failed' as const,
-        sourceUrl: r.content_url as string,
-        sourceDigest: r.digest,
-        sourceSize: r.size,
-        sourceCompressed: r.is_compressed,
-        errorCode: 'page_failed',
-        errorMessage: message,
-      })),
-    );
-    const copied = [
-      ...(await journalRowsOfPage(deps.pool, input.taskId, page.index, 'copied')),
-      ...(await journalRowsOfPage(deps.pool, input.taskId, page.index, 'stale')),
-    ];
-    await inTransaction(deps.pool, async (client) => {
-      const removal = await deleteUnpointedCopies(client, deps.drivers.driverFor(input.to), copied, signal);
-      await setPhase(client, input.taskId, removal.deleted, 'failed', { code: 'page_failed', message });
-      await setPhase(client, input.taskId, removal.inUse, 'failed', {
-        code: 'page_failed',
-        message: `${message}; ${COPY_IN_USE.message}`.slice(0, 2000),
+    // Held like any page attempt: a copy or verify of the page still running elsewhere finishes (or loses its
+    // lease) before anything is given up, so no copy is removed while another attempt switches to it.
+    const fence = await holdPageFence(deps, input, page.index);
+    try {
+      return await fence.commit(async (client) => {
+        const rows = await pageRows(deps.pool, input.selection, page);
+        const known = await journaledKeys(client, input.taskId, rows);
+        const untouched = rows.filter((r) => !known.has(docKeyString(r)));
+        await recordCopies(
+          client,
+          input.taskId,
+          page.index,
+          untouched.map((r) => failedEntry(r, 'page_failed', message)),
+        );
+        const copied = [
+          ...(await journalRowsOfPage(client, input.taskId, page.index, 'copied')),
+          ...(await journalRowsOfPage(client, input.taskId, page.index, 'stale')),
+        ];
+        fence.assertHeld();
+        const removal = await deleteUnpointedCopies(client, deps.drivers.driverFor(input.to), copied, signal);
+        await setPhase(client, input.taskId, removal.deleted, 'failed', { code: 'page_failed', message });
+        await setPhase(client, input.taskId, removal.inUse, 'failed', {
+          code: 'page_failed',
+          message: `${message}; ${COPY_IN_USE.message}`.slice(0, 2000),
+        });
+        // Switched documents are migrated; only their source delete failed. Say so, they are not lost.
+        const switched = await journalRowsOfPage(client, input.taskId, page.index, 'switched');
+        await setPhase(client, input.taskId, switched, 'failed', {
+          code: 'source_not_deleted',
+          message: `metadata points at the verified copy, but the source could not be deleted: ${message}`,
+        });
+        return untouched.length + copied.length + switched.length;
       });
-    });
-    // Switched documents are migrated; only their source delete failed. Say so, they are not lost.
-    const switched = await journalRowsOfPage(deps.pool, input.taskId, page.index, 'switched');
-    await setPhase(deps.pool, input.taskId, switched, 'failed', {
-      code: 'source_not_deleted',
-      message: `metadata points at the verified copy, but the source could not be deleted: ${message}`,
-    });
-    return untouched.length + copied.length + switched.length;
+    } finally {
+      await fence.release();
+    }
   };
 }

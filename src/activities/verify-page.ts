@@ -8,7 +8,6 @@
  */
 import {
   docKeyString,
-  inTransaction,
   journalRowsOfPage,
   addToTaskCount,
   setPhase,
@@ -25,6 +24,7 @@ import { md5Hex } from '../drivers/util';
 import type { MigrationInput, PageBounds } from '../shared/migration';
 import { activityControls, assertSameCatalog } from './context';
 import type { ActivityDeps } from './deps';
+import { holdPageFence, type PageFence } from './page-fence';
 
 /**
  * Outcome of verifying and switching one page. `stale`: documents Anchore rewrote at the source since they were
@@ -84,6 +84,19 @@ async function whyNotSwitched(
 export function makeVerifyPage(deps: ActivityDeps) {
   return async function verifyPage(input: MigrationInput, page: PageBounds): Promise<VerifyCounts> {
     assertSameCatalog(deps, input);
+    const fence = await holdPageFence(deps, input, page.index);
+    try {
+      return await verifyFenced(input, page, fence);
+    } finally {
+      await fence.release();
+    }
+  };
+
+  async function verifyFenced(
+    input: MigrationInput,
+    page: PageBounds,
+    fence: PageFence,
+  ): Promise<VerifyCounts> {
     const { signal, heartbeat } = activityControls();
     const dest = deps.drivers.driverFor(input.to);
     const rows = await journalRowsOfPage(deps.pool, input.taskId, page.index, 'copied');
@@ -102,7 +115,7 @@ export function makeVerifyPage(deps: ActivityDeps) {
       else good.push(row);
     }
 
-    return inTransaction(deps.pool, async (client) => {
+    return fence.commit(async (client) => {
       for (const { row, why } of bad) {
         await setPhase(client, input.taskId, [row], 'failed', { code: 'verify_mismatch', message: why });
       }
@@ -123,5 +136,5 @@ export function makeVerifyPage(deps: ActivityDeps) {
       });
       return { switched: switchedRows.length, failed: bad.length + changed.length, stale: rewritten.length };
     });
-  };
+  }
 }

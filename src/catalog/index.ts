@@ -8,3 +8,4 @@ export * from './pages';
 export * from './fingerprint';
 export * from './migrations';
 export * from './transaction';
+export * from './page-leases';

@@ -5,6 +5,7 @@
  */
 import type { Pool, PoolClient } from 'pg';
 import { queryByKeyProbes, TASK_PER_KEY } from './key-probes';
+import { PAGE_LEASES_SCHEMA_SQL } from './page-leases';
 import type { StoredVersion } from './pages';
 import { inTransaction } from './transaction';
 
@@ -151,6 +152,7 @@ export async function ensureJournal(pool: Pool): Promise<void> {
   await inTransaction(pool, async (client) => {
     await client.query('SELECT pg_advisory_xact_lock($1)', [JOURNAL_DDL_LOCK]);
     await client.query(JOURNAL_SCHEMA_SQL);
+    await client.query(PAGE_LEASES_SCHEMA_SQL);
   });
   ensured.add(pool);
 }
@@ -168,13 +170,13 @@ const JOIN_ON_KEYS = `j.task_id = r.task_id AND j.bucket = r.bucket AND j."archi
  * that has moved on (switched, deleted, failed) is left as it is: only `copied` and `stale` rows are rewritten.
  */
 export async function recordCopies(
-  pool: Pool,
+  db: Pool | PoolClient,
   taskId: number,
   page: number,
   entries: readonly JournalEntry[],
 ): Promise<void> {
   if (entries.length === 0) return;
-  await pool.query(
+  await db.query(
     `INSERT INTO objectstorage_journal AS j (task_id, page, bucket, "archiveId", "userId", "documentName", phase,
        source_url, source_digest, source_size, source_compressed, dest_url, dest_digest, dest_size, dest_compressed,
        error_code, error_message, copied_at)
@@ -217,12 +219,12 @@ export async function recordCopies(
 
 /** Journal rows of a page in one phase. */
 export async function journalRowsOfPage(
-  pool: Pool,
+  db: Pool | PoolClient,
   taskId: number,
   page: number,
   phase: JournalPhase,
 ): Promise<JournalRow[]> {
-  const res = await pool.query<JournalRow>(
+  const res = await db.query<JournalRow>(
     `SELECT ${ROW_COLUMNS} FROM objectstorage_journal WHERE task_id = $1 AND page = $2 AND phase = $3
      ORDER BY bucket, "archiveId", "userId", "documentName"`,
     [taskId, page, phase],

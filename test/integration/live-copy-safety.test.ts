@@ -4,68 +4,46 @@
  * and 4). Real PostgreSQL (catalog, journal, db source); the destination is the in-memory driver, shared by
  * every activity of the test so one migration's copies are another's.
  */
-import { MockActivityEnvironment } from '@temporalio/testing';
 import { createHash } from 'node:crypto';
 import { makeCopyPage } from '../../src/activities/copy-page';
 import { makeDeletePage } from '../../src/activities/delete-page';
-import { makeFailPage } from '../../src/activities/fail-page';
 import type { ActivityDeps } from '../../src/activities/deps';
+import { makeFailPage } from '../../src/activities/fail-page';
 import { makeRollbackBatch } from '../../src/activities/rollback-batch';
 import { makeVerifyPage } from '../../src/activities/verify-page';
 import { phaseCounts } from '../../src/catalog';
-import { createDbDriver } from '../../src/drivers/db';
-import { createMemoryDriver } from '../../src/drivers/memory';
-import { createLogger } from '../../src/logger';
 import type { MigrationInput, PageBounds } from '../../src/shared/migration';
-import { anchoreDbStore, createTestCatalog, type TestCatalog } from '../helpers/catalog-db';
-import { journalAndOnePage, ONE_PAGE_RUN } from '../helpers/copy-page';
-import { makeFixture } from '../helpers/fixture';
+import { anchoreDbStore, type TestCatalog } from '../helpers/catalog-db';
+import { journalAndOnePage } from '../helpers/copy-page';
+import {
+  createSafetyWorld,
+  migratePage as migrateWith,
+  runActivity as run,
+  SAFETY_RUN as base,
+  type SafetyWorld,
+} from '../helpers/safety-world';
 
-const DOCS = 40;
+let world: SafetyWorld;
 let catalog: TestCatalog;
 let deps: ActivityDeps;
-const dest = createMemoryDriver();
-
-const base: Omit<MigrationInput, 'taskId'> = {
-  ...ONE_PAGE_RUN,
-  catalogFingerprint: 'test',
-  from: { compression: { enabled: false, min_size_kbytes: 100 }, storage_driver: { name: 'db', config: {} } },
-  to: {
-    compression: { enabled: false, min_size_kbytes: 100 },
-    storage_driver: { name: 'memory', config: {} },
-  },
-  selection: { sourcePrefix: 'db://', buckets: [], excludeBuckets: [] },
-  destLocation: 'memory://default/',
-};
 
 beforeEach(async () => {
-  catalog = await createTestCatalog();
-  dest.objects.clear();
-  const db = anchoreDbStore(catalog.pool);
-  for (const d of makeFixture(DOCS)) await db.put(d.userId, d.bucket, d.key, d.logical);
-  const source = createDbDriver(catalog.pool);
-  deps = {
-    pool: catalog.pool,
-    fingerprint: 'test',
-    log: createLogger('silent'),
-    drivers: {
-      driverFor: (store) => (store.storage_driver.name === 'db' ? source : dest),
-      close: async () => undefined,
-    },
-  };
+  world = await createSafetyWorld();
+  catalog = world.catalog;
+  deps = world.depsWith();
 });
 afterEach(async () => {
   await catalog?.drop();
 });
 
-const run = <A extends unknown[], R>(fn: (...a: A) => Promise<R>, ...args: A): Promise<R> =>
-  new MockActivityEnvironment().run(fn, ...args);
-
-async function migratePage(input: MigrationInput, page: PageBounds): Promise<void> {
-  await run(makeCopyPage(deps), input, page);
-  await run(makeVerifyPage(deps), input, page);
-  await run(makeDeletePage(deps), input, page);
-}
+const dest = {
+  get objects() {
+    return world.dest.objects;
+  },
+};
+const unreadable = (): Promise<string[]> => world.unreadable();
+const migratePage = (input: MigrationInput, page: PageBounds): Promise<void> =>
+  migrateWith(deps, input, page);
 
 async function rollbackAll(input: MigrationInput): Promise<void> {
   const rollback = makeRollbackBatch(deps);
@@ -73,22 +51,6 @@ async function rollbackAll(input: MigrationInput): Promise<void> {
     if (!(await run(rollback, input, 500)).remaining) return;
   }
   throw new Error('rollback did not end');
-}
-
-/** Every metadata row's document is readable where the row points, with the row's digest and size. */
-async function unreadable(): Promise<string[]> {
-  const rows = await catalog.pool.query<{ content_url: string; digest: string; size: string }>(
-    'SELECT content_url, digest, size FROM archive_metadata',
-  );
-  const source = createDbDriver(catalog.pool);
-  const bad: string[] = [];
-  for (const r of rows.rows) {
-    const driver = r.content_url.startsWith('db://') ? source : dest;
-    const body = (await driver.getMany([r.content_url])).get(r.content_url);
-    const md5 = body && createHash('md5').update(body).digest('hex');
-    if (!body || body.length !== Number(r.size) || md5 !== r.digest) bad.push(r.content_url);
-  }
-  return bad;
 }
 
 test('rollback of a migration that stopped early leaves the copies a later re-run switched to', async () => {

@@ -1,0 +1,83 @@
+/**
+ * The fence an activity holds on its page for its whole life (catalog/page-leases): acquired first, renewed on
+ * a timer, checked first in every transaction that commits for the page and locally before every PUT or
+ * delete, released at the end. A worker frozen past the lease wakes to a lost fence and writes nothing.
+ */
+import { hostname } from 'node:os';
+import { Context } from '@temporalio/activity';
+import type { PoolClient } from 'pg';
+import {
+  acquirePageLease,
+  assertLeaseHeld,
+  checkPageLease,
+  inTransaction,
+  releasePageLease,
+  renewPageLease,
+  type PageLease,
+} from '../catalog';
+import type { MigrationInput } from '../shared/migration';
+import type { ActivityDeps } from './deps';
+
+/** Lease length and renewal period of a page fence. */
+export interface PageLeaseTiming {
+  readonly ttlMs: number;
+  readonly renewMs: number;
+}
+
+/**
+ * Shorter than the page activities' retry window (the next attempt's retries must outlast a dead holder's
+ * lease), several renewals long so a slow statement does not lose it.
+ */
+export const PAGE_LEASE: PageLeaseTiming = { ttlMs: 15_000, renewMs: 3_000 };
+
+export interface PageFence {
+  /** Runs `fn` in a transaction whose first statement checks (and holds) the fence. */
+  commit<T>(fn: (client: PoolClient) => Promise<T>): Promise<T>;
+  /** Before a write outside the catalog: throws FenceLostError once the lease may have run out. */
+  assertHeld(): void;
+  release(): Promise<void>;
+}
+
+function attemptName(): string {
+  let attempt = '';
+  try {
+    const info = Context.current().info;
+    attempt = ` ${info.activityType} attempt ${info.attempt}`;
+  } catch {
+    // outside an activity (tests)
+  }
+  return `${hostname()} pid ${process.pid}${attempt}`;
+}
+
+export async function holdPageFence(
+  deps: ActivityDeps,
+  input: MigrationInput,
+  page: number,
+): Promise<PageFence> {
+  const timing = deps.pageLease ?? PAGE_LEASE;
+  const lease: PageLease = await acquirePageLease(deps.pool, input.taskId, page, attemptName(), timing.ttlMs);
+  let lost: unknown;
+  const timer = setInterval(() => {
+    renewPageLease(deps.pool, lease).catch((err: unknown) => {
+      // A lost lease is final; a catalog that does not answer is not, until the lease runs out locally.
+      if ((err as Error).name === 'FenceLostError') lost = err;
+    });
+  }, timing.renewMs);
+  const assertHeld = (): void => {
+    if (lost) throw lost;
+    assertLeaseHeld(lease);
+  };
+  return {
+    assertHeld,
+    commit: (fn) =>
+      inTransaction(deps.pool, async (client) => {
+        assertHeld();
+        await checkPageLease(client, lease);
+        return fn(client);
+      }),
+    release: async () => {
+      clearInterval(timer);
+      await releasePageLease(deps.pool, lease).catch(() => undefined); // it expires on its own
+    },
+  };
+}
