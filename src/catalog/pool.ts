@@ -42,17 +42,45 @@ export function catalogEndpoint(url: string): string {
   }
 }
 
+/** Server-side bounds of a worker's catalog sessions. */
+export interface SessionLimits {
+  readonly lockTimeoutMs: number;
+  readonly statementTimeoutMs: number;
+  readonly idleInTransactionMs: number;
+}
+
+/**
+ * No statement of a page attempt outlives the attempt: a lock wait ends well within the page's retries, a
+ * statement within the biggest page's work, and a transaction a frozen worker left open is ended by the server
+ * (freeing its row locks and its page's fence) soon after the fence's lease ran out.
+ */
+export const WORKER_SESSION_LIMITS: SessionLimits = {
+  lockTimeoutMs: 60_000,
+  statementTimeoutMs: 600_000,
+  idleInTransactionMs: 120_000,
+};
+
 /** Creates a pool. Connections are made lazily; call {@link checkCatalog} to fail fast with a named error. */
-export function createCatalogPool(url: string, max = 10): Pool {
+export function createCatalogPool(url: string, max = 10, limits?: SessionLimits): Pool {
   const pool = new Pool({
     connectionString: pgUrl(url),
     max,
     connectionTimeoutMillis: 10_000,
     idleTimeoutMillis: 30_000,
+    ...(limits && {
+      lock_timeout: limits.lockTimeoutMs,
+      statement_timeout: limits.statementTimeoutMs,
+      idle_in_transaction_session_timeout: limits.idleInTransactionMs,
+    }),
   });
   // An idle client that loses its server must not crash the process; the next query reports it.
   pool.on('error', () => undefined);
   return pool;
+}
+
+/** The pool of a worker: sessions bounded by `limits` ({@link WORKER_SESSION_LIMITS}). */
+export function createWorkerPool(url: string, max: number, limits = WORKER_SESSION_LIMITS): Pool {
+  return createCatalogPool(url, max, limits);
 }
 
 /** Maps a pg connection failure to a CatalogError that says what to do. */

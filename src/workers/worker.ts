@@ -10,7 +10,7 @@ import { NativeConnection, Runtime, Worker, type WorkerOptions } from '@temporal
 import { createActivities } from '../activities';
 import { createByteBudget, type ByteBudget } from '../activities/byte-budget';
 import { createActivityMetrics } from '../activities/metrics';
-import { catalogFingerprint, checkCatalog, createCatalogPool, ensureJournal } from '../catalog';
+import { catalogFingerprint, checkCatalog, createWorkerPool, ensureJournal } from '../catalog';
 import type { Logger } from '../logger';
 import { taskQueueFor } from '../shared/migration';
 import { createDriverProvider } from './driver-provider';
@@ -49,7 +49,8 @@ export async function runWorker(s: WorkerSettings): Promise<void> {
   // Before the NativeConnection: the Runtime (logger, metrics endpoint) can only be installed first.
   installRuntime(s.log, s.metrics);
   const stopHeapCeiling = startHeapCeiling(HEAP_CEILING_BYTES);
-  const pool = createCatalogPool(s.dbUrl, Math.max(4, s.concurrency + 2));
+  // A page's transaction can need a second connection (a db/db2 driver's delete, the fence renewal).
+  const pool = createWorkerPool(s.dbUrl, Math.max(4, 2 * s.concurrency + 2));
   const drivers = createDriverProvider(pool);
   try {
     await checkCatalog(pool, s.dbUrl);
