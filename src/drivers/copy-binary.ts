@@ -119,9 +119,21 @@ export async function copyRows(pool: Pool, select: string, signal?: AbortSignal)
   const client: PoolClient = await pool.connect();
   const rows: CopyRow[] = [];
   let broken: Error | undefined;
+  // A dropped connection (a network cut, a failover) emits 'error' on the client, not only on the stream:
+  // without a listener that event would end the worker process instead of this read.
+  let onLost: (err: Error) => void = (err) => {
+    broken ??= err;
+  };
+  const lost = (err: Error): void => onLost(err);
+  client.on('error', lost);
   try {
     const parser = createCopyBinaryParser((r) => rows.push(r));
     await new Promise<void>((resolve, reject) => {
+      onLost = (err) => {
+        broken ??= err;
+        reject(err);
+      };
+      if (broken) return reject(broken);
       const stream = client.query(copyTo(`COPY (${select}) TO STDOUT (FORMAT binary)`));
       stream.on('data', (chunk: Buffer) => {
         try {
@@ -146,7 +158,9 @@ export async function copyRows(pool: Pool, select: string, signal?: AbortSignal)
     broken ??= err as Error;
     throw err;
   } finally {
-    // A connection left mid-COPY cannot serve the next query: it is closed, not returned.
+    // A connection left mid-COPY cannot serve the next query: it is closed, not returned. The listener stays:
+    // a destroyed connection may still report its error after the release.
     client.release(broken);
+    if (!broken) client.removeListener('error', lost);
   }
 }
