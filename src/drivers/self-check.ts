@@ -10,6 +10,22 @@ export const PROBE_BUCKET = 'anchorecliconfigtest';
 /** The backend answered but did not give back what was written. */
 export class SelfCheckFailedError extends ObjectStorageError {}
 
+/** Pauses before the retries of a probe delete: a dropped connection is usually back within a second. */
+const PROBE_DELETE_RETRY_MS = [200, 1_000] as const;
+
+/** Deletes the probe, retrying a failed delete so a passing network cut does not leave it behind. */
+async function deleteProbe(driver: ObjectStoreDriver, uri: string, opts?: CallOptions): Promise<void> {
+  for (const pause of PROBE_DELETE_RETRY_MS) {
+    try {
+      return await driver.delete(uri, opts);
+    } catch {
+      if (opts?.signal?.aborted) break;
+      await new Promise((r) => setTimeout(r, pause));
+    }
+  }
+  await driver.delete(uri, opts);
+}
+
 /** Writes, reads back and deletes a small probe document; returns its ref. */
 export async function probeRoundTrip(driver: ObjectStoreDriver, opts?: CallOptions): Promise<DocumentRef> {
   const ref: DocumentRef = { userId: PROBE_USER, bucket: PROBE_BUCKET, key: randomUUID() };
@@ -19,9 +35,12 @@ export async function probeRoundTrip(driver: ObjectStoreDriver, opts?: CallOptio
     const back = await driver.get(uri, opts);
     if (!back.equals(body))
       throw new SelfCheckFailedError(`${driver.name} self-check: read back different bytes at ${uri}`);
-  } finally {
-    await driver.delete(uri, opts);
+  } catch (err) {
+    // The read failed (often a connection that dropped): remove the probe anyway, and report the read.
+    await deleteProbe(driver, uri, opts).catch(() => undefined);
+    throw err;
   }
+  await deleteProbe(driver, uri, opts);
   if (await driver.exists(uri, opts)) {
     throw new SelfCheckFailedError(`${driver.name} self-check: probe still present after delete at ${uri}`);
   }
