@@ -77,6 +77,7 @@ export function registerStatus(program: Command, globals: () => GlobalOptions): 
             out.line(
               `  live:      ${progress.phase}, ${progress.docsPerSecond} docs/s, ${progress.inFlightPages} pages in flight`,
             );
+          if (progress?.waitingFor) out.line(`  waiting:   ${progress.waitingFor}`);
           if (opts.failures) {
             const failed = await failedDocuments(pool, id);
             await writeFile(opts.failures, failuresCsv(failed));

@@ -178,6 +178,8 @@ export interface Progress {
   readonly docsPerSecond: number;
   readonly etaSeconds?: number;
   readonly runs: number;
+  /** Why the migration is held back (planning retrying, a page set aside), in words for the operator. */
+  readonly waitingFor?: string;
 }
 
 /** Final outcome of a migration (also the Anchore task state). */

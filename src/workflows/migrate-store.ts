@@ -23,14 +23,8 @@ import {
 } from '../shared/migration';
 import { failureMessage, isPermanentFailure } from './failures';
 import { progressDetails } from './details';
-import {
-  bookkeepingPreset,
-  MAX_PAGE_ATTEMPTS,
-  pagePreset,
-  planPreset,
-  preparePreset,
-  SET_ASIDE_BACKOFF_MS,
-} from './presets';
+import { afterPageError, planningRetryMs, setAsideBackoffMs } from './page-scheduler';
+import { bookkeepingPreset, pagePreset, planPreset, preparePreset } from './presets';
 
 export const progressQuery = wf.defineQuery<Progress>(MESSAGES.progress);
 export const pauseUpdate = wf.defineUpdate<Progress>(MESSAGES.pause);
@@ -44,6 +38,10 @@ const { finish, failPage } = wf.proxyActivities<Activities>(bookkeepingPreset);
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
+/** Patch: a transient cause sets a page aside for as long as it takes, never fails it (issue 20, scenario 6). */
+const TRANSIENT_NOT_FINAL = 'transient-not-final';
+/** Patch: planning that failed for a transient cause is retried instead of ending the migration. */
+const RETRY_PLANNING = 'retry-planning';
 /** Patch of the rounds that copy documents Anchore rewrote mid-run again (issue 20, scenario 4). */
 const RECOPY_STALE = 'recopy-stale';
 /** Extra rounds of a page with rewritten documents before it is set aside like a page that failed. */
@@ -80,6 +78,8 @@ export async function migrateStore(input: MigrationInput, carried?: CarriedState
   let wake = 0;
   const inFlight = new Map<number, Promise<void>>();
   let planning: Promise<void> | undefined;
+  /** Set while planning waits to be tried again after a transient failure. */
+  let planRetry: { failures: number; at: number; reason: string } | undefined;
   let startedThisRun = 0;
   const rate = { since: Date.now(), docs: 0, bytes: 0 };
 
@@ -97,7 +97,20 @@ export async function migrateStore(input: MigrationInput, carried?: CarriedState
       docsPerSecond: Math.round(docsPerSecond * 10) / 10,
       ...(docsPerSecond > 0 && left > 0 ? { etaSeconds: Math.round(left / docsPerSecond) } : {}),
       runs: st.runs,
+      ...(waitingFor() ? { waitingFor: waitingFor() } : {}),
     };
+  };
+  /** Why the migration is held back, if it is: planning waiting to retry, or the latest set-aside page's error. */
+  const waitingFor = (): string | undefined => {
+    if (planRetry) return planRetry.reason;
+    const last = st.setAside[st.setAside.length - 1];
+    return (
+      last &&
+      `page ${last.page.index} set aside (try ${last.attempts + 1} at ${new Date(last.retryAt).toISOString()}): ${last.lastError}`.slice(
+        0,
+        500,
+      )
+    );
   };
   const publish = (): void => {
     const p = progress();
@@ -200,11 +213,8 @@ export async function migrateStore(input: MigrationInput, carried?: CarriedState
     };
 
     const setAside = (page: PageBounds, attempts: number, lastError: string): void => {
-      const backoff = Math.min(SET_ASIDE_BACKOFF_MS.initial * 2 ** attempts, SET_ASIDE_BACKOFF_MS.max);
-      st.setAside = [
-        ...st.setAside,
-        { page, attempts: attempts + 1, retryAt: Date.now() + backoff, lastError },
-      ];
+      const retryAt = Date.now() + setAsideBackoffMs(attempts);
+      st.setAside = [...st.setAside, { page, attempts: attempts + 1, retryAt, lastError }];
     };
 
     const runPage = async (page: PageBounds, attempts: number): Promise<void> => {
@@ -221,9 +231,14 @@ export async function migrateStore(input: MigrationInput, carried?: CarriedState
           countPage({ pagesDone: 1 });
         }
       } catch (err) {
-        if (isPermanentFailure(err)) {
+        const decision = afterPageError(
+          isPermanentFailure(err),
+          attempts,
+          () => !wf.patched(TRANSIENT_NOT_FINAL),
+        );
+        if (decision.kind === 'fatal') {
           fatal ??= failureMessage(err);
-        } else if (attempts + 1 >= MAX_PAGE_ATTEMPTS) {
+        } else if (decision.kind === 'fail') {
           try {
             countPage({ failed: await failPage(input, page, failureMessage(err)), pagesDone: 1 });
           } catch (failErr) {
@@ -237,6 +252,7 @@ export async function migrateStore(input: MigrationInput, carried?: CarriedState
 
     const planAhead = (): void => {
       if (planning || st.exhausted || st.planned.length > st.throttle.concurrency) return;
+      if (planRetry && Date.now() < planRetry.at) return;
       const pages = Math.max(4, st.throttle.concurrency * 2);
       planning = planPages(input, st.cursor, st.nextPageIndex, pages).then(
         (planned) => {
@@ -245,10 +261,19 @@ export async function migrateStore(input: MigrationInput, carried?: CarriedState
           if (planned.cursor) st.cursor = planned.cursor;
           st.exhausted = planned.exhausted;
           planning = undefined;
+          planRetry = undefined;
           bump();
         },
         (err: unknown) => {
-          fatal ??= failureMessage(err);
+          // Only a failed planning asks for the patch, so histories from before it replay unchanged.
+          if (!isPermanentFailure(err) && wf.patched(RETRY_PLANNING)) {
+            const failures = (planRetry?.failures ?? 0) + 1;
+            const at = Date.now() + planningRetryMs(failures);
+            planRetry = { failures, at, reason: `planning pages failed (${failureMessage(err)}); retrying` };
+            publish();
+          } else {
+            fatal ??= failureMessage(err);
+          }
           planning = undefined;
           bump();
         },
@@ -317,8 +342,8 @@ export async function migrateStore(input: MigrationInput, carried?: CarriedState
         return wf.continueAsNew<typeof migrateStore>(input, { ...st });
       }
       const seen = wake;
-      const nextRetry =
-        st.setAside.length > 0 ? Math.min(...st.setAside.map((s) => s.retryAt)) - Date.now() : undefined;
+      const retryTimes = [...st.setAside.map((s) => s.retryAt), ...(planRetry ? [planRetry.at] : [])];
+      const nextRetry = retryTimes.length > 0 ? Math.min(...retryTimes) - Date.now() : undefined;
       if (nextRetry !== undefined && inFlight.size === 0 && st.planned.length === 0 && !planning) {
         await wf.condition(() => wake !== seen, Math.max(1, nextRetry));
       } else {
