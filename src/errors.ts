@@ -243,3 +243,6 @@ export class PageBusyError extends ObjectStorageError {}
 
 /** This attempt lost its page's fence (it stalled past the lease): it stops before its next write. */
 export class FenceLostError extends ObjectStorageError {}
+
+/** anchore-manager's own migration holds its lock on the catalog: our pages wait (retryable). */
+export class AnchoreMigrationRunningError extends ObjectStorageError {}

@@ -3,6 +3,7 @@
  * `prepare` runs the location guard again on the worker, against the drivers it actually resolved.
  */
 import type { Pool } from 'pg';
+import { anchoreMigrationHolder } from '../catalog/anchore-lock';
 import { liveServices } from '../catalog/services';
 import { GuardRefusedError } from '../errors';
 
@@ -30,5 +31,15 @@ export async function checkAnchoreOffline(pool: Pool, force: boolean): Promise<v
   throw new GuardRefusedError(
     `Anchore services are still running (heartbeat in the last 5 minutes): ${names}. Stop all Anchore services ` +
       'before migrating, as anchore-manager requires, or pass --force if you are sure they do not write documents.',
+  );
+}
+
+/** anchore-manager's own migration must not run beside ours (it holds its migration lock while it runs). */
+export async function checkNoAnchoreMigration(pool: Pool): Promise<void> {
+  const holder = await anchoreMigrationHolder(pool);
+  if (!holder) return;
+  throw new GuardRefusedError(
+    `anchore-manager objectstorage migrate is running on this catalog (${holder} holds its migration lock, ` +
+      'advisory lock 2,1). Wait for it to end, or stop it, before starting another migration.',
   );
 }

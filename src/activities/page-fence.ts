@@ -1,7 +1,8 @@
 /**
  * The fence an activity holds on its page for its whole life (catalog/page-leases): acquired first, renewed on
  * a timer, checked first in every transaction that commits for the page and locally before every PUT or
- * delete, released at the end. A worker frozen past the lease wakes to a lost fence and writes nothing.
+ * delete, released at the end. A worker frozen past the lease wakes to a lost fence and writes nothing. The
+ * same transactions share anchore-manager's migration lock, so the two migrators never commit at once.
  */
 import { hostname } from 'node:os';
 import { Context } from '@temporalio/activity';
@@ -13,6 +14,7 @@ import {
   inTransaction,
   releasePageLease,
   renewPageLease,
+  shareAnchoreMigrationLock,
   type PageLease,
 } from '../catalog';
 import type { MigrationInput } from '../shared/migration';
@@ -73,6 +75,7 @@ export async function holdPageFence(
       inTransaction(deps.pool, async (client) => {
         assertHeld();
         await checkPageLease(client, lease);
+        await shareAnchoreMigrationLock(client);
         return fn(client);
       }),
     release: async () => {

@@ -1,12 +1,13 @@
 /**
  * prepare: creates the journal, self-checks both drivers (write/read/delete a probe), re-checks the location
- * guard against the drivers as the worker resolved them, and counts what the selection holds. No documents.
+ * guard against the drivers as the worker resolved them, refuses while anchore-manager's own migration runs, and
+ * counts what the selection holds. No documents.
  */
 import { countSelection, ensureJournal } from '../catalog';
 import type { MigrationInput, PrepareResult } from '../shared/migration';
 import { activityControls, assertSameCatalog } from './context';
 import type { ActivityDeps } from './deps';
-import { checkLocations } from './guards';
+import { checkLocations, checkNoAnchoreMigration } from './guards';
 
 export function makePrepare(deps: ActivityDeps) {
   return async function prepare(input: MigrationInput): Promise<PrepareResult> {
@@ -16,6 +17,7 @@ export function makePrepare(deps: ActivityDeps) {
     const source = deps.drivers.driverFor(input.from);
     const dest = deps.drivers.driverFor(input.to);
     checkLocations(input.selection.sourcePrefix, dest.location);
+    await checkNoAnchoreMigration(deps.pool);
     await source.selfCheck({ signal });
     await dest.selfCheck({ signal });
     const buckets = await countSelection(deps.pool, input.selection);

@@ -9,3 +9,4 @@ export * from './fingerprint';
 export * from './migrations';
 export * from './transaction';
 export * from './page-leases';
+export * from './anchore-lock';

@@ -6,7 +6,7 @@
 import { createInterface } from 'node:readline/promises';
 import type { Command } from 'commander';
 import { catalogFingerprint, countSelection } from '../catalog';
-import { checkAnchoreOffline } from '../activities/guards';
+import { checkAnchoreOffline, checkNoAnchoreMigration } from '../activities/guards';
 import { ExitCode, UsageError } from '../errors';
 import type { VerifyMode } from '../shared/migration';
 import { withCatalog } from './catalog-connection';
@@ -135,6 +135,7 @@ async function runMigrate(
     // Validate inputs and secrets before asking or writing anything.
     buildInput(0, fingerprint, from, to, selection, tuning);
     await checkAnchoreOffline(pool, o.force === true);
+    await checkNoAnchoreMigration(pool);
     const buckets = await countSelection(pool, selection);
     const total = buckets.reduce((n, b) => n + b.documents, 0);
     out.line(

@@ -5,7 +5,7 @@
  */
 import type { Command } from 'commander';
 import { catalogFingerprint, countSelection } from '../catalog';
-import { checkAnchoreOffline, checkLocations } from '../activities/guards';
+import { checkAnchoreOffline, checkNoAnchoreMigration, checkLocations } from '../activities/guards';
 import { GuardRefusedError } from '../errors';
 import type { MigrationInput, Selection } from '../shared/migration';
 import type { GlobalOptions } from './globals';
@@ -57,6 +57,7 @@ export function registerReverse(program: Command, globals: () => GlobalOptions):
         const probe = reversedInput(record.input, 0, o.nodelete === true);
         checkLocations(probe.selection.sourcePrefix, probe.destLocation);
         await checkAnchoreOffline(pool, o.force === true);
+        await checkNoAnchoreMigration(pool);
         const total = (await countSelection(pool, probe.selection)).reduce((n, b) => n + b.documents, 0);
         out.line(
           `Reversing migration ${id}: ${probe.selection.sourcePrefix} → ${probe.destLocation}, ${total} documents`,
