@@ -49,6 +49,7 @@ CREATE TABLE IF NOT EXISTS objectstorage_migrations (
   created_at TIMESTAMPTZ NOT NULL DEFAULT now(),
   ended_at TIMESTAMPTZ
 );
+ALTER TABLE objectstorage_migrations ADD COLUMN IF NOT EXISTS namespace VARCHAR;
 `;
 
 /**

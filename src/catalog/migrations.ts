@@ -17,6 +17,8 @@ export interface MigrationRecord {
   readonly workflow_id: string;
   readonly state: MigrationRecordState;
   readonly catalog_fingerprint: string;
+  /** The Temporal namespace its workflow runs in (null for records written before it was kept). */
+  readonly namespace: string | null;
   readonly input: MigrationInput;
   readonly created_at: Date;
   readonly ended_at: Date | null;
@@ -34,6 +36,8 @@ export async function registerMigration(
     documentsToMigrate: number;
     executorId: string;
     fingerprint: string;
+    /** The Temporal namespace the caller sees (and starts the workflow in). */
+    namespace: string;
     workflowIdFor: (taskId: number) => string;
     inputFor: (taskId: number) => MigrationInput;
   },
@@ -41,6 +45,13 @@ export async function registerMigration(
 ): Promise<MigrationInput> {
   await ensureJournal(pool);
   for (const r of await runningMigrations(pool)) {
+    // From another namespace its workflow is invisible, not gone: never call it abandoned from here.
+    if (r.namespace !== null && r.namespace !== t.namespace) {
+      throw new GuardRefusedError(
+        `migration ${r.task_id} runs in Temporal namespace ${r.namespace}, not in ${t.namespace} where this ` +
+          `command looks: pass --namespace ${r.namespace} to follow it, wait for it, or cancel it there`,
+      );
+    }
     if (await isStillRunning(r.workflow_id)) {
       throw new GuardRefusedError(
         `migration ${r.task_id} (${r.workflow_id}) is still running on this catalog; wait for it, or cancel it ` +
@@ -61,9 +72,9 @@ export async function registerMigration(
     const taskId = await insertMigrationTask(client, t);
     const input = t.inputFor(taskId);
     await client.query(
-      `INSERT INTO objectstorage_migrations (task_id, workflow_id, state, catalog_fingerprint, input)
-       VALUES ($1, $2, 'running', $3, $4)`,
-      [taskId, t.workflowIdFor(taskId), t.fingerprint, JSON.stringify(input)],
+      `INSERT INTO objectstorage_migrations (task_id, workflow_id, state, catalog_fingerprint, input, namespace)
+       VALUES ($1, $2, 'running', $3, $4, $5)`,
+      [taskId, t.workflowIdFor(taskId), t.fingerprint, JSON.stringify(input), t.namespace],
     );
     return input;
   });

@@ -47,6 +47,7 @@ export async function startMigration(
         documentsToMigrate: m.total,
         executorId: `${hostname()}:${process.pid}:objectstorage:`,
         fingerprint: m.fingerprint,
+        namespace: g.namespace,
         workflowIdFor: (taskId) => migrationWorkflowId(taskId, m.fingerprint),
         inputFor: m.inputFor,
       },
