@@ -4,6 +4,7 @@
  */
 import type { Pool } from 'pg';
 import { anchoreMigrationHolder } from '../catalog/anchore-lock';
+import { laterMigrationsThatSwitched } from '../catalog/migrations';
 import { liveServices } from '../catalog/services';
 import { GuardRefusedError } from '../errors';
 
@@ -42,4 +43,15 @@ export async function checkNoAnchoreMigration(pool: Pool): Promise<void> {
     `anchore-manager objectstorage migrate is running on this catalog (${holder} holds its migration lock, ` +
       'advisory lock 2,1). Wait for it to end, or stop it, before starting another migration.',
   );
+}
+
+/** Rollback acts only on documents no later migration moved again (issue 20, scenario 1's re-run). */
+export async function checkRollbackAllowed(pool: Pool, taskId: number): Promise<void> {
+  const later = await laterMigrationsThatSwitched(pool, taskId);
+  if (later.length > 0) {
+    throw new GuardRefusedError(
+      `documents of migration ${taskId} were migrated again since by migration(s) ${later.join(', ')}: rolling ` +
+        `${taskId} back would undo their work. Roll back the latest one first, or leave ${taskId} as it is.`,
+    );
+  }
 }

@@ -2,7 +2,7 @@
  * Our registry of migrations (`objectstorage_migrations`): the workflow input (portable configs: references or
  * sealed values, never secrets) kept for `reverse` and `rollback`, and the state used by the one-at-a-time guard.
  */
-import type { Pool } from 'pg';
+import type { Pool, PoolClient } from 'pg';
 import { GuardRefusedError } from '../errors';
 import type { MigrationInput } from '../shared/migration';
 import { ensureJournal } from './journal';
@@ -10,7 +10,10 @@ import { insertMigrationTask } from './tasks';
 import { inTransaction } from './transaction';
 
 export type MigrationRecordState =
-  'running' | 'complete' | 'failed' | 'cancelled' | 'abandoned' | 'rolled_back';
+  'running' | 'complete' | 'failed' | 'cancelled' | 'abandoned' | 'rolling_back' | 'rolled_back';
+
+/** States that hold the catalog: one at a time, whether a migration or its rollback. */
+const ACTIVE_STATES = `('running', 'rolling_back')`;
 
 export interface MigrationRecord {
   readonly task_id: number;
@@ -44,31 +47,10 @@ export async function registerMigration(
   isStillRunning: (workflowId: string) => Promise<boolean>,
 ): Promise<MigrationInput> {
   await ensureJournal(pool);
-  for (const r of await runningMigrations(pool)) {
-    // From another namespace its workflow is invisible, not gone: never call it abandoned from here.
-    if (r.namespace !== null && r.namespace !== t.namespace) {
-      throw new GuardRefusedError(
-        `migration ${r.task_id} runs in Temporal namespace ${r.namespace}, not in ${t.namespace} where this ` +
-          `command looks: pass --namespace ${r.namespace} to follow it, wait for it, or cancel it there`,
-      );
-    }
-    if (await isStillRunning(r.workflow_id)) {
-      throw new GuardRefusedError(
-        `migration ${r.task_id} (${r.workflow_id}) is still running on this catalog; wait for it, or cancel it ` +
-          `with: objectstorage cancel ${r.task_id}`,
-      );
-    }
-    await setMigrationState(pool, r.task_id, 'abandoned');
-  }
+  await refuseOthersActive(pool, t.namespace, isStillRunning);
   return inTransaction(pool, async (client) => {
     // One registration at a time per catalog, so two CLIs cannot both pass the check above.
-    await client.query('LOCK TABLE objectstorage_migrations IN EXCLUSIVE MODE');
-    const running = await client.query(
-      `SELECT task_id FROM objectstorage_migrations WHERE state = 'running'`,
-    );
-    if (running.rowCount) {
-      throw new GuardRefusedError(`migration ${running.rows[0].task_id} started meanwhile on this catalog`);
-    }
+    await lockRegistryAgainstOthers(client, -1);
     const taskId = await insertMigrationTask(client, t);
     const input = t.inputFor(taskId);
     await client.query(
@@ -80,9 +62,82 @@ export async function registerMigration(
   });
 }
 
+/**
+ * Marks migration `taskId` as rolling back, so no migration starts beside its rollback, refusing while another
+ * migration or rollback of the catalog runs. Returns the state to put back should the rollback not finish.
+ */
+export async function claimCatalogForRollback(
+  pool: Pool,
+  taskId: number,
+  namespace: string,
+  isStillRunning: (workflowId: string) => Promise<boolean>,
+): Promise<MigrationRecordState> {
+  await refuseOthersActive(pool, namespace, isStillRunning, taskId);
+  return inTransaction(pool, async (client) => {
+    await lockRegistryAgainstOthers(client, taskId);
+    const res = await client.query<{ state: MigrationRecordState }>(
+      `UPDATE objectstorage_migrations m SET state = 'rolling_back', ended_at = NULL
+       FROM (SELECT state FROM objectstorage_migrations WHERE task_id = $1) prev
+       WHERE m.task_id = $1 RETURNING prev.state`,
+      [taskId],
+    );
+    const prev = res.rows[0]?.state;
+    if (prev === undefined) throw new GuardRefusedError(`migration ${taskId} is not in the registry`);
+    return prev;
+  });
+}
+
+/** The workflow that holds the catalog for an active record: the migration's, or its rollback's. */
+export function activeWorkflowId(r: MigrationRecord): string {
+  return r.state === 'rolling_back' ? `${r.workflow_id}-rollback` : r.workflow_id;
+}
+
+/**
+ * Refuses while another migration or rollback of the catalog is active; records whose workflow is gone are marked
+ * abandoned. From another namespace a workflow is invisible, not gone: never called abandoned from here.
+ */
+async function refuseOthersActive(
+  pool: Pool,
+  namespace: string,
+  isStillRunning: (workflowId: string) => Promise<boolean>,
+  exceptTaskId = -1,
+): Promise<void> {
+  for (const r of await runningMigrations(pool)) {
+    if (r.task_id === exceptTaskId) continue;
+    const what =
+      r.state === 'rolling_back' ? `the rollback of migration ${r.task_id}` : `migration ${r.task_id}`;
+    if (r.namespace !== null && r.namespace !== namespace) {
+      throw new GuardRefusedError(
+        `${what} runs in Temporal namespace ${r.namespace}, not in ${namespace} where this command looks: ` +
+          `pass --namespace ${r.namespace} to follow it, wait for it, or cancel it there`,
+      );
+    }
+    if (await isStillRunning(activeWorkflowId(r))) {
+      throw new GuardRefusedError(
+        `${what} (${activeWorkflowId(r)}) is still running on this catalog; wait for it` +
+          (r.state === 'running' ? `, or cancel it with: objectstorage cancel ${r.task_id}` : ''),
+      );
+    }
+    await setMigrationState(pool, r.task_id, 'abandoned');
+  }
+}
+
+/** One registration at a time per catalog, so two CLIs cannot both pass the check above. */
+async function lockRegistryAgainstOthers(client: PoolClient, exceptTaskId: number): Promise<void> {
+  await client.query('LOCK TABLE objectstorage_migrations IN EXCLUSIVE MODE');
+  const active = await client.query<{ task_id: number }>(
+    `SELECT task_id FROM objectstorage_migrations WHERE state IN ${ACTIVE_STATES} AND task_id <> $1`,
+    [exceptTaskId],
+  );
+  if (active.rowCount) {
+    throw new GuardRefusedError(`migration ${active.rows[0]?.task_id} started meanwhile on this catalog`);
+  }
+}
+
+/** Records holding the catalog now (a migration running, or a rollback). */
 export async function runningMigrations(pool: Pool): Promise<MigrationRecord[]> {
   const res = await pool.query<MigrationRecord>(
-    `SELECT * FROM objectstorage_migrations WHERE state = 'running' ORDER BY task_id`,
+    `SELECT * FROM objectstorage_migrations WHERE state IN ${ACTIVE_STATES} ORDER BY task_id`,
   );
   return res.rows;
 }
@@ -110,4 +165,20 @@ export async function setMigrationState(
      WHERE task_id = $1`,
     [taskId, state],
   );
+}
+
+/**
+ * Later migrations that switched documents this one journaled: rolling this one back would act on what is now
+ * theirs. Up to five task ids, in order.
+ */
+export async function laterMigrationsThatSwitched(pool: Pool, taskId: number): Promise<number[]> {
+  const res = await pool.query<{ task_id: number }>(
+    `SELECT DISTINCT b.task_id FROM objectstorage_journal a
+     JOIN objectstorage_journal b ON b.bucket = a.bucket AND b."archiveId" = a."archiveId"
+       AND b."userId" = a."userId" AND b."documentName" = a."documentName" AND b.task_id > a.task_id
+     WHERE a.task_id = $1 AND b.phase IN ('switched', 'deleted')
+     ORDER BY b.task_id LIMIT 5`,
+    [taskId],
+  );
+  return res.rows.map((r) => r.task_id);
 }

@@ -2,10 +2,12 @@
  * `objectstorage rollback ID`: undoes a migration whose sources still exist (a --nodelete migration, or the
  * undeleted part of one that stopped): documents point at their sources again and the copies are removed. The
  * work runs on the workers (rollbackMigration workflow). Refused when sources were deleted: then only `reverse`
- * can move documents back. Safe to run again.
+ * can move documents back, while Anchore services heartbeat (unless --force), while anchore-manager or another
+ * migration of the catalog runs, and once a later migration moved its documents again. Safe to run again.
  */
 import type { Command } from 'commander';
-import { phaseCounts, setMigrationState } from '../catalog';
+import { phaseCounts, claimCatalogForRollback, setMigrationState } from '../catalog';
+import { checkAnchoreOffline, checkNoAnchoreMigration, checkRollbackAllowed } from '../activities/guards';
 import { GuardRefusedError } from '../errors';
 import { taskQueueFor } from '../shared/migration';
 import type { rollbackMigration, RollbackTotals } from '../workflows/rollback-migration';
@@ -20,7 +22,8 @@ export function registerRollback(program: Command, globals: () => GlobalOptions)
     .command('rollback')
     .description('point documents of migration ID back at their still-present sources and remove the copies')
     .argument('<id>', 'migration (Anchore task) id', taskIdArg)
-    .action(async (id: number) => {
+    .option('--force', 'run even though Anchore services still heartbeat')
+    .action(async (id: number, o: { force?: boolean }) => {
       const g = globals();
       const out = createOutput(g.json);
       await withMigration(g, id, async (record, pool) => {
@@ -31,6 +34,9 @@ export function registerRollback(program: Command, globals: () => GlobalOptions)
               `migration ${id} is still running; cancel it first: objectstorage cancel ${id}`,
             );
           }
+          await checkAnchoreOffline(pool, o.force === true);
+          await checkNoAnchoreMigration(pool);
+          await checkRollbackAllowed(pool, id);
           const phases = await phaseCounts(pool, id);
           if (phases.deleted > 0) {
             throw new GuardRefusedError(
@@ -38,12 +44,21 @@ export function registerRollback(program: Command, globals: () => GlobalOptions)
                 `copies were verified (it ran without --nodelete). Move them back with: objectstorage reverse ${id}`,
             );
           }
-          const totals = await client.workflow.execute<typeof rollbackMigration>('rollbackMigration', {
-            workflowId: `${record.workflow_id}-rollback`,
-            taskQueue: taskQueueFor(record.catalog_fingerprint),
-            args: [record.input],
-            workflowIdReusePolicy: 'ALLOW_DUPLICATE',
-          });
+          const before = await claimCatalogForRollback(pool, id, g.namespace, (wid) =>
+            isWorkflowRunning(client, wid),
+          );
+          let totals: RollbackTotals;
+          try {
+            totals = await client.workflow.execute<typeof rollbackMigration>('rollbackMigration', {
+              workflowId: `${record.workflow_id}-rollback`,
+              taskQueue: taskQueueFor(record.catalog_fingerprint),
+              args: [record.input],
+              workflowIdReusePolicy: 'ALLOW_DUPLICATE',
+            });
+          } catch (err) {
+            await setMigrationState(pool, id, before);
+            throw err;
+          }
           await setMigrationState(pool, id, 'rolled_back');
           report(out, id, totals);
         } finally {

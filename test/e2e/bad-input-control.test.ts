@@ -1,6 +1,7 @@
 /**
  * Refusals around running migrations: same or overlapping locations, a second migration, live Anchore services
- * (and --force), invalid throttle values, reverse of an unknown id, rollback after the sources were deleted.
+ * (and --force, for migrate and rollback), invalid throttle values, reverse of an unknown id, rollback after the
+ * sources were deleted.
  * Each is a named error with the documented exit code, and the catalog is unchanged.
  */
 import { expectNamedError } from '../helpers/bad-input';
@@ -157,4 +158,35 @@ test('rollback after the sources were deleted: GuardRefusedError, exit 3, points
     new RegExp(`sources of 10 document\\(s\\) were deleted.*objectstorage reverse ${r.taskId}`),
   );
   expect(await snapshot(world.pool)).toEqual(before);
+});
+
+test('rollback with Anchore services heartbeating: GuardRefusedError, exit 3, until --force (issue 20, scenario 2)', async () => {
+  const from = stores.db2();
+  const to = stores.localfs();
+  const docs = taggedFixture('rb-live', 10);
+  await world.load(from, docs);
+  const r = await world.migrate(configFile(from), configFile(to), '--nodelete');
+  if (r.code !== 0) throw new Error(`exit ${r.code}\n${r.stdout}\n${r.stderr}`);
+  await world.pool.query(
+    `INSERT INTO services (hostid, servicename, heartbeat, status, record_state_key)
+     VALUES ('anchore-rb-1', 'catalog', $1, true, 'active')`,
+    [Math.floor(Date.now() / 1000)],
+  );
+  try {
+    const before = await snapshot(world.pool);
+    const live = await world.cli(['rollback', String(r.taskId)]);
+    expectNamedError(
+      live,
+      'GuardRefusedError',
+      3,
+      /catalog@anchore-rb-1.*Stop all Anchore services.*--force/,
+    );
+    expect(await snapshot(world.pool)).toEqual(before);
+    const forced = await world.cli(['rollback', String(r.taskId), '--force']);
+    if (forced.code !== 0)
+      throw new Error(`--force: exit ${forced.code}\n${forced.stdout}\n${forced.stderr}`);
+    await expectAllAt(world, from, docs);
+  } finally {
+    await world.pool.query(`DELETE FROM services WHERE hostid = 'anchore-rb-1'`);
+  }
 });

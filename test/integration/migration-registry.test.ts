@@ -3,7 +3,12 @@
  * namespace cannot see the live workflow of a migration, and used to mark it `abandoned` and start a second
  * migration beside it. Real PostgreSQL.
  */
-import { registerMigration, runningMigrations } from '../../src/catalog';
+import {
+  claimCatalogForRollback,
+  getMigration,
+  registerMigration,
+  runningMigrations,
+} from '../../src/catalog';
 import type { MigrationInput } from '../../src/shared/migration';
 import { createTestCatalog, type TestCatalog } from '../helpers/catalog-db';
 import { SAFETY_RUN } from '../helpers/safety-world';
@@ -47,4 +52,42 @@ test('in its own namespace a migration whose workflow is gone is marked abandone
   const second = await registerMigration(catalog.pool, registration('prod'), async () => false);
   expect((await runningMigrations(catalog.pool)).map((r) => r.task_id)).toEqual([second.taskId]);
   expect(second.taskId).not.toBe(first.taskId);
+});
+
+describe('a rollback holds the catalog like a migration (issue 20, deliver 4)', () => {
+  test('it is refused while another migration of the catalog runs', async () => {
+    const old = await registerMigration(catalog.pool, registration('prod'), async () => false);
+    await catalog.pool.query(`UPDATE objectstorage_migrations SET state = 'complete' WHERE task_id = $1`, [
+      old.taskId,
+    ]);
+    const live = await registerMigration(catalog.pool, registration('prod'), async () => true);
+    await expect(
+      claimCatalogForRollback(catalog.pool, old.taskId, 'prod', async () => true),
+    ).rejects.toMatchObject({
+      name: 'GuardRefusedError',
+      message: expect.stringContaining(`migration ${live.taskId} (wf-${live.taskId}) is still running`),
+    });
+    expect((await getMigration(catalog.pool, old.taskId))?.state).toBe('complete');
+  });
+
+  test('no migration starts beside it; once its workflow is gone it is marked abandoned', async () => {
+    const old = await registerMigration(catalog.pool, registration('prod'), async () => false);
+    await catalog.pool.query(`UPDATE objectstorage_migrations SET state = 'cancelled' WHERE task_id = $1`, [
+      old.taskId,
+    ]);
+    expect(await claimCatalogForRollback(catalog.pool, old.taskId, 'prod', async () => true)).toBe(
+      'cancelled',
+    );
+    const asked: string[] = [];
+    const rollbackRuns = async (wid: string): Promise<boolean> => (asked.push(wid), true);
+    await expect(registerMigration(catalog.pool, registration('prod'), rollbackRuns)).rejects.toMatchObject({
+      name: 'GuardRefusedError',
+      message: expect.stringContaining(`the rollback of migration ${old.taskId} (wf-${old.taskId}-rollback)`),
+    });
+    expect(asked).toEqual([`wf-${old.taskId}-rollback`]);
+
+    const next = await registerMigration(catalog.pool, registration('prod'), async () => false);
+    expect((await getMigration(catalog.pool, old.taskId))?.state).toBe('abandoned');
+    expect((await runningMigrations(catalog.pool)).map((r) => r.task_id)).toEqual([next.taskId]);
+  });
 });
