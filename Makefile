@@ -17,7 +17,7 @@ install: ## npm ci (exact lockfile)
 lock: ## regenerate package-lock.json after changing dependencies
 	npm install --package-lock-only --no-audit --no-fund
 
-tools: ## build the Temporal CLI and VersityGW into the tool cache (once)
+tools: ## build the Temporal CLI, VersityGW and Toxiproxy into the tool cache (once)
 	scripts/ensure-tools.sh >/dev/null
 
 build: ## compile TypeScript to lib/

@@ -53,6 +53,9 @@ build temporal github.com/temporalio/cli cmd/temporal \
 # VersityGW S3 gateway (posix backend).
 build versitygw github.com/versity/versitygw cmd/versitygw \
   "-s -w -X main.Version=v@VERSION@" v1.7.0 v1.6.0
+# Toxiproxy server, for fault injection in tests (test/helpers/toxiproxy.ts). go install names it `server`.
+build toxiproxy github.com/Shopify/toxiproxy/v2 cmd/server \
+  "-s -w -X github.com/Shopify/toxiproxy/v2.Version=@VERSION@" v2.5.0 v2.4.0
 
 # Debian packages the tests use: Chromium for the Temporal UI browser test, docker-compose to validate the
 # compose file (no engine needed), rclone for the benchmark, OpenStack Swift + memcached for the Swift store
