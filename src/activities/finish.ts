@@ -16,6 +16,7 @@ export function makeFinish(deps: ActivityDeps) {
     assertSameCatalog(deps, input);
     const phases = await phaseCounts(deps.pool, input.taskId);
     const migrated = input.nodelete ? phases.switched : phases.deleted;
+    const unswitched = phases.copied + phases.stale + phases.verified;
     const complete =
       !outcome.cancelled && !outcome.error && phases.failed === 0 && migrated >= counters.total;
     const state = complete ? 'complete' : 'failed';
@@ -27,6 +28,7 @@ export function makeFinish(deps: ActivityDeps) {
       state,
       cancelled: outcome.cancelled,
       counters: { ...counters, migrated, failed: phases.failed },
+      ...(unswitched > 0 ? { unswitchedCopies: unswitched } : {}),
       ...(outcome.error ? { error: outcome.error } : {}),
     };
   };

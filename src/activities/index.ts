@@ -12,6 +12,7 @@ import { makeFinish } from './finish';
 import { pageOutcomes, type ActivityMetrics } from './metrics';
 import { makePlanPages } from './plan-pages';
 import { makePrepare } from './prepare';
+import { makeRemoveUnswitchedCopies } from './remove-unswitched';
 import { makeRollbackBatch } from './rollback-batch';
 import { makeVerifyPage } from './verify-page';
 
@@ -45,6 +46,7 @@ export function createActivities(deps: ActivityDeps, metrics: ActivityMetrics = 
     failPage: guarded(metrics.observe(makeFailPage(deps), pageOutcomes.failPage)),
     finish: guarded(makeFinish(deps)),
     rollbackBatch: guarded(makeRollbackBatch(deps)),
+    removeUnswitchedCopies: guarded(makeRemoveUnswitchedCopies(deps)),
   };
 }
 

@@ -84,3 +84,28 @@ export async function holdPageFence(
     },
   };
 }
+
+/**
+ * For work that is not a page attempt (rollback, the clean-up after a stop) but acts on journaled rows: runs
+ * `fn` once per page of `rows`, in a transaction under that page's fence, so it never races an attempt still
+ * alive on the page. A page another attempt holds throws PageBusyError (transient: the activity is retried).
+ */
+export async function commitPerPage<R extends { readonly page: number }, T>(
+  deps: ActivityDeps,
+  input: MigrationInput,
+  rows: readonly R[],
+  fn: (client: PoolClient, pageRows: R[], fence: PageFence) => Promise<T>,
+): Promise<T[]> {
+  const byPage = new Map<number, R[]>();
+  for (const r of rows) byPage.set(r.page, [...(byPage.get(r.page) ?? []), r]);
+  const results: T[] = [];
+  for (const [page, pageRows] of byPage) {
+    const fence = await holdPageFence(deps, input, page);
+    try {
+      results.push(await fence.commit((client) => fn(client, pageRows, fence)));
+    } finally {
+      await fence.release();
+    }
+  }
+  return results;
+}

@@ -3,12 +3,12 @@
  * at their source (compare-and-swap on the copy's whole version, restoring the source's digest, size and
  * compression flag) and their copies removed, in one transaction with the journal; copies that were never
  * switched are removed unless a metadata row points at them. Documents whose source is gone stay at the
- * destination and are journaled as failed.
+ * destination and are journaled as failed. Each page's rows are handled under that page's fence, so an attempt
+ * of the migration still alive on a page (a worker that has not noticed the cancel) is waited for.
  */
 import {
   destVersion,
   docKeyString,
-  inTransaction,
   journalRowsInPhases,
   setPhase,
   sourceVersion,
@@ -20,7 +20,10 @@ import type { ObjectStoreDriver } from '../drivers/types';
 import type { MigrationInput } from '../shared/migration';
 import { activityControls, assertSameCatalog } from './context';
 import type { ActivityDeps } from './deps';
-import { COPY_IN_USE, deleteUnpointedCopies } from './unpointed-copies';
+import { commitPerPage } from './page-fence';
+import { removeUnswitchedBatch } from './remove-unswitched';
+import { deleteUnpointedCopies } from './unpointed-copies';
+import type { PoolClient } from 'pg';
 import { toDestination } from './verify-page';
 
 /** What one batch did; `remaining` false when nothing is left to roll back. */
@@ -53,32 +56,28 @@ export function makeRollbackBatch(deps: ActivityDeps) {
         switched.map((r) => r.source_url),
         signal,
       );
-      const restorable = switched.filter((r) => present.has(r.source_url));
-      const missing = switched.filter((r) => !present.has(r.source_url));
-      const restored = await switchBack(deps, input, dest, restorable, missing, signal);
+      const gone = (r: JournalRow): boolean => !present.has(r.source_url);
+      const restored = (
+        await commitPerPage(deps, input, switched, (client, rows) =>
+          switchBack(
+            client,
+            input,
+            dest,
+            rows.filter((r) => !gone(r)),
+            rows.filter(gone),
+            signal,
+          ),
+        )
+      ).flat();
       return {
         restored: restored.length,
         removed: restored.length,
-        sourceMissing: missing.length,
+        sourceMissing: switched.filter(gone).length,
         remaining: true,
       };
     }
-    const unswitched = await journalRowsInPhases(
-      deps.pool,
-      input.taskId,
-      ['copied', 'stale', 'verified'],
-      limit,
-    );
-    if (unswitched.length > 0) {
-      const removal = await inTransaction(deps.pool, async (client) => {
-        const r = await deleteUnpointedCopies(client, dest, unswitched, signal);
-        await setPhase(client, input.taskId, r.deleted, 'rolled_back');
-        await setPhase(client, input.taskId, r.inUse, 'rolled_back', COPY_IN_USE);
-        return r;
-      });
-      return { restored: 0, removed: removal.deleted.length, sourceMissing: 0, remaining: true };
-    }
-    return { restored: 0, removed: 0, sourceMissing: 0, remaining: false };
+    const removal = await removeUnswitchedBatch(deps, input, dest, limit, signal);
+    return { restored: 0, removed: removal.removed, sourceMissing: 0, remaining: removal.remaining };
   };
 }
 
@@ -90,37 +89,35 @@ function toSource(r: JournalRow): MetadataSwitch {
 /**
  * Metadata back to the sources (compare-and-swap on the copy's whole version: a row Anchore rewrote at the
  * destination keeps its newer version), the restored copies deleted and the journal to `rolled_back`, in one
- * transaction; returns the rows restored.
+ * transaction (the caller's, under the page's fence); returns the rows restored.
  */
 async function switchBack(
-  deps: ActivityDeps,
+  client: PoolClient,
   input: MigrationInput,
   dest: ObjectStoreDriver,
   restorable: JournalRow[],
   missing: JournalRow[],
   signal?: AbortSignal,
 ): Promise<JournalRow[]> {
-  return inTransaction(deps.pool, async (client) => {
-    const back = await switchMetadata(client, restorable.map(toSource));
-    const done = new Set(back.map(docKeyString));
-    const restored = restorable.filter((r) => done.has(docKeyString(r)));
-    await deleteUnpointedCopies(client, dest, restored, signal);
-    await setPhase(client, input.taskId, restored, 'rolled_back');
-    await setPhase(
-      client,
-      input.taskId,
-      restorable.filter((r) => !done.has(docKeyString(r))),
-      'failed',
-      {
-        code: 'rollback_metadata_changed',
-        message:
-          'archive_metadata no longer holds the copied version (rewritten or moved since); left as it is',
-      },
-    );
-    await setPhase(client, input.taskId, missing, 'failed', {
-      code: 'rollback_source_missing',
-      message: 'the source is gone; the document stays at the destination',
-    });
-    return restored;
+  const back = await switchMetadata(client, restorable.map(toSource));
+  const done = new Set(back.map(docKeyString));
+  const restored = restorable.filter((r) => done.has(docKeyString(r)));
+  await deleteUnpointedCopies(client, dest, restored, signal);
+  await setPhase(client, input.taskId, restored, 'rolled_back');
+  await setPhase(
+    client,
+    input.taskId,
+    restorable.filter((r) => !done.has(docKeyString(r))),
+    'failed',
+    {
+      code: 'rollback_metadata_changed',
+      message:
+        'archive_metadata no longer holds the copied version (rewritten or moved since); left as it is',
+    },
+  );
+  await setPhase(client, input.taskId, missing, 'failed', {
+    code: 'rollback_source_missing',
+    message: 'the source is gone; the document stays at the destination',
   });
+  return restored;
 }

@@ -102,6 +102,12 @@ export function printResult(
   // A permanent error (bad credentials, missing bucket, unusable directory, …) stopped the whole migration: a
   // config problem, reported on stderr as a named error with exit 1 like every other (guards: exit 3).
   if (result.error && !out.json) process.stderr.write(`${scrubSecrets(`error: ${result.error}`)}\n`);
+  if (result.unswitchedCopies) {
+    out.line(
+      `${result.unswitchedCopies} copies no document points at were left at the destination (it refused their ` +
+        `removal); \`objectstorage audit\` with the destination config lists them as orphans`,
+    );
+  }
   if (result.counters.failed > 0) {
     out.line(
       `${result.counters.failed} document(s) failed; list them with: objectstorage status ${result.taskId} --failures failures.csv`,

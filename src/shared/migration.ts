@@ -189,6 +189,8 @@ export interface MigrationResult {
   readonly cancelled: boolean;
   readonly counters: Counters;
   readonly error?: string;
+  /** Copies at the destination no row was switched to, left by a stop that could not remove them. */
+  readonly unswitchedCopies?: number;
 }
 
 /** Update names and payloads. */

@@ -35,6 +35,7 @@ export const throttleUpdate = wf.defineUpdate<Progress, [ThrottleUpdate]>(MESSAG
 const { prepare } = wf.proxyActivities<Activities>(preparePreset);
 const { planPages } = wf.proxyActivities<Activities>(planPreset);
 const { finish, failPage } = wf.proxyActivities<Activities>(bookkeepingPreset);
+const { removeUnswitchedCopies } = wf.proxyActivities<Activities>(pagePreset);
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
@@ -44,6 +45,10 @@ const TRANSIENT_NOT_FINAL = 'transient-not-final';
 const RETRY_PLANNING = 'retry-planning';
 /** Patch of the rounds that copy documents Anchore rewrote mid-run again (issue 20, scenario 4). */
 const RECOPY_STALE = 'recopy-stale';
+/** Patch: a cancel or a fatal stop removes its own unswitched copies before finishing (issue 20, deliver 4). */
+const CLEAN_AFTER_STOP = 'clean-after-stop';
+/** Journal rows per clean-up batch after a stop. */
+const CLEANUP_BATCH = 500;
 /** Extra rounds of a page with rewritten documents before it is set aside like a page that failed. */
 const RECOPY_ROUNDS = 3;
 
@@ -356,12 +361,25 @@ export async function migrateStore(input: MigrationInput, carried?: CarriedState
   async function end(error: string | undefined): Promise<MigrationResult> {
     phase = 'finishing';
     publish();
+    if ((st.cancelled || error !== undefined) && wf.patched(CLEAN_AFTER_STOP)) await removeOwnCopiesOf(input);
     const result = await finish(input, st.counters, { cancelled: st.cancelled, ...(error ? { error } : {}) });
     st.counters = result.counters;
     phase = 'done';
     publish();
     await wf.condition(wf.allHandlersFinished);
     return result;
+  }
+}
+
+/**
+ * After a stop, the copies of set-aside pages are removed (under each page's fence, only where no row points at
+ * them). When the destination refuses (the stop's own cause, often), they stay journaled and finish counts them.
+ */
+async function removeOwnCopiesOf(input: MigrationInput): Promise<void> {
+  try {
+    while ((await removeUnswitchedCopies(input, CLEANUP_BATCH)).remaining);
+  } catch {
+    // finish reports what is left; the stop's cause is already the migration's error.
   }
 }
 

@@ -1,0 +1,50 @@
+/**
+ * removeUnswitchedCopies: after a cancel or a fatal stop, removes this migration's copies that no row was
+ * switched to (pages set aside when it stopped), a batch at a time, under each page's fence, so none outlives
+ * the run as an orphan. A copy a metadata row points at is kept. Whatever could not be removed stays journaled
+ * (copied, stale or verified); finish reports how many, and `audit` of the destination lists them as orphans.
+ */
+import { journalRowsInPhases, setPhase, type JournalRow } from '../catalog';
+import type { ObjectStoreDriver } from '../drivers/types';
+import type { MigrationInput } from '../shared/migration';
+import type { ActivityDeps } from './deps';
+import { activityControls, assertSameCatalog } from './context';
+import { commitPerPage } from './page-fence';
+import { COPY_IN_USE, deleteUnpointedCopies } from './unpointed-copies';
+
+/** Journal phases of a document whose copy exists and no row was switched to. */
+export const UNSWITCHED = ['copied', 'stale', 'verified'] as const;
+
+/** What one batch removed; `remaining` false once no unswitched copy is left. */
+export interface RemovedCopies {
+  readonly removed: number;
+  readonly remaining: boolean;
+}
+
+/** Removes the copies of up to `limit` unswitched rows, journaling them `rolled_back`. */
+export async function removeUnswitchedBatch(
+  deps: ActivityDeps,
+  input: MigrationInput,
+  dest: ObjectStoreDriver,
+  limit: number,
+  signal?: AbortSignal,
+): Promise<RemovedCopies> {
+  const rows: JournalRow[] = await journalRowsInPhases(deps.pool, input.taskId, UNSWITCHED, limit);
+  if (rows.length === 0) return { removed: 0, remaining: false };
+  const removed = await commitPerPage(deps, input, rows, async (client, pageRows, fence) => {
+    fence.assertHeld();
+    const r = await deleteUnpointedCopies(client, dest, pageRows, signal);
+    await setPhase(client, input.taskId, r.deleted, 'rolled_back');
+    await setPhase(client, input.taskId, r.inUse, 'rolled_back', COPY_IN_USE);
+    return r.deleted.length;
+  });
+  return { removed: removed.reduce((a, b) => a + b, 0), remaining: true };
+}
+
+export function makeRemoveUnswitchedCopies(deps: ActivityDeps) {
+  return async function removeUnswitchedCopies(input: MigrationInput, limit: number): Promise<RemovedCopies> {
+    assertSameCatalog(deps, input);
+    const { signal } = activityControls();
+    return removeUnswitchedBatch(deps, input, deps.drivers.driverFor(input.to), limit, signal);
+  };
+}

@@ -1,0 +1,62 @@
+/**
+ * Runs the real migrateStore workflow on the test stack's Temporal dev server, with an in-process worker whose
+ * activities use the safety world's catalog and destination (which a test may wrap to inject faults). For
+ * workflow behaviour an activity test cannot show: set-aside pages, stops, the scheduler's decisions; each run's
+ * history can be kept for replay tests.
+ */
+import { randomUUID } from 'node:crypto';
+import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
+import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
+import { createActivities } from '../../src/activities';
+import type { ObjectStoreDriver } from '../../src/drivers/types';
+import type { MigrationInput } from '../../src/shared/migration';
+import type { migrateStore } from '../../src/workflows/migrate-store';
+import type { SafetyWorld } from './safety-world';
+import { stackEnv } from './stack-env';
+
+let runtimeInstalled = false;
+
+export interface WorkflowRun {
+  readonly handle: WorkflowHandle<typeof migrateStore>;
+  readonly client: Client;
+  /** Stops the worker and closes the connections (after the workflow ended, or to abandon it). */
+  close(): Promise<void>;
+}
+
+/** Starts `migrateStore(input)` on a task queue of its own, served by a worker in this process. */
+export async function runMigrateStore(
+  world: SafetyWorld,
+  input: MigrationInput,
+  dest: ObjectStoreDriver = world.dest,
+): Promise<WorkflowRun> {
+  if (!runtimeInstalled) {
+    Runtime.install({ logger: new DefaultLogger('ERROR') });
+    runtimeInstalled = true;
+  }
+  const taskQueue = `test-${randomUUID()}`;
+  const workerConnection = await NativeConnection.connect({ address: stackEnv.temporalAddress });
+  const worker = await Worker.create({
+    connection: workerConnection,
+    taskQueue,
+    workflowsPath: require.resolve('../../src/workflows'),
+    activities: createActivities(world.depsWith(dest)),
+  });
+  const running = worker.run();
+  const connection = await Connection.connect({ address: stackEnv.temporalAddress });
+  const client = new Client({ connection });
+  const handle = await client.workflow.start<typeof migrateStore>('migrateStore', {
+    taskQueue,
+    workflowId: `test-migrate-${input.taskId}-${randomUUID()}`,
+    args: [input],
+  });
+  return {
+    handle,
+    client,
+    close: async () => {
+      if (worker.getState() === 'RUNNING') worker.shutdown();
+      await running;
+      await workerConnection.close();
+      await connection.close();
+    },
+  };
+}
