@@ -4,6 +4,7 @@
  * the end-state oracle.
  */
 import { MockActivityEnvironment } from '@temporalio/testing';
+import type { Pool } from 'pg';
 import { createHash } from 'node:crypto';
 import { makeCopyPage } from '../../src/activities/copy-page';
 import { makeDeletePage } from '../../src/activities/delete-page';
@@ -84,4 +85,20 @@ export async function migratePage(
   await runActivity(makeCopyPage(deps), input, page);
   await runActivity(makeVerifyPage(deps), input, page);
   await runActivity(makeDeletePage(deps), input, page);
+}
+
+/** Anchore (still on the source config) rewrites `n` documents: new bytes at the same key and content_url. */
+export async function anchoreRewrites(pool: Pool, n: number): Promise<Map<string, string>> {
+  const rows = await pool.query<{ userId: string; bucket: string; archiveId: string }>(
+    `SELECT "userId", bucket, "archiveId" FROM archive_metadata ORDER BY bucket, "archiveId", "userId", "documentName" LIMIT $1`,
+    [n],
+  );
+  const db = anchoreDbStore(pool);
+  const digests = new Map<string, string>();
+  for (const r of rows.rows) {
+    const body = Buffer.from(JSON.stringify({ rewritten: r.archiveId, at: Date.now() }));
+    await db.put(r.userId, r.bucket, r.archiveId, body);
+    digests.set(r.archiveId, createHash('md5').update(body).digest('hex'));
+  }
+  return digests;
 }

@@ -5,6 +5,9 @@
  * history can be kept for replay tests.
  */
 import { randomUUID } from 'node:crypto';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { execFileSync } from 'node:child_process';
 import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { createActivities } from '../../src/activities';
@@ -12,13 +15,21 @@ import type { ObjectStoreDriver } from '../../src/drivers/types';
 import type { MigrationInput } from '../../src/shared/migration';
 import type { migrateStore } from '../../src/workflows/migrate-store';
 import type { SafetyWorld } from './safety-world';
-import { stackEnv } from './stack-env';
+import { stackEnv, temporalBin } from './stack-env';
 
 let runtimeInstalled = false;
+
+/** Recorded histories of real runs, replayed by the unit tests so workflow changes stay deterministic. */
+export const HISTORIES_DIR = join(__dirname, '..', 'histories');
 
 export interface WorkflowRun {
   readonly handle: WorkflowHandle<typeof migrateStore>;
   readonly client: Client;
+  /**
+   * With RECORD_HISTORIES=1, writes the first and the latest run's history to test/histories/NAME[-last].json,
+   * which test/unit/replay-histories.test.ts replays; otherwise does nothing.
+   */
+  recordHistory(name: string): Promise<void>;
   /** Stops the worker and closes the connections (after the workflow ended, or to abandon it). */
   close(): Promise<void>;
 }
@@ -49,9 +60,37 @@ export async function runMigrateStore(
     workflowId: `test-migrate-${input.taskId}-${randomUUID()}`,
     args: [input],
   });
+  const recordHistory = async (name: string): Promise<void> => {
+    if (process.env.RECORD_HISTORIES !== '1') return;
+    mkdirSync(HISTORIES_DIR, { recursive: true });
+    // The CLI's JSON is the format replay reads; the SDK's historyToJSON trips over two protobufjs copies.
+    const show = (runId: string): string =>
+      execFileSync(
+        temporalBin(),
+        [
+          'workflow',
+          'show',
+          '--address',
+          stackEnv.temporalAddress,
+          '--workflow-id',
+          handle.workflowId,
+          '--run-id',
+          runId,
+          '--output',
+          'json',
+        ],
+        { encoding: 'utf8' },
+      );
+    writeFileSync(join(HISTORIES_DIR, `${name}.json`), show(handle.firstExecutionRunId));
+    const latest = await client.workflow.getHandle(handle.workflowId).describe();
+    if (latest.runId !== handle.firstExecutionRunId) {
+      writeFileSync(join(HISTORIES_DIR, `${name}-last.json`), show(latest.runId));
+    }
+  };
   return {
     handle,
     client,
+    recordHistory,
     close: async () => {
       if (worker.getState() === 'RUNNING') worker.shutdown();
       await running;

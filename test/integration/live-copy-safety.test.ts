@@ -13,9 +13,10 @@ import { makeRollbackBatch } from '../../src/activities/rollback-batch';
 import { makeVerifyPage } from '../../src/activities/verify-page';
 import { phaseCounts } from '../../src/catalog';
 import type { MigrationInput, PageBounds } from '../../src/shared/migration';
-import { anchoreDbStore, type TestCatalog } from '../helpers/catalog-db';
+import type { TestCatalog } from '../helpers/catalog-db';
 import { journalAndOnePage } from '../helpers/copy-page';
 import {
+  anchoreRewrites,
   createSafetyWorld,
   migratePage as migrateWith,
   runActivity as run,
@@ -117,22 +118,6 @@ test('rollback leaves a document Anchore rewrote at the destination at its newer
   expect(failed.rows).toEqual([{ error_code: 'rollback_metadata_changed', n: 5 }]);
 });
 
-/** Anchore (still on the source config) rewrites `n` documents: new bytes at the same key and content_url. */
-async function anchoreRewrites(n: number): Promise<Map<string, string>> {
-  const rows = await catalog.pool.query<{ userId: string; bucket: string; archiveId: string }>(
-    `SELECT "userId", bucket, "archiveId" FROM archive_metadata ORDER BY "archiveId" LIMIT $1`,
-    [n],
-  );
-  const db = anchoreDbStore(catalog.pool);
-  const digests = new Map<string, string>();
-  for (const r of rows.rows) {
-    const body = Buffer.from(JSON.stringify({ rewritten: r.archiveId, at: Date.now() }));
-    await db.put(r.userId, r.bucket, r.archiveId, body);
-    digests.set(r.archiveId, createHash('md5').update(body).digest('hex'));
-  }
-  return digests;
-}
-
 /** The digest each rewritten document's row holds now, and whether the row points at the destination. */
 async function rowsOf(ids: Iterable<string>): Promise<Map<string, { digest: string; moved: boolean }>> {
   const res = await catalog.pool.query<{ archiveId: string; digest: string; content_url: string }>(
@@ -148,7 +133,7 @@ test('a document Anchore rewrites between copy and switch is copied again, never
   const input = { ...base, taskId: 10 };
   const page = await journalAndOnePage(catalog.pool, input);
   await run(makeCopyPage(deps), input, page);
-  const rewritten = await anchoreRewrites(5);
+  const rewritten = await anchoreRewrites(catalog.pool, 5);
 
   const verified = await run(makeVerifyPage(deps), input, page);
   expect(verified).toEqual({ switched: page.documents - 5, failed: 0, stale: 5 });
@@ -168,7 +153,7 @@ test('a source Anchore rewrites after its switch is not deleted, and is copied a
   const page = await journalAndOnePage(catalog.pool, input);
   await run(makeCopyPage(deps), input, page);
   await run(makeVerifyPage(deps), input, page);
-  const rewritten = await anchoreRewrites(5);
+  const rewritten = await anchoreRewrites(catalog.pool, 5);
 
   expect(await run(makeDeletePage(deps), input, page)).toEqual({ deleted: page.documents - 5, stale: 5 });
   expect(await unreadable()).toEqual([]);

@@ -52,4 +52,5 @@ test('cancel with a page set aside: its copies are removed, the journal says so,
   expect(phases).toMatchObject({ copied: 0, stale: 0, verified: 0, switched: 0, deleted: 0 });
   expect(phases.rolled_back).toBeGreaterThan(0);
   expect(await world.unreadable()).toEqual([]);
+  await run.recordHistory('cancel-with-page-set-aside');
 });
