@@ -130,6 +130,7 @@ async function runMigrate(
       pagesPerRun: o.pagesPerRun,
       maxDocsPerSecond: o.maxDocsPerSecond,
       maxBytesPerSecond: o.maxBytesPerSecond,
+      watchAnchore: o.force !== true,
     };
     const fingerprint = await catalogFingerprint(pool);
     // Validate inputs and secrets before asking or writing anything.

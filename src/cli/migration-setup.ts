@@ -98,6 +98,8 @@ export interface MigrationTuning {
   readonly pagesPerRun: number;
   readonly maxDocsPerSecond: number;
   readonly maxBytesPerSecond: number;
+  /** Pause when Anchore services heartbeat during the run (not with --force). */
+  readonly watchAnchore: boolean;
 }
 
 /** Builds the workflow input; literal secrets without OBJECTSTORAGE_SECRET_KEY are refused here. */
@@ -129,5 +131,6 @@ export function buildInput(
       maxDocsPerSecond: t.maxDocsPerSecond,
       maxBytesPerSecond: t.maxBytesPerSecond,
     },
+    watchAnchore: t.watchAnchore,
   };
 }

@@ -16,7 +16,12 @@ import { startMigration } from './start-migration';
 import { connectTemporal, isWorkflowRunning } from './temporal';
 
 /** The reversed input of `orig`, for a new task id. */
-export function reversedInput(orig: MigrationInput, taskId: number, nodelete: boolean): MigrationInput {
+export function reversedInput(
+  orig: MigrationInput,
+  taskId: number,
+  nodelete: boolean,
+  watchAnchore: boolean,
+): MigrationInput {
   const selection: Selection = {
     sourcePrefix: orig.destLocation,
     buckets: orig.selection.buckets,
@@ -32,6 +37,7 @@ export function reversedInput(orig: MigrationInput, taskId: number, nodelete: bo
     fromAnalysisArchive: orig.toAnalysisArchive,
     toAnalysisArchive: orig.fromAnalysisArchive,
     nodelete,
+    watchAnchore,
   };
 }
 
@@ -54,7 +60,7 @@ export function registerReverse(program: Command, globals: () => GlobalOptions):
         if (running)
           throw new GuardRefusedError(`migration ${id} is still running; wait for it or cancel it first`);
         const fingerprint = await catalogFingerprint(pool);
-        const probe = reversedInput(record.input, 0, o.nodelete === true);
+        const probe = reversedInput(record.input, 0, o.nodelete === true, o.force !== true);
         checkLocations(probe.selection.sourcePrefix, probe.destLocation);
         await checkAnchoreOffline(pool, o.force === true);
         await checkNoAnchoreMigration(pool);
@@ -70,7 +76,7 @@ export function registerReverse(program: Command, globals: () => GlobalOptions):
             total,
             fingerprint,
             inputFor: (taskId) => ({
-              ...reversedInput(record.input, taskId, o.nodelete === true),
+              ...reversedInput(record.input, taskId, o.nodelete === true, o.force !== true),
               catalogFingerprint: fingerprint,
             }),
           },

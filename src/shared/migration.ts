@@ -96,6 +96,11 @@ export interface MigrationInput {
   /** Pages per workflow run before continue-as-new. */
   readonly pagesPerRun: number;
   readonly throttle: Throttle;
+  /**
+   * Re-check Anchore's service heartbeats at every planning step and pause when one is live (set unless --force).
+   * Absent in migrations started before it was kept: those are not watched.
+   */
+  readonly watchAnchore?: boolean;
 }
 
 /** A page: the rows after `after` (exclusive, undefined = from the start) up to `last` (inclusive). */
@@ -165,6 +170,17 @@ export interface CarriedState {
   readonly cancelled: boolean;
   readonly startedAt: number;
   readonly runs: number;
+  /** Why the migration paused itself (Anchore came back); cleared by resume. */
+  readonly pausedBecause?: string;
+  /** The rate limiter's buckets (runs recorded before it carried none). */
+  readonly rate?: RateBuckets;
+}
+
+/** Token buckets of the rate limits: credit in documents and bytes, at a time (workflow clock, ms). */
+export interface RateBuckets {
+  readonly docs: number;
+  readonly bytes: number;
+  readonly at: number;
 }
 
 /** What the `progress` query returns. */

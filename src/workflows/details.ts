@@ -21,6 +21,7 @@ export function progressDetails(input: MigrationInput, buckets: readonly BucketC
     `rate ${p.docsPerSecond} docs/s${p.etaSeconds !== undefined ? ` · ETA ${duration(p.etaSeconds)}` : ''} · ` +
       `${p.inFlightPages} pages in flight (concurrency ${p.throttle.concurrency})` +
       `${p.setAsidePages > 0 ? ` · ${p.setAsidePages} pages set aside for retry` : ''} · run ${p.runs}`,
+    ...(p.waitingFor ? ['', `**waiting:** ${p.waitingFor}`] : []),
     '',
     `source \`${input.selection.sourcePrefix}\`${input.nodelete ? ' (kept: --nodelete)' : ''}`,
     '',

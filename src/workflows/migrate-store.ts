@@ -23,7 +23,17 @@ import {
 } from '../shared/migration';
 import { failureMessage, isPermanentFailure } from './failures';
 import { progressDetails } from './details';
-import { afterPageError, planningRetryMs, setAsideBackoffMs } from './page-scheduler';
+import {
+  afterPageError,
+  controlRefusal,
+  emptyBuckets,
+  planningRetryMs,
+  rateWaitMs,
+  refilled,
+  setAsideBackoffMs,
+  spent,
+  withoutCredit,
+} from './page-scheduler';
 import { bookkeepingPreset, pagePreset, planPreset, preparePreset } from './presets';
 
 export const progressQuery = wf.defineQuery<Progress>(MESSAGES.progress);
@@ -43,6 +53,8 @@ type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 const TRANSIENT_NOT_FINAL = 'transient-not-final';
 /** Patch: planning that failed for a transient cause is retried instead of ending the migration. */
 const RETRY_PLANNING = 'retry-planning';
+/** Patch: the rate limiter is a token bucket that banks no credit over a pause (issue 20, deliver 7). */
+const TOKEN_BUCKET = 'token-bucket';
 /** Patch of the rounds that copy documents Anchore rewrote mid-run again (issue 20, scenario 4). */
 const RECOPY_STALE = 'recopy-stale';
 /** Patch: a cancel or a fatal stop removes its own unswitched copies before finishing (issue 20, deliver 4). */
@@ -107,6 +119,7 @@ export async function migrateStore(input: MigrationInput, carried?: CarriedState
   };
   /** Why the migration is held back, if it is: planning waiting to retry, or the latest set-aside page's error. */
   const waitingFor = (): string | undefined => {
+    if (st.paused && st.pausedBecause) return st.pausedBecause;
     if (planRetry) return planRetry.reason;
     const last = st.setAside[st.setAside.length - 1];
     return (
@@ -142,10 +155,15 @@ export async function migrateStore(input: MigrationInput, carried?: CarriedState
       publish();
       return progress();
     },
-    { validator: () => assertNot(st.cancelled, 'the migration is being cancelled') },
+    {
+      validator: () =>
+        assertNot(controlRefusal(phase, 'pause') ?? st.cancelled, 'the migration is being cancelled'),
+    },
   );
   wf.setHandler(resumeUpdate, () => {
     st.paused = false;
+    st.pausedBecause = undefined;
+    if (st.rate) st.rate = withoutCredit(st.rate, Date.now());
     bump();
     publish();
     return progress();
@@ -159,6 +177,7 @@ export async function migrateStore(input: MigrationInput, carried?: CarriedState
         maxBytesPerSecond: t.maxBytesPerSecond ?? st.throttle.maxBytesPerSecond,
       };
       Object.assign(rate, { since: Date.now(), docs: 0, bytes: 0 });
+      if (st.rate) st.rate = withoutCredit(st.rate, Date.now());
       bump();
       publish();
       return progress();
@@ -173,7 +192,9 @@ export async function migrateStore(input: MigrationInput, carried?: CarriedState
     publish();
     return progress();
   };
-  wf.setHandler(cancelUpdate, requestCancel);
+  wf.setHandler(cancelUpdate, requestCancel, {
+    validator: () => assertNot(controlRefusal(phase, 'cancel'), ''),
+  });
   // A Temporal cancellation (UI button, `temporal workflow cancel`) is handled like the cancel update: the work
   // below runs in a non-cancellable scope, so in-flight pages finish, nothing is left half-moved and finish()
   // records the outcome, instead of activities being abandoned mid-page.
@@ -267,6 +288,7 @@ export async function migrateStore(input: MigrationInput, carried?: CarriedState
           st.exhausted = planned.exhausted;
           planning = undefined;
           planRetry = undefined;
+          if (planned.anchoreLive?.length && !st.paused) pauseForAnchore(planned.anchoreLive);
           bump();
         },
         (err: unknown) => {
@@ -297,7 +319,21 @@ export async function migrateStore(input: MigrationInput, carried?: CarriedState
       else st.planned = st.planned.slice(1);
     };
 
+    /** Anchore is back (a watched migration): pause until the operator resumes, saying why. */
+    const pauseForAnchore = (live: readonly string[]): void => {
+      st.paused = true;
+      st.pausedBecause =
+        `paused: Anchore services heartbeat again (${live.slice(0, 5).join(', ')}), and documents they write ` +
+        `while we move them could be lost. Stop them, then resume: objectstorage resume ${input.taskId}`;
+      publish();
+    };
+
+    const tokenBucket = wf.patched(TOKEN_BUCKET);
     const rateDelay = (page: PageBounds): number => {
+      if (tokenBucket) {
+        st.rate = refilled(st.rate ?? emptyBuckets(Date.now()), st.throttle, Date.now());
+        return rateWaitMs(st.rate, st.throttle);
+      }
       const t = st.throttle;
       const spent = Date.now() - rate.since;
       const byDocs =
@@ -326,6 +362,8 @@ export async function migrateStore(input: MigrationInput, carried?: CarriedState
         take(next);
         rate.docs += next.page.documents;
         rate.bytes += next.page.bytes;
+        if (tokenBucket && st.rate)
+          st.rate = spent(st.rate, st.throttle, next.page.documents, next.page.bytes);
         startedThisRun += 1;
         const index = next.page.index;
         inFlight.set(

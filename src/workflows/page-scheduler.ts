@@ -1,8 +1,9 @@
 /**
  * The decisions of the migration workflow that depend on nothing but numbers: what becomes of a page whose
- * round failed, how long it waits, and when planning is tried again. Pure, so they are unit-tested; the
- * workflow feeds them and obeys.
+ * round failed, how long it waits, when planning is tried again, the rate limiter, and which controls a phase
+ * refuses. Pure, so they are unit-tested; the workflow feeds them and obeys.
  */
+import type { MigrationPhase, RateBuckets } from '../shared/migration';
 import { MAX_PAGE_ATTEMPTS, SET_ASIDE_BACKOFF_MS } from './presets';
 
 /** What becomes of a page whose round threw. */
@@ -35,4 +36,58 @@ export function afterPageError(
 /** Planning that failed for a transient cause is tried again after this: doubling from 5 s, capped at 5 min. */
 export function planningRetryMs(failures: number): number {
   return Math.min(5_000 * 2 ** Math.max(0, failures - 1), 5 * 60_000);
+}
+
+/** Rate limits in documents and bytes per second (0: none). */
+export interface RateLimits {
+  readonly maxDocsPerSecond: number;
+  readonly maxBytesPerSecond: number;
+}
+
+/**
+ * The rate limiter is a token bucket per limit holding at most one second of credit, so a pause, a quiet spell
+ * or a slow page banks no burst; credit may go negative (a page larger than a second's worth still starts, and
+ * the next waits it off). A fresh bucket holds no credit.
+ */
+export function emptyBuckets(now: number): RateBuckets {
+  return { docs: 0, bytes: 0, at: now };
+}
+
+/** The buckets refilled up to `now`. */
+export function refilled(b: RateBuckets, limits: RateLimits, now: number): RateBuckets {
+  const s = Math.max(0, now - b.at) / 1000;
+  const fill = (level: number, rate: number): number => (rate > 0 ? Math.min(rate, level + rate * s) : 0);
+  return {
+    docs: fill(b.docs, limits.maxDocsPerSecond),
+    bytes: fill(b.bytes, limits.maxBytesPerSecond),
+    at: now,
+  };
+}
+
+/** How long a page must wait before it may start (0: now), given refilled buckets. */
+export function rateWaitMs(b: RateBuckets, limits: RateLimits): number {
+  const wait = (level: number, rate: number): number => (rate > 0 && level < 0 ? (-level / rate) * 1000 : 0);
+  return Math.ceil(Math.max(wait(b.docs, limits.maxDocsPerSecond), wait(b.bytes, limits.maxBytesPerSecond)));
+}
+
+/** The buckets after a page of `documents` and `bytes` started. */
+export function spent(b: RateBuckets, limits: RateLimits, documents: number, bytes: number): RateBuckets {
+  return {
+    docs: limits.maxDocsPerSecond > 0 ? b.docs - documents : 0,
+    bytes: limits.maxBytesPerSecond > 0 ? b.bytes - bytes : 0,
+    at: b.at,
+  };
+}
+
+/** Buckets that keep their debt but lose their credit: after a resume or a new throttle. */
+export function withoutCredit(b: RateBuckets, now: number): RateBuckets {
+  return { docs: Math.min(0, b.docs), bytes: Math.min(0, b.bytes), at: now };
+}
+
+/** Why a pause or cancel is refused in this phase: once finishing has begun there is nothing left to stop. */
+export function controlRefusal(phase: MigrationPhase, what: 'pause' | 'cancel'): string | undefined {
+  if (phase === 'finishing' || phase === 'done') {
+    return `the migration is ${phase === 'done' ? 'done' : 'finishing (every page has ended)'}; there is nothing left to ${what}`;
+  }
+  return undefined;
 }

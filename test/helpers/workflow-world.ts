@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
-import { createActivities } from '../../src/activities';
+import { createActivities, type Activities } from '../../src/activities';
 import type { ObjectStoreDriver } from '../../src/drivers/types';
 import type { MigrationInput } from '../../src/shared/migration';
 import type { migrateStore } from '../../src/workflows/migrate-store';
@@ -39,6 +39,8 @@ export async function runMigrateStore(
   world: SafetyWorld,
   input: MigrationInput,
   dest: ObjectStoreDriver = world.dest,
+  /** Wraps the worker's activities (to hold one at a chosen point). */
+  wrap: (a: Activities) => Activities = (a) => a,
 ): Promise<WorkflowRun> {
   if (!runtimeInstalled) {
     Runtime.install({ logger: new DefaultLogger('ERROR') });
@@ -50,7 +52,7 @@ export async function runMigrateStore(
     connection: workerConnection,
     taskQueue,
     workflowsPath: require.resolve('../../src/workflows'),
-    activities: createActivities(world.depsWith(dest)),
+    activities: wrap(createActivities(world.depsWith(dest))),
   });
   const running = worker.run();
   const connection = await Connection.connect({ address: stackEnv.temporalAddress });

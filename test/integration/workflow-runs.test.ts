@@ -3,8 +3,16 @@
  * paused, throttled and resumed across continue-as-new, and with Anchore rewriting documents mid-run. Each run's
  * history is what test/unit/replay-histories.test.ts replays (recorded with RECORD_HISTORIES=1).
  */
+import type { Activities } from '../../src/activities';
 import type { ObjectStoreDriver } from '../../src/drivers/types';
-import { pauseUpdate, progressQuery, resumeUpdate, throttleUpdate } from '../../src/workflows/migrate-store';
+import { SA } from '../../src/shared/migration';
+import {
+  cancelUpdate,
+  pauseUpdate,
+  progressQuery,
+  resumeUpdate,
+  throttleUpdate,
+} from '../../src/workflows/migrate-store';
 import { waitFor } from '../helpers/processes';
 import {
   anchoreRewrites,
@@ -84,4 +92,83 @@ test('documents Anchore rewrites while their page moves are copied again at thei
   );
   expect(copies.rows.map((r) => r.attempts)).toEqual([2, 2, 2]); // copied, found stale, copied again
   await run.recordHistory('anchore-rewrites-recopy');
+});
+
+/** Documents migrated so far, as the workflow reports them. */
+const migrated = async (r: WorkflowRun): Promise<number> =>
+  (await r.handle.query(progressQuery)).counters.migrated;
+
+test('a rate limit banks no credit over a pause: after resume pages start at the rate, not in a burst', async () => {
+  const input = {
+    ...SAFETY_RUN,
+    taskId: 53,
+    pageSize: 1,
+    throttle: { concurrency: 4, maxDocsPerSecond: 4, maxBytesPerSecond: 0 },
+  };
+  run = await runMigrateStore(world, input);
+  const r = run;
+  await waitFor(async () => (await migrated(r)) >= 2, 60_000, 'two documents');
+  await r.handle.executeUpdate(pauseUpdate);
+  await new Promise((done) => setTimeout(done, 8_000)); // 32 documents' worth of credit, were it banked
+  const atResume = await migrated(r);
+  await r.handle.executeUpdate(resumeUpdate);
+  await new Promise((done) => setTimeout(done, 2_000));
+  // At 4/s two seconds start about 8 pages (plus the ones in flight at the pause); a banked burst starts 30+.
+  expect((await migrated(r)) - atResume).toBeLessThanOrEqual(14);
+  await r.handle.executeUpdate(throttleUpdate, { args: [{ maxDocsPerSecond: 0 }] });
+  expect(await r.handle.result()).toMatchObject({ state: 'complete', counters: { migrated: DOCS } });
+  await r.recordHistory('rate-limit-pause-resume');
+});
+
+test('once finishing has begun, pause and cancel are refused with a reason, and the migration completes', async () => {
+  let release!: () => void;
+  const held = new Promise<void>((r) => (release = r));
+  const holdFinish = (a: Activities): Activities => ({
+    ...a,
+    finish: async (...args) => {
+      await held;
+      return a.finish(...args);
+    },
+  });
+  run = await runMigrateStore(world, { ...SAFETY_RUN, taskId: 54, pageSize: 20 }, world.dest, holdFinish);
+  const r = run;
+  await waitFor(async () => (await r.handle.query(progressQuery)).phase === 'finishing', 60_000, 'finishing');
+  await expect(r.handle.executeUpdate(pauseUpdate)).rejects.toMatchObject({
+    cause: { message: expect.stringMatching(/finishing .*nothing left to pause/) },
+  });
+  await expect(r.handle.executeUpdate(cancelUpdate)).rejects.toMatchObject({
+    cause: { message: expect.stringMatching(/nothing left to cancel/) },
+  });
+  release();
+  expect(await r.handle.result()).toMatchObject({ state: 'complete', cancelled: false });
+});
+
+test('a watched migration pauses itself when Anchore services heartbeat again, says why, and resumes by command', async () => {
+  const input = {
+    ...SAFETY_RUN,
+    taskId: 55,
+    pageSize: 2,
+    watchAnchore: true,
+    throttle: { concurrency: 1, maxDocsPerSecond: 4, maxBytesPerSecond: 0 },
+  };
+  run = await runMigrateStore(world, input);
+  const r = run;
+  await waitFor(async () => (await migrated(r)) >= 2, 60_000, 'a page');
+  await world.catalog.pool.query(
+    `INSERT INTO services (hostid, servicename, heartbeat, status, record_state_key)
+     VALUES ('anchore-wf-1', 'catalog', $1, true, 'active')`,
+    [Math.floor(Date.now() / 1000)],
+  );
+  await waitFor(async () => (await r.handle.query(progressQuery)).phase === 'paused', 30_000, 'the pause');
+  const paused = await r.handle.query(progressQuery);
+  expect(paused.waitingFor).toMatch(/Anchore services heartbeat again \(catalog@anchore-wf-1\).*resume 55/);
+  const desc = await r.handle.describe();
+  expect(desc.typedSearchAttributes.get(SA.phase)).toBe('paused');
+
+  await world.catalog.pool.query(`DELETE FROM services WHERE hostid = 'anchore-wf-1'`);
+  await r.handle.executeUpdate(throttleUpdate, { args: [{ maxDocsPerSecond: 0 }] });
+  await r.handle.executeUpdate(resumeUpdate);
+  expect(await r.handle.result()).toMatchObject({ state: 'complete', counters: { migrated: DOCS } });
+  expect(await world.unreadable()).toEqual([]);
+  await r.recordHistory('anchore-back-pauses');
 });
