@@ -7,6 +7,7 @@
  * Chunks also bound the bodies held in memory. Sources are not touched.
  */
 import {
+  currentVersions,
   docKeyString,
   journaledKeys,
   pageRows,
@@ -15,6 +16,7 @@ import {
   type JournalEntry,
   UNKNOWN_SIZE_BYTES,
 } from '../catalog';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { decodeStored, encodeStored } from '../drivers/stored-bytes';
 import type { ObjectStoreDriver, PutItem } from '../drivers/types';
 import type { MigrationInput, PageBounds, PageCounts } from '../shared/migration';
@@ -36,6 +38,19 @@ const CHUNK_BYTES = 2 * 1024 * 1024;
  * the bench's documents was ~40: a round of 32 copies and a round of 8, then a journal write.)
  */
 const SERVER_SIDE_CHUNK_DOCS = 256;
+
+/**
+ * Failures a write of Anchore's in progress can cause (the body read newer or older than its row): such a
+ * document is read again, with its row as it is then, after each of these waits (Anchore's put takes
+ * milliseconds), before it is failed.
+ */
+const MID_WRITE_CODES: ReadonlySet<string> = new Set([
+  'size_mismatch',
+  'digest_mismatch',
+  'source_missing',
+  'corrupt_source',
+]);
+const REREAD_AFTER_MS = [100, 400, 1_500];
 
 /** The bytes a row is expected to bring into memory. */
 const expectedBytes = (row: { readonly size: number | null }): number => row.size ?? UNKNOWN_SIZE_BYTES;
@@ -151,16 +166,13 @@ export function makeCopyPage(deps: ActivityDeps) {
       fence: PageFence;
     },
   ): Promise<PageCounts> {
-    const { input, page, source, dest, signal, fence } = at;
+    const { input, page, dest, signal, fence } = at;
     const release = await budget.acquire(
       todo.reduce((n, r) => n + expectedBytes(r), 0),
       signal,
     );
     try {
-      const { bodies, readable, unparseable } = await readBodies(source, todo, signal);
-      const { copies, failed } = prepareCopies(readable, bodies, input, dest);
-      failed.push(...unparseable);
-      bodies.clear();
+      const { copies, failed } = await readAndPrepare(todo, at);
       fence.assertHeld();
       const urls = await dest.putMany(
         copies.map((c) => c.item),
@@ -176,6 +188,42 @@ export function makeCopyPage(deps: ActivityDeps) {
     } finally {
       release();
     }
+  }
+
+  /**
+   * Reads and prepares the chunk; documents whose body disagrees with their row are read again (with the row as
+   * it is by then) until they agree or the waits run out. A document whose row is gone meanwhile was deleted by
+   * Anchore: there is nothing left to copy.
+   */
+  async function readAndPrepare(
+    rows: readonly ArchiveMetadataRow[],
+    at: { input: MigrationInput; source: ObjectStoreDriver; dest: ObjectStoreDriver; signal?: AbortSignal },
+  ): Promise<{ copies: Copy[]; failed: JournalEntry[] }> {
+    const copies: Copy[] = [];
+    const failed: JournalEntry[] = [];
+    let todo = rows;
+    for (let round = 0; todo.length > 0; round++) {
+      const { bodies, readable, unparseable } = await readBodies(at.source, todo, at.signal);
+      const prepared = prepareCopies(readable, bodies, at.input, at.dest);
+      bodies.clear();
+      copies.push(...prepared.copies);
+      const waitMs = REREAD_AFTER_MS[round];
+      const suspect =
+        waitMs === undefined ? [] : prepared.failed.filter((f) => MID_WRITE_CODES.has(f.errorCode ?? ''));
+      failed.push(...unparseable, ...prepared.failed.filter((f) => !suspect.includes(f)));
+      if (suspect.length === 0) break;
+      await sleep(waitMs, undefined, { signal: at.signal });
+      const now = await currentVersions(deps.pool, suspect);
+      const read = new Map(readable.map((r) => [docKeyString(r), r]));
+      todo = suspect.flatMap((f) => {
+        const r = read.get(docKeyString(f));
+        const v = now.get(docKeyString(f));
+        return r && v
+          ? [{ ...r, content_url: v.url, digest: v.digest, size: v.size, is_compressed: v.isCompressed }]
+          : [];
+      });
+    }
+    return { copies, failed };
   }
 
   /** Checks each body against its metadata and encodes it for the destination; failures are journal entries. */

@@ -230,6 +230,22 @@ export async function lockVersions(
   client: PoolClient,
   keys: readonly DocKey[],
 ): Promise<Map<string, StoredVersion>> {
+  return versionsOf(client, keys, 'FOR UPDATE OF m');
+}
+
+/** The version each of `keys` holds now, without locking (a key without a row is absent). */
+export async function currentVersions(
+  pool: Pool,
+  keys: readonly DocKey[],
+): Promise<Map<string, StoredVersion>> {
+  return versionsOf(pool, keys, '');
+}
+
+async function versionsOf(
+  db: Pool | PoolClient,
+  keys: readonly DocKey[],
+  lock: string,
+): Promise<Map<string, StoredVersion>> {
   if (keys.length === 0) return new Map();
   const res = await queryByKeyProbes<
     DocKey & {
@@ -239,7 +255,7 @@ export async function lockVersions(
       is_compressed: boolean | null;
     }
   >(
-    client,
+    db,
     `SELECT m.bucket, m."archiveId", m."userId", m."documentName", m.content_url, m.digest,
             m.size::float8 AS size, m.is_compressed
      FROM archive_metadata m
@@ -247,7 +263,7 @@ export async function lockVersions(
        AS v(bucket, "archiveId", "userId", "documentName")
        ON m.bucket = v.bucket AND m."archiveId" = v."archiveId" AND m."userId" = v."userId"
       AND m."documentName" = v."documentName"
-     FOR UPDATE OF m`,
+     ${lock}`,
     [
       keys.map((c) => c.bucket),
       keys.map((c) => c.archiveId),
