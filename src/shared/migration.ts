@@ -174,6 +174,22 @@ export interface CarriedState {
   readonly pausedBecause?: string;
   /** The rate limiter's buckets (runs recorded before it carried none). */
   readonly rate?: RateBuckets;
+  /** The circuit breaker over set-aside pages (absent: no page set aside since the last success). */
+  readonly breaker?: Breaker;
+}
+
+/** Consecutive set-aside pages with the same cause and, once they reached the threshold, the open breaker. */
+export interface Breaker {
+  readonly cause: string;
+  readonly streak: number;
+  readonly open?: {
+    readonly since: number;
+    /** Probes that failed so far. */
+    readonly probes: number;
+    readonly nextProbeAt: number;
+    /** The page index of the probe running now. */
+    readonly probing?: number;
+  };
 }
 
 /** Token buckets of the rate limits: credit in documents and bytes, at a time (workflow clock, ms). */

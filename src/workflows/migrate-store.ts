@@ -25,9 +25,15 @@ import { failureMessage, isPermanentFailure } from './failures';
 import { progressDetails } from './details';
 import {
   afterPageError,
+  breakerAfterSetAside,
+  breakerAllowsStart,
+  breakerReason,
+  causeOf,
   controlRefusal,
   emptyBuckets,
+  nextProbeAt,
   planningRetryMs,
+  probeStarted,
   rateWaitMs,
   refilled,
   setAsideBackoffMs,
@@ -55,6 +61,8 @@ const TRANSIENT_NOT_FINAL = 'transient-not-final';
 const RETRY_PLANNING = 'retry-planning';
 /** Patch: the rate limiter is a token bucket that banks no credit over a pause (issue 20, deliver 7). */
 const TOKEN_BUCKET = 'token-bucket';
+/** Patch: repeated set-asides with one cause open a circuit breaker that probes (issue 20, deliver 6). */
+const CIRCUIT_BREAKER = 'circuit-breaker';
 /** Patch of the rounds that copy documents Anchore rewrote mid-run again (issue 20, scenario 4). */
 const RECOPY_STALE = 'recopy-stale';
 /** Patch: a cancel or a fatal stop removes its own unswitched copies before finishing (issue 20, deliver 4). */
@@ -122,6 +130,7 @@ export async function migrateStore(input: MigrationInput, carried?: CarriedState
     if (st.paused && st.pausedBecause) return st.pausedBecause;
     if (planRetry) return planRetry.reason;
     const last = st.setAside[st.setAside.length - 1];
+    if (st.breaker?.open) return breakerReason(st.breaker, last?.lastError, Date.now());
     return (
       last &&
       `page ${last.page.index} set aside (try ${last.attempts + 1} at ${new Date(last.retryAt).toISOString()}): ${last.lastError}`.slice(
@@ -251,6 +260,8 @@ export async function migrateStore(input: MigrationInput, carried?: CarriedState
         for (let round = 0; stale > 0 && wf.patched(RECOPY_STALE) && round < RECOPY_ROUNDS; round++) {
           stale = await pageRound(acts, page);
         }
+        // The page reached the stores: whatever held pages back has passed.
+        st.breaker = undefined;
         if (stale > 0) {
           setAside(page, attempts, staleReason(page, stale));
         } else {
@@ -272,6 +283,14 @@ export async function migrateStore(input: MigrationInput, carried?: CarriedState
           }
         } else {
           setAside(page, attempts, failureMessage(err));
+          // Only a breaker about to open asks for the patch, so histories from before it replay unchanged.
+          st.breaker = breakerAfterSetAside(
+            st.breaker,
+            causeOf(failureMessage(err)),
+            page.index,
+            Date.now(),
+            () => wf.patched(CIRCUIT_BREAKER),
+          );
         }
       }
     };
@@ -350,6 +369,7 @@ export async function migrateStore(input: MigrationInput, carried?: CarriedState
     for (;;) {
       planAhead();
       while (!st.paused && !stopping() && !runFull() && inFlight.size < st.throttle.concurrency) {
+        if (!breakerAllowsStart(st.breaker, Date.now())) break;
         const next = nextCandidate();
         if (!next) break;
         const delay = rateDelay(next.page);
@@ -360,6 +380,7 @@ export async function migrateStore(input: MigrationInput, carried?: CarriedState
           continue;
         }
         take(next);
+        st.breaker = probeStarted(st.breaker, next.page.index);
         rate.docs += next.page.documents;
         rate.bytes += next.page.bytes;
         if (tokenBucket && st.rate)
@@ -385,9 +406,15 @@ export async function migrateStore(input: MigrationInput, carried?: CarriedState
         return wf.continueAsNew<typeof migrateStore>(input, { ...st });
       }
       const seen = wake;
-      const retryTimes = [...st.setAside.map((s) => s.retryAt), ...(planRetry ? [planRetry.at] : [])];
+      const probeAt = nextProbeAt(st.breaker);
+      const retryTimes = [
+        ...st.setAside.map((s) => s.retryAt),
+        ...(planRetry ? [planRetry.at] : []),
+        ...(probeAt !== undefined ? [probeAt] : []),
+      ];
       const nextRetry = retryTimes.length > 0 ? Math.min(...retryTimes) - Date.now() : undefined;
-      if (nextRetry !== undefined && inFlight.size === 0 && st.planned.length === 0 && !planning) {
+      const nothingElseWakes = inFlight.size === 0 && st.planned.length === 0 && !planning;
+      if (nextRetry !== undefined && (nothingElseWakes || probeAt !== undefined)) {
         await wf.condition(() => wake !== seen, Math.max(1, nextRetry));
       } else {
         await wf.condition(() => wake !== seen);

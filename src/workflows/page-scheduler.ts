@@ -1,9 +1,9 @@
 /**
  * The decisions of the migration workflow that depend on nothing but numbers: what becomes of a page whose
- * round failed, how long it waits, when planning is tried again, the rate limiter, and which controls a phase
- * refuses. Pure, so they are unit-tested; the workflow feeds them and obeys.
+ * round failed, how long it waits, when planning is tried again, the rate limiter, the circuit breaker, and
+ * which controls a phase refuses. Pure, so they are unit-tested; the workflow feeds them and obeys.
  */
-import type { MigrationPhase, RateBuckets } from '../shared/migration';
+import type { Breaker, MigrationPhase, RateBuckets } from '../shared/migration';
 import { MAX_PAGE_ATTEMPTS, SET_ASIDE_BACKOFF_MS } from './presets';
 
 /** What becomes of a page whose round threw. */
@@ -90,4 +90,76 @@ export function controlRefusal(phase: MigrationPhase, what: 'pause' | 'cancel'):
     return `the migration is ${phase === 'done' ? 'done' : 'finishing (every page has ended)'}; there is nothing left to ${what}`;
   }
   return undefined;
+}
+
+/** When the circuit breaker opens, and how often it probes while open (doubling, capped). */
+export const BREAKER = { threshold: 5, firstProbeMs: 30_000, maxProbeMs: 5 * 60_000 } as const;
+
+/** The error type of a failure message (`Type: message`): what "the same cause" means to the breaker. */
+export function causeOf(message: string): string {
+  return message.split(':', 1)[0] ?? message;
+}
+
+/** How long the breaker waits before probe number `probes + 1`. */
+export function probeIntervalMs(probes: number): number {
+  return Math.min(BREAKER.firstProbeMs * 2 ** probes, BREAKER.maxProbeMs);
+}
+
+/**
+ * The breaker after page `index` was set aside with `cause`: `threshold` set-asides in a row with the same cause
+ * open it (no page starts but one probe at a time, every probe interval); a failed probe waits longer, a page
+ * that was already in flight when it opened changes nothing. `mayOpen` says
+ * whether this run may open it (histories recorded before it never did); it is asked only when it would open.
+ */
+export function breakerAfterSetAside(
+  b: Breaker | undefined,
+  cause: string,
+  index: number,
+  now: number,
+  mayOpen: () => boolean,
+): Breaker {
+  const streak = b?.cause === cause ? b.streak + 1 : 1;
+  if (b?.open) {
+    if (b.open.probing !== index) return { ...b, cause, streak };
+    const probes = b.open.probes + 1;
+    return {
+      cause,
+      streak,
+      open: { since: b.open.since, probes, nextProbeAt: now + probeIntervalMs(probes) },
+    };
+  }
+  if (streak >= BREAKER.threshold && mayOpen()) {
+    return { cause, streak, open: { since: now, probes: 0, nextProbeAt: now + probeIntervalMs(0) } };
+  }
+  return { cause, streak };
+}
+
+/** Whether a page may start now: always while closed; while open, one probe at a time when its time has come. */
+export function breakerAllowsStart(b: Breaker | undefined, now: number): boolean {
+  return !b?.open || (b.open.probing === undefined && now >= b.open.nextProbeAt);
+}
+
+/** The breaker once page `index` started as its probe (unchanged while closed). */
+export function probeStarted(b: Breaker | undefined, index: number): Breaker | undefined {
+  return b?.open ? { ...b, open: { ...b.open, probing: index } } : b;
+}
+
+/** When the breaker next lets a probe start, if it is open and no probe runs. */
+export function nextProbeAt(b: Breaker | undefined): number | undefined {
+  return b?.open && b.open.probing === undefined ? b.open.nextProbeAt : undefined;
+}
+
+/** The operator's view of an open breaker. */
+export function breakerReason(b: Breaker, lastError: string | undefined, now: number): string {
+  const open = b.open;
+  if (!open) return '';
+  const next =
+    open.probing !== undefined
+      ? `page ${open.probing} is probing now`
+      : `next probe in ${Math.max(0, Math.round((open.nextProbeAt - now) / 1000))} s`;
+  return (
+    `circuit open: ${b.streak} pages in a row were set aside with ${b.cause}; no new pages start but one probe ` +
+    `page at a time (${next}), and the migration resumes by itself once a probe passes. ` +
+    `Last error: ${lastError ?? b.cause}`
+  ).slice(0, 500);
 }

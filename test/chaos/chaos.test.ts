@@ -1,8 +1,10 @@
 /**
- * Chaos run (issue 7): a db → s3 migration of CHAOS_DOCS documents by two worker processes while workers are
- * SIGKILLed, the Temporal dev server and VersityGW restart and the workers' catalog connections are terminated.
- * It must complete by itself with every document's logical bytes intact, none in two places, no source deleted
- * before its copy was verified and switched, and a correct Anchore task row. Prints a one-screen report.
+ * Chaos run (issue 7, issue 20): a db → s3 migration of CHAOS_DOCS documents by two worker processes while
+ * workers are SIGKILLed, the Temporal dev server and VersityGW restart, the workers' catalog connections are
+ * terminated, and worker 0's TCP connections to PostgreSQL and to Temporal are cut (Toxiproxy) while the other
+ * worker stays connected. It must complete by itself with every document's logical bytes intact, none in two
+ * places, no source deleted before its copy was verified and switched, the journal never moving backwards (by a
+ * trigger's record of every phase change) and a correct Anchore task row. Prints a one-screen report.
  * Restarts the shared test stack's services: scripts/test.sh runs this project alone, after the others.
  */
 import { randomUUID } from 'node:crypto';
@@ -31,7 +33,9 @@ import { retryStats, type RetryStats } from './history';
 import { formatReport } from './report';
 import { stackUp } from './services';
 import { chaosSettings } from './settings';
+import { backwardTransitions, recordTransitions } from './transitions';
 import { startWorkerPool, type WorkerPool } from './workers';
+import { startToxiproxy, type Toxiproxy } from '../helpers/toxiproxy';
 
 const settings = chaosSettings();
 // Load, snapshot and checks take a few minutes at 50,000 documents on a slow machine; the migration has its own bound.
@@ -43,6 +47,7 @@ const s3Creds = { ANCHORE_S3_ACCESS: stackEnv.s3AccessKey, ANCHORE_S3_SECRET: st
 let catalog: TestCatalog | undefined;
 let workers: WorkerPool | undefined;
 let faults: FaultRun | undefined;
+let toxiproxy: Toxiproxy | undefined;
 const admin = new Pool({ connectionString: stackEnv.pgAdminUrl, max: 2 });
 const faultLog: string[] = [];
 const started = Date.now();
@@ -53,6 +58,7 @@ const log = (line: string): void => {
 afterAll(async () => {
   await faults?.stop().catch(() => undefined);
   await workers?.stop();
+  await toxiproxy?.stop();
   // Suites that run after this one need the stack whole again.
   await stackUp();
   await catalog?.drop();
@@ -85,11 +91,24 @@ test(`db → s3 under faults (${settings.profile}): completes, nothing lost, not
   const workerUrl = new URL(catalog.url);
   workerUrl.searchParams.set('application_name', WORKER_APP);
   const env = { ANCHORE_DB_CONNECT: catalog.url, TEMPORAL_ADDRESS: stackEnv.temporalAddress, ...s3Creds };
+  await recordTransitions(pool);
+  toxiproxy = await startToxiproxy();
+  const pgAt = `${workerUrl.hostname}:${workerUrl.port || '5432'}`;
+  const proxies = {
+    pg: await toxiproxy.proxy('chaos-pg', pgAt),
+    temporal: await toxiproxy.proxy('chaos-temporal', stackEnv.temporalAddress),
+  };
+  const proxiedUrl = new URL(workerUrl.toString());
+  proxiedUrl.host = proxies.pg.listen;
   workers = startWorkerPool(
     2,
     ['--concurrency', String(settings.workerConcurrency)],
     { ...env, ANCHORE_DB_CONNECT: workerUrl.toString() },
     (pid, why) => log(`worker pid ${pid} exited by itself (${why}); restarting it`),
+    (slot): Record<string, string> =>
+      slot === 0
+        ? { ANCHORE_DB_CONNECT: proxiedUrl.toString(), TEMPORAL_ADDRESS: proxies.temporal.listen }
+        : {},
   );
   await waitFor(() => workers?.ready() === true, 120_000, 'both workers ready');
   log('both workers ready');
@@ -122,6 +141,7 @@ test(`db → s3 under faults (${settings.profile}): completes, nothing lost, not
     admin,
     database: catalog.name,
     applicationName: WORKER_APP,
+    proxies,
     progress: async () => ((await taskRow(pool, taskId))?.done ?? 0) / settings.documents,
     log,
   });
@@ -168,6 +188,7 @@ test(`db → s3 under faults (${settings.profile}): completes, nothing lost, not
     run.counts.temporalRestarts < settings.temporalRestarts ? 'a Temporal restart did not happen' : '',
     run.counts.s3Restarts < settings.s3Restarts ? 'an S3 restart did not happen' : '',
     run.counts.pgRounds === 0 && settings.maxPgRounds > 0 ? 'no pg_terminate_backend round' : '',
+    run.counts.tcpCutsPg + run.counts.tcpCutsTemporal < settings.tcpCuts ? 'a TCP cut did not happen' : '',
     faultError ? `a fault could not be injected or recovered from: ${faultError}` : '',
   ].filter(Boolean);
   // A run that ended before its faults proves nothing: make CHAOS_DOCS larger.
@@ -178,6 +199,7 @@ test(`db → s3 under faults (${settings.profile}): completes, nothing lost, not
   });
   violations.push(await taskRowProblems(pool, taskId, settings.documents));
   violations.push(...(await journalProblems(pool, taskId, settings.documents)));
+  violations.push(await backwardTransitions(pool, taskId));
   violations.push(...(await catalogProblems(pool, snapshot, `s3://${bucket}/anchore/`)));
   violations.push(
     await orphanObjects(pool, {

@@ -1,9 +1,11 @@
 /**
  * The fault schedule, run while the migration goes on: SIGKILL a random worker every few seconds, restart the
  * Temporal dev server and VersityGW at set points of the migration's progress (so they always land mid-run,
- * whatever the machine's speed), and terminate the workers' catalog connections periodically. Stops when told.
+ * whatever the machine's speed), terminate the workers' catalog connections periodically, and cut worker 0's TCP
+ * connections to PostgreSQL and Temporal in turns while the other worker stays connected. Stops when told.
  */
 import type { Pool } from 'pg';
+import type { Proxy } from '../helpers/toxiproxy';
 import { restartService, terminateConnections } from './services';
 import type { ChaosSettings } from './settings';
 import type { WorkerPool } from './workers';
@@ -14,6 +16,9 @@ export interface FaultCounts {
   s3Restarts: number;
   pgRounds: number;
   pgConnectionsTerminated: number;
+  /** TCP cuts of worker 0's connections to PostgreSQL and to Temporal (Toxiproxy). */
+  tcpCutsPg: number;
+  tcpCutsTemporal: number;
   /** Seconds each service restart took (stop + `stack.sh up` until it answered). */
   restartSeconds: number[];
 }
@@ -24,6 +29,8 @@ export interface FaultContext {
   readonly admin: Pool;
   readonly database: string;
   readonly applicationName: string;
+  /** Worker 0's proxies to PostgreSQL and Temporal, cut in turns. */
+  readonly proxies?: { readonly pg: Proxy; readonly temporal: Proxy };
   /** Fraction of the documents migrated so far (0..1). */
   progress(): Promise<number>;
   log(line: string): void;
@@ -52,6 +59,8 @@ export function runFaults(ctx: FaultContext): FaultRun {
     s3Restarts: 0,
     pgRounds: 0,
     pgConnectionsTerminated: 0,
+    tcpCutsPg: 0,
+    tcpCutsTemporal: 0,
     restartSeconds: [],
   };
   let stopped = false;
@@ -96,8 +105,23 @@ export function runFaults(ctx: FaultContext): FaultRun {
     }
   };
 
+  const tcpLoop = async (): Promise<void> => {
+    const proxies = ctx.proxies;
+    for (let i = 0; proxies && !stopped && i < s.tcpCuts; i++) {
+      await pause(s.tcpIntervalS * 1000);
+      if (stopped) return;
+      const to = i % 2 === 0 ? 'pg' : 'temporal';
+      await proxies[to].cut();
+      ctx.log(`TCP cut: worker 0 ↔ ${to === 'pg' ? 'PostgreSQL' : 'Temporal'} for ${s.tcpCutS} s`);
+      await sleep(s.tcpCutS * 1000);
+      await proxies[to].restore();
+      if (to === 'pg') counts.tcpCutsPg++;
+      else counts.tcpCutsTemporal++;
+    }
+  };
+
   let failure: unknown;
-  const loops = Promise.all([killLoop(), serviceLoop(), pgLoop()]).then(
+  const loops = Promise.all([killLoop(), serviceLoop(), pgLoop(), tcpLoop()]).then(
     () => undefined,
     (err: unknown) => {
       failure = err;

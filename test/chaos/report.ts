@@ -27,7 +27,8 @@ export function formatReport(o: ChaosOutcome): string {
   const lines = [
     `==== chaos run (${s.profile}): db → s3, ${s.documents} documents, 2 workers, task ${o.taskId} ====`,
     `faults injected   worker SIGKILL ${f.workerKills} · Temporal restart ${f.temporalRestarts} · S3 restart ` +
-      `${f.s3Restarts} · pg_terminate rounds ${f.pgRounds} (${f.pgConnectionsTerminated} connections)`,
+      `${f.s3Restarts} · pg_terminate rounds ${f.pgRounds} (${f.pgConnectionsTerminated} connections) · ` +
+      `TCP cuts worker↔PostgreSQL ${f.tcpCutsPg}, worker↔Temporal ${f.tcpCutsTemporal}`,
     `                  restarts took ${f.restartSeconds.map((x) => `${x.toFixed(1)} s`).join(', ') || '-'}; ` +
       `workers that exited by themselves (restarted) ${o.unexpectedWorkerExits}`,
     r

@@ -17,6 +17,13 @@ export interface ChaosSettings {
   /** pg_terminate_backend rounds on the workers' catalog connections, every pgIntervalS seconds. */
   readonly pgIntervalS: number;
   readonly maxPgRounds: number;
+  /**
+   * TCP cuts (Toxiproxy) between worker 0 and PostgreSQL, and between worker 0 and Temporal, alternately: tcpCuts
+   * cuts of tcpCutS seconds, one every tcpIntervalS seconds, while the other worker stays connected.
+   */
+  readonly tcpCuts: number;
+  readonly tcpCutS: number;
+  readonly tcpIntervalS: number;
   /** The migration must end within this many minutes after it starts. */
   readonly timeoutMin: number;
   /** After a timeout, faults stop and the run waits this long more, to tell "slow" from "stuck". */
@@ -52,6 +59,9 @@ export function chaosSettings(): ChaosSettings {
     s3Restarts: num('CHAOS_S3_RESTARTS', 1),
     pgIntervalS: num('CHAOS_PG_INTERVAL_S', 20),
     maxPgRounds: num('CHAOS_PG_ROUNDS', full ? Infinity : 1),
+    tcpCuts: num('CHAOS_TCP_CUTS', full ? 8 : 2),
+    tcpCutS: num('CHAOS_TCP_CUT_S', 5),
+    tcpIntervalS: num('CHAOS_TCP_INTERVAL_S', full ? 30 : 12),
     // A kill every 3–10 s stalls pages for the 30 s heartbeat timeout: 50k documents took 24 min on a busy 2-core box.
     timeoutMin: num('CHAOS_TIMEOUT_MIN', full ? 45 : 4),
     graceMin: num('CHAOS_GRACE_MIN', full ? 10 : 2),

@@ -22,6 +22,8 @@ export function startWorkerPool(
   args: readonly string[],
   env: Record<string, string>,
   onUnexpectedExit: (pid: number | undefined, why: string) => void = () => undefined,
+  /** Environment of one slot over `env` (worker 0 reaches the catalog and Temporal through fault proxies). */
+  envOfSlot: (slot: number) => Record<string, string> = () => ({}),
 ): WorkerPool {
   const slots: RunningProcess[] = [];
   const finished: string[] = [];
@@ -30,7 +32,7 @@ export function startWorkerPool(
   const expectedExit = new WeakSet<RunningProcess>();
 
   const start = (slot: number): void => {
-    const worker = startCli(['worker', ...args], env);
+    const worker = startCli(['worker', ...args], { ...env, ...envOfSlot(slot) });
     slots[slot] = worker;
     worker.child.once('exit', (code, signal) => {
       finished.push(

@@ -132,8 +132,11 @@ test('guards: same location, live Anchore services, and a migration already runn
     configFile(stores.db2()),
     '--dontask',
     '--detach',
+    // The first 10-document page starts at once, the next waits 50 s: still running when the second is refused.
+    '--page-size',
+    '10',
     '--max-docs-per-second',
-    '5',
+    '0.2',
   ]);
   expect(first.code).toBe(0);
   const second = await world.migrate(configFile(stores.db2()), configFile(stores.localfs()));

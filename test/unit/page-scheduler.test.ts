@@ -3,12 +3,18 @@
  * used to give every page started meanwhile up after four set-aside rounds (1, 2 and 4 minutes), and the
  * documented 30-minute cap was never reached.
  */
-import type { RateBuckets } from '../../src/shared/migration';
+import type { Breaker, RateBuckets } from '../../src/shared/migration';
 import {
   afterPageError,
+  breakerAfterSetAside,
+  breakerAllowsStart,
+  breakerReason,
+  causeOf,
   controlRefusal,
   emptyBuckets,
+  nextProbeAt,
   planningRetryMs,
+  probeStarted,
   rateWaitMs,
   refilled,
   setAsideBackoffMs,
@@ -101,4 +107,66 @@ test('pause and cancel are refused once finishing has begun, and said why', () =
   }
   expect(controlRefusal('finishing', 'pause')).toMatch(/finishing .*nothing left to pause/);
   expect(controlRefusal('done', 'cancel')).toMatch(/done.*nothing left to cancel/);
+});
+
+describe('the circuit breaker over set-aside pages (issue 20, deliver 6)', () => {
+  const may = (): boolean => true;
+  const after = (n: number, cause: string, now = 0): Breaker | undefined => {
+    let b: Breaker | undefined;
+    for (let i = 0; i < n; i++) b = breakerAfterSetAside(b, cause, i, now, may);
+    return b;
+  };
+
+  test('five set-asides in a row with one cause open it: no page starts until the first probe is due', () => {
+    expect(after(4, 'NetworkError')?.open).toBeUndefined();
+    const open = after(5, 'NetworkError', 1_000);
+    expect(open?.open).toMatchObject({ since: 1_000, probes: 0, nextProbeAt: 31_000 });
+    expect(breakerAllowsStart(open, 30_999)).toBe(false);
+    expect(breakerAllowsStart(open, 31_000)).toBe(true);
+  });
+
+  test('different causes do not add up', () => {
+    let b = after(4, 'NetworkError');
+    b = breakerAfterSetAside(b, 'TimeoutError', 4, 0, may);
+    expect(b).toEqual({ cause: 'TimeoutError', streak: 1 });
+  });
+
+  test('one probe at a time; a failed probe waits twice as long, up to five minutes', () => {
+    let b = probeStarted(after(5, 'NetworkError', 0), 7);
+    expect(b?.open?.probing).toBe(7);
+    expect(breakerAllowsStart(b, 10 ** 9)).toBe(false);
+    expect(nextProbeAt(b)).toBeUndefined();
+    const waits: number[] = [];
+    for (let i = 0; i < 6; i++) {
+      b = breakerAfterSetAside(b, 'NetworkError', 7, 100_000, may);
+      waits.push(((nextProbeAt(b) ?? 0) - 100_000) / 1000);
+      b = probeStarted(b, 7);
+    }
+    expect(waits).toEqual([60, 120, 240, 300, 300, 300]);
+  });
+
+  test('a page already in flight when it opened, set aside afterwards, does not push the probe out', () => {
+    const open = probeStarted(after(5, 'NetworkError', 0), 9);
+    const later = breakerAfterSetAside(open, 'NetworkError', 6, 20_000, may);
+    expect(later.open).toEqual(open?.open);
+    expect(later.streak).toBe(6);
+  });
+
+  test('a run recorded before the breaker never opens it, and is asked only when it would', () => {
+    let asked = 0;
+    const legacy = (): boolean => (asked++, false);
+    let b: Breaker | undefined;
+    for (let i = 0; i < 7; i++) b = breakerAfterSetAside(b, 'NetworkError', i, 0, legacy);
+    expect(b?.open).toBeUndefined();
+    expect(asked).toBe(3);
+    expect(breakerAllowsStart(b, 0)).toBe(true);
+  });
+
+  test('its reason says what is held back, why, and that it resumes by itself', () => {
+    const b = after(5, 'NetworkError', 0) as Breaker;
+    expect(breakerReason(b, 'NetworkError: connect ECONNREFUSED 127.0.0.1:9000', 10_000)).toMatch(
+      /circuit open: 5 pages in a row were set aside with NetworkError.*next probe in 20 s.*resumes by itself.*ECONNREFUSED/,
+    );
+    expect(causeOf('NetworkError: connect ECONNREFUSED')).toBe('NetworkError');
+  });
 });
