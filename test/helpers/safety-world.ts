@@ -102,3 +102,19 @@ export async function anchoreRewrites(pool: Pool, n: number): Promise<Map<string
   }
   return digests;
 }
+
+/** A fresh safety world for each test of the file (created before, dropped after); call it for the current one. */
+export function safetyWorldPerTest(): () => SafetyWorld {
+  let world: SafetyWorld | undefined;
+  beforeEach(async () => {
+    world = await createSafetyWorld();
+  });
+  afterEach(async () => {
+    await world?.catalog.drop();
+    world = undefined;
+  });
+  return () => {
+    if (!world) throw new Error('the safety world exists only while a test runs');
+    return world;
+  };
+}

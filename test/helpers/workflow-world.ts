@@ -14,7 +14,7 @@ import { createActivities, type Activities } from '../../src/activities';
 import type { ObjectStoreDriver } from '../../src/drivers/types';
 import type { MigrationInput } from '../../src/shared/migration';
 import type { migrateStore } from '../../src/workflows/migrate-store';
-import type { SafetyWorld } from './safety-world';
+import { createSafetyWorld, type SafetyWorld } from './safety-world';
 import { stackEnv, temporalBin } from './stack-env';
 
 let runtimeInstalled = false;
@@ -98,6 +98,42 @@ export async function runMigrateStore(
       await running;
       await workerConnection.close();
       await connection.close();
+    },
+  };
+}
+
+/**
+ * Per test of the file: a fresh safety world, and `start` to run migrateStore in it; after the test the run is
+ * closed and the world dropped. Call `world()` for the current world.
+ */
+export function workflowWorldPerTest(): {
+  world: () => SafetyWorld;
+  start: (
+    input: MigrationInput,
+    dest?: ObjectStoreDriver,
+    wrap?: (a: Activities) => Activities,
+  ) => Promise<WorkflowRun>;
+} {
+  let world: SafetyWorld | undefined;
+  let run: WorkflowRun | undefined;
+  beforeEach(async () => {
+    world = await createSafetyWorld();
+  });
+  afterEach(async () => {
+    await run?.close();
+    await world?.catalog.drop();
+    run = undefined;
+    world = undefined;
+  });
+  const current = (): SafetyWorld => {
+    if (!world) throw new Error('the workflow world exists only while a test runs');
+    return world;
+  };
+  return {
+    world: current,
+    start: async (input, dest, wrap) => {
+      run = await runMigrateStore(current(), input, dest, wrap);
+      return run;
     },
   };
 }

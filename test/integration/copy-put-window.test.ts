@@ -10,21 +10,15 @@ import { journalRowsInPhases } from '../../src/catalog';
 import type { ObjectStoreDriver } from '../../src/drivers/types';
 import { anchoreDbStore } from '../helpers/catalog-db';
 import { journalAndOnePage } from '../helpers/copy-page';
-import { createSafetyWorld, runActivity, SAFETY_RUN, type SafetyWorld } from '../helpers/safety-world';
+import { runActivity, SAFETY_RUN, safetyWorldPerTest } from '../helpers/safety-world';
 
-let world: SafetyWorld;
-beforeEach(async () => {
-  world = await createSafetyWorld();
-});
-afterEach(async () => {
-  await world?.catalog.drop();
-});
+const world = safetyWorldPerTest();
 
 const run = { ...SAFETY_RUN, taskId: 61 };
 
 /** The first document in page order, whose body the source serves "newer than its row" on the first read. */
 async function firstDocument(): Promise<{ userId: string; bucket: string; archiveId: string; url: string }> {
-  const r = await world.catalog.pool.query(
+  const r = await world().catalog.pool.query(
     `SELECT "userId", bucket, "archiveId", content_url AS url FROM archive_metadata
      ORDER BY bucket, "archiveId", "userId", "documentName" LIMIT 1`,
   );
@@ -41,7 +35,7 @@ function sourceMidWrite(
   afterFirstRead: () => void,
   always = false,
 ): ObjectStoreDriver {
-  const depsSource = world.depsWith().drivers.driverFor(SAFETY_RUN.from);
+  const depsSource = world().depsWith().drivers.driverFor(SAFETY_RUN.from);
   let first = true;
   return {
     ...depsSource,
@@ -58,12 +52,12 @@ function sourceMidWrite(
 }
 
 function depsWithSource(source: ObjectStoreDriver) {
-  const deps = world.depsWith();
+  const deps = world().depsWith();
   return {
     ...deps,
     drivers: {
       ...deps.drivers,
-      driverFor: (s: typeof SAFETY_RUN.from) => (s.storage_driver.name === 'db' ? source : world.dest),
+      driverFor: (s: typeof SAFETY_RUN.from) => (s.storage_driver.name === 'db' ? source : world().dest),
     },
   };
 }
@@ -73,11 +67,11 @@ test('a body newer than its row, whose row follows a moment later, is copied at 
   const body = Buffer.from(JSON.stringify({ rewritten: doc.archiveId, by: 'anchore', pad: 'x'.repeat(40) }));
   const finishPut = (): void => {
     setTimeout(
-      () => void anchoreDbStore(world.catalog.pool).put(doc.userId, doc.bucket, doc.archiveId, body),
+      () => void anchoreDbStore(world().catalog.pool).put(doc.userId, doc.bucket, doc.archiveId, body),
       50,
     );
   };
-  const page = await journalAndOnePage(world.catalog.pool, run);
+  const page = await journalAndOnePage(world().catalog.pool, run);
   const counts = await runActivity(
     makeCopyPage(depsWithSource(sourceMidWrite(doc.url, body, finishPut))),
     run,
@@ -85,16 +79,16 @@ test('a body newer than its row, whose row follows a moment later, is copied at 
   );
 
   expect(counts.failed).toBe(0);
-  const rows = await journalRowsInPhases(world.catalog.pool, 61, ['copied'], 1000);
+  const rows = await journalRowsInPhases(world().catalog.pool, 61, ['copied'], 1000);
   const row = rows.find((r) => r.archiveId === doc.archiveId);
   expect(row?.source_digest).toBe(createHash('md5').update(body).digest('hex'));
-  const copy = await world.dest.getMany([row?.dest_url as string]);
+  const copy = await world().dest.getMany([row?.dest_url as string]);
   expect(copy.get(row?.dest_url as string)).toEqual(body);
 });
 
 test('a body that keeps disagreeing with a row that does not change is still failed as corrupt', async () => {
   const doc = await firstDocument();
-  const page = await journalAndOnePage(world.catalog.pool, run);
+  const page = await journalAndOnePage(world().catalog.pool, run);
   const counts = await runActivity(
     makeCopyPage(
       depsWithSource(sourceMidWrite(doc.url, Buffer.from('not what the row says'), () => {}, true)),
@@ -103,6 +97,6 @@ test('a body that keeps disagreeing with a row that does not change is still fai
     page,
   );
   expect(counts.failed).toBe(1);
-  const failed = await journalRowsInPhases(world.catalog.pool, 61, ['failed'], 1000);
+  const failed = await journalRowsInPhases(world().catalog.pool, 61, ['failed'], 1000);
   expect(failed.map((r) => [r.archiveId, r.error_code])).toEqual([[doc.archiveId, 'size_mismatch']]);
 });

@@ -12,21 +12,9 @@ import { phaseCounts } from '../../src/catalog';
 import type { ObjectStoreDriver } from '../../src/drivers/types';
 import type { MigrationInput, PageBounds } from '../../src/shared/migration';
 import { journalAndOnePage } from '../helpers/copy-page';
-import {
-  createSafetyWorld,
-  migratePage,
-  runActivity,
-  SAFETY_RUN,
-  type SafetyWorld,
-} from '../helpers/safety-world';
+import { migratePage, runActivity, SAFETY_RUN, safetyWorldPerTest } from '../helpers/safety-world';
 
-let world: SafetyWorld;
-beforeEach(async () => {
-  world = await createSafetyWorld();
-});
-afterEach(async () => {
-  await world?.catalog.drop();
-});
+const world = safetyWorldPerTest();
 
 /** A lease that runs out quickly and is never renewed: the holder behaves as a frozen process. */
 const FROZEN = { ttlMs: 300, renewMs: 3_600_000 };
@@ -68,44 +56,44 @@ async function takeOver<R>(fn: () => Promise<R>): Promise<R> {
 
 async function setUp(taskId: number, nodelete: boolean) {
   const input: MigrationInput = { ...SAFETY_RUN, taskId, nodelete };
-  const page: PageBounds = await journalAndOnePage(world.catalog.pool, input);
-  const deps = world.depsWith();
+  const page: PageBounds = await journalAndOnePage(world().catalog.pool, input);
+  const deps = world().depsWith();
   return {
     input,
     page,
     deps,
     frozenDeps: (d: ObjectStoreDriver): ActivityDeps =>
-      ({ ...world.depsWith(d), pageLease: FROZEN }) as ActivityDeps,
+      ({ ...world().depsWith(d), pageLease: FROZEN }) as ActivityDeps,
   };
 }
 
 test('a copy frozen before its journal write writes nothing when it wakes after another attempt moved the page', async () => {
   const { input, page, deps, frozenDeps } = await setUp(12, false);
-  const freeze = frozenAt(world.dest, 'putMany');
+  const freeze = frozenAt(world().dest, 'putMany');
   const late = runActivity(makeCopyPage(frozenDeps(freeze.driver)), input, page);
   await freeze.atFreeze;
 
   await takeOver(() => migratePage(deps, input, page));
-  expect(await phaseCounts(world.catalog.pool, 12)).toMatchObject({ deleted: page.documents });
+  expect(await phaseCounts(world().catalog.pool, 12)).toMatchObject({ deleted: page.documents });
   freeze.open();
 
   await expect(late).rejects.toMatchObject({ name: 'FenceLostError' });
-  expect(await phaseCounts(world.catalog.pool, 12)).toMatchObject({ deleted: page.documents, copied: 0 });
-  expect(await world.unreadable()).toEqual([]);
+  expect(await phaseCounts(world().catalog.pool, 12)).toMatchObject({ deleted: page.documents, copied: 0 });
+  expect(await world().unreadable()).toEqual([]);
 });
 
 test('a verify frozen before its switch does not fail what another attempt switched', async () => {
   const { input, page, deps, frozenDeps } = await setUp(13, true);
   await runActivity(makeCopyPage(deps), input, page);
-  const freeze = frozenAt(world.dest, 'getMany');
+  const freeze = frozenAt(world().dest, 'getMany');
   const late = runActivity(makeVerifyPage(frozenDeps(freeze.driver)), { ...input, verify: 'full' }, page);
   await freeze.atFreeze;
 
   await takeOver(() => runActivity(makeVerifyPage(deps), input, page));
-  expect(await phaseCounts(world.catalog.pool, 13)).toMatchObject({ switched: page.documents });
+  expect(await phaseCounts(world().catalog.pool, 13)).toMatchObject({ switched: page.documents });
   freeze.open();
 
   await expect(late).rejects.toMatchObject({ name: 'FenceLostError' });
-  expect(await phaseCounts(world.catalog.pool, 13)).toMatchObject({ switched: page.documents, failed: 0 });
-  expect(await world.unreadable()).toEqual([]);
+  expect(await phaseCounts(world().catalog.pool, 13)).toMatchObject({ switched: page.documents, failed: 0 });
+  expect(await world().unreadable()).toEqual([]);
 });

@@ -5,33 +5,21 @@
 import { checkRollbackAllowed } from '../../src/activities/guards';
 import { makeCopyPage } from '../../src/activities/copy-page';
 import { journalAndOnePage } from '../helpers/copy-page';
-import {
-  createSafetyWorld,
-  migratePage,
-  runActivity,
-  SAFETY_RUN,
-  type SafetyWorld,
-} from '../helpers/safety-world';
+import { migratePage, runActivity, SAFETY_RUN, safetyWorldPerTest } from '../helpers/safety-world';
 
-let world: SafetyWorld;
-beforeEach(async () => {
-  world = await createSafetyWorld();
-});
-afterEach(async () => {
-  await world?.catalog.drop();
-});
+const world = safetyWorldPerTest();
 
 test('rollback of a migration whose documents a later one migrated again is refused, naming it', async () => {
   const first = { ...SAFETY_RUN, taskId: 7, nodelete: true };
-  const page = await journalAndOnePage(world.catalog.pool, first);
-  const deps = world.depsWith();
+  const page = await journalAndOnePage(world().catalog.pool, first);
+  const deps = world().depsWith();
   await runActivity(makeCopyPage(deps), first, page);
-  await checkRollbackAllowed(world.catalog.pool, 7);
+  await checkRollbackAllowed(world().catalog.pool, 7);
   await migratePage(deps, { ...SAFETY_RUN, taskId: 8 }, page);
 
-  await expect(checkRollbackAllowed(world.catalog.pool, 7)).rejects.toMatchObject({
+  await expect(checkRollbackAllowed(world().catalog.pool, 7)).rejects.toMatchObject({
     name: 'GuardRefusedError',
     message: expect.stringContaining('migrated again since by migration(s) 8'),
   });
-  await checkRollbackAllowed(world.catalog.pool, 8);
+  await checkRollbackAllowed(world().catalog.pool, 8);
 });

@@ -10,45 +10,39 @@ import { makeRemoveUnswitchedCopies } from '../../src/activities/remove-unswitch
 import { makeRollbackBatch } from '../../src/activities/rollback-batch';
 import { journalRowsInPhases, phaseCounts } from '../../src/catalog';
 import { journalAndOnePage } from '../helpers/copy-page';
-import { createSafetyWorld, runActivity, SAFETY_RUN, type SafetyWorld } from '../helpers/safety-world';
+import { runActivity, SAFETY_RUN, safetyWorldPerTest } from '../helpers/safety-world';
 
-let world: SafetyWorld;
-beforeEach(async () => {
-  world = await createSafetyWorld();
-});
-afterEach(async () => {
-  await world?.catalog.drop();
-});
+const world = safetyWorldPerTest();
 
 const run = { ...SAFETY_RUN, taskId: 7, nodelete: true };
 
 async function copiedPage(): Promise<string[]> {
-  const page = await journalAndOnePage(world.catalog.pool, run);
-  await runActivity(makeCopyPage(world.depsWith()), run, page);
-  const rows = await journalRowsInPhases(world.catalog.pool, 7, ['copied'], 1000);
+  const page = await journalAndOnePage(world().catalog.pool, run);
+  await runActivity(makeCopyPage(world().depsWith()), run, page);
+  const rows = await journalRowsInPhases(world().catalog.pool, 7, ['copied'], 1000);
   expect(rows.length).toBeGreaterThan(0);
   return rows.map((r) => r.dest_url as string);
 }
 
 test.each([
-  ['rollbackBatch', () => runActivity(makeRollbackBatch(world.depsWith()), run, 500)],
-  ['removeUnswitchedCopies', () => runActivity(makeRemoveUnswitchedCopies(world.depsWith()), run, 500)],
+  ['rollbackBatch', () => runActivity(makeRollbackBatch(world().depsWith()), run, 500)],
+  ['removeUnswitchedCopies', () => runActivity(makeRemoveUnswitchedCopies(world().depsWith()), run, 500)],
 ])('%s waits for a page an attempt still holds, and deletes nothing meanwhile', async (_name, act) => {
   const copies = await copiedPage();
-  const live = await holdPageFence(world.depsWith(), run, 0); // an attempt of page 0 still at work
+  const live = await holdPageFence(world().depsWith(), run, 0); // an attempt of page 0 still at work
   try {
     await expect(act()).rejects.toMatchObject({ name: 'PageBusyError' });
-    for (const url of copies) expect(await world.dest.exists(url)).toBe(true);
+    for (const url of copies) expect(await world().dest.exists(url)).toBe(true);
   } finally {
     await live.release();
   }
   await act();
-  for (const url of copies) expect(await world.dest.exists(url)).toBe(false);
+  for (const url of copies) expect(await world().dest.exists(url)).toBe(false);
 });
 
 test('after a stop, removeUnswitchedCopies removes every unswitched copy and journals it rolled_back', async () => {
   const copies = await copiedPage();
-  const remove = makeRemoveUnswitchedCopies(world.depsWith());
+  const remove = makeRemoveUnswitchedCopies(world().depsWith());
   let removed = 0;
   for (;;) {
     const r = await runActivity(remove, run, 7);
@@ -56,7 +50,7 @@ test('after a stop, removeUnswitchedCopies removes every unswitched copy and jou
     if (!r.remaining) break;
   }
   expect(removed).toBe(copies.length);
-  for (const url of copies) expect(await world.dest.exists(url)).toBe(false);
-  expect(await phaseCounts(world.catalog.pool, 7)).toMatchObject({ copied: 0, rolled_back: copies.length });
-  expect(await world.unreadable()).toEqual([]);
+  for (const url of copies) expect(await world().dest.exists(url)).toBe(false);
+  expect(await phaseCounts(world().catalog.pool, 7)).toMatchObject({ copied: 0, rolled_back: copies.length });
+  expect(await world().unreadable()).toEqual([]);
 });

@@ -14,27 +14,12 @@ import {
   throttleUpdate,
 } from '../../src/workflows/migrate-store';
 import { waitFor } from '../helpers/processes';
-import {
-  anchoreRewrites,
-  createSafetyWorld,
-  DOCS,
-  SAFETY_RUN,
-  type SafetyWorld,
-} from '../helpers/safety-world';
-import { runMigrateStore, type WorkflowRun } from '../helpers/workflow-world';
+import { anchoreRewrites, DOCS, SAFETY_RUN } from '../helpers/safety-world';
+import { workflowWorldPerTest, type WorkflowRun } from '../helpers/workflow-world';
 
 jest.setTimeout(180_000);
 
-let world: SafetyWorld;
-let run: WorkflowRun | undefined;
-beforeEach(async () => {
-  world = await createSafetyWorld();
-});
-afterEach(async () => {
-  await run?.close();
-  run = undefined;
-  await world?.catalog.drop();
-});
+const { world, start } = workflowWorldPerTest();
 
 test('paused, throttled and resumed across continue-as-new, every document moves once', async () => {
   const input = {
@@ -44,7 +29,7 @@ test('paused, throttled and resumed across continue-as-new, every document moves
     pagesPerRun: 3,
     throttle: { concurrency: 2, maxDocsPerSecond: 10, maxBytesPerSecond: 0 },
   };
-  run = await runMigrateStore(world, input);
+  const run = await start(input);
   const handle = run.handle;
   await waitFor(async () => (await handle.query(progressQuery)).counters.pagesDone >= 1, 60_000, 'a page');
   expect((await handle.executeUpdate(pauseUpdate)).phase).toBe('paused');
@@ -55,8 +40,8 @@ test('paused, throttled and resumed across continue-as-new, every document moves
   const result = await handle.result();
   expect(result).toMatchObject({ state: 'complete', cancelled: false });
   expect(result.counters).toMatchObject({ total: DOCS, migrated: DOCS, failed: 0 });
-  expect(world.dest.objects.size).toBe(DOCS);
-  expect(await world.unreadable()).toEqual([]);
+  expect(world().dest.objects.size).toBe(DOCS);
+  expect(await world().unreadable()).toEqual([]);
   expect((await handle.query(progressQuery)).runs).toBeGreaterThan(1);
   await run.recordHistory('pause-throttle-continue-as-new');
 });
@@ -64,21 +49,21 @@ test('paused, throttled and resumed across continue-as-new, every document moves
 test('documents Anchore rewrites while their page moves are copied again at their newest version', async () => {
   let rewritten: Map<string, string> | undefined;
   const dest: ObjectStoreDriver = {
-    ...world.dest,
+    ...world().dest,
     putMany: async (...args) => {
-      const r = await world.dest.putMany(...args);
-      rewritten ??= await anchoreRewrites(world.catalog.pool, 3); // after the first page's copies
+      const r = await world().dest.putMany(...args);
+      rewritten ??= await anchoreRewrites(world().catalog.pool, 3); // after the first page's copies
       return r;
     },
   };
   const input = { ...SAFETY_RUN, taskId: 52, pageSize: 10 };
-  run = await runMigrateStore(world, input, dest);
+  const run = await start(input, dest);
 
   const result = await run.handle.result();
   expect(result).toMatchObject({ state: 'complete', counters: { migrated: DOCS, failed: 0 } });
   expect(rewritten?.size).toBe(3);
-  expect(await world.unreadable()).toEqual([]);
-  const rows = await world.catalog.pool.query<{ archiveId: string; digest: string; content_url: string }>(
+  expect(await world().unreadable()).toEqual([]);
+  const rows = await world().catalog.pool.query<{ archiveId: string; digest: string; content_url: string }>(
     `SELECT "archiveId", digest, content_url FROM archive_metadata WHERE "archiveId" = ANY($1)`,
     [[...(rewritten?.keys() ?? [])]],
   );
@@ -86,7 +71,7 @@ test('documents Anchore rewrites while their page moves are copied again at thei
     expect(r.digest).toBe(rewritten?.get(r.archiveId));
     expect(r.content_url.startsWith('memory://')).toBe(true);
   }
-  const copies = await world.catalog.pool.query<{ attempts: number }>(
+  const copies = await world().catalog.pool.query<{ attempts: number }>(
     `SELECT attempts FROM objectstorage_journal WHERE task_id = 52 AND "archiveId" = ANY($1)`,
     [[...(rewritten?.keys() ?? [])]],
   );
@@ -105,7 +90,7 @@ test('a rate limit banks no credit over a pause: after resume pages start at the
     pageSize: 1,
     throttle: { concurrency: 4, maxDocsPerSecond: 4, maxBytesPerSecond: 0 },
   };
-  run = await runMigrateStore(world, input);
+  const run = await start(input);
   const r = run;
   await waitFor(async () => (await migrated(r)) >= 2, 60_000, 'two documents');
   await r.handle.executeUpdate(pauseUpdate);
@@ -130,7 +115,7 @@ test('once finishing has begun, pause and cancel are refused with a reason, and 
       return a.finish(...args);
     },
   });
-  run = await runMigrateStore(world, { ...SAFETY_RUN, taskId: 54, pageSize: 20 }, world.dest, holdFinish);
+  const run = await start({ ...SAFETY_RUN, taskId: 54, pageSize: 20 }, world().dest, holdFinish);
   const r = run;
   await waitFor(async () => (await r.handle.query(progressQuery)).phase === 'finishing', 60_000, 'finishing');
   await expect(r.handle.executeUpdate(pauseUpdate)).rejects.toMatchObject({
@@ -151,10 +136,10 @@ test('a watched migration pauses itself when Anchore services heartbeat again, s
     watchAnchore: true,
     throttle: { concurrency: 1, maxDocsPerSecond: 4, maxBytesPerSecond: 0 },
   };
-  run = await runMigrateStore(world, input);
+  const run = await start(input);
   const r = run;
   await waitFor(async () => (await migrated(r)) >= 2, 60_000, 'a page');
-  await world.catalog.pool.query(
+  await world().catalog.pool.query(
     `INSERT INTO services (hostid, servicename, heartbeat, status, record_state_key)
      VALUES ('anchore-wf-1', 'catalog', $1, true, 'active')`,
     [Math.floor(Date.now() / 1000)],
@@ -165,11 +150,11 @@ test('a watched migration pauses itself when Anchore services heartbeat again, s
   const desc = await r.handle.describe();
   expect(desc.typedSearchAttributes.get(SA.phase)).toBe('paused');
 
-  await world.catalog.pool.query(`DELETE FROM services WHERE hostid = 'anchore-wf-1'`);
+  await world().catalog.pool.query(`DELETE FROM services WHERE hostid = 'anchore-wf-1'`);
   await r.handle.executeUpdate(throttleUpdate, { args: [{ maxDocsPerSecond: 0 }] });
   await r.handle.executeUpdate(resumeUpdate);
   expect(await r.handle.result()).toMatchObject({ state: 'complete', counters: { migrated: DOCS } });
-  expect(await world.unreadable()).toEqual([]);
+  expect(await world().unreadable()).toEqual([]);
   await r.recordHistory('anchore-back-pauses');
 });
 
@@ -179,10 +164,10 @@ test('a destination outage opens the circuit breaker: pages stop starting, one p
     throw new Error('ECONNREFUSED: destination down (test)');
   };
   const dest: ObjectStoreDriver = {
-    ...world.dest,
+    ...world().dest,
     statMany: undefined,
-    getMany: async (...a) => (down ? cut() : world.dest.getMany(...a)),
-    exists: async (...a) => (down ? cut() : world.dest.exists(...a)),
+    getMany: async (...a) => (down ? cut() : world().dest.getMany(...a)),
+    exists: async (...a) => (down ? cut() : world().dest.exists(...a)),
   };
   const input = {
     ...SAFETY_RUN,
@@ -190,7 +175,7 @@ test('a destination outage opens the circuit breaker: pages stop starting, one p
     pageSize: 4,
     throttle: { concurrency: 5, maxDocsPerSecond: 0, maxBytesPerSecond: 0 },
   };
-  run = await runMigrateStore(world, input, dest);
+  const run = await start(input, dest);
   const r = run;
   const progress = () => r.handle.query(progressQuery);
   await waitFor(async () => /circuit open/.test((await progress()).waitingFor ?? ''), 120_000, 'the breaker');
@@ -210,6 +195,6 @@ test('a destination outage opens the circuit breaker: pages stop starting, one p
   expect((await progress()).waitingFor ?? '').not.toMatch(/circuit open/);
   await r.handle.executeUpdate(cancelUpdate);
   expect(await r.handle.result()).toMatchObject({ cancelled: true });
-  expect(await world.unreadable()).toEqual([]);
+  expect(await world().unreadable()).toEqual([]);
   await r.recordHistory('circuit-breaker-opens-and-closes');
 });
