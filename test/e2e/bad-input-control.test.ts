@@ -64,8 +64,8 @@ describe('while a migration runs', () => {
   let before: unknown;
   beforeAll(async () => {
     await world.load(stores.db(), taggedFixture('busy', 30));
-    // 0.2 documents per second with 25-document pages: the first page waits ~2 minutes, so nothing moves while
-    // these tests run, and the migration is still running when they refuse things.
+    // 0.2 documents per second with 25-document pages: the first page moves at once and the next waits ~2
+    // minutes, so nothing moves while these tests run, and the migration is still running when they refuse things.
     const first = await world.cli([
       'migrate',
       configFile(stores.db()),
@@ -81,10 +81,12 @@ describe('while a migration runs', () => {
     ]);
     if (first.code !== 0) throw new Error(`exit ${first.code}\n${first.stdout}\n${first.stderr}`);
     taskId = /Migration Task Id: (\d+)/.exec(first.stdout)?.[1] as string;
-    // prepare writes and deletes a self-check probe: take the snapshot once it is done.
-    const migrating = async (): Promise<boolean> =>
-      JSON.parse((await world.cli(['--json', 'status', taskId])).stdout).progress?.phase === 'migrating';
-    await waitFor(migrating, 60_000, `migration ${taskId} past prepare`);
+    // Take the snapshot once the first page is done and the next one waits for the rate limit.
+    const waiting = async (): Promise<boolean> => {
+      const p = JSON.parse((await world.cli(['--json', 'status', taskId])).stdout).progress;
+      return p?.phase === 'migrating' && p.counters.pagesDone >= 1 && p.inFlightPages === 0;
+    };
+    await waitFor(waiting, 60_000, `migration ${taskId}'s first page`);
     before = await snapshot(world.pool);
   });
   afterAll(async () => {
