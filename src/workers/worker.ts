@@ -7,6 +7,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { NativeConnection, Runtime, Worker, type WorkerOptions } from '@temporalio/worker';
+import type { Pool } from 'pg';
 import { createActivities } from '../activities';
 import { createByteBudget, type ByteBudget } from '../activities/byte-budget';
 import { createActivityMetrics } from '../activities/metrics';
@@ -53,10 +54,10 @@ export async function runWorker(s: WorkerSettings): Promise<void> {
   const pool = createWorkerPool(s.dbUrl, Math.max(4, 2 * s.concurrency + 2));
   const drivers = createDriverProvider(pool);
   try {
-    await checkCatalog(pool, s.dbUrl);
+    const stop = s.stop ?? signalled();
+    if (!(await waitForCatalog(pool, s, stop))) return;
     await ensureJournal(pool);
     const fingerprint = await catalogFingerprint(pool);
-    const stop = s.stop ?? signalled();
     const connection = await connectTemporal(s, stop);
     if (!connection) return;
     try {
@@ -100,6 +101,34 @@ export async function runWorker(s: WorkerSettings): Promise<void> {
 function documentBudget(bytes: number): ByteBudget {
   const collect = collectorAbove(4 * bytes);
   return createByteBudget(bytes, { afterRelease: (n) => n >= bytes / 8 && collect() });
+}
+
+/** Errors of a catalog that is down or failing over: the worker waits them out. A wrong host name is not one. */
+const CATALOG_DOWN_CODES = new Set(['ECONNREFUSED', 'ETIMEDOUT', 'EHOSTUNREACH', 'ECONNRESET', '57P03']);
+
+/**
+ * Checks the catalog, retrying with backoff while it does not answer (a PostgreSQL restart or failover while a
+ * pod starts), saying each time what it waits for. Resolves false when stopped while waiting; other errors
+ * (credentials, a database that is not Anchore's) are thrown at once.
+ */
+async function waitForCatalog(pool: Pool, s: WorkerSettings, stop: Promise<void>): Promise<boolean> {
+  let stopped = false;
+  void stop.then(() => (stopped = true));
+  for (let delayMs = 1_000; ; delayMs = Math.min(delayMs * 2, 30_000)) {
+    try {
+      await checkCatalog(pool, s.dbUrl);
+      return true;
+    } catch (err) {
+      const code = ((err as Error).cause as { code?: string } | undefined)?.code;
+      if (stopped || code === undefined || !CATALOG_DOWN_CODES.has(code)) throw err;
+      s.log.warn(
+        `${(err as Error).message}; retrying in ${delayMs / 1000} s (if the address is wrong this never ends: ` +
+          'check --db-connect / ANCHORE_DB_HOST)',
+      );
+      await Promise.race([stop, new Promise((r) => setTimeout(r, delayMs))]);
+      if (stopped) return false;
+    }
+  }
 }
 
 /**

@@ -149,3 +149,16 @@ test('a worker started while Temporal is unreachable waits and retries instead o
   expect(waiting.child.exitCode).toBeNull();
   expect(await waiting.stop('SIGTERM')).toBe(0);
 });
+
+test('a worker started while its catalog is unreachable (a failover) waits and retries, saying so; SIGTERM stops it (issue 20, scenario 5)', async () => {
+  const url = new URL(world.env.ANCHORE_DB_CONNECT as string);
+  url.host = '127.0.0.1:9'; // a closed loopback port, as during a PostgreSQL failover
+  const waiting = world.startWorker({ ANCHORE_DB_CONNECT: url.toString() });
+  await waitFor(
+    () => /cannot reach the catalog database at 127\.0\.0\.1:9.*retrying in/.test(waiting.output()),
+    30_000,
+    'a retry message',
+  );
+  expect(waiting.child.exitCode).toBeNull();
+  expect(await waiting.stop('SIGTERM')).toBe(0);
+});
