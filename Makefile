@@ -47,7 +47,7 @@ status: ## show the dev stack
 demo: install tools build ## dev stack + 20,000 Anchore documents in PostgreSQL, migrated to S3 by two workers, read back
 	scripts/demo.sh
 
-chaos: install tools build ## 50,000-document db → s3 migration under worker kills, Temporal/S3 restarts, pg_terminate (≤ 20 min)
+chaos: install tools build ## 50,000-document db → s3 migration under worker kills, Temporal/S3 restarts, pg_terminate, TCP cuts, an Anchore-like writer (≤ 25 min)
 	CHAOS_DOCS=50000 scripts/test.sh --selectProjects chaos
 
 bench: install tools build ## ceiling, old way, db→s3, s3→s3 vs rclone, memory, plan side by side → bench/results/ (long)

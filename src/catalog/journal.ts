@@ -168,7 +168,8 @@ const JOIN_ON_KEYS = `j.task_id = r.task_id AND j.bucket = r.bucket AND j."archi
 
 /**
  * Records copy outcomes for a page in one statement; a retried copy overwrites and counts the attempt. A row
- * that has moved on (switched, deleted, failed) is left as it is: only `copied` and `stale` rows are rewritten.
+ * that has moved on (switched, deleted, failed) is left as it is: only `copied` and `stale` rows are rewritten,
+ * and a `stale` one loses the stamps of the round that found it stale (its next round stamps them again).
  */
 export async function recordCopies(
   db: Pool | PoolClient,
@@ -192,7 +193,7 @@ export async function recordCopies(
        source_compressed = EXCLUDED.source_compressed, dest_url = EXCLUDED.dest_url, dest_digest = EXCLUDED.dest_digest,
        dest_size = EXCLUDED.dest_size, dest_compressed = EXCLUDED.dest_compressed, error_code = EXCLUDED.error_code,
        error_message = EXCLUDED.error_message, copied_at = EXCLUDED.copied_at, attempts = j.attempts + 1,
-       updated_at = now()
+       verified_at = NULL, switched_at = NULL, deleted_at = NULL, updated_at = now()
      WHERE j.phase = ANY(CASE EXCLUDED.phase WHEN 'copied' THEN $18::varchar[] ELSE $19::varchar[] END)`,
     [
       taskId,

@@ -24,6 +24,9 @@ export interface ChaosSettings {
   readonly tcpCuts: number;
   readonly tcpCutS: number;
   readonly tcpIntervalS: number;
+  /** Documents an Anchore-like writer on the source config rewrites during the run, one every rewriteIntervalMs. */
+  readonly rewrites: number;
+  readonly rewriteIntervalMs: number;
   /** The migration must end within this many minutes after it starts. */
   readonly timeoutMin: number;
   /** After a timeout, faults stop and the run waits this long more, to tell "slow" from "stuck". */
@@ -62,6 +65,8 @@ export function chaosSettings(): ChaosSettings {
     tcpCuts: num('CHAOS_TCP_CUTS', full ? 8 : 2),
     tcpCutS: num('CHAOS_TCP_CUT_S', 5),
     tcpIntervalS: num('CHAOS_TCP_INTERVAL_S', full ? 30 : 12),
+    rewrites: num('CHAOS_REWRITES', full ? 300 : 40),
+    rewriteIntervalMs: num('CHAOS_REWRITE_INTERVAL_MS', full ? 2_000 : 500),
     // A kill every 3–10 s stalls pages for the 30 s heartbeat timeout: 50k documents took 24 min on a busy 2-core box.
     timeoutMin: num('CHAOS_TIMEOUT_MIN', full ? 45 : 4),
     graceMin: num('CHAOS_GRACE_MIN', full ? 10 : 2),

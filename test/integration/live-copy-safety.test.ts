@@ -163,4 +163,10 @@ test('a source Anchore rewrites after its switch is not deleted, and is copied a
   const now = await rowsOf(rewritten.keys());
   for (const [id, digest] of rewritten) expect(now.get(id)).toEqual({ digest, moved: true });
   expect(await phaseCounts(catalog.pool, 11)).toMatchObject({ deleted: page.documents, failed: 0, stale: 0 });
+  // The journal's timestamps are those of the round that moved each document, in order.
+  const outOfOrder = await catalog.pool.query(
+    `SELECT "archiveId" FROM objectstorage_journal WHERE task_id = 11 AND NOT (copied_at <= verified_at
+       AND verified_at <= switched_at AND switched_at <= deleted_at)`,
+  );
+  expect(outOfOrder.rows).toEqual([]);
 });
