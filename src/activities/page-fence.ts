@@ -97,7 +97,11 @@ export async function commitPerPage<R extends { readonly page: number }, T>(
   fn: (client: PoolClient, pageRows: R[], fence: PageFence) => Promise<T>,
 ): Promise<T[]> {
   const byPage = new Map<number, R[]>();
-  for (const r of rows) byPage.set(r.page, [...(byPage.get(r.page) ?? []), r]);
+  for (const r of rows) {
+    const group = byPage.get(r.page);
+    if (group) group.push(r);
+    else byPage.set(r.page, [r]);
+  }
   const results: T[] = [];
   for (const [page, pageRows] of byPage) {
     const fence = await holdPageFence(deps, input, page);

@@ -107,48 +107,61 @@ function documentBudget(bytes: number): ByteBudget {
 const CATALOG_DOWN_CODES = new Set(['ECONNREFUSED', 'ETIMEDOUT', 'EHOSTUNREACH', 'ECONNRESET', '57P03']);
 
 /**
- * Checks the catalog, retrying with backoff while it does not answer (a PostgreSQL restart or failover while a
- * pod starts), saying each time what it waits for. Resolves false when stopped while waiting; other errors
- * (credentials, a database that is not Anchore's) are thrown at once.
+ * Checks the catalog, retrying while it does not answer (a PostgreSQL restart or failover while a pod starts),
+ * saying each time what it waits for. Resolves false when stopped while waiting; other errors (credentials, a
+ * database that is not Anchore's) are thrown at once.
  */
 async function waitForCatalog(pool: Pool, s: WorkerSettings, stop: Promise<void>): Promise<boolean> {
-  let stopped = false;
-  void stop.then(() => (stopped = true));
-  for (let delayMs = 1_000; ; delayMs = Math.min(delayMs * 2, 30_000)) {
-    try {
-      await checkCatalog(pool, s.dbUrl);
-      return true;
-    } catch (err) {
+  const checked = await untilReachable(
+    () => checkCatalog(pool, s.dbUrl).then(() => true),
+    (err, delayMs) => {
       const code = ((err as Error).cause as { code?: string } | undefined)?.code;
-      if (stopped || code === undefined || !CATALOG_DOWN_CODES.has(code)) throw err;
+      if (code === undefined || !CATALOG_DOWN_CODES.has(code)) return false;
       s.log.warn(
         `${(err as Error).message}; retrying in ${delayMs / 1000} s (if the address is wrong this never ends: ` +
           'check --db-connect / ANCHORE_DB_HOST)',
       );
-      await Promise.race([stop, new Promise((r) => setTimeout(r, delayMs))]);
-      if (stopped) return false;
-    }
-  }
+      return true;
+    },
+    stop,
+  );
+  return checked === true;
 }
 
 /**
- * Connects to Temporal, retrying with backoff while it is unreachable (a server restart, workers started before
- * the server): a worker waits instead of exiting. Resolves undefined when stopped while waiting.
+ * Connects to Temporal, retrying while it is unreachable (a server restart, workers started before the server):
+ * a worker waits instead of exiting. Resolves undefined when stopped while waiting.
  */
-async function connectTemporal(
-  s: WorkerSettings,
+function connectTemporal(s: WorkerSettings, stop: Promise<void>): Promise<NativeConnection | undefined> {
+  return untilReachable(
+    () => NativeConnection.connect({ address: s.temporalAddress }),
+    (err, delayMs) => {
+      s.log.warn(`Temporal at ${s.temporalAddress} is not reachable; retrying in ${delayMs / 1000} s`, {
+        error: (err as Error).message,
+      });
+      return true;
+    },
+    stop,
+  );
+}
+
+/**
+ * Runs `attempt` until it succeeds, waiting 1 s doubling to 30 s between tries for as long as `waitOut` says the
+ * failure is one to wait out (it logs what is awaited); rethrows any other. Resolves undefined once stopped.
+ */
+async function untilReachable<T>(
+  attempt: () => Promise<T>,
+  waitOut: (err: unknown, delayMs: number) => boolean,
   stop: Promise<void>,
-): Promise<NativeConnection | undefined> {
+): Promise<T | undefined> {
   let stopped = false;
   void stop.then(() => (stopped = true));
   for (let delayMs = 1_000; ; delayMs = Math.min(delayMs * 2, 30_000)) {
     try {
-      return await NativeConnection.connect({ address: s.temporalAddress });
+      return await attempt();
     } catch (err) {
       if (stopped) return undefined;
-      s.log.warn(`Temporal at ${s.temporalAddress} is not reachable; retrying in ${delayMs / 1000} s`, {
-        error: (err as Error).message,
-      });
+      if (!waitOut(err, delayMs)) throw err;
       await Promise.race([stop, new Promise((r) => setTimeout(r, delayMs))]);
       if (stopped) return undefined;
     }
