@@ -27,6 +27,7 @@ import {
   orphanObjects,
   readBackProblems,
   taskRowProblems,
+  isAnchoreMade,
   type Violations,
 } from './end-state';
 import { runFaults, type FaultRun } from './faults';
@@ -258,8 +259,7 @@ test(`db → s3 under faults (${settings.profile}): completes, nothing lost, not
     const problems: Array<{ code: string; url: string }> =
       r.code === 6 ? JSON.parse(readFileSync(reportFile, 'utf8')).problems : [];
     const anchoreMade = (p: { code: string; url: string }): boolean =>
-      (p.code === 'orphan' || p.code === 'other_location') &&
-      anchoreOrphans.has(p.url.split('/').slice(-3).join('/'));
+      (p.code === 'orphan' || p.code === 'other_location') && isAnchoreMade(p.url, anchoreOrphans);
     const ours = problems.filter((p) => !anchoreMade(p));
     const clean = r.code === 0 || (r.code === 6 && ours.length === 0);
     audit = `objectstorage audit exit ${r.code} (${problems.length - ours.length} problem(s) Anchore's rewrites made)`;

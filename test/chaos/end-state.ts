@@ -100,6 +100,15 @@ export async function catalogProblems(
   ];
 }
 
+/**
+ * Whether `url` (s3://…/userId/bucket/key or db://userId/bucket/key) is the location of one of `docs`
+ * (`userId/bucket/key`). By suffix: archive ids may themselves contain slashes.
+ */
+export function isAnchoreMade(url: string, docs: ReadonlySet<string>): boolean {
+  for (const d of docs) if (url.endsWith(`/${d}`)) return true;
+  return false;
+}
+
 /** Objects in the destination bucket that no metadata row points at (the S3 self-check probe aside). */
 export async function orphanObjects(
   pool: Pool,
@@ -124,9 +133,8 @@ export async function orphanObjects(
       );
       for (const o of page.Contents ?? []) {
         const uri = `s3://${s3.bucket}/${o.Key}`;
-        const byAnchore = anchoreOrphans.has((o.Key ?? '').split('/').slice(-3).join('/'));
-        if (!referenced.has(uri) && !byAnchore && !o.Key?.includes('__anchore_s3_key_self_check__'))
-          orphans.push(uri);
+        if (referenced.has(uri) || o.Key?.includes('__anchore_s3_key_self_check__')) continue;
+        if (!isAnchoreMade(uri, anchoreOrphans)) orphans.push(uri);
       }
       token = page.IsTruncated ? page.NextContinuationToken : undefined;
     } while (token);
