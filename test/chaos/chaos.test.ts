@@ -2,7 +2,7 @@
  * Chaos run (issue 7, issue 20): a db → s3 migration of CHAOS_DOCS documents by two worker processes while
  * workers are SIGKILLed, the Temporal dev server and VersityGW restart, the workers' catalog connections are
  * terminated, worker 0's TCP connections to PostgreSQL and to Temporal are cut (Toxiproxy) while the other
- * worker stays connected, and an Anchore-like writer on the source config rewrites documents (a --force run).
+ * worker stays connected, workers are frozen just before a chosen statement past their page lease, and an Anchore-like writer on the source config rewrites documents (a --force run).
  * It must complete by itself with every document's newest logical bytes intact where its row points, none in two
  * places, no source deleted before its copy was verified and switched, the journal never moving backwards (by a
  * trigger's record of every phase change) and a correct Anchore task row. Prints a one-screen report.
@@ -10,6 +10,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Pool } from 'pg';
 import { createPgMetadataStore } from '../../src/catalog';
@@ -31,6 +32,7 @@ import {
   type Violations,
 } from './end-state';
 import { runFaults, type FaultRun } from './faults';
+import { freezableEnv } from './freezes';
 import { retryStats, type RetryStats } from './history';
 import { formatReport } from './report';
 import { stackUp } from './services';
@@ -46,6 +48,8 @@ jest.setTimeout((settings.timeoutMin + settings.graceMin + 5 + settings.document
 
 /** Catalog connections of the workers carry this name: pg_terminate_backend targets only them. */
 const WORKER_APP = 'aos-chaos-worker';
+/** What a worker logs when one of its attempts woke to find its page taken (FenceLostError), or was frozen. */
+const ZOMBIE_LINE = /lost page \d+ of migration|chaos-freeze:/;
 const s3Creds = { ANCHORE_S3_ACCESS: stackEnv.s3AccessKey, ANCHORE_S3_SECRET: stackEnv.s3SecretKey };
 let catalog: TestCatalog | undefined;
 let workers: WorkerPool | undefined;
@@ -103,17 +107,19 @@ test(`db → s3 under faults (${settings.profile}): completes, nothing lost, not
     pg: await toxiproxy.proxy('chaos-pg', pgAt),
     temporal: await toxiproxy.proxy('chaos-temporal', stackEnv.temporalAddress),
   };
+  const freezeFile = join(tmpdir(), `aos-chaos-freeze-${randomUUID().slice(0, 8)}`);
   const proxiedUrl = new URL(workerUrl.toString());
   proxiedUrl.host = proxies.pg.listen;
   workers = startWorkerPool(
     2,
     ['--concurrency', String(settings.workerConcurrency)],
-    { ...env, ANCHORE_DB_CONNECT: workerUrl.toString() },
+    { ...env, ANCHORE_DB_CONNECT: workerUrl.toString(), ...freezableEnv(freezeFile) },
     (pid, why) => log(`worker pid ${pid} exited by itself (${why}); restarting it`),
     (slot): Record<string, string> =>
       slot === 0
         ? { ANCHORE_DB_CONNECT: proxiedUrl.toString(), TEMPORAL_ADDRESS: proxies.temporal.listen }
         : {},
+    ZOMBIE_LINE,
   );
   await waitFor(() => workers?.ready() === true, 120_000, 'both workers ready');
   log('both workers ready');
@@ -149,6 +155,7 @@ test(`db → s3 under faults (${settings.profile}): completes, nothing lost, not
     database: catalog.name,
     applicationName: WORKER_APP,
     proxies,
+    freezeFile,
     progress: async () => ((await taskRow(pool, taskId))?.done ?? 0) / settings.documents,
     log,
   });
@@ -202,6 +209,9 @@ test(`db → s3 under faults (${settings.profile}): completes, nothing lost, not
     run.counts.s3Restarts < settings.s3Restarts ? 'an S3 restart did not happen' : '',
     run.counts.pgRounds === 0 && settings.maxPgRounds > 0 ? 'no pg_terminate_backend round' : '',
     run.counts.tcpCutsPg + run.counts.tcpCutsTemporal < settings.tcpCuts ? 'a TCP cut did not happen' : '',
+    Object.values(run.counts.freezes).reduce((a, b) => a + b, 0) < settings.freezes
+      ? 'a worker freeze did not happen'
+      : '',
     faultError ? `a fault could not be injected or recovered from: ${faultError}` : '',
     rewrites === 0 && settings.rewrites > 0 ? 'the Anchore-like writer rewrote nothing' : '',
   ].filter(Boolean);
@@ -290,6 +300,7 @@ test(`db → s3 under faults (${settings.profile}): completes, nothing lost, not
     wallSeconds: (Date.now() - started) / 1000,
     faults: run.counts,
     unexpectedWorkerExits: workers.unexpectedExits,
+    zombiesStopped: workers.countLines(/lost page \d+ of migration/),
     retries,
     audit,
     violations,

@@ -2,10 +2,12 @@
  * The fault schedule, run while the migration goes on: SIGKILL a random worker every few seconds, restart the
  * Temporal dev server and VersityGW at set points of the migration's progress (so they always land mid-run,
  * whatever the machine's speed), terminate the workers' catalog connections periodically, and cut worker 0's TCP
- * connections to PostgreSQL and Temporal in turns while the other worker stays connected. Stops when told.
+ * connections to PostgreSQL and Temporal in turns while the other worker stays connected, and freeze a worker
+ * just before a chosen statement past its lease (freezes.ts). Stops when told.
  */
 import type { Pool } from 'pg';
 import type { Proxy } from '../helpers/toxiproxy';
+import { armFreeze, FREEZE_POINTS, type FreezePoint } from './freezes';
 import { restartService, terminateConnections } from './services';
 import type { ChaosSettings } from './settings';
 import type { WorkerPool } from './workers';
@@ -19,6 +21,9 @@ export interface FaultCounts {
   /** TCP cuts of worker 0's connections to PostgreSQL and to Temporal (Toxiproxy). */
   tcpCutsPg: number;
   tcpCutsTemporal: number;
+  /** Workers frozen just before each kind of statement and held past their lease; rounds no worker reached. */
+  freezes: Record<FreezePoint, number>;
+  freezesMissed: number;
   /** Seconds each service restart took (stop + `stack.sh up` until it answered). */
   restartSeconds: number[];
 }
@@ -31,6 +36,8 @@ export interface FaultContext {
   readonly applicationName: string;
   /** Worker 0's proxies to PostgreSQL and Temporal, cut in turns. */
   readonly proxies?: { readonly pg: Proxy; readonly temporal: Proxy };
+  /** The file freeze-hook.cjs watches in every worker (freezableEnv). */
+  readonly freezeFile?: string;
   /** Fraction of the documents migrated so far (0..1). */
   progress(): Promise<number>;
   log(line: string): void;
@@ -61,6 +68,8 @@ export function runFaults(ctx: FaultContext): FaultRun {
     pgConnectionsTerminated: 0,
     tcpCutsPg: 0,
     tcpCutsTemporal: 0,
+    freezes: { switch: 0, journal: 0, delete: 0, fence: 0 },
+    freezesMissed: 0,
     restartSeconds: [],
   };
   let stopped = false;
@@ -120,8 +129,27 @@ export function runFaults(ctx: FaultContext): FaultRun {
     }
   };
 
+  const freezeLoop = async (): Promise<void> => {
+    const file = ctx.freezeFile;
+    for (let i = 0; file && !stopped && i < s.freezes; i++) {
+      await pause(s.freezeIntervalS * 1000);
+      if (stopped) return;
+      const point = FREEZE_POINTS[i % FREEZE_POINTS.length] ?? 'switch';
+      const pid = await armFreeze(file, point, s.freezeWaitS * 1000);
+      if (pid === undefined || !ctx.workers.hold(pid)) {
+        counts.freezesMissed++;
+        ctx.log(`freeze before ${point}: no worker of ours reached it within ${s.freezeWaitS} s`);
+        continue;
+      }
+      ctx.log(`worker pid ${pid} frozen just before ${point}; held ${s.freezeHoldS} s, past its lease`);
+      await sleep(s.freezeHoldS * 1000);
+      ctx.workers.release(pid);
+      counts.freezes[point]++;
+    }
+  };
+
   let failure: unknown;
-  const loops = Promise.all([killLoop(), serviceLoop(), pgLoop(), tcpLoop()]).then(
+  const loops = Promise.all([killLoop(), serviceLoop(), pgLoop(), tcpLoop(), freezeLoop()]).then(
     () => undefined,
     (err: unknown) => {
       failure = err;

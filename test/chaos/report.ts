@@ -12,6 +12,8 @@ export interface ChaosOutcome {
   readonly wallSeconds: number;
   readonly faults: FaultCounts;
   readonly unexpectedWorkerExits: number;
+  /** Attempts that woke after their page was taken and stopped on their lost fence (worker log lines). */
+  readonly zombiesStopped: number;
   readonly retries?: RetryStats;
   readonly audit: string;
   readonly violations: readonly Violations[];
@@ -29,6 +31,9 @@ export function formatReport(o: ChaosOutcome): string {
     `faults injected   worker SIGKILL ${f.workerKills} · Temporal restart ${f.temporalRestarts} · S3 restart ` +
       `${f.s3Restarts} · pg_terminate rounds ${f.pgRounds} (${f.pgConnectionsTerminated} connections) · ` +
       `TCP cuts worker↔PostgreSQL ${f.tcpCutsPg}, worker↔Temporal ${f.tcpCutsTemporal}`,
+    `                  workers frozen past their lease just before a switch ${f.freezes.switch} · journal write ` +
+      `${f.freezes.journal} · source delete ${f.freezes.delete} · fence check ${f.freezes.fence} ` +
+      `(${f.freezesMissed} round(s) no worker reached); attempts stopped by a lost fence ${o.zombiesStopped}`,
     `                  restarts took ${f.restartSeconds.map((x) => `${x.toFixed(1)} s`).join(', ') || '-'}; ` +
       `workers that exited by themselves (restarted) ${o.unexpectedWorkerExits}`,
     r

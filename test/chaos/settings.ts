@@ -24,6 +24,15 @@ export interface ChaosSettings {
   readonly tcpCuts: number;
   readonly tcpCutS: number;
   readonly tcpIntervalS: number;
+  /**
+   * Freezes (freezes.ts): `freezes` rounds, one every freezeIntervalS seconds, each arming the next point and
+   * waiting up to freezeWaitS for a worker to reach it, then holding it freezeHoldS seconds (past the 15 s page
+   * lease and the 30 s heartbeat timeout).
+   */
+  readonly freezes: number;
+  readonly freezeIntervalS: number;
+  readonly freezeWaitS: number;
+  readonly freezeHoldS: number;
   /** Documents an Anchore-like writer on the source config rewrites during the run, one every rewriteIntervalMs. */
   readonly rewrites: number;
   readonly rewriteIntervalMs: number;
@@ -65,6 +74,10 @@ export function chaosSettings(): ChaosSettings {
     tcpCuts: num('CHAOS_TCP_CUTS', full ? 8 : 2),
     tcpCutS: num('CHAOS_TCP_CUT_S', 5),
     tcpIntervalS: num('CHAOS_TCP_INTERVAL_S', full ? 30 : 12),
+    freezes: num('CHAOS_FREEZES', full ? 8 : 3),
+    freezeIntervalS: num('CHAOS_FREEZE_INTERVAL_S', full ? 30 : 2),
+    freezeWaitS: num('CHAOS_FREEZE_WAIT_S', 30),
+    freezeHoldS: num('CHAOS_FREEZE_HOLD_S', 40),
     rewrites: num('CHAOS_REWRITES', full ? 300 : 40),
     rewriteIntervalMs: num('CHAOS_REWRITE_INTERVAL_MS', full ? 2_000 : 500),
     // A kill every 3–10 s stalls pages for the 30 s heartbeat timeout: 50k documents took 24 min on a busy 2-core box.
