@@ -51,6 +51,28 @@ export class ConfigValidationError extends ConfigError {
   }
 }
 
+/**
+ * Keys Anchore does not read in a store section. Anchore ignores them, so the config would mean something else
+ * than it says (a misspelt `storage_driver` is the db driver); nothing is moved on such a guess.
+ */
+export class UnknownConfigKeyError extends ConfigValidationError {
+  constructor(issues: readonly string[], file?: string) {
+    super(issues, file);
+    this.message +=
+      '\nAnchore ignores keys it does not know, so it would not read this config as written: fix or remove ' +
+      'the keys above.';
+  }
+}
+
+/** A command that needs a worker to act (pause, resume, throttle) while none serves the catalog's task queue. */
+export class NoWorkerError extends ObjectStorageError {}
+
+/** A control command for a migration whose workflow has ended. */
+export class MigrationNotRunningError extends UsageError {}
+
+/** A `--bucket` no document of the catalog is in: a typo would move nothing and still end "complete". */
+export class UnknownBucketError extends UsageError {}
+
 /** A `${ANCHORE...}` reference whose variable is set neither in the environment nor in ANCHORE_ENV_FILE. */
 export class UnsetVariableError extends ConfigError {
   constructor(

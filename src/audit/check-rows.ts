@@ -6,7 +6,7 @@ import type { ArchiveMetadataRow } from '../catalog/archive-metadata';
 import { decodeStored } from '../drivers/stored-bytes';
 import { md5Hex } from '../drivers/util';
 import type { ObjectStat, ObjectStoreDriver } from '../drivers/types';
-import type { AuditProblem, ProblemCode } from './types';
+import type { AuditProblem, FindingCode } from './types';
 
 /** Errors that mean the whole store is unusable, not one object: the audit stops on them. */
 const FATAL = new Set([
@@ -20,7 +20,7 @@ const FATAL = new Set([
 type Found<T> = { value?: T; error?: unknown };
 
 /** One problem for a row. */
-export function rowProblem(row: ArchiveMetadataRow, code: ProblemCode, detail: string): AuditProblem {
+export function rowProblem(row: ArchiveMetadataRow, code: FindingCode, detail: string): AuditProblem {
   return {
     code,
     userId: row.userId,

@@ -32,7 +32,7 @@ export interface AuditInput {
   readonly pageSize?: number;
   /** Stored bytes per page at most: bounds memory when bodies are read (× concurrency). @default 32 MiB */
   readonly pageBytes?: number;
-  /** Called for every problem as it is found (report file, first lines on screen). */
+  /** Called for every finding as it is found (report file, first lines on screen), other_location included. */
   readonly onProblem: (p: AuditProblem) => Promise<void>;
   /** Counters updated as the audit goes, for a progress display. */
   readonly progress: AuditProgress;
@@ -45,8 +45,10 @@ export async function runAudit(input: AuditInput): Promise<AuditSummary> {
   const { pool, driver, selection, progress, signal } = input;
   const counts = Object.fromEntries(PROBLEM_CODES.map((c) => [c, 0])) as Record<ProblemCode, number>;
   const report = async (p: AuditProblem): Promise<void> => {
-    counts[p.code] += 1;
-    progress.problems += 1;
+    if (p.code !== 'other_location') {
+      counts[p.code] += 1;
+      progress.problems += 1;
+    }
     await input.onProblem(p);
   };
   const useStat = input.mode === 'default' && driver.statMany !== undefined;

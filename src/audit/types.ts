@@ -8,13 +8,18 @@ export const PROBLEM_CODES = [
   'digest_mismatch',
   'decompress_failed',
   'orphan',
-  'other_location',
 ] as const;
 export type ProblemCode = (typeof PROBLEM_CODES)[number];
 
+/**
+ * What the report holds: problems, and `other_location`, a row of the audited buckets that points at another
+ * store. That is information, not a problem: after a migration every row of the old store's buckets does.
+ */
+export type FindingCode = ProblemCode | 'other_location';
+
 /** One finding; a row of the report. Orphans whose URI names no document have empty key fields. */
 export interface AuditProblem {
-  readonly code: ProblemCode;
+  readonly code: FindingCode;
   readonly userId: string;
   readonly bucket: string;
   readonly archiveId: string;

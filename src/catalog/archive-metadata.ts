@@ -78,3 +78,20 @@ export function createPgMetadataStore(pool: Pool): MetadataStore {
     },
   };
 }
+
+/**
+ * The logical buckets that hold at least one document: a skip scan over the primary key (bucket first), so a
+ * catalog of millions of rows answers in as many index probes as it has buckets.
+ */
+export async function bucketsInCatalog(pool: Pool): Promise<string[]> {
+  const res = await pool.query<{ bucket: string }>(
+    `WITH RECURSIVE b(bucket) AS (
+       (SELECT bucket FROM archive_metadata ORDER BY bucket LIMIT 1)
+       UNION ALL
+       SELECT (SELECT m.bucket FROM archive_metadata m WHERE m.bucket > b.bucket ORDER BY m.bucket LIMIT 1)
+       FROM b WHERE b.bucket IS NOT NULL
+     )
+     SELECT bucket FROM b WHERE bucket IS NOT NULL`,
+  );
+  return res.rows.map((r) => r.bucket);
+}

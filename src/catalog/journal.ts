@@ -50,6 +50,7 @@ CREATE TABLE IF NOT EXISTS objectstorage_migrations (
   ended_at TIMESTAMPTZ
 );
 ALTER TABLE objectstorage_migrations ADD COLUMN IF NOT EXISTS namespace VARCHAR;
+ALTER TABLE objectstorage_migrations ADD COLUMN IF NOT EXISTS stop_reason VARCHAR;
 `;
 
 /**

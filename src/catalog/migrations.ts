@@ -6,7 +6,7 @@ import type { Pool, PoolClient } from 'pg';
 import { GuardRefusedError } from '../errors';
 import type { MigrationInput } from '../shared/migration';
 import { ensureJournal } from './journal';
-import { insertMigrationTask } from './tasks';
+import { failRunningTask, insertMigrationTask } from './tasks';
 import { inTransaction } from './transaction';
 
 export type MigrationRecordState =
@@ -25,6 +25,8 @@ export interface MigrationRecord {
   readonly input: MigrationInput;
   readonly created_at: Date;
   readonly ended_at: Date | null;
+  /** Why it stopped, when it did not complete (null while running, after success, and for older records). */
+  readonly stop_reason: string | null;
 }
 
 /**
@@ -118,7 +120,13 @@ async function refuseOthersActive(
           (r.state === 'running' ? `, or cancel it with: objectstorage cancel ${r.task_id}` : ''),
       );
     }
-    await setMigrationState(pool, r.task_id, 'abandoned');
+    await closeMigrationFromOutside(
+      pool,
+      r.task_id,
+      'abandoned',
+      `its workflow ${activeWorkflowId(r)} was no longer running in Temporal namespace ${namespace} when a ` +
+        'later command looked (ended outside objectstorage, or its history is gone)',
+    );
   }
 }
 
@@ -165,6 +173,27 @@ export async function setMigrationState(
      WHERE task_id = $1`,
     [taskId, state],
   );
+}
+
+/**
+ * Closes a migration whose workflow ended without closing it (terminated or timed out in Temporal, or cancelled
+ * while no worker served it): our record gets `state` and the reason, and Anchore's task row, if it still says
+ * running, becomes failed, as anchore-manager leaves a migration that did not finish.
+ */
+export async function closeMigrationFromOutside(
+  pool: Pool,
+  taskId: number,
+  state: 'failed' | 'cancelled' | 'abandoned',
+  reason: string,
+): Promise<void> {
+  await inTransaction(pool, async (client) => {
+    await client.query(
+      `UPDATE objectstorage_migrations SET state = $2, stop_reason = $3, ended_at = now()
+       WHERE task_id = $1 AND state IN ${ACTIVE_STATES}`,
+      [taskId, state, reason],
+    );
+    await failRunningTask(client, taskId);
+  });
 }
 
 /**

@@ -68,6 +68,15 @@ export async function updateMigrationTask(
   }
 }
 
+/** Anchore's task row of a migration that will not finish: failed, if it still says running. */
+export async function failRunningTask(db: Pool | PoolClient, id: number): Promise<void> {
+  await db.query(
+    `UPDATE tasks SET last_state = state, state = 'failed', ended_at = ${NOW_UTC}, last_updated = ${NOW_UTC}
+     WHERE id = $1 AND state = 'running'`,
+    [id],
+  );
+}
+
 /** Every migration task, oldest first (anchore-manager's list-migrations order). */
 export async function listMigrationTasks(pool: Pool): Promise<MigrationTaskRow[]> {
   const res = await pool.query<MigrationTaskRow>(

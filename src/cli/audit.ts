@@ -48,7 +48,8 @@ export function registerAudit(program: Command, globals: () => GlobalOptions): v
     .option('--concurrency <n>', 'pages checked at once', positiveInt('--concurrency'), 4)
     .addHelpText(
       'after',
-      '\nProblem codes: missing, unreadable, size_mismatch, digest_mismatch, decompress_failed, orphan, other_location.\n' +
+      '\nProblem codes: missing, unreadable, size_mismatch, digest_mismatch, decompress_failed, orphan. The report also\n' +
+        'lists rows that point at another store as other_location: information, not a problem.\n' +
         'Exit codes: 0 clean, 1 config or connection error, 6 problems found.',
     )
     .action(async (file: string, o: AuditOptions) => {
@@ -115,7 +116,7 @@ async function runAuditCommand(file: string, o: AuditOptions, g: GlobalOptions):
         signal: abort.signal,
         progress,
         async onProblem(p) {
-          if (shown.length < SHOWN) shown.push(p);
+          if (shown.length < SHOWN && p.code !== 'other_location') shown.push(p);
           await report?.add(p);
         },
       });
@@ -156,6 +157,15 @@ function print(
     report: r.report,
     firstProblems: r.shown,
   });
+  // Real problems lead; where the other rows point is information after them.
+  const counts = Object.entries(s.problems).filter(([, n]) => n > 0);
+  out.line(
+    s.clean
+      ? 'Audit: clean'
+      : `Audit: ${s.problemsTotal} problem(s) found (${counts.map(([c, n]) => `${c} ${n}`).join(', ')})`,
+  );
+  for (const p of r.shown) out.line(`  ${p.code.padEnd(17)} ${p.url}  ${p.detail}`);
+  if (s.problemsTotal > r.shown.length) out.line(`  … ${s.problemsTotal - r.shown.length} more`);
   out.line(`Audited:   ${r.section} (${s.driver}) ${s.location}`);
   if (r.selection.buckets.length > 0) out.line(`Buckets:   ${r.selection.buckets.join(', ')}`);
   if (r.selection.excludeBuckets.length > 0)
@@ -168,13 +178,7 @@ function print(
       ? `Objects:   ${s.objectsListed} listed`
       : `Objects:   not listed (${s.driver} cannot list)`,
   );
-  for (const l of s.otherLocations) out.line(`Elsewhere: ${l.rows} row(s) at ${l.prefix}`);
-  const counts = Object.entries(s.problems).filter(([, n]) => n > 0);
-  out.line(
-    `Problems:  ${s.problemsTotal}${counts.length > 0 ? ` (${counts.map(([c, n]) => `${c} ${n}`).join(', ')})` : ''}`,
-  );
-  for (const p of r.shown) out.line(`  ${p.code.padEnd(17)} ${p.url}  ${p.detail}`);
-  if (s.problemsTotal > r.shown.length) out.line(`  … ${s.problemsTotal - r.shown.length} more`);
+  for (const l of s.otherLocations)
+    out.line(`Elsewhere: ${l.rows} row(s) at ${l.prefix} (information: not stored here, not a problem)`);
   if (r.report) out.line(`Report:    ${r.report}`);
-  out.line(s.clean ? 'Audit: clean' : 'Audit: problems found');
 }

@@ -2,37 +2,102 @@
  * `pause`, `resume`, `cancel` and `throttle`: workflow updates. The workflow's validators reject bad values
  * before they reach history; the CLI checks them first for a clear error.
  */
+import type { Client } from '@temporalio/client';
 import type { Command } from 'commander';
-import { ConfigError } from '../errors';
-import { MESSAGES, throttleProblem, type Progress, type ThrottleUpdate } from '../shared/migration';
+import type { Pool } from 'pg';
+import { closeMigrationFromOutside, phaseCounts, type MigrationRecord } from '../catalog';
+import { ConfigError, MigrationNotRunningError, NoWorkerError } from '../errors';
+import {
+  MESSAGES,
+  taskQueueFor,
+  throttleProblem,
+  type Progress,
+  type ThrottleUpdate,
+} from '../shared/migration';
 import type { GlobalOptions } from './globals';
-import { createOutput } from './output';
+import { createOutput, type Output } from './output';
 import { nonNegativeNumber, positiveInt, taskIdArg } from './parse';
 import { withMigration } from './migration-record';
 import { connectTemporal } from './temporal';
+import { noWorkerMessage, workersServing } from './workers-serving';
+import { workflowStatusOf } from './workflow-state';
 
 async function sendUpdate(g: GlobalOptions, id: number, name: string, arg?: ThrottleUpdate): Promise<void> {
   const out = createOutput(g.json);
-  const workflowId = await withMigration(g, id, async (record) => record.workflow_id);
-  const client = await connectTemporal(g);
-  try {
-    const handle = client.workflow.getHandle(workflowId);
-    const call = arg
-      ? handle.executeUpdate<Progress, [ThrottleUpdate]>(name, { args: [arg] })
-      : handle.executeUpdate<Progress, []>(name);
-    const p = await call.catch((err: unknown) => {
-      const e = err as Error;
-      if (e?.name === 'WorkflowUpdateFailedError')
-        throw new ConfigError(`${name} refused: ${(e.cause as Error)?.message ?? e.message}`);
-      throw err;
-    });
-    out.result(p);
-    out.line(
-      `migration ${id}: ${p.phase}, concurrency ${p.throttle.concurrency}, ${p.counters.migrated}/${p.counters.total} migrated`,
-    );
-  } finally {
-    await client.connection.close();
-  }
+  await withMigration(g, id, async (record, pool) => {
+    const client = await connectTemporal(g);
+    try {
+      const status = await workflowStatusOf(pool, client, record);
+      if (status !== 'RUNNING') {
+        throw new MigrationNotRunningError(
+          `migration ${id} is not running (its workflow is ${status.toLowerCase().replace('_', ' ')}; ` +
+            `see objectstorage status ${id}): there is nothing to ${name}`,
+        );
+      }
+      const queue = taskQueueFor(record.catalog_fingerprint);
+      if ((await workersServing(client, queue)).length === 0) {
+        if (name !== MESSAGES.cancel)
+          throw new NoWorkerError(
+            `${noWorkerMessage(queue)}. ${name} is applied by a worker: run it again then`,
+          );
+        out.warn(noWorkerMessage(queue));
+        await cancelWithoutWorker(pool, client, record, queue, out);
+        return;
+      }
+      const handle = client.workflow.getHandle(record.workflow_id);
+      const call = arg
+        ? handle.executeUpdate<Progress, [ThrottleUpdate]>(name, { args: [arg] })
+        : handle.executeUpdate<Progress, []>(name);
+      const p = await call.catch((err: unknown) => {
+        const e = err as Error;
+        if (e?.name === 'WorkflowUpdateFailedError')
+          throw new ConfigError(`${name} refused: ${(e.cause as Error)?.message ?? e.message}`);
+        throw err;
+      });
+      out.result(p);
+      out.line(
+        `migration ${id}: ${p.phase}, concurrency ${p.throttle.concurrency}, ${p.counters.migrated}/${p.counters.total} migrated`,
+      );
+    } finally {
+      await client.connection.close();
+    }
+  });
+}
+
+/**
+ * Cancel when no worker would apply it: the workflow is terminated and the migration closed. Nothing runs on the
+ * migration's pages any more (no worker polls); copies it made and did not switch stay where they are, said here.
+ */
+async function cancelWithoutWorker(
+  pool: Pool,
+  client: Client,
+  record: MigrationRecord,
+  queue: string,
+  out: Output,
+): Promise<void> {
+  const id = record.task_id;
+  await client.workflow
+    .getHandle(record.workflow_id)
+    .terminate(`objectstorage cancel ${id}: no worker served task queue ${queue}`);
+  const phases = await phaseCounts(pool, id);
+  const unswitched = phases.copied + phases.verified + phases.stale;
+  await closeMigrationFromOutside(
+    pool,
+    id,
+    'cancelled',
+    `cancelled while no worker served task queue ${queue}` +
+      (unswitched > 0 ? `; ${unswitched} copies no row points at were left at the destination` : ''),
+  );
+  out.result({ taskId: id, cancelled: true, withoutWorker: true, unswitchedCopies: unswitched });
+  out.line(
+    `migration ${id} cancelled without a worker: its workflow is terminated and its Anchore task row closed ` +
+      `(failed); ${
+        unswitched > 0
+          ? `${unswitched} copies no row points at were left at the destination: \`objectstorage audit\` with ` +
+            'the destination config lists them as orphans'
+          : 'nothing had been copied, every document is where it was'
+      }`,
+  );
 }
 
 export function registerControl(program: Command, globals: () => GlobalOptions): void {

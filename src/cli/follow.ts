@@ -5,6 +5,16 @@
 import type { Client } from '@temporalio/client';
 import { MESSAGES, type MigrationResult, type Progress } from '../shared/migration';
 import type { Output } from './output';
+import { noWorkerMessage, workersServing } from './workers-serving';
+
+/** A query the workflow's worker does not answer within this long is given up and tried again. */
+const QUERY_DEADLINE_MS = 10_000;
+/** Without an answer for this long, look whether any worker still polls. */
+const NO_ANSWER_MS = 15_000;
+/** While no worker polls, look again this often (a worker that starts is seen within it). */
+const NO_WORKER_POLL_MS = 2_000;
+/** While no worker polls, say so again this often. */
+const NO_WORKER_REMINDER_MS = 60_000;
 
 function bar(p: Progress, width = 30): string {
   const c = p.counters;
@@ -23,7 +33,7 @@ export async function follow(
   workflowId: string,
   taskId: number,
   out: Output,
-  opts: { tty: boolean; intervalMs?: number },
+  opts: { tty: boolean; intervalMs?: number; taskQueue: string },
 ): Promise<MigrationResult | undefined> {
   const handle = client.workflow.getHandle(workflowId);
   let detached = false;
@@ -45,24 +55,47 @@ export async function follow(
   );
   let last = '';
   let seen = false;
+  let answeredAt = Date.now();
+  let warnedAt = 0;
   try {
     while (!done && !detached) {
-      try {
-        const p = await handle.query<Progress>(MESSAGES.progress);
-        seen = true;
-        if (out.json) out.event({ event: 'progress', ...p });
-        else if (opts.tty) process.stderr.write(`\r${bar(p)}\u001b[K`);
-        else if (bar(p) !== last) out.line(bar(p));
-        last = bar(p);
-      } catch {
-        // no worker has picked the workflow up yet, or it just ended; try again
+      // Before the first answer, or when answers stop: is any worker there at all? Say so at once if not.
+      const workers =
+        !seen || Date.now() - answeredAt > NO_ANSWER_MS
+          ? await workersServing(client, opts.taskQueue).catch(() => undefined)
+          : undefined;
+      if (workers?.length === 0) {
+        if (Date.now() - warnedAt > NO_WORKER_REMINDER_MS) {
+          out.warn(`${warnedAt ? 'still ' : ''}${noWorkerMessage(opts.taskQueue)}`);
+          warnedAt = Date.now();
+        }
+      } else {
+        try {
+          const p = await client.connection.withDeadline(Date.now() + QUERY_DEADLINE_MS, () =>
+            handle.query<Progress>(MESSAGES.progress),
+          );
+          if (warnedAt) out.line(`a worker serves task queue ${opts.taskQueue} now: the migration goes on`);
+          seen = true;
+          answeredAt = Date.now();
+          warnedAt = 0;
+          if (out.json) out.event({ event: 'progress', ...p });
+          else if (opts.tty) process.stderr.write(`\r${bar(p)}\u001b[K`);
+          else if (bar(p) !== last) out.line(bar(p));
+          last = bar(p);
+        } catch {
+          // the workflow just ended, or its worker is busy or restarting; look again
+        }
       }
+      // Until a worker answers the first query, look again soon: first progress should show within a second.
+      const pause = seen ? interval : workers?.length === 0 ? NO_WORKER_POLL_MS : Math.min(interval, 250);
+      let timer: NodeJS.Timeout | undefined;
       await Promise.race([
         resultPromise.catch(() => undefined),
         detach,
-        // Until a worker answers the first query, look again soon: first progress should show within a second.
-        new Promise((r) => setTimeout(r, seen ? interval : Math.min(interval, 250))),
+        new Promise((r) => (timer = setTimeout(r, pause))),
       ]);
+      // A pending timer would keep the process alive after the result is printed.
+      clearTimeout(timer);
     }
   } finally {
     process.removeListener('SIGINT', onSigint);

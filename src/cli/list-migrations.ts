@@ -8,6 +8,7 @@ import { withCatalog } from './catalog-connection';
 import type { GlobalOptions } from './globals';
 import { createOutput } from './output';
 import { connectTemporal } from './temporal';
+import { workflowStatusOf } from './workflow-state';
 
 const COLUMNS = [
   'id',
@@ -32,23 +33,20 @@ export function registerListMigrations(program: Command, globals: () => GlobalOp
       const g = globals();
       const out = createOutput(g.json);
       await withCatalog(g, async (pool) => {
-        const tasks = await listMigrationTasks(pool);
         const records = new Map((await listMigrationRecords(pool)).map((r) => [r.task_id, r]));
         const statuses = new Map<number, string>();
         if (records.size > 0) {
           const client = await connectTemporal(g).catch(() => undefined);
           for (const [id, r] of records) {
-            const status = await client?.workflow
-              .getHandle(r.workflow_id)
-              .describe()
-              .then(
-                (d) => d.status.name,
-                () => 'unknown',
-              );
-            statuses.set(id, status ?? 'temporal unreachable');
+            const status = client
+              ? await workflowStatusOf(pool, client, r).catch(() => 'unknown')
+              : 'temporal unreachable';
+            statuses.set(id, status);
           }
           await client?.connection.close();
         }
+        // After the statuses: a migration whose workflow ended outside us has just been closed.
+        const tasks = await listMigrationTasks(pool);
         const rows = tasks.map((t) => ({
           id: t.id,
           state: t.state,

@@ -4,10 +4,13 @@
  * rule, secrets as references or sealed values, and the guards that refuse before anything is written.
  */
 import type { Pool } from 'pg';
-import { ConfigError } from '../errors';
+import { ConfigError, UnknownBucketError } from '../errors';
 import { loadStoreConfig, toPortableStoreConfig, type LoadedStoreConfig } from '../config';
 import { createDriver } from '../drivers/registry';
 import { checkLocations } from '../activities/guards';
+import { bucketsInCatalog } from '../catalog';
+import { LOGICAL_BUCKETS } from '../shared/logical-buckets';
+import { nearest } from '../shared/nearest';
 import { LIMITS, type MigrationInput, type Selection, type VerifyMode } from '../shared/migration';
 
 /** Where a store lives and which config section described it. */
@@ -82,10 +85,26 @@ export async function loadMigrationSides(
     toAnalysisArchive: flags.toAnalysisArchive === true,
     buckets: flags.bucket,
   };
+  await checkBucketsPresent(pool, o.buckets);
   const from = await loadSide(fromFile, o.fromAnalysisArchive, pool);
   const to = await loadSide(toFile, o.toAnalysisArchive, pool);
   for (const w of [...from.loaded.warnings, ...to.loaded.warnings]) warn(w);
   return { from, to, selection: await buildSelection(fromFile, from, o) };
+}
+
+/** Refuses a `--bucket` that no document is in, naming the likely one meant and the buckets there are. */
+export async function checkBucketsPresent(pool: Pool, buckets: readonly string[]): Promise<void> {
+  if (buckets.length === 0) return;
+  const present = await bucketsInCatalog(pool);
+  const missing = buckets.filter((b) => !present.includes(b));
+  if (missing.length === 0) return;
+  const lines = missing.map((b) => {
+    const near = nearest(b, [...present, ...LOGICAL_BUCKETS]);
+    return `--bucket ${b}: no document of this catalog is in it${near ? `; did you mean ${near}?` : ''}`;
+  });
+  throw new UnknownBucketError(
+    `${lines.join('\n')}\nbuckets here: ${present.join(', ') || '(none: the catalog holds no documents)'}`,
+  );
 }
 
 /** Tunables of a migration. */

@@ -79,22 +79,22 @@ export async function startMigration(
     if (opts.detach) return ExitCode.ok;
     const result = await follow(client, workflowId, input.taskId, out, {
       tty: process.stderr.isTTY === true,
+      taskQueue: taskQueueFor(m.fingerprint),
     });
     if (!result) return ExitCode.ok;
-    return printResult(out, result, input.to, input.toAnalysisArchive);
+    return printResult(out, result, input);
   } finally {
     await client.connection.close();
   }
 }
 
 /** The summary and the destination config block; returns the exit code of the outcome. */
-export function printResult(
-  out: Output,
-  result: MigrationResult,
-  to: PortableStore,
-  toAnalysisArchive: boolean,
-): number {
+export function printResult(out: Output, result: MigrationResult, input: MigrationInput): number {
   out.event({ event: 'finished', ...result });
+  const c = result.counters;
+  out.line(
+    `Migration ${result.taskId}: ${result.cancelled ? 'cancelled' : result.state} (Anchore task state ${result.state})`,
+  );
   out.line(
     `Migration result summary: ${JSON.stringify({ id: result.taskId, state: result.state, cancelled: result.cancelled, ...result.counters })}`,
   );
@@ -113,8 +113,20 @@ export function printResult(
       `${result.counters.failed} document(s) failed; list them with: objectstorage status ${result.taskId} --failures failures.csv`,
     );
   }
-  // Stopped before anything moved: there is no new config to adopt.
-  if (!(result.error && result.counters.migrated === 0)) printConfigBlock(out, to, toAnalysisArchive);
+  const left = c.total - c.migrated;
+  if (left === 0 && c.failed === 0 && !result.cancelled && !result.error) {
+    printConfigBlock(out, input.to, input.toAnalysisArchive);
+  } else {
+    // Anchore must not be pointed at the new store while documents remain at the old one.
+    out.line(
+      `${left} of ${c.total} selected document(s) are still at ${input.selection.sourcePrefix}: keep Anchore's ` +
+        `config as it is. ${
+          c.failed > 0
+            ? `Fix what failed them (objectstorage status ${result.taskId} --failures failures.csv), then run `
+            : 'Run '
+        }the same migrate command again to move what is left (it selects only what is still there).`,
+    );
+  }
   if (result.cancelled) return ExitCode.cancelled;
   if (result.error)
     return result.error.startsWith('GuardRefusedError:') ? ExitCode.guardRefused : ExitCode.usageOrConfig;

@@ -4,15 +4,17 @@
  */
 import { writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
-import { failedDocuments, listMigrationTasks, phaseCounts, type JournalRow } from '../catalog';
+import { failedDocuments, getMigration, listMigrationTasks, phaseCounts, type JournalRow } from '../catalog';
 import { ConfigError } from '../errors';
-import { MESSAGES, type Progress } from '../shared/migration';
+import { MESSAGES, taskQueueFor, type Progress } from '../shared/migration';
 import { follow } from './follow';
 import { withMigration } from './migration-record';
 import type { GlobalOptions } from './globals';
 import { createOutput } from './output';
 import { taskIdArg } from './parse';
 import { connectTemporal } from './temporal';
+import { noWorkerMessage, workersServing } from './workers-serving';
+import { workflowStatusOf } from './workflow-state';
 
 const CSV_COLUMNS = [
   'userId',
@@ -55,24 +57,48 @@ export function registerStatus(program: Command, globals: () => GlobalOptions): 
         const phases = await phaseCounts(pool, id);
         const client = await connectTemporal(g);
         try {
+          const workflow = await workflowStatusOf(pool, client, record);
+          const queue = taskQueueFor(record.catalog_fingerprint);
+          const workers = workflow === 'RUNNING' ? await workersServing(client, queue) : undefined;
           let progress: Progress | undefined;
-          try {
-            progress = await client.workflow.getHandle(record.workflow_id).query<Progress>(MESSAGES.progress);
-          } catch {
-            progress = undefined; // finished long ago, or no worker running: the catalog still tells the outcome
+          if (workers?.length) {
+            progress = await client.connection
+              .withDeadline(Date.now() + 10_000, () =>
+                client.workflow.getHandle(record.workflow_id).query<Progress>(MESSAGES.progress),
+              )
+              .catch(() => undefined); // a worker busy past the deadline: the catalog still tells the counts
           }
-          out.result({ id, state: task.state, record: record.state, task, journal: phases, progress });
+          // Closing a migration ended outside us changes both rows: read them after.
+          const now = (await getMigration(pool, id)) ?? record;
+          const row = (await listMigrationTasks(pool)).find((t) => t.id === id) ?? task;
+          out.result({
+            id,
+            state: row.state,
+            record: now.state,
+            task: row,
+            journal: phases,
+            workflow,
+            workers: workers ?? null,
+            stopReason: now.stop_reason,
+            progress,
+          });
           out.line(
-            `Migration ${id}: ${task.migrate_from_driver} → ${task.migrate_to_driver}, task state ${task.state}`,
+            `Migration ${id}: ${row.migrate_from_driver} → ${row.migrate_to_driver}, task state ${row.state}`,
           );
           out.line(
-            `  documents: ${task.archive_documents_migrated} of ${task.archive_documents_to_migrate} migrated`,
+            `  documents: ${row.archive_documents_migrated} of ${row.archive_documents_to_migrate} migrated`,
           );
           out.line(
             `  journal:   ${Object.entries(phases)
               .map(([k, v]) => `${k} ${v}`)
               .join(', ')}`,
           );
+          out.line(`  workflow:  ${workflow.toLowerCase().replace('_', ' ')}`);
+          if (workers)
+            out.line(
+              `  workers:   ${workers.length ? workers.join(', ') : `none: ${noWorkerMessage(queue)}`}`,
+            );
+          if (now.stop_reason) out.line(`  stopped:   ${now.stop_reason}`);
           if (progress)
             out.line(
               `  live:      ${progress.phase}, ${progress.docsPerSecond} docs/s, ${progress.inFlightPages} pages in flight`,
@@ -83,8 +109,11 @@ export function registerStatus(program: Command, globals: () => GlobalOptions): 
             await writeFile(opts.failures, failuresCsv(failed));
             out.line(`  wrote ${failed.length} failed document(s) to ${opts.failures}`);
           }
-          if (opts.watch)
-            await follow(client, record.workflow_id, id, out, { tty: process.stderr.isTTY === true });
+          if (opts.watch && workflow === 'RUNNING')
+            await follow(client, record.workflow_id, id, out, {
+              tty: process.stderr.isTTY === true,
+              taskQueue: queue,
+            });
         } finally {
           await client.connection.close();
         }

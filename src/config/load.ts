@@ -6,7 +6,7 @@ import { readFile } from 'node:fs/promises';
 
 import { LineCounter, parseDocument } from 'yaml';
 
-import { ConfigError, ConfigValidationError, UnsetVariableError } from '../errors';
+import { ConfigError, ConfigValidationError, UnknownConfigKeyError, UnsetVariableError } from '../errors';
 import { registerConfigSecrets } from './redact';
 import { storeConfigSchema } from './schema';
 import type { StoreConfig } from './schema';
@@ -18,6 +18,7 @@ import {
   replaceAnchoreReferences,
 } from './substitute';
 import { forEachLeaf, isPlainObject, isTruthy, mapLeaves, valueAt } from './tree';
+import { unknownKeyIssues } from './known-keys';
 import { normalizeStoreConfig, validateStoreConfig } from './validate';
 import { storeConfigWarnings } from './warnings';
 import type { StoreSection } from './warnings';
@@ -92,6 +93,8 @@ export function parseStoreConfigText(
   const sectionPath = `services.catalog.${section}`;
   if (!isPlainObject(node)) throw new ConfigValidationError([`${sectionPath}: expected a mapping`], file);
 
+  const unknownKeys = unknownKeyIssues(node, sectionPath);
+  if (unknownKeys.length > 0) throw new UnknownConfigKeyError(unknownKeys, file);
   const normalized = normalizeStoreConfig(node);
   const unset = new Set<string>();
   forEachLeaf(normalized, (leaf) => {

@@ -205,12 +205,12 @@ describe('s3 store', () => {
       [...found(quick), `digest_mismatch ${largeUrl}`, `decompress_failed ${zRow.url}`].sort(),
     );
 
-    // --json: one JSON document on stdout with the same counts; CSV report: a header and one line per problem.
+    // --json: one JSON document on stdout with the same counts; CSV report: a header and one line per finding (the row elsewhere too).
     const csv = join(reportDir, 'report.csv');
     const json = await world.cli(['--json', 'audit', config, '--report', csv]);
     expect(json.code).toBe(6);
     const result = JSON.parse(json.stdout);
-    expect(result).toMatchObject({ clean: false, problemsTotal: 5, problems: { missing: 1, orphan: 1 } });
+    expect(result).toMatchObject({ clean: false, problemsTotal: 4, problems: { missing: 1, orphan: 1 } });
     const lines = readFileSync(csv, 'utf8').trim().split('\n');
     expect(lines[0]).toBe('code,userId,bucket,archiveId,url,detail');
     expect(lines).toHaveLength(6);
@@ -303,5 +303,36 @@ describe('db store with its analysis archive on s3', () => {
 
     expect(await catalogDump(world.pool)).toEqual(catalogBefore);
     expect(await bucketDump(String(archive.config.bucket))).toEqual(archiveBefore);
+  });
+});
+
+describe('the old store after a migration', () => {
+  let world: World;
+  const docs = makeFixture(40, { seed: 7 });
+  beforeAll(async () => {
+    world = await createWorld();
+    await world.load(stores.s3(), docs); // every row points at s3: as after a migration db → s3
+  });
+  afterAll(() => world?.close());
+
+  test('rows that point at the new store are information, not problems: exit 0; a real problem still leads', async () => {
+    const db = stores.db();
+    const old = await audit(world, [configFile(db)]);
+    expect(old.code).toBe(0);
+    expect(old.summary).toMatchObject({ clean: true, problemsTotal: 0 });
+    expect(old.stdout).toMatch(/Elsewhere: 40 row\(s\) at s3:\/\//);
+    expect(old.stdout).toMatch(/Audit: clean/);
+
+    // One orphan among 40 rows elsewhere: exit 6, and the orphan is the first thing shown.
+    const orphanUrl = await world
+      .manager(db)
+      .driver.put({ userId: 'admin', bucket: 'analysis_data', key: 'left-over' }, Buffer.from('{}'));
+    const one = await audit(world, [configFile(db)]);
+    expect(one.code).toBe(6);
+    expect(one.summary).toMatchObject({ clean: false, problemsTotal: 1 });
+    const lines = one.stdout.split('\n');
+    expect(lines[0]).toMatch(/^Audit: 1 problem\(s\) found/);
+    expect(lines.find((l) => /^\s+(orphan|other_location)/.test(l))).toContain(`orphan`);
+    expect(lines.find((l) => /^\s+(orphan|other_location)/.test(l))).toContain(orphanUrl);
   });
 });

@@ -143,6 +143,27 @@ test('config files and options the CLI refuses before registering anything', () 
       hint: /ANCHORE_BI_UNSET_ACCESS, ANCHORE_BI_UNSET_SECRET\. Export/,
     },
     {
+      // Anchore ignores the misspelt key and would read the default db driver: nothing may move on that guess.
+      label: 'misspelt storage_driver',
+      args: () =>
+        migrateTo(
+          writeTempConfig(
+            anchoreConfig(
+              `object_store:\n  storage_drvier:\n    name: s3\n    config: {bucket: b, iamauto: true}`,
+            ),
+          ),
+        ),
+      name: 'UnknownConfigKeyError',
+      hint: /object_store\.storage_drvier: unknown key; did you mean storage_driver\?/,
+    },
+    {
+      // A bucket no document is in moved nothing and ended "complete", telling the operator to change config.
+      label: '--bucket that no document is in',
+      args: () => migrateTo(configFile(stores.db2()), '--bucket', 'analysis_dta'),
+      name: 'UnknownBucketError',
+      hint: /--bucket analysis_dta: no document of this catalog is in it; did you mean analysis_data\?.*buckets here: /s,
+    },
+    {
       label: '--verify sometimes',
       args: () => migrateTo(configFile(stores.db2()), '--verify', 'sometimes'),
       name: 'UsageError',

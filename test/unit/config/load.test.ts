@@ -111,17 +111,17 @@ describe('normalization', () => {
     });
   });
 
-  it('keeps unknown driver keys and applies the s3 and swift defaults', () => {
+  it('keeps the swiftclient options Anchore passes on and applies the s3 and swift defaults', () => {
     const s3 = parseStoreConfigText(
       anchoreConfig(
-        '    object_store:\n      storage_driver:\n        name: s3\n        config: {bucket: b, iamauto: true, x_extra: 1}\n',
+        '    object_store:\n      storage_driver:\n        name: s3\n        config: {bucket: b, iamauto: true}\n',
       ),
       FILE,
       noEnv,
     ).config.storage_driver;
     expect(s3).toEqual({
       name: 's3',
-      config: { bucket: 'b', iamauto: true, x_extra: 1, create_bucket: false, prefix: '' },
+      config: { bucket: 'b', iamauto: true, create_bucket: false, prefix: '' },
     });
     const swift = parseStoreConfigText(
       anchoreConfig(

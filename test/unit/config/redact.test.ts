@@ -76,7 +76,7 @@ describe('redactStoreConfig', () => {
     const text = anchoreConfig(
       '    object_store:\n      storage_driver:\n        name: swift\n        config:\n          container: c\n' +
         '          user: admin\n          key: legacy-swift-key-1\n          os_password: keystone-pass-2\n' +
-        '          os_auth_url: "https://admin:url-pass-3@keystone:5000/v3"\n          credentials: {token: nested-token-4}\n',
+        '          os_auth_url: "https://admin:url-pass-3@keystone:5000/v3"\n          meta: {token: nested-token-4}\n',
     );
     const { config } = parseStoreConfigText(text, 'c.yaml', { env: {} });
     const printed = JSON.stringify(redactStoreConfig(config));
@@ -91,7 +91,7 @@ describe('redactStoreConfig', () => {
       key: '****',
       os_password: '****',
       os_auth_url: 'https://admin:****@keystone:5000/v3',
-      credentials: { token: '****' },
+      meta: { token: '****' },
     });
     // The input is untouched.
     expect(config.storage_driver.config).toMatchObject({ key: 'legacy-swift-key-1' });
