@@ -67,6 +67,9 @@ export class UnknownConfigKeyError extends ConfigValidationError {
 /** A command that needs a worker to act (pause, resume, throttle) while none serves the catalog's task queue. */
 export class NoWorkerError extends ObjectStorageError {}
 
+/** A migration id that is not in this catalog's registry. */
+export class MigrationNotFoundError extends UsageError {}
+
 /** A control command for a migration whose workflow has ended. */
 export class MigrationNotRunningError extends UsageError {}
 
@@ -78,10 +81,16 @@ export class UnsetVariableError extends ConfigError {
   constructor(
     readonly variables: readonly string[],
     file?: string,
+    /** The worker (`<host> pid <pid>`) whose environment lacks them, when a worker resolved the config. */
+    worker?: string,
   ) {
     super(
-      `variable overrides found in configuration file that are unset: ${variables.join(', ')}. ` +
-        'Export them (or list them in the file named by ANCHORE_ENV_FILE) before running this command.',
+      worker
+        ? `variable overrides found in configuration file that are unset in the environment of worker ${worker}: ` +
+            `${variables.join(', ')}. The CLI passes them as references, resolved where the worker runs: export ` +
+            "them in that worker's environment (or list them in its ANCHORE_ENV_FILE) and restart it."
+        : `variable overrides found in configuration file that are unset: ${variables.join(', ')}. ` +
+            'Export them (or list them in the file named by ANCHORE_ENV_FILE) before running this command.',
       file,
     );
   }
@@ -181,11 +190,10 @@ export class EndpointUnreachableError extends ObjectStorageError {
     readonly endpoint: string,
     detail: string,
     options?: { cause?: unknown },
+    /** What to check; a store's config by default. */
+    hint = 'Check the url/region in the config and that the service is up.',
   ) {
-    super(
-      `cannot reach ${endpoint}: ${detail}. Check the url/region in the config and that the service is up.`,
-      options,
-    );
+    super(`cannot reach ${endpoint}: ${detail}. ${hint}`, options);
   }
 }
 

@@ -3,6 +3,7 @@
  * document reached its final phase; otherwise `failed`, with counts and the journal saying exactly which.
  */
 import { phaseCounts, setMigrationState, updateMigrationTask } from '../catalog';
+import { scrubSecrets } from '../config';
 import type { Counters, MigrationInput, MigrationResult } from '../shared/migration';
 import { assertSameCatalog } from './context';
 import type { ActivityDeps } from './deps';
@@ -20,8 +21,11 @@ export function makeFinish(deps: ActivityDeps) {
     const complete =
       !outcome.cancelled && !outcome.error && phases.failed === 0 && migrated >= counters.total;
     const state = complete ? 'complete' : 'failed';
+    const stopReason = complete
+      ? undefined
+      : whyStopped(input.taskId, outcome, phases.failed, migrated, counters);
     // Our registry first: whoever sees the Anchore task row end also sees why it ended (cancelled or not).
-    await setMigrationState(deps.pool, input.taskId, outcome.cancelled ? 'cancelled' : state);
+    await setMigrationState(deps.pool, input.taskId, outcome.cancelled ? 'cancelled' : state, stopReason);
     await updateMigrationTask(deps.pool, input.taskId, { documentsMigrated: migrated, state });
     return {
       taskId: input.taskId,
@@ -30,6 +34,23 @@ export function makeFinish(deps: ActivityDeps) {
       counters: { ...counters, migrated, failed: phases.failed },
       ...(unswitched > 0 ? { unswitchedCopies: unswitched } : {}),
       ...(outcome.error ? { error: outcome.error } : {}),
+      ...(stopReason ? { stopReason } : {}),
     };
   };
+}
+
+/** Why a migration did not complete, in the words status, list-migrations and the UI show. */
+function whyStopped(
+  taskId: number,
+  outcome: { cancelled: boolean; error?: string },
+  failed: number,
+  migrated: number,
+  counters: Counters,
+): string {
+  if (outcome.error) return scrubSecrets(outcome.error);
+  if (outcome.cancelled)
+    return 'cancelled by an operator (objectstorage cancel, or a cancel request in Temporal)';
+  if (failed > 0)
+    return `${failed} document(s) failed; objectstorage status ${taskId} --failures failures.csv lists them`;
+  return `${counters.total - migrated} selected document(s) did not reach the destination`;
 }

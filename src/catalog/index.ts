@@ -10,3 +10,4 @@ export * from './migrations';
 export * from './transaction';
 export * from './page-leases';
 export * from './anchore-lock';
+export * from './prune';

@@ -167,11 +167,14 @@ export async function setMigrationState(
   pool: Pool,
   taskId: number,
   state: MigrationRecordState,
+  /** Why it stopped, kept for status and list-migrations (cleared when it runs again). */
+  stopReason?: string,
 ): Promise<void> {
   await pool.query(
-    `UPDATE objectstorage_migrations SET state = $2::varchar, ended_at = CASE WHEN $2::varchar = 'running' THEN NULL ELSE now() END
+    `UPDATE objectstorage_migrations SET state = $2::varchar, stop_reason = $3,
+       ended_at = CASE WHEN $2::varchar = 'running' THEN NULL ELSE now() END
      WHERE task_id = $1`,
-    [taskId, state],
+    [taskId, state, stopReason ?? null],
   );
 }
 

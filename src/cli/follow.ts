@@ -46,7 +46,11 @@ export async function follow(
     };
   });
   process.once('SIGINT', onSigint);
-  const interval = opts.intervalMs ?? (opts.tty ? 500 : 5000);
+  const begun = Date.now();
+  // Off a terminal a line is printed only when progress changes: every second while the run is young (a small
+  // migration is over in seconds), then every few seconds.
+  const interval = (): number =>
+    opts.intervalMs ?? (opts.tty ? 500 : Date.now() - begun < 60_000 ? 1000 : 5000);
   const resultPromise = handle.result() as Promise<MigrationResult>;
   let done = false;
   void resultPromise.then(
@@ -87,7 +91,7 @@ export async function follow(
         }
       }
       // Until a worker answers the first query, look again soon: first progress should show within a second.
-      const pause = seen ? interval : workers?.length === 0 ? NO_WORKER_POLL_MS : Math.min(interval, 250);
+      const pause = seen ? interval() : workers?.length === 0 ? NO_WORKER_POLL_MS : Math.min(interval(), 250);
       let timer: NodeJS.Timeout | undefined;
       await Promise.race([
         resultPromise.catch(() => undefined),

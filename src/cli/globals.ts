@@ -8,4 +8,6 @@ export interface GlobalOptions {
   readonly logFormat?: LogFormat;
   readonly temporalAddress: string;
   readonly namespace: string;
+  /** Base URL of the Temporal UI, for the links commands print. */
+  readonly temporalUi: string;
 }

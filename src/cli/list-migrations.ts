@@ -3,7 +3,7 @@
  * columns plus the workflow status of ours.
  */
 import type { Command } from 'commander';
-import { listMigrationRecords, listMigrationTasks } from '../catalog';
+import { journalSize, listMigrationRecords, listMigrationTasks } from '../catalog';
 import { withCatalog } from './catalog-connection';
 import type { GlobalOptions } from './globals';
 import { createOutput } from './output';
@@ -21,7 +21,13 @@ const COLUMNS = [
   'total to migrate',
   'last updated',
   'workflow',
+  'journal rows',
+  'why stopped',
 ];
+
+/** The table stays one line per migration: the first sentence of the reason; status shows it whole. */
+const shortReason = (reason: string | null | undefined): string =>
+  reason ? (reason.split(/(?<=[.;])\s/)[0]?.slice(0, 100) ?? '') : '';
 
 const iso = (d: Date | null): string => (d ? d.toISOString().replace('Z', '') : '');
 
@@ -47,6 +53,8 @@ export function registerListMigrations(program: Command, globals: () => GlobalOp
         }
         // After the statuses: a migration whose workflow ended outside us has just been closed.
         const tasks = await listMigrationTasks(pool);
+        const journal = await journalSize(pool);
+        const recordsNow = new Map((await listMigrationRecords(pool)).map((r) => [r.task_id, r]));
         const rows = tasks.map((t) => ({
           id: t.id,
           state: t.state,
@@ -58,8 +66,10 @@ export function registerListMigrations(program: Command, globals: () => GlobalOp
           total: t.archive_documents_to_migrate,
           last_updated: iso(t.last_updated),
           workflow: records.has(t.id) ? statuses.get(t.id) : 'anchore-manager',
+          journal_rows: journal.rows.get(t.id) ?? 0,
+          why_stopped: shortReason(recordsNow.get(t.id)?.stop_reason),
         }));
-        out.result({ migrations: rows });
+        out.result({ migrations: rows, journalBytes: journal.bytes });
         const table = [COLUMNS, ...rows.map((r) => Object.values(r).map((v) => String(v ?? '')))];
         const widths = COLUMNS.map((_, i) => Math.max(...table.map((row) => (row[i] ?? '').length)));
         for (const row of table)
@@ -69,6 +79,11 @@ export function registerListMigrations(program: Command, globals: () => GlobalOp
               .join('  ')
               .trimEnd(),
           );
+        out.line(
+          `Journal: ${[...journal.rows.values()].reduce((a, b) => a + b, 0)} row(s), ` +
+            `${(journal.bytes / 1024 / 1024).toFixed(1)} MiB in the catalog database (objectstorage prune removes ` +
+            'what no command needs)',
+        );
       });
     });
 }

@@ -11,6 +11,7 @@ import { registerListDrivers } from './list-drivers';
 import { registerListMigrations } from './list-migrations';
 import { registerPlan } from './plan';
 import { registerReverse } from './reverse';
+import { registerPrune } from './prune';
 import { registerRollback } from './rollback';
 import { registerMigrate } from './migrate';
 import { registerStatus } from './status';
@@ -52,6 +53,12 @@ export function buildProgram(): Command {
     .addOption(
       new Option('--namespace <name>', 'Temporal namespace').env('TEMPORAL_NAMESPACE').default('default'),
     )
+    .addOption(
+      new Option('--temporal-ui <url>', 'Temporal UI base URL, for the links printed')
+        .env('OBJECTSTORAGE_TEMPORAL_UI')
+        // The dev stack's UI port (scripts/stack.sh exports TEMPORAL_UI_PORT), else the Temporal CLI's default.
+        .default(`http://127.0.0.1:${process.env.TEMPORAL_UI_PORT ?? '8233'}`),
+    )
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
   const globals = (): GlobalOptions => {
@@ -63,6 +70,7 @@ export function buildProgram(): Command {
       logFormat: o.logFormat,
       temporalAddress: o.temporalAddress,
       namespace: o.namespace,
+      temporalUi: o.temporalUi.replace(/\/+$/, ''),
     };
   };
   registerListDrivers(program, globals);
@@ -75,6 +83,7 @@ export function buildProgram(): Command {
   registerControl(program, globals);
   registerReverse(program, globals);
   registerRollback(program, globals);
+  registerPrune(program, globals);
   registerWorker(program, globals);
   registerDemoData(program, globals);
   program.addHelpText(
@@ -90,6 +99,11 @@ export function buildProgram(): Command {
 
 /** Runs the CLI and resolves to the process exit code. */
 export async function main(argv: readonly string[]): Promise<number> {
+  // `status … | head` closes the pipe early: that ends the output, it is not an error.
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(process.exitCode ?? ExitCode.ok);
+    throw err;
+  });
   const program = buildProgram();
   try {
     await program.parseAsync(argv as string[]);

@@ -8,7 +8,7 @@ import type { Command } from 'commander';
 import { catalogFingerprint, countSelection } from '../catalog';
 import { checkAnchoreOffline, checkNoAnchoreMigration } from '../activities/guards';
 import { ExitCode, UsageError } from '../errors';
-import type { VerifyMode } from '../shared/migration';
+import { LIMITS, throttleProblem, type VerifyMode } from '../shared/migration';
 import { withCatalog } from './catalog-connection';
 import type { GlobalOptions } from './globals';
 import { buildInput, loadMigrationSides, type MigrationTuning } from './migration-setup';
@@ -132,6 +132,11 @@ async function runMigrate(
       maxBytesPerSecond: o.maxBytesPerSecond,
       watchAnchore: o.force !== true,
     };
+    // One rule for migrate and throttle: a value the workflow would refuse later is refused now, not capped.
+    if (throttleProblem({ concurrency: o.concurrency }))
+      throw new UsageError(`--concurrency must be from 1 to ${LIMITS.maxConcurrency}, got ${o.concurrency}`);
+    if (o.pageSize > LIMITS.maxPageSize)
+      throw new UsageError(`--page-size must be at most ${LIMITS.maxPageSize}, got ${o.pageSize}`);
     const fingerprint = await catalogFingerprint(pool);
     // Validate inputs and secrets before asking or writing anything.
     buildInput(0, fingerprint, from, to, selection, tuning);

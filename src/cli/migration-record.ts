@@ -1,7 +1,7 @@
 /** Looks a migration up by its Anchore task id in this catalog's registry (which holds its workflow id). */
 import type { Pool } from 'pg';
 import { getMigration, type MigrationRecord } from '../catalog';
-import { ConfigError } from '../errors';
+import { MigrationNotFoundError } from '../errors';
 import { withCatalog } from './catalog-connection';
 import type { GlobalOptions } from './globals';
 
@@ -14,7 +14,7 @@ export async function withMigration<T>(
   return withCatalog(g, async (pool) => {
     const record = await getMigration(pool, taskId);
     if (!record) {
-      throw new ConfigError(
+      throw new MigrationNotFoundError(
         `no migration with id ${taskId} in this catalog; list them with: objectstorage list-migrations`,
       );
     }

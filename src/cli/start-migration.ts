@@ -34,7 +34,7 @@ export async function startMigration(
   g: GlobalOptions,
   out: Output,
   m: PendingMigration,
-  opts: { detach: boolean; uiBase?: string },
+  opts: { detach: boolean },
 ): Promise<number> {
   const client = await connectTemporal(g);
   try {
@@ -72,7 +72,7 @@ export async function startMigration(
       staticDetails: `${m.total} documents · ${input.nodelete ? 'sources kept (--nodelete)' : 'sources deleted after verify'}`,
     });
     out.line(`Migration Task Id: ${input.taskId}`);
-    const ui = opts.uiBase ?? process.env.OBJECTSTORAGE_TEMPORAL_UI ?? 'http://127.0.0.1:8233';
+    const ui = g.temporalUi;
     out.line(`Workflow: ${workflowId}`);
     out.line(`Temporal UI: ${ui}/namespaces/${g.namespace}/workflows/${workflowId}`);
     out.event({ event: 'started', taskId: input.taskId, workflowId, total: m.total });

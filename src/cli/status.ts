@@ -5,7 +5,7 @@
 import { writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { failedDocuments, getMigration, listMigrationTasks, phaseCounts, type JournalRow } from '../catalog';
-import { ConfigError } from '../errors';
+import { MigrationNotFoundError } from '../errors';
 import { MESSAGES, taskQueueFor, type Progress } from '../shared/migration';
 import { follow } from './follow';
 import { withMigration } from './migration-record';
@@ -53,7 +53,9 @@ export function registerStatus(program: Command, globals: () => GlobalOptions): 
       await withMigration(g, id, async (record, pool) => {
         const task = (await listMigrationTasks(pool)).find((t) => t.id === id);
         if (!record || !task)
-          throw new ConfigError(`no migration with id ${id} in this catalog (see list-migrations)`);
+          throw new MigrationNotFoundError(
+            `no migration with id ${id} in this catalog (see list-migrations)`,
+          );
         const phases = await phaseCounts(pool, id);
         const client = await connectTemporal(g);
         try {

@@ -11,9 +11,12 @@ export async function connectTemporal(g: GlobalOptions): Promise<Client> {
     const connection = await Connection.connect({ address: g.temporalAddress, connectTimeout: '5s' });
     return new Client({ connection, namespace: g.namespace });
   } catch (err) {
-    throw new EndpointUnreachableError(`Temporal at ${g.temporalAddress}`, (err as Error).message, {
-      cause: err,
-    });
+    throw new EndpointUnreachableError(
+      `Temporal at ${g.temporalAddress}`,
+      (err as Error).message,
+      { cause: err },
+      'Check --temporal-address (or TEMPORAL_ADDRESS) and that the Temporal server is up.',
+    );
   }
 }
 

@@ -48,6 +48,14 @@ export function classifyS3Error(err: unknown, ctx: S3ErrorContext): Error {
   const code =
     e.code ?? (e as { cause?: SdkError }).cause?.code ?? /\b(E[A-Z_]+)\b/.exec(e.message ?? '')?.[1];
   if (e.name === 'AbortError') return err as Error;
+  if (code === 'EPROTO' || /wrong version number/.test(e.message ?? '')) {
+    return new DriverConfigurationError(
+      `${ctx.endpoint} does not answer TLS (EPROTO, wrong version number): the url says https:// but the server ` +
+        'speaks plain HTTP there; write http:// in the config (or give the server a certificate)',
+      's3',
+      { cause: err },
+    );
+  }
   if (code && NETWORK_ERROR_CODES.has(code)) {
     return new EndpointUnreachableError(ctx.endpoint, code, { cause: err });
   }

@@ -212,6 +212,8 @@ export interface Progress {
   readonly runs: number;
   /** Why the migration is held back (planning retrying, a page set aside), in words for the operator. */
   readonly waitingFor?: string;
+  /** Once it has ended without completing: why (the error that stopped it, a cancel, failed documents). */
+  readonly stoppedBy?: string;
 }
 
 /** Final outcome of a migration (also the Anchore task state). */
@@ -223,6 +225,8 @@ export interface MigrationResult {
   readonly error?: string;
   /** Copies at the destination no row was switched to, left by a stop that could not remove them. */
   readonly unswitchedCopies?: number;
+  /** Why it did not complete, as status and list-migrations show it (absent when it completed). */
+  readonly stopReason?: string;
 }
 
 /** Update names and payloads. */

@@ -22,6 +22,7 @@ export function progressDetails(input: MigrationInput, buckets: readonly BucketC
       `${p.inFlightPages} pages in flight (concurrency ${p.throttle.concurrency})` +
       `${p.setAsidePages > 0 ? ` · ${p.setAsidePages} pages set aside for retry` : ''} · run ${p.runs}`,
     ...(p.waitingFor ? ['', `**waiting:** ${p.waitingFor}`] : []),
+    ...(p.stoppedBy ? ['', `**stopped by:** ${p.stoppedBy}`] : []),
     '',
     `source \`${input.selection.sourcePrefix}\`${input.nodelete ? ' (kept: --nodelete)' : ''}`,
     '',

@@ -106,6 +106,7 @@ export async function migrateStore(input: MigrationInput, carried?: CarriedState
   /** Set while planning waits to be tried again after a transient failure. */
   let planRetry: { failures: number; at: number; reason: string } | undefined;
   let startedThisRun = 0;
+  let stoppedBy: string | undefined;
   const rate = { since: Date.now(), docs: 0, bytes: 0 };
 
   const progress = (): Progress => {
@@ -123,6 +124,7 @@ export async function migrateStore(input: MigrationInput, carried?: CarriedState
       ...(docsPerSecond > 0 && left > 0 ? { etaSeconds: Math.round(left / docsPerSecond) } : {}),
       runs: st.runs,
       ...(waitingFor() ? { waitingFor: waitingFor() } : {}),
+      ...(stoppedBy ? { stoppedBy } : {}),
     };
   };
   /** Why the migration is held back, if it is: planning waiting to retry, or the latest set-aside page's error. */
@@ -429,6 +431,7 @@ export async function migrateStore(input: MigrationInput, carried?: CarriedState
     if ((st.cancelled || error !== undefined) && wf.patched(CLEAN_AFTER_STOP)) await removeOwnCopiesOf(input);
     const result = await finish(input, st.counters, { cancelled: st.cancelled, ...(error ? { error } : {}) });
     st.counters = result.counters;
+    stoppedBy = result.stopReason;
     phase = 'done';
     publish();
     await wf.condition(wf.allHandlersFinished);

@@ -258,3 +258,30 @@ describe('store problems only a worker sees stop the migration in prepare (exit 
       /cannot reach .*Check the url\/region/,
     ));
 });
+
+test('a variable only the CLI has is named as missing from the worker, with its host and pid; status says why it stopped', async () => {
+  const to = s3Config(
+    stackEnv.s3Endpoint,
+    newBucket(),
+    'create_bucket: true, ',
+    'ANCHORE_BI_CLI_ONLY_ACCESS',
+  );
+  const cliOnly = {
+    ANCHORE_BI_CLI_ONLY_ACCESS: 'AKIACLIONLY',
+    ANCHORE_BI_CLI_ONLY_SECRET: 'cli-only-secret-7',
+  };
+  const r = await world.cli(migrateTo(to), cliOnly);
+  expectNamedError(r, 'UnsetVariableError', 1, /unset in the environment of worker \S+ pid \d+/);
+  expect(r.stderr).not.toMatch(/before running this command/);
+  const taskId = Number(/Migration Task Id: (\d+)/.exec(r.stdout)?.[1]);
+  const status = await world.cli(['status', String(taskId)]);
+  expect(status.stdout).toMatch(
+    /stopped: +UnsetVariableError: .*worker \S+ pid \d+: ANCHORE_BI_CLI_ONLY_ACCESS/,
+  );
+  const json = JSON.parse((await world.cli(['--json', 'status', String(taskId)])).stdout);
+  expect(json.stopReason).toMatch(/^UnsetVariableError: /);
+  const list = await world.cli(['list-migrations']);
+  expect(list.stdout).toMatch(new RegExp(`^${taskId}\\s+failed\\s.*UnsetVariableError`, 'm'));
+  expect(`${r.stdout}${r.stderr}${status.stdout}${list.stdout}`).not.toContain('cli-only-secret-7');
+  expect(await snapshot(world.pool)).toEqual(before);
+});

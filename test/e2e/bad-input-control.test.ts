@@ -128,11 +128,11 @@ describe('while a migration runs', () => {
   });
 });
 
-test('reverse of an unknown id: ConfigError, exit 1; of a non-number: UsageError', async () => {
+test('reverse of an unknown id: MigrationNotFoundError, exit 1; of a non-number: UsageError', async () => {
   const before = await snapshot(world.pool);
   expectNamedError(
     await world.cli(['reverse', '987654']),
-    'ConfigError',
+    'MigrationNotFoundError',
     1,
     /no migration with id 987654 .*list-migrations/,
   );

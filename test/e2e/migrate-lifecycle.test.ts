@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { taggedFixture, type FixtureDoc } from '../helpers/fixture';
+import { expectNamedError } from '../helpers/bad-input';
 import { configFile, createWorld, expectAllAt, snapshot, stores, type World } from '../helpers/world';
 
 jest.setTimeout(240_000);
@@ -162,4 +163,54 @@ test('--json: migrate prints one JSON event per line; status --watch of a finish
   const watch = await world.cli(['--json', 'status', String(events[0]?.taskId), '--watch']);
   expect(watch.code).toBe(0);
   expect(watch.stdout).toContain('"state": "complete"');
+});
+
+test('prune removes journal rows no command needs, keeps what rollback and --failures read, and list-migrations shows the journal', async () => {
+  // Left by the tests above: complete migrations (sources deleted), a rolled-back one, a cancelled one.
+  const keep = stores.db2();
+  await world.load(keep, taggedFixture('prune-keep', 15));
+  const rollbackable = await world.migrate(configFile(keep), configFile(stores.localfs()), '--nodelete');
+  expect(rollbackable.code).toBe(0);
+  const rows = async (taskId: number): Promise<number> =>
+    Number(
+      (await world.pool.query('SELECT count(*) AS n FROM objectstorage_journal WHERE task_id = $1', [taskId]))
+        .rows[0].n,
+    );
+  const before = await world.cli(['list-migrations']);
+  expect(before.stdout).toMatch(/journal rows/);
+  expect(before.stdout).toMatch(/^Journal: \d+ row\(s\), [\d.]+ MiB/m);
+  expect(before.stdout).toMatch(new RegExp(`^${rollbackable.taskId}\\s+complete\\s.*\\s15(\\s|$)`, 'm'));
+
+  const dry = await world.cli(['prune', '--older-than', '0s', '--dry-run']);
+  expect(dry.code).toBe(0);
+  expect(await rows(rollbackable.taskId)).toBe(15);
+  const pruned = await world.cli(['--json', 'prune', '--older-than', '0s']);
+  expect(pruned.code).toBe(0);
+  const decisions = JSON.parse(pruned.stdout).migrations as Array<{
+    taskId: number;
+    removed: number;
+    why?: string;
+  }>;
+  const mine = decisions.find((d) => d.taskId === rollbackable.taskId);
+  expect(mine).toMatchObject({
+    removed: 0,
+    why: `objectstorage rollback ${rollbackable.taskId} still needs them`,
+  });
+  expect(await rows(rollbackable.taskId)).toBe(15);
+  // Every other ended migration keeps only failed rows and copies never switched.
+  const left = await world.pool.query(
+    `SELECT DISTINCT phase FROM objectstorage_journal WHERE task_id <> $1`,
+    [rollbackable.taskId],
+  );
+  for (const r of left.rows) expect(['failed', 'copied', 'verified', 'stale']).toContain(r.phase);
+  expect(decisions.reduce((n, d) => n + d.removed, 0)).toBeGreaterThan(0);
+  // The rollback it kept the journal for still works.
+  const rb = await world.cli(['rollback', String(rollbackable.taskId)]);
+  expect(rb.code).toBe(0);
+  expectNamedError(
+    await world.cli(['prune', '--older-than', 'soon']),
+    'UsageError',
+    1,
+    /--older-than must be/,
+  );
 });

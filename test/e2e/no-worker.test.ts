@@ -78,7 +78,13 @@ test('migrate, status and cancel say within seconds that no worker serves this c
   expect((await recordOf(taskId)).state).toBe('cancelled');
   // Nothing moved, and nothing holds the catalog: the next migration is not refused.
   await expectAllAt(world, from, docs);
-  const next = await world.cli(['migrate', configFile(from), configFile(stores.s3()), '--dontask', '--detach']);
+  const next = await world.cli([
+    'migrate',
+    configFile(from),
+    configFile(stores.s3()),
+    '--dontask',
+    '--detach',
+  ]);
   expect(next.code).toBe(0);
   const nextId = Number(/Migration Task Id: (\d+)/.exec(next.stdout)?.[1]);
   expect((await timed(['cancel', String(nextId)])).code).toBe(0);
