@@ -55,9 +55,8 @@ export async function runWorker(s: WorkerSettings): Promise<void> {
   const drivers = createDriverProvider(pool);
   try {
     const stop = s.stop ?? signalled();
-    if (!(await waitForCatalog(pool, s, stop))) return;
-    await ensureJournal(pool);
-    const fingerprint = await catalogFingerprint(pool);
+    const fingerprint = await openCatalog(pool, s, stop);
+    if (fingerprint === undefined) return;
     const connection = await connectTemporal(s, stop);
     if (!connection) return;
     try {
@@ -105,18 +104,32 @@ function documentBudget(bytes: number): ByteBudget {
 
 /** Errors of a catalog that is down or failing over: the worker waits them out. A wrong host name is not one. */
 const CATALOG_DOWN_CODES = new Set(['ECONNREFUSED', 'ETIMEDOUT', 'EHOSTUNREACH', 'ECONNRESET', '57P03']);
+/** The server ended the session (pg_terminate_backend, a restart): the next session may well work. */
+const SESSION_ENDED_CODES = new Set(['57P01', '57P02']);
+
+/** The catalog is down or our session was cut or ended: waited out, unlike a wrong name or password. */
+function catalogTransient(err: unknown): boolean {
+  const e = err as Error & { code?: string; cause?: { code?: string; message?: string } };
+  const code = e.cause?.code ?? e.code;
+  if (code !== undefined && (CATALOG_DOWN_CODES.has(code) || SESSION_ENDED_CODES.has(code))) return true;
+  return /Connection terminated/.test(`${e.message} ${e.cause?.message ?? ''}`);
+}
 
 /**
- * Checks the catalog, retrying while it does not answer (a PostgreSQL restart or failover while a pod starts),
- * saying each time what it waits for. Resolves false when stopped while waiting; other errors (credentials, a
- * database that is not Anchore's) are thrown at once.
+ * Checks the catalog, creates the journal and reads the catalog's fingerprint, retrying the whole start-up while
+ * the catalog does not answer or a session is cut under it (a PostgreSQL restart or failover while a pod starts,
+ * pg_terminate_backend): a worker waits instead of exiting. Other errors (a wrong password, a database that is
+ * not Anchore's) are thrown at once. Resolves undefined when stopped while waiting.
  */
-async function waitForCatalog(pool: Pool, s: WorkerSettings, stop: Promise<void>): Promise<boolean> {
-  const checked = await untilReachable(
-    () => checkCatalog(pool, s.dbUrl).then(() => true),
+async function openCatalog(pool: Pool, s: WorkerSettings, stop: Promise<void>): Promise<string | undefined> {
+  return untilReachable(
+    async () => {
+      await checkCatalog(pool, s.dbUrl);
+      await ensureJournal(pool);
+      return catalogFingerprint(pool);
+    },
     (err, delayMs) => {
-      const code = ((err as Error).cause as { code?: string } | undefined)?.code;
-      if (code === undefined || !CATALOG_DOWN_CODES.has(code)) return false;
+      if (!catalogTransient(err)) return false;
       s.log.warn(
         `${(err as Error).message}; retrying in ${delayMs / 1000} s (if the address is wrong this never ends: ` +
           'check --db-connect / ANCHORE_DB_HOST)',
@@ -125,7 +138,6 @@ async function waitForCatalog(pool: Pool, s: WorkerSettings, stop: Promise<void>
     },
     stop,
   );
-  return checked === true;
 }
 
 /**

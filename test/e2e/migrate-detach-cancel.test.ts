@@ -9,6 +9,7 @@ import { Client, Connection } from '@temporalio/client';
 import { SA } from '../../src/shared/migration';
 import { taggedFixture } from '../helpers/fixture';
 import { startCli, waitFor } from '../helpers/processes';
+import { startCutProxy } from '../helpers/tcp-cut-proxy';
 import { stackEnv, temporalBin } from '../helpers/stack-env';
 import {
   configFile,
@@ -161,4 +162,28 @@ test('a worker started while its catalog is unreachable (a failover) waits and r
   );
   expect(waiting.child.exitCode).toBeNull();
   expect(await waiting.stop('SIGTERM')).toBe(0);
+});
+
+test('a worker whose catalog connection is cut while it starts retries the start-up instead of exiting (chaos: pg_terminate at start)', async () => {
+  const target = new URL(world.env.ANCHORE_DB_CONNECT as string);
+  const proxy = await startCutProxy(target.hostname, Number(target.port || 5432));
+  try {
+    // Past the start-up messages of a session (a few hundred bytes): the cut falls in the worker's first queries.
+    proxy.cutAfter(600);
+    const url = new URL(target.toString());
+    url.host = `127.0.0.1:${proxy.port}`;
+    const starting = world.startWorker({ ANCHORE_DB_CONNECT: url.toString() });
+    await waitFor(() => proxy.cuts() > 0 || starting.child.exitCode !== null, 30_000, 'a cut');
+    proxy.cutAfter(undefined);
+    await waitFor(
+      () => starting.output().includes('worker ready') || starting.child.exitCode !== null,
+      60_000,
+      'the worker to be ready or to exit',
+    );
+    expect(starting.output()).toMatch(/retrying in/);
+    expect(starting.child.exitCode).toBeNull();
+    expect(await starting.stop('SIGTERM')).toBe(0);
+  } finally {
+    await proxy.close();
+  }
 });

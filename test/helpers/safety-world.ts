@@ -14,7 +14,7 @@ import { createDbDriver } from '../../src/drivers/db';
 import { createMemoryDriver, type MemoryDriver } from '../../src/drivers/memory';
 import type { ObjectStoreDriver } from '../../src/drivers/types';
 import { createLogger } from '../../src/logger';
-import type { MigrationInput, PageBounds } from '../../src/shared/migration';
+import type { MigrationInput, PageBounds, Progress } from '../../src/shared/migration';
 import { anchoreDbStore, createTestCatalog, type TestCatalog } from './catalog-db';
 import { ONE_PAGE_RUN } from './copy-page';
 import { makeFixture } from './fixture';
@@ -118,3 +118,23 @@ export function safetyWorldPerTest(): () => SafetyWorld {
     return world;
   };
 }
+
+/** `dest` with every read refused as a network error until `restore()`: a destination outage. */
+export function downDestination(dest: ObjectStoreDriver): { driver: ObjectStoreDriver; restore(): void } {
+  let down = true;
+  const cut = (): never => {
+    throw new Error('ECONNREFUSED: destination down (test)');
+  };
+  return {
+    driver: {
+      ...dest,
+      statMany: undefined,
+      getMany: async (...a) => (down ? cut() : dest.getMany(...a)),
+      exists: async (...a) => (down ? cut() : dest.exists(...a)),
+    },
+    restore: () => (down = false),
+  };
+}
+
+/** Pages a migration has started so far: set aside, in flight or done. */
+export const pagesStarted = (p: Progress): number => p.setAsidePages + p.inFlightPages + p.counters.pagesDone;

@@ -3,11 +3,10 @@
  * circuit breaker are carried into the next run, so a new run neither starts with a burst nor forgets that the
  * destination is down. The real workflow on the dev server, several runs per migration.
  */
-import type { ObjectStoreDriver } from '../../src/drivers/types';
 import type { Progress } from '../../src/shared/migration';
 import { cancelUpdate, progressQuery } from '../../src/workflows/migrate-store';
 import { waitFor } from '../helpers/processes';
-import { DOCS, SAFETY_RUN } from '../helpers/safety-world';
+import { DOCS, downDestination, pagesStarted, SAFETY_RUN } from '../helpers/safety-world';
 import { workflowWorldPerTest } from '../helpers/workflow-world';
 
 jest.setTimeout(180_000);
@@ -35,16 +34,7 @@ test("a rate limit's debt is carried into the next run: every run's first page w
 });
 
 test('an open circuit breaker stays open in the next run: no page starts there until its probe', async () => {
-  let down = true;
-  const cut = (): never => {
-    throw new Error('ECONNREFUSED: destination down (test)');
-  };
-  const dest: ObjectStoreDriver = {
-    ...world().dest,
-    statMany: undefined,
-    getMany: async (...a) => (down ? cut() : world().dest.getMany(...a)),
-    exists: async (...a) => (down ? cut() : world().dest.exists(...a)),
-  };
+  const outage = downDestination(world().dest);
   // Five pages start, are set aside and open the breaker; having started five, the run continues as new.
   const input = {
     ...SAFETY_RUN,
@@ -53,7 +43,7 @@ test('an open circuit breaker stays open in the next run: no page starts there u
     pagesPerRun: 5,
     throttle: { concurrency: 5, maxDocsPerSecond: 0, maxBytesPerSecond: 0 },
   };
-  const run = await start(input, dest);
+  const run = await start(input, outage.driver);
   const progress = (): Promise<Progress> => run.handle.query(progressQuery);
   await waitFor(
     async () => {
@@ -63,13 +53,12 @@ test('an open circuit breaker stays open in the next run: no page starts there u
     120_000,
     'the next run with the breaker open',
   );
-  const started = (p: Progress): number => p.setAsidePages + p.inFlightPages + p.counters.pagesDone;
-  const atNewRun = started(await progress());
+  const atNewRun = pagesStarted(await progress());
   await new Promise((done) => setTimeout(done, 5_000));
-  expect(started(await progress())).toBe(atNewRun);
+  expect(pagesStarted(await progress())).toBe(atNewRun);
   expect((await progress()).waitingFor).toMatch(/circuit open/);
 
-  down = false;
+  outage.restore();
   await waitFor(async () => (await progress()).counters.pagesDone >= 1, 90_000, 'a page after the probe');
   await run.handle.executeUpdate(cancelUpdate);
   expect(await run.handle.result()).toMatchObject({ cancelled: true });

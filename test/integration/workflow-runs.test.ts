@@ -5,7 +5,7 @@
  */
 import type { Activities } from '../../src/activities';
 import type { ObjectStoreDriver } from '../../src/drivers/types';
-import { SA, type Progress } from '../../src/shared/migration';
+import { SA } from '../../src/shared/migration';
 import {
   cancelUpdate,
   pauseUpdate,
@@ -14,7 +14,7 @@ import {
   throttleUpdate,
 } from '../../src/workflows/migrate-store';
 import { waitFor } from '../helpers/processes';
-import { anchoreRewrites, DOCS, SAFETY_RUN } from '../helpers/safety-world';
+import { anchoreRewrites, DOCS, downDestination, pagesStarted, SAFETY_RUN } from '../helpers/safety-world';
 import { workflowWorldPerTest, type WorkflowRun } from '../helpers/workflow-world';
 
 jest.setTimeout(180_000);
@@ -159,23 +159,14 @@ test('a watched migration pauses itself when Anchore services heartbeat again, s
 });
 
 test('a destination outage opens the circuit breaker: pages stop starting, one probe at a time, and it closes by itself', async () => {
-  let down = true;
-  const cut = (): never => {
-    throw new Error('ECONNREFUSED: destination down (test)');
-  };
-  const dest: ObjectStoreDriver = {
-    ...world().dest,
-    statMany: undefined,
-    getMany: async (...a) => (down ? cut() : world().dest.getMany(...a)),
-    exists: async (...a) => (down ? cut() : world().dest.exists(...a)),
-  };
+  const outage = downDestination(world().dest);
   const input = {
     ...SAFETY_RUN,
     taskId: 56,
     pageSize: 4,
     throttle: { concurrency: 5, maxDocsPerSecond: 0, maxBytesPerSecond: 0 },
   };
-  const run = await start(input, dest);
+  const run = await start(input, outage.driver);
   const r = run;
   const progress = () => r.handle.query(progressQuery);
   await waitFor(async () => /circuit open/.test((await progress()).waitingFor ?? ''), 120_000, 'the breaker');
@@ -183,13 +174,12 @@ test('a destination outage opens the circuit breaker: pages stop starting, one p
     /5 pages in a row were set aside with Error.*resumes by itself.*ECONNREFUSED/,
   );
   // Held: no page starts while it is open (its first probe is 30 s away); pages in flight when it opened may end.
-  const started = (p: Progress): number => p.setAsidePages + p.inFlightPages + p.counters.pagesDone;
-  const atOpen = started(await progress());
+  const atOpen = pagesStarted(await progress());
   await new Promise((done) => setTimeout(done, 5_000));
-  expect(started(await progress())).toBe(atOpen);
+  expect(pagesStarted(await progress())).toBe(atOpen);
   expect(atOpen).toBeLessThan(10); // planned pages were left unstarted
 
-  down = false;
+  outage.restore();
   // The first probe passes, the breaker closes and the held pages go.
   await waitFor(async () => (await progress()).counters.pagesDone >= 1, 90_000, 'a page after the probe');
   expect((await progress()).waitingFor ?? '').not.toMatch(/circuit open/);
