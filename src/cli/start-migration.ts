@@ -68,7 +68,10 @@ export async function startMigration(
         { key: SA.failed, value: 0 },
         { key: SA.bytesMigrated, value: 0 },
       ],
-      staticSummary: `Anchore migration ${input.taskId}: ${input.selection.sourcePrefix} → ${input.destLocation}`,
+      // What the workflow list shows: where from, where to, how much, which migration.
+      staticSummary:
+        `${input.selection.sourcePrefix} → ${input.destLocation} · ${m.total.toLocaleString('en-US')} docs · ` +
+        `migration ${input.taskId}`,
       staticDetails: `${m.total} documents · ${input.nodelete ? 'sources kept (--nodelete)' : 'sources deleted after verify'}`,
     });
     out.line(`Migration Task Id: ${input.taskId}`);

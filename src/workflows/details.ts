@@ -10,25 +10,44 @@ function duration(seconds: number): string {
   return h > 0 ? `${h}h ${m}m` : m > 0 ? `${m}m ${s}s` : `${s}s`;
 }
 
+/** Limits as an operator reads them: what holds the migration back, if anything. */
+function throttleLine(p: Progress): string {
+  const t = p.throttle;
+  const limits = [
+    `concurrency ${t.concurrency}`,
+    ...(t.maxDocsPerSecond > 0 ? [`≤ ${t.maxDocsPerSecond} docs/s`] : []),
+    ...(t.maxBytesPerSecond > 0 ? [`≤ ${mib(t.maxBytesPerSecond)}/s`] : []),
+  ];
+  return `throttle: ${limits.join(' · ')}`;
+}
+
+/**
+ * Short lines, no tables: the details pane of the Temporal UI is narrow on a laptop screen (the browser test
+ * checks it at 1280 px), and a wide table there scrolls sideways.
+ */
 export function progressDetails(input: MigrationInput, buckets: readonly BucketCount[], p: Progress): string {
   const c = p.counters;
   const done = c.total > 0 ? Math.floor(((c.migrated + c.failed) / c.total) * 100) : 0;
   const lines = [
     `## Anchore migration ${input.taskId}: ${input.from.storage_driver.name} → ${input.to.storage_driver.name}`,
     '',
-    `**${p.phase}** · ${done}% · ${c.migrated} of ${c.total} migrated · ${c.failed} failed · ${mib(c.migratedBytes)} copied`,
+    `**${p.phase}** · ${done}% · ${c.migrated} of ${c.total} migrated · ${c.failed} failed`,
     '',
-    `rate ${p.docsPerSecond} docs/s${p.etaSeconds !== undefined ? ` · ETA ${duration(p.etaSeconds)}` : ''} · ` +
-      `${p.inFlightPages} pages in flight (concurrency ${p.throttle.concurrency})` +
-      `${p.setAsidePages > 0 ? ` · ${p.setAsidePages} pages set aside for retry` : ''} · run ${p.runs}`,
+    `${mib(c.migratedBytes)} copied · ${p.docsPerSecond} docs/s${p.etaSeconds !== undefined ? ` · ETA ${duration(p.etaSeconds)}` : ''}`,
+    '',
+    `${p.inFlightPages} pages in flight · ${p.setAsidePages} set aside for retry · run ${p.runs}`,
+    '',
+    throttleLine(p),
     ...(p.waitingFor ? ['', `**waiting:** ${p.waitingFor}`] : []),
     ...(p.stoppedBy ? ['', `**stopped by:** ${p.stoppedBy}`] : []),
     '',
-    `source \`${input.selection.sourcePrefix}\`${input.nodelete ? ' (kept: --nodelete)' : ''}`,
+    `from \`${input.selection.sourcePrefix}\`${input.nodelete ? ' (kept: --nodelete)' : ''}`,
     '',
-    '| logical bucket | documents | stored bytes |',
-    '|---|---:|---:|',
-    ...buckets.map((b) => `| ${b.bucket} | ${b.documents} | ${mib(b.bytes)} |`),
+    `to \`${input.destLocation}\``,
+    '',
+    '**by logical bucket** (documents, stored bytes)',
+    '',
+    ...buckets.map((b) => `- ${b.bucket}: ${b.documents} · ${mib(b.bytes)}`),
   ];
   return lines.join('\n');
 }

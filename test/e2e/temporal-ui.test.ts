@@ -91,7 +91,8 @@ async function taskRow(taskId: number): Promise<{ state: string; done: number }>
 
 /** A page that may reach only the loopback UI: the test must not depend on (or leak to) the internet. */
 async function loopbackPage(): Promise<Page> {
-  const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+  // A laptop screen: the details pane must read without scrolling sideways.
+  const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
   await page.route('**/*', (route) =>
     new URL(route.request().url()).hostname === '127.0.0.1' ? route.continue() : route.abort(),
   );
@@ -192,13 +193,24 @@ test('the Temporal UI finds a migration by AnchoreTaskId and shows its progress 
   // in an iframe of its own.
   await page.getByRole('tab', { name: 'User Metadata' }).click({ timeout: UI_TIMEOUT });
   const [summary, staticDetails, current] = await renderedMarkdown(page, 3);
-  expect(summary).toBe(`Anchore migration ${taskId}: db:// → s3://${bucket}/`);
+  expect(summary).toBe(`db:// → s3://${bucket}/ · ${fixture.length} docs · migration ${taskId}`);
   expect(staticDetails).toBe(`${fixture.length} documents · sources deleted after verify`);
   expect(current).toContain(`Anchore migration ${taskId}: db → s3`);
   expect(current).toMatch(/^paused · \d+% · /m);
   expect(current).toContain(`${migrated} of ${fixture.length} migrated · 0 failed`);
-  expect(current).toContain('0 pages in flight (concurrency 1)');
-  expect(current).toMatch(/analysis_data\s+\d+\s+[\d.]+ MiB/);
+  expect(current).toContain('0 pages in flight · 0 set aside for retry');
+  expect(current).toContain('throttle: concurrency 1 · ≤ 4 docs/s');
+  expect(current).toMatch(/analysis_data: \d+ · [\d.]+ MiB/);
+  // Every block fits its pane at 1280 px: nothing wider than the frame it is rendered in.
+  for (const frame of await page.locator('iframe[title="output"]').all()) {
+    const overflow = await frame
+      .contentFrame()
+      .locator('body')
+      .evaluate(
+        (b) => b.ownerDocument.documentElement.scrollWidth - b.ownerDocument.documentElement.clientWidth,
+      );
+    expect(overflow).toBeLessThanOrEqual(0);
+  }
   await page.screenshot({ path: SCREENSHOT, fullPage: true });
 
   await page.getByRole('tab', { name: 'Search Attributes' }).click();
