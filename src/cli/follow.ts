@@ -3,6 +3,7 @@
  * seconds otherwise, JSON events with --json. Ctrl-C detaches: the migration goes on in the workers.
  */
 import type { Client } from '@temporalio/client';
+import { ExitCode } from '../errors';
 import { MESSAGES, type MigrationResult, type Progress } from '../shared/migration';
 import type { Output } from './output';
 import { noWorkerMessage, workersServing } from './workers-serving';
@@ -39,13 +40,19 @@ export async function follow(
   let detached = false;
   let onSigint = (): void => undefined;
   // Ctrl-C ends the wait at once, not after the current polling interval.
+  const detachedLine = `Detached. The migration goes on; follow it with: objectstorage status ${taskId} --watch`;
   const detach = new Promise<void>((resolve) => {
     onSigint = () => {
+      // Ctrl-C again while detaching means the same: detach, exit 0 (not the 130 of a killed process).
+      if (detached) {
+        out.line(detachedLine);
+        process.exit(ExitCode.ok);
+      }
       detached = true;
       resolve();
     };
   });
-  process.once('SIGINT', onSigint);
+  process.on('SIGINT', onSigint);
   const begun = Date.now();
   // Off a terminal a line is printed only when progress changes: every second while the run is young (a small
   // migration is over in seconds), then every few seconds.
@@ -102,11 +109,11 @@ export async function follow(
       clearTimeout(timer);
     }
   } finally {
-    process.removeListener('SIGINT', onSigint);
+    if (!detached) process.removeListener('SIGINT', onSigint);
     if (opts.tty && !out.json) process.stderr.write('\n');
   }
   if (detached) {
-    out.line(`Detached. The migration goes on; follow it with: objectstorage status ${taskId} --watch`);
+    out.line(detachedLine);
     return undefined;
   }
   return resultPromise;

@@ -187,3 +187,31 @@ test('a worker whose catalog connection is cut while it starts retries the start
     await proxy.close();
   }
 });
+
+test('two Ctrl-C detach like one: exit 0, the migration goes on', async () => {
+  const from = stores.db();
+  await world.load(from, taggedFixture('twice', 40));
+  const args = [
+    'migrate',
+    configFile(from),
+    configFile(stores.s3()),
+    '--dontask',
+    '--max-docs-per-second',
+    '5',
+  ];
+  const migrate = startCli(args, world.env);
+  await waitFor(() => /Migration Task Id: (\d+)/.test(migrate.output()), 60_000, 'the migration to start');
+  const taskId = Number(/Migration Task Id: (\d+)/.exec(migrate.output())?.[1]);
+  migrate.child.kill('SIGINT');
+  await new Promise((r) => setTimeout(r, 30));
+  expect(await migrate.stop('SIGINT')).toBe(0);
+  expect(migrate.output()).toContain(
+    `Detached. The migration goes on; follow it with: objectstorage status ${taskId}`,
+  );
+  expect((await world.task(taskId)).state).toBe('running');
+  // The whole result, so a failure shows the CLI's stderr.
+  expect(await world.cli(['throttle', String(taskId), '--max-docs-per-second', '0'])).toMatchObject({
+    code: 0,
+  });
+  await waitFor(async () => (await world.task(taskId)).state !== 'running', 120_000, 'the migration to end');
+});
