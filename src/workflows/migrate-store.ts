@@ -26,6 +26,9 @@ import { progressDetails } from './details';
 import {
   afterPageError,
   breakerAfterSetAside,
+  recentRate,
+  withSample,
+  type RateSample,
   breakerAllowsStart,
   breakerReason,
   causeOf,
@@ -107,21 +110,24 @@ export async function migrateStore(input: MigrationInput, carried?: CarriedState
   let planRetry: { failures: number; at: number; reason: string } | undefined;
   let startedThisRun = 0;
   let stoppedBy: string | undefined;
+  // This run's samples of the migrated count (a new run starts the window again).
+  let rateSamples: RateSample[] = [{ at: Date.now(), migrated: st.counters.migrated }];
   const rate = { since: Date.now(), docs: 0, bytes: 0 };
 
   const progress = (): Progress => {
-    const elapsed = Math.max(1, (Date.now() - st.startedAt) / 1000);
-    const docsPerSecond = st.counters.migrated / elapsed;
+    // The last minute's rate, so a throttle or a pause shows at once (not the average since the start).
+    const docsPerSecond = recentRate(rateSamples, Date.now(), st.counters.migrated);
     const left = st.counters.total - st.counters.migrated - st.counters.failed;
+    const paused = st.paused && phase === 'migrating';
     return {
       taskId: input.taskId,
-      phase: st.paused && phase === 'migrating' ? 'paused' : phase,
+      phase: paused ? 'paused' : phase,
       counters: st.counters,
       inFlightPages: inFlight.size,
       setAsidePages: st.setAside.length,
       throttle: st.throttle,
       docsPerSecond: Math.round(docsPerSecond * 10) / 10,
-      ...(docsPerSecond > 0 && left > 0 ? { etaSeconds: Math.round(left / docsPerSecond) } : {}),
+      ...(docsPerSecond > 0 && left > 0 && !paused ? { etaSeconds: Math.round(left / docsPerSecond) } : {}),
       runs: st.runs,
       ...(waitingFor() ? { waitingFor: waitingFor() } : {}),
       ...(stoppedBy ? { stoppedBy } : {}),
@@ -234,6 +240,7 @@ export async function migrateStore(input: MigrationInput, carried?: CarriedState
         failed: c.failed + (delta.failed ?? 0),
         pagesDone: c.pagesDone + (delta.pagesDone ?? 0),
       };
+      rateSamples = withSample(rateSamples, { at: Date.now(), migrated: st.counters.migrated });
     };
 
     /** One round of a page: copy, verify and switch, delete; returns the documents found rewritten (stale). */

@@ -163,3 +163,29 @@ export function breakerReason(b: Breaker, lastError: string | undefined, now: nu
     `Last error: ${lastError ?? b.cause}`
   ).slice(0, 500);
 }
+
+/** A count of migrated documents at a time, for the rate of the last minute. */
+export interface RateSample {
+  readonly at: number;
+  readonly migrated: number;
+}
+
+/** How far back the rate looks: long enough to smooth pages, short enough to follow a throttle or a pause. */
+export const RATE_WINDOW_MS = 60_000;
+
+/**
+ * Samples kept for {@link recentRate}: the new one, and those of the window (plus the last one before it, so
+ * the window is always covered).
+ */
+export function withSample(samples: readonly RateSample[], s: RateSample): RateSample[] {
+  const all = [...samples, s];
+  const firstInWindow = all.findIndex((x) => x.at >= s.at - RATE_WINDOW_MS);
+  return all.slice(Math.max(0, firstInWindow - 1));
+}
+
+/** Documents per second over the last window (since the run began, if younger): after a throttle or a pause too. */
+export function recentRate(samples: readonly RateSample[], now: number, migratedNow: number): number {
+  const from = samples.find((x) => x.at >= now - RATE_WINDOW_MS) ?? samples[samples.length - 1];
+  if (!from || now - from.at < 1_000) return 0;
+  return (migratedNow - from.migrated) / ((now - from.at) / 1000);
+}

@@ -20,6 +20,9 @@ import {
   setAsideBackoffMs,
   spent,
   withoutCredit,
+  recentRate,
+  withSample,
+  type RateSample,
 } from '../../src/workflows/page-scheduler';
 
 const MIN = 60_000;
@@ -168,5 +171,25 @@ describe('the circuit breaker over set-aside pages (issue 20, deliver 6)', () =>
       /circuit open: 5 pages in a row were set aside with NetworkError.*next probe in 20 s.*resumes by itself.*ECONNREFUSED/,
     );
     expect(causeOf('NetworkError: connect ECONNREFUSED')).toBe('NetworkError');
+  });
+});
+
+describe('the rate of the last minute', () => {
+  const t0 = 1_000_000;
+  test('follows a throttle: after a slower minute the rate is the slower one, not the average since the start', () => {
+    let samples: RateSample[] = [{ at: t0, migrated: 0 }];
+    // 10 docs/s for two minutes, then 1 doc/s for a minute.
+    for (let s = 1; s <= 120; s++) samples = withSample(samples, { at: t0 + s * 1000, migrated: s * 10 });
+    for (let s = 121; s <= 180; s++)
+      samples = withSample(samples, { at: t0 + s * 1000, migrated: 1200 + (s - 120) });
+    const now = t0 + 180_000;
+    expect(recentRate(samples, now, 1260)).toBeCloseTo(1, 1);
+    expect(samples.length).toBeLessThanOrEqual(62);
+  });
+
+  test('is zero while nothing moves (paused), once the window has passed', () => {
+    const samples = withSample([{ at: t0, migrated: 0 }], { at: t0 + 10_000, migrated: 100 });
+    expect(recentRate(samples, t0 + 10_000 + 90_000, 100)).toBe(0);
+    expect(recentRate(samples, t0 + 10_000, 100)).toBeCloseTo(10, 5);
   });
 });
