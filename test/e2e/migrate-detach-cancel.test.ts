@@ -8,7 +8,7 @@ import { execFileSync } from 'node:child_process';
 import { Client, Connection } from '@temporalio/client';
 import { SA } from '../../src/shared/migration';
 import { taggedFixture } from '../helpers/fixture';
-import { startCli, waitFor } from '../helpers/processes';
+import { startCli, waitFor, type RunningProcess } from '../helpers/processes';
 import { startCutProxy } from '../helpers/tcp-cut-proxy';
 import { stackEnv, temporalBin } from '../helpers/stack-env';
 import {
@@ -38,6 +38,19 @@ function temporal(...args: string[]): string {
   });
 }
 
+/** migrate said it detached, the migration still runs, and (throttle lifted) ends in the workers. */
+async function expectDetachedThenDone(migrate: RunningProcess, taskId: number): Promise<void> {
+  expect(migrate.output()).toContain(
+    `Detached. The migration goes on; follow it with: objectstorage status ${taskId}`,
+  );
+  expect((await world.task(taskId)).state).toBe('running');
+  // The whole result, so a failure shows the CLI's stderr.
+  expect(await world.cli(['throttle', String(taskId), '--max-docs-per-second', '0'])).toMatchObject({
+    code: 0,
+  });
+  await waitFor(async () => (await world.task(taskId)).state !== 'running', 120_000, 'the migration to end');
+}
+
 async function workflowIdOf(taskId: number): Promise<string> {
   const r = await world.pool.query('SELECT workflow_id FROM objectstorage_migrations WHERE task_id = $1', [
     taskId,
@@ -57,15 +70,7 @@ test('Ctrl-C detaches migrate with exit 0; the migration completes in the worker
   await waitFor(async () => (await world.task(taskId)).done >= 10, 60_000, 'first pages');
 
   expect(await migrate.stop('SIGINT')).toBe(0);
-  expect(migrate.output()).toContain(
-    `Detached. The migration goes on; follow it with: objectstorage status ${taskId}`,
-  );
-  expect((await world.task(taskId)).state).toBe('running');
-  // The whole result, so a failure shows the CLI's stderr.
-  expect(await world.cli(['throttle', String(taskId), '--max-docs-per-second', '0'])).toMatchObject({
-    code: 0,
-  });
-  await waitFor(async () => (await world.task(taskId)).state !== 'running', 120_000, 'the migration to end');
+  await expectDetachedThenDone(migrate, taskId);
   expect((await world.task(taskId)).state).toBe('complete');
   await expectAllAt(world, to, docs);
   await expectVerifiedBeforeDeleted(world.pool, taskId);
@@ -196,22 +201,17 @@ test('two Ctrl-C detach like one: exit 0, the migration goes on', async () => {
     configFile(from),
     configFile(stores.s3()),
     '--dontask',
+    '--page-size',
+    '5',
     '--max-docs-per-second',
     '5',
   ];
   const migrate = startCli(args, world.env);
   await waitFor(() => /Migration Task Id: (\d+)/.test(migrate.output()), 60_000, 'the migration to start');
   const taskId = Number(/Migration Task Id: (\d+)/.exec(migrate.output())?.[1]);
+  await waitFor(async () => (await world.task(taskId)).done >= 5, 60_000, 'first pages');
   migrate.child.kill('SIGINT');
   await new Promise((r) => setTimeout(r, 30));
   expect(await migrate.stop('SIGINT')).toBe(0);
-  expect(migrate.output()).toContain(
-    `Detached. The migration goes on; follow it with: objectstorage status ${taskId}`,
-  );
-  expect((await world.task(taskId)).state).toBe('running');
-  // The whole result, so a failure shows the CLI's stderr.
-  expect(await world.cli(['throttle', String(taskId), '--max-docs-per-second', '0'])).toMatchObject({
-    code: 0,
-  });
-  await waitFor(async () => (await world.task(taskId)).state !== 'running', 120_000, 'the migration to end');
+  await expectDetachedThenDone(migrate, taskId);
 });
