@@ -276,3 +276,9 @@ export class FenceLostError extends ObjectStorageError {}
 
 /** anchore-manager's own migration holds its lock on the catalog: our pages wait (retryable). */
 export class AnchoreMigrationRunningError extends ObjectStorageError {}
+
+/** Embedded mode: no Temporal CLI binary (it runs the dev server) was found where it was looked for. */
+export class TemporalBinaryNotFoundError extends ObjectStorageError {}
+
+/** Embedded mode: the Temporal dev server this command started exited or did not answer in time. */
+export class EmbeddedTemporalError extends ObjectStorageError {}

@@ -4,7 +4,7 @@
  */
 import type { Pool, PoolClient } from 'pg';
 import { GuardRefusedError } from '../errors';
-import type { MigrationInput } from '../shared/migration';
+import { sameWork, type MigrationInput } from '../shared/migration';
 import { ensureJournal } from './journal';
 import { failRunningTask, insertMigrationTask } from './tasks';
 import { inTransaction } from './transaction';
@@ -148,6 +148,18 @@ export async function runningMigrations(pool: Pool): Promise<MigrationRecord[]> 
     `SELECT * FROM objectstorage_migrations WHERE state IN ${ACTIVE_STATES} ORDER BY task_id`,
   );
   return res.rows;
+}
+
+/** The running migration of `namespace` that does what `input` would (the same command run again), if any. */
+export async function runningMigrationLike(
+  pool: Pool,
+  input: MigrationInput,
+  namespace: string,
+): Promise<MigrationRecord | undefined> {
+  await ensureJournal(pool);
+  return (await runningMigrations(pool)).find(
+    (r) => r.state === 'running' && (r.namespace ?? namespace) === namespace && sameWork(r.input, input),
+  );
 }
 
 export async function getMigration(pool: Pool, taskId: number): Promise<MigrationRecord | undefined> {

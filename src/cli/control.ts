@@ -18,14 +18,17 @@ import type { GlobalOptions } from './globals';
 import { createOutput, type Output } from './output';
 import { nonNegativeNumber, positiveInt, taskIdArg } from './parse';
 import { withMigration } from './migration-record';
-import { connectTemporal } from './temporal';
+import { openTemporal } from './temporal';
 import { noWorkerMessage, workersServing } from './workers-serving';
 import { workflowStatusOf } from './workflow-state';
 
 async function sendUpdate(g: GlobalOptions, id: number, name: string, arg?: ThrottleUpdate): Promise<void> {
   const out = createOutput(g.json);
   await withMigration(g, id, async (record, pool) => {
-    const client = await connectTemporal(g);
+    // Embedded: a cancel is applied by a worker of this command, so the migration ends as a cancel does.
+    const session = await openTemporal(g, { workers: name === MESSAGES.cancel, say: (l) => out.note(l) });
+    if (!session) throw new Error('unreachable: the server is started');
+    const { client } = session;
     try {
       const status = await workflowStatusOf(pool, client, record);
       if (status !== 'RUNNING') {
@@ -38,7 +41,7 @@ async function sendUpdate(g: GlobalOptions, id: number, name: string, arg?: Thro
       if ((await workersServing(client, queue)).length === 0) {
         if (name !== MESSAGES.cancel)
           throw new NoWorkerError(
-            `${noWorkerMessage(queue)}. ${name} is applied by a worker: run it again then`,
+            `${noWorkerMessage(queue, session.embedded !== undefined)}. ${name} is applied by a worker: run it again then`,
           );
         out.warn(noWorkerMessage(queue));
         await cancelWithoutWorker(pool, client, record, queue, out);
@@ -59,7 +62,7 @@ async function sendUpdate(g: GlobalOptions, id: number, name: string, arg?: Thro
         `migration ${id}: ${p.phase}, concurrency ${p.throttle.concurrency}, ${p.counters.migrated}/${p.counters.total} migrated`,
       );
     } finally {
-      await client.connection.close();
+      await session.close();
     }
   });
 }

@@ -34,13 +34,21 @@ export async function follow(
   workflowId: string,
   taskId: number,
   out: Output,
-  opts: { tty: boolean; intervalMs?: number; taskQueue: string },
+  opts: {
+    tty: boolean;
+    intervalMs?: number;
+    taskQueue: string;
+    /** What Ctrl-C means here, when not that the migration goes on without this command. */
+    detachedLine?: string;
+  },
 ): Promise<MigrationResult | undefined> {
   const handle = client.workflow.getHandle(workflowId);
   let detached = false;
   let onSigint = (): void => undefined;
   // Ctrl-C ends the wait at once, not after the current polling interval.
-  const detachedLine = `Detached. The migration goes on; follow it with: objectstorage status ${taskId} --watch`;
+  const detachedLine =
+    opts.detachedLine ??
+    `Detached. The migration goes on; follow it with: objectstorage status ${taskId} --watch`;
   const detach = new Promise<void>((resolve) => {
     onSigint = () => {
       // Ctrl-C again while detaching means the same: detach, exit 0 (not the 130 of a killed process).

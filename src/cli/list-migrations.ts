@@ -7,7 +7,7 @@ import { journalSize, listMigrationRecords, listMigrationTasks } from '../catalo
 import { withCatalog } from './catalog-connection';
 import type { GlobalOptions } from './globals';
 import { createOutput } from './output';
-import { connectTemporal } from './temporal';
+import { openTemporal } from './temporal';
 import { workflowStatusOf } from './workflow-state';
 
 const COLUMNS = [
@@ -42,14 +42,18 @@ export function registerListMigrations(program: Command, globals: () => GlobalOp
         const records = new Map((await listMigrationRecords(pool)).map((r) => [r.task_id, r]));
         const statuses = new Map<number, string>();
         if (records.size > 0) {
-          const client = await connectTemporal(g).catch(() => undefined);
+          // Only looks: an embedded Temporal that is not running is not started for this.
+          const session = await openTemporal(g, { startServer: false, say: (l) => out.note(l) }).catch(
+            () => undefined,
+          );
+          const client = session?.client;
           for (const [id, r] of records) {
             const status = client
               ? await workflowStatusOf(pool, client, r).catch(() => 'unknown')
               : 'temporal unreachable';
             statuses.set(id, status);
           }
-          await client?.connection.close();
+          await session?.close();
         }
         // After the statuses: a migration whose workflow ended outside us has just been closed.
         const tasks = await listMigrationTasks(pool);

@@ -17,6 +17,7 @@ import { registerMigrate } from './migrate';
 import { registerStatus } from './status';
 import { registerWorker } from './worker';
 import { reportError } from './output';
+import { defaultStateDir } from './embedded/dev-server';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { version } = require('../../package.json') as { version: string };
@@ -46,9 +47,27 @@ export function buildProgram(): Command {
         .default('auto'),
     )
     .addOption(
-      new Option('--temporal-address <host:port>', 'Temporal frontend')
+      new Option(
+        '--temporal-address <host:port>',
+        'Temporal frontend; without it and with none answering on the default, Temporal runs embedded on this host',
+      )
         .env('TEMPORAL_ADDRESS')
         .default('127.0.0.1:7233'),
+    )
+    .option(
+      '--embedded',
+      'run Temporal on this host (embedded mode) even if one answers on the default address',
+    )
+    .addOption(
+      new Option('--state-dir <dir>', 'where embedded mode keeps its Temporal and migrations')
+        .env('OBJECTSTORAGE_STATE_DIR')
+        .default(defaultStateDir(process.env), '~/.local/share/anchore-objectstorage'),
+    )
+    .addOption(
+      new Option(
+        '--temporal-bin <path>',
+        'Temporal CLI embedded mode runs (default: the tool cache, then PATH)',
+      ).env('OBJECTSTORAGE_TEMPORAL_BIN'),
     )
     .addOption(
       new Option('--namespace <name>', 'Temporal namespace').env('TEMPORAL_NAMESPACE').default('default'),
@@ -62,13 +81,17 @@ export function buildProgram(): Command {
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
   const globals = (): GlobalOptions => {
-    const o = program.opts<GlobalOptions>();
+    const o = program.opts<GlobalOptions & { embedded?: boolean }>();
     return {
       dbConnect: o.dbConnect,
       json: o.json,
       logLevel: o.logLevel,
       logFormat: o.logFormat,
       temporalAddress: o.temporalAddress,
+      temporalAddressGiven: program.getOptionValueSource('temporalAddress') !== 'default',
+      embedded: o.embedded === true,
+      stateDir: o.stateDir,
+      temporalBin: o.temporalBin,
       namespace: o.namespace,
       temporalUi: o.temporalUi.replace(/\/+$/, ''),
     };

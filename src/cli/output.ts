@@ -11,6 +11,8 @@ export interface Output {
   result(value: unknown): void;
   /** A warning on stderr. */
   warn(text: string): void;
+  /** A note on stderr (what the command waits for, which Temporal it uses), also with --json. */
+  note(text: string): void;
   /** One JSON event per line on stdout (only in --json mode), for following a migration. */
   event(value: unknown): void;
 }
@@ -35,6 +37,7 @@ export function createOutput(json: boolean, streams: OutputStreams = processStre
       if (json) streams.stdout(`${scrubSecrets(JSON.stringify(value, null, 2))}\n`);
     },
     warn: (text) => streams.stderr(`${scrubSecrets(`warning: ${text}`)}\n`),
+    note: (text) => streams.stderr(`${scrubSecrets(text)}\n`),
     event: (value) => {
       if (json) streams.stdout(`${scrubSecrets(JSON.stringify(value))}\n`);
     },

@@ -4,7 +4,7 @@
  * original destination location.
  */
 import type { Command } from 'commander';
-import { catalogFingerprint, countSelection } from '../catalog';
+import { activeWorkflowId, catalogFingerprint, countSelection } from '../catalog';
 import { checkAnchoreOffline, checkNoAnchoreMigration, checkLocations } from '../activities/guards';
 import { GuardRefusedError } from '../errors';
 import type { MigrationInput, Selection } from '../shared/migration';
@@ -13,7 +13,7 @@ import { withMigration } from './migration-record';
 import { createOutput } from './output';
 import { taskIdArg } from './parse';
 import { startMigration } from './start-migration';
-import { connectTemporal, isWorkflowRunning } from './temporal';
+import { isWorkflowRunning, withTemporal } from './temporal';
 
 /** The reversed input of `orig`, for a new task id. */
 export function reversedInput(
@@ -53,10 +53,12 @@ export function registerReverse(program: Command, globals: () => GlobalOptions):
       const g = globals();
       const out = createOutput(g.json);
       process.exitCode = await withMigration(g, id, async (record, pool) => {
-        const client = await connectTemporal(g);
-        const running = await isWorkflowRunning(client, record.workflow_id).finally(() =>
-          client.connection.close(),
-        );
+        // A record still marked running whose workflow ended outside us is closed by this look.
+        const running =
+          (record.state === 'running' || record.state === 'rolling_back') &&
+          (await withTemporal(g, { say: (l) => out.note(l) }, async ({ client }) =>
+            isWorkflowRunning(client, activeWorkflowId(record)),
+          ));
         if (running)
           throw new GuardRefusedError(`migration ${id} is still running; wait for it or cancel it first`);
         const fingerprint = await catalogFingerprint(pool);

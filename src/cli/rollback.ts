@@ -15,7 +15,7 @@ import type { GlobalOptions } from './globals';
 import { withMigration } from './migration-record';
 import { createOutput } from './output';
 import { taskIdArg } from './parse';
-import { connectTemporal, isWorkflowRunning } from './temporal';
+import { isWorkflowRunning, withTemporal } from './temporal';
 
 export function registerRollback(program: Command, globals: () => GlobalOptions): void {
   program
@@ -27,8 +27,8 @@ export function registerRollback(program: Command, globals: () => GlobalOptions)
       const g = globals();
       const out = createOutput(g.json);
       await withMigration(g, id, async (record, pool) => {
-        const client = await connectTemporal(g);
-        try {
+        // Embedded: the rollback workflow runs on a worker in this command.
+        await withTemporal(g, { workers: true, say: (l) => out.note(l) }, async ({ client }) => {
           if (await isWorkflowRunning(client, record.workflow_id)) {
             throw new GuardRefusedError(
               `migration ${id} is still running; cancel it first: objectstorage cancel ${id}`,
@@ -61,9 +61,7 @@ export function registerRollback(program: Command, globals: () => GlobalOptions)
           }
           await setMigrationState(pool, id, 'rolled_back');
           report(out, id, totals);
-        } finally {
-          await client.connection.close();
-        }
+        });
       });
     });
 }

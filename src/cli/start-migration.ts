@@ -5,9 +5,9 @@
 import { hostname } from 'node:os';
 import type { Pool } from 'pg';
 import { stringify } from 'yaml';
-import { registerMigration } from '../catalog';
+import { registerMigration, runningMigrationLike } from '../catalog';
 import { redactStoreConfig, scrubSecrets } from '../config';
-import { ExitCode } from '../errors';
+import { ExitCode, UsageError } from '../errors';
 import {
   SA,
   taskQueueFor,
@@ -20,7 +20,7 @@ import type { migrateStore } from '../workflows';
 import { follow } from './follow';
 import type { GlobalOptions } from './globals';
 import type { Output } from './output';
-import { connectTemporal, isWorkflowRunning } from './temporal';
+import { isWorkflowRunning, usesEmbedded, withTemporal, type TemporalSession } from './temporal';
 
 /** A migration ready to register: everything but the task id. */
 export interface PendingMigration {
@@ -36,9 +36,24 @@ export async function startMigration(
   m: PendingMigration,
   opts: { detach: boolean },
 ): Promise<number> {
-  const client = await connectTemporal(g);
-  try {
+  if (opts.detach && (await usesEmbedded(g))) {
+    throw new UsageError(
+      '--detach needs workers that outlive this command, and with Temporal embedded on this host the worker runs ' +
+        'inside it. Run without --detach (Ctrl-C stops it; the same command run again resumes it), or give a ' +
+        'Temporal server with --temporal-address and run objectstorage worker processes.',
+    );
+  }
+  return withTemporal(g, { workers: !opts.detach, say: (l) => out.note(l) }, async (session) => {
+    const { client } = session;
     const probe = m.inputFor(0);
+    const same = await runningMigrationLike(pool, probe, g.namespace);
+    if (same && (await isWorkflowRunning(client, same.workflow_id))) {
+      out.line(
+        `Migration ${same.task_id} moves the same documents the same way and is running: following it (its ` +
+          `settings are kept; change them with objectstorage throttle ${same.task_id})`,
+      );
+      return announceAndFollow(session, g, out, same.input, same.workflow_id, opts);
+    }
     const input = await registerMigration(
       pool,
       {
@@ -74,21 +89,37 @@ export async function startMigration(
         `migration ${input.taskId}`,
       staticDetails: `${m.total} documents · ${input.nodelete ? 'sources kept (--nodelete)' : 'sources deleted after verify'}`,
     });
-    out.line(`Migration Task Id: ${input.taskId}`);
-    const ui = g.temporalUi;
-    out.line(`Workflow: ${workflowId}`);
-    out.line(`Temporal UI: ${ui}/namespaces/${g.namespace}/workflows/${workflowId}`);
     out.event({ event: 'started', taskId: input.taskId, workflowId, total: m.total });
-    if (opts.detach) return ExitCode.ok;
-    const result = await follow(client, workflowId, input.taskId, out, {
-      tty: process.stderr.isTTY === true,
-      taskQueue: taskQueueFor(m.fingerprint),
-    });
-    if (!result) return ExitCode.ok;
-    return printResult(out, result, input);
-  } finally {
-    await client.connection.close();
-  }
+    return announceAndFollow(session, g, out, input, workflowId, opts);
+  });
+}
+
+/** Prints where to watch the migration, follows it unless detached, and prints its outcome. */
+async function announceAndFollow(
+  session: TemporalSession,
+  g: GlobalOptions,
+  out: Output,
+  input: MigrationInput,
+  workflowId: string,
+  opts: { detach: boolean },
+): Promise<number> {
+  out.line(`Migration Task Id: ${input.taskId}`);
+  out.line(`Workflow: ${workflowId}`);
+  out.line(`Temporal UI: ${session.ui}/namespaces/${g.namespace}/workflows/${workflowId}`);
+  if (opts.detach) return ExitCode.ok;
+  const result = await follow(session.client, workflowId, input.taskId, out, {
+    tty: process.stderr.isTTY === true,
+    taskQueue: taskQueueFor(input.catalogFingerprint),
+    ...(session.embedded
+      ? {
+          detachedLine:
+            `Stopped. Migration ${input.taskId} is kept in ${session.embedded.stateDir} and nothing moves until ` +
+            'the same command runs again, which resumes it.',
+        }
+      : {}),
+  });
+  if (!result) return ExitCode.ok;
+  return printResult(out, result, input);
 }
 
 /** The summary and the destination config block; returns the exit code of the outcome. */

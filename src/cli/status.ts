@@ -12,7 +12,7 @@ import { withMigration } from './migration-record';
 import type { GlobalOptions } from './globals';
 import { createOutput } from './output';
 import { taskIdArg } from './parse';
-import { connectTemporal } from './temporal';
+import { openTemporal } from './temporal';
 import { noWorkerMessage, workersServing } from './workers-serving';
 import { workflowStatusOf } from './workflow-state';
 
@@ -57,7 +57,9 @@ export function registerStatus(program: Command, globals: () => GlobalOptions): 
             `no migration with id ${id} in this catalog (see list-migrations)`,
           );
         const phases = await phaseCounts(pool, id);
-        const client = await connectTemporal(g);
+        const session = await openTemporal(g, { say: (l) => out.note(l) });
+        if (!session) throw new Error('unreachable: the server is started');
+        const { client } = session;
         try {
           const workflow = await workflowStatusOf(pool, client, record);
           const queue = taskQueueFor(record.catalog_fingerprint);
@@ -98,7 +100,7 @@ export function registerStatus(program: Command, globals: () => GlobalOptions): 
           out.line(`  workflow:  ${workflow.toLowerCase().replace('_', ' ')}`);
           if (workers)
             out.line(
-              `  workers:   ${workers.length ? workers.join(', ') : `none: ${noWorkerMessage(queue)}`}`,
+              `  workers:   ${workers.length ? workers.join(', ') : `none: ${noWorkerMessage(queue, session.embedded !== undefined)}`}`,
             );
           if (now.stop_reason) out.line(`  stopped:   ${now.stop_reason}`);
           if (progress)
@@ -117,7 +119,7 @@ export function registerStatus(program: Command, globals: () => GlobalOptions): 
               taskQueue: queue,
             });
         } finally {
-          await client.connection.close();
+          await session.close();
         }
       });
     });

@@ -6,8 +6,8 @@ import type { GlobalOptions } from './globals';
 import { registerDbPassword } from './db-secrets';
 import { positiveInt } from './parse';
 
-/** Chosen from `make bench`: see README "Performance". */
-const DEFAULT_MEMORY_BUDGET_MIB = 16;
+/** A worker's defaults, also those of the worker embedded mode runs in a command (memory budget: `make bench`). */
+export const WORKER_DEFAULTS = { concurrency: 8, memoryBudgetMib: 16 } as const;
 
 export function registerWorker(program: Command, globals: () => GlobalOptions): void {
   program
@@ -15,12 +15,17 @@ export function registerWorker(program: Command, globals: () => GlobalOptions): 
     .description(
       'run a worker: executes migration workflows and their page activities (many may run at once)',
     )
-    .option('--concurrency <n>', 'page activities this worker runs at once', positiveInt('--concurrency'), 8)
+    .option(
+      '--concurrency <n>',
+      'page activities this worker runs at once',
+      positiveInt('--concurrency'),
+      WORKER_DEFAULTS.concurrency,
+    )
     .option(
       '--memory-budget <MiB>',
       'document bytes its page activities hold in memory at once; above 4× this the worker collects garbage after each large chunk (bounds its RSS; more trades memory for CPU)',
       positiveInt('--memory-budget'),
-      DEFAULT_MEMORY_BUDGET_MIB,
+      WORKER_DEFAULTS.memoryBudgetMib,
     )
     .option('--metrics-port <port>', 'serve Prometheus metrics on http://HOST:PORT/metrics', port)
     .option(

@@ -31,7 +31,13 @@ export async function workersServing(client: Client, taskQueue: string): Promise
 }
 
 /** What it means that no worker polls `taskQueue`, and what to do. */
-export function noWorkerMessage(taskQueue: string): string {
+export function noWorkerMessage(taskQueue: string, embedded = false): string {
+  if (embedded)
+    return (
+      `no worker polls task queue ${taskQueue}: with Temporal embedded on this host the worker runs inside the ` +
+      'command that started the migration, and none runs now. Nothing moves until the same command runs again, ' +
+      'which resumes it'
+    );
   return (
     `no worker polls task queue ${taskQueue}, the one for this catalog: the migration waits and nothing ` +
     'moves until a worker serves it (a worker connected to another catalog polls another task queue). Start ' +

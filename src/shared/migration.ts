@@ -103,6 +103,21 @@ export interface MigrationInput {
   readonly watchAnchore?: boolean;
 }
 
+/** Whether two migrations move the same documents the same way (what re-running the same command would start). */
+export function sameWork(a: MigrationInput, b: MigrationInput): boolean {
+  const what = (i: MigrationInput): string =>
+    JSON.stringify([
+      i.selection.sourcePrefix,
+      [...i.selection.buckets].sort(),
+      [...i.selection.excludeBuckets].sort(),
+      i.destLocation,
+      i.fromAnalysisArchive,
+      i.toAnalysisArchive,
+      i.nodelete,
+    ]);
+  return what(a) === what(b);
+}
+
 /** A page: the rows after `after` (exclusive, undefined = from the start) up to `last` (inclusive). */
 export interface PageBounds {
   readonly index: number;

@@ -19,12 +19,13 @@ export interface MetricsAddress {
 let installed = false;
 
 /** Installs the Runtime (once per process); throws a ConfigError when the metrics port cannot be bound. */
-export function installRuntime(log: Logger, metrics?: MetricsAddress): void {
+export function installRuntime(log: Logger, metrics?: MetricsAddress, handleSignals = true): void {
   if (installed) return;
   const bindAddress = metrics ? hostPort(metrics) : undefined;
   try {
     Runtime.install({
       logger: temporalLogger(log),
+      ...(handleSignals ? {} : { shutdownSignals: [] }),
       ...(bindAddress ? { telemetryOptions: { metrics: prometheus(bindAddress) } } : {}),
     });
   } catch (err) {

@@ -36,6 +36,10 @@ export interface WorkerSettings {
   readonly metrics?: MetricsAddress;
   /** Resolves when the worker should stop; defaults to SIGTERM/SIGINT. */
   readonly stop?: Promise<void>;
+  /** Whether the SDK drains the worker on SIGINT/SIGTERM itself (not inside a CLI command, which decides). @default true */
+  readonly handleSignals?: boolean;
+  /** Called once the worker polls its task queue. */
+  readonly onReady?: () => void;
 }
 
 /** The prebuilt bundle (`npm run build`), else the sources bundled at start-up (tests, development). */
@@ -48,7 +52,7 @@ function workflowSource(): Pick<WorkerOptions, 'workflowBundle' | 'workflowsPath
 /** Runs a worker until stopped; resolves after a graceful shutdown. */
 export async function runWorker(s: WorkerSettings): Promise<void> {
   // Before the NativeConnection: the Runtime (logger, metrics endpoint) can only be installed first.
-  installRuntime(s.log, s.metrics);
+  installRuntime(s.log, s.metrics, s.handleSignals ?? true);
   const stopHeapCeiling = startHeapCeiling(HEAP_CEILING_BYTES);
   // A page's transaction can need a second connection (a db/db2 driver's delete, the fence renewal).
   const pool = createWorkerPool(s.dbUrl, Math.max(4, 2 * s.concurrency + 2));
@@ -81,7 +85,9 @@ export async function runWorker(s: WorkerSettings): Promise<void> {
         // The SDK's Runtime reacts to SIGTERM/SIGINT itself and may already be draining this worker.
         if (worker.getState() === 'RUNNING') worker.shutdown();
       });
-      await worker.run();
+      const running = worker.run();
+      s.onReady?.();
+      await running;
     } finally {
       await connection.close();
     }
