@@ -27,7 +27,6 @@ async function sendUpdate(g: GlobalOptions, id: number, name: string, arg?: Thro
   await withMigration(g, id, async (record, pool) => {
     // Embedded: a cancel is applied by a worker of this command, so the migration ends as a cancel does.
     const session = await openTemporal(g, { workers: name === MESSAGES.cancel, say: (l) => out.note(l) });
-    if (!session) throw new Error('unreachable: the server is started');
     const { client } = session;
     try {
       const status = await workflowStatusOf(pool, client, record);

@@ -7,7 +7,7 @@ import { journalSize, listMigrationRecords, listMigrationTasks } from '../catalo
 import { withCatalog } from './catalog-connection';
 import type { GlobalOptions } from './globals';
 import { createOutput } from './output';
-import { openTemporal } from './temporal';
+import { openTemporalIfRunning } from './temporal';
 import { workflowStatusOf } from './workflow-state';
 
 const COLUMNS = [
@@ -43,9 +43,7 @@ export function registerListMigrations(program: Command, globals: () => GlobalOp
         const statuses = new Map<number, string>();
         if (records.size > 0) {
           // Only looks: an embedded Temporal that is not running is not started for this.
-          const session = await openTemporal(g, { startServer: false, say: (l) => out.note(l) }).catch(
-            () => undefined,
-          );
+          const session = await openTemporalIfRunning(g, { say: (l) => out.note(l) }).catch(() => undefined);
           const client = session?.client;
           for (const [id, r] of records) {
             const status = client

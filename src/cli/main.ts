@@ -81,7 +81,7 @@ export function buildProgram(): Command {
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
   const globals = (): GlobalOptions => {
-    const o = program.opts<GlobalOptions & { embedded?: boolean }>();
+    const o = program.opts<GlobalOptions>();
     return {
       dbConnect: o.dbConnect,
       json: o.json,

@@ -58,7 +58,6 @@ export function registerStatus(program: Command, globals: () => GlobalOptions): 
           );
         const phases = await phaseCounts(pool, id);
         const session = await openTemporal(g, { say: (l) => out.note(l) });
-        if (!session) throw new Error('unreachable: the server is started');
         const { client } = session;
         try {
           const workflow = await workflowStatusOf(pool, client, record);

@@ -28,14 +28,12 @@ export interface TemporalSession {
 export interface SessionOptions {
   /** Commands that start or end work (migrate, reverse, rollback, cancel) run a worker here in embedded mode. */
   readonly workers?: boolean;
-  /** Whether a command that only looks (list-migrations) may start the embedded server: not by default. */
-  readonly startServer?: boolean;
   /** Where the command says what it waits for (stderr). */
   readonly say: (line: string) => void;
 }
 
 /** Whether something accepts TCP connections on host:port within a second. */
-function answers(address: string): Promise<boolean> {
+export function answers(address: string): Promise<boolean> {
   const i = address.lastIndexOf(':');
   return new Promise((resolve) => {
     const socket = connect({ host: address.slice(0, i), port: Number(address.slice(i + 1)), timeout: 1_000 });
@@ -57,11 +55,21 @@ export async function usesEmbedded(g: GlobalOptions): Promise<boolean> {
   return !(await answers(g.temporalAddress));
 }
 
-/** Opens the command's Temporal; undefined only when `startServer` is false and no embedded server runs. */
-export async function openTemporal(
+/**
+ * The command's Temporal if one is there without starting one (for commands that only look, such as
+ * list-migrations): undefined in embedded mode when the state directory's server is not running.
+ */
+export function openTemporalIfRunning(
   g: GlobalOptions,
   o: SessionOptions,
 ): Promise<TemporalSession | undefined> {
+  return usesEmbedded(g).then((embedded) =>
+    embedded && !runningEmbeddedServer(g.stateDir) ? undefined : openTemporal(g, o),
+  );
+}
+
+/** Opens the command's Temporal, starting the embedded server if this command runs in embedded mode. */
+export async function openTemporal(g: GlobalOptions, o: SessionOptions): Promise<TemporalSession> {
   if (!(await usesEmbedded(g))) {
     const client = await connectClient(g, g.temporalAddress);
     if (o.workers)
@@ -71,11 +79,10 @@ export async function openTemporal(
       );
     return { client, ui: g.temporalUi, close: () => client.connection.close() };
   }
-  if (o.startServer === false && !runningEmbeddedServer(g.stateDir)) return undefined;
-  const binary = findTemporalBinary(g.temporalBin, process.env);
-  const server = await ensureEmbeddedServer(g.stateDir, binary, o.say, async (address) => {
-    await waitForFrontend(g, address);
-  });
+  const binary = findTemporalBinary(g.temporalBin, process.env, g.embedded ? 'flag' : 'default');
+  const server = await ensureEmbeddedServer(g.stateDir, binary, o.say, (address) =>
+    waitForFrontend(g, address),
+  );
   let client: Client | undefined;
   let worker: InProcessWorker | undefined;
   try {
@@ -109,8 +116,7 @@ export async function withTemporal<T>(
   o: SessionOptions,
   fn: (s: TemporalSession) => Promise<T>,
 ): Promise<T> {
-  const s = await openTemporal(g, { ...o, startServer: true });
-  if (!s) throw new Error('unreachable: startServer is true');
+  const s = await openTemporal(g, o);
   try {
     return await fn(s);
   } finally {

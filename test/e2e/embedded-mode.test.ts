@@ -5,9 +5,9 @@
  * same migration and finishes it; nothing it started is left running. `--detach` is refused there; `status` works.
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { answers } from '../../src/cli/temporal';
 import { runCli } from '../helpers/cli';
 import { taggedFixture } from '../helpers/fixture';
 import { startCli, waitFor } from '../helpers/processes';
@@ -22,19 +22,6 @@ let env: Record<string, string>;
 const from = stores.db();
 const to = stores.s3();
 const docs = taggedFixture('embedded', 300);
-
-function answers(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = connect({ host: '127.0.0.1', port, timeout: 1_000 });
-    const done = (ok: boolean) => {
-      s.destroy();
-      resolve(ok);
-    };
-    s.once('connect', () => done(true));
-    s.once('error', () => done(false));
-    s.once('timeout', () => done(false));
-  });
-}
 
 function alive(pid: number): boolean {
   try {
@@ -84,7 +71,7 @@ const MIGRATE = () => [
 
 test('killed with its Temporal and run again, the same migrate command resumes the same migration', async () => {
   // Precondition of the automatic choice: nothing answers on the default address.
-  expect(await answers(7233)).toBe(false);
+  expect(await answers('127.0.0.1:7233')).toBe(false);
 
   const first = startCli(MIGRATE(), env);
   await waitFor(

@@ -32,10 +32,14 @@ export interface EmbeddedServer {
   stop(): Promise<void>;
 }
 
-/** How long a start may take before it is called failed (a first start creates the SQLite schema). */
-const START_TIMEOUT_MS = 60_000;
-/** Say what is awaited if the server has not answered after this long. */
-const SAY_WAITING_AFTER_MS = 3_000;
+/** How long a server may take to answer: a first start creates the SQLite schema; a found one answers at once. */
+export interface Timing {
+  readonly startTimeoutMs: number;
+  /** Say what is awaited if the server has not answered after this long. */
+  readonly sayWaitingAfterMs: number;
+}
+
+const TIMING: Timing = { startTimeoutMs: 60_000, sayWaitingAfterMs: 3_000 };
 
 /** OBJECTSTORAGE_STATE_DIR, else under XDG_DATA_HOME or ~/.local/share. */
 export function defaultStateDir(env: NodeJS.ProcessEnv): string {
@@ -101,10 +105,11 @@ export async function ensureEmbeddedServer(
   binary: string,
   say: (line: string) => void,
   ready: (address: string) => Promise<void>,
+  timing: Timing = TIMING,
 ): Promise<EmbeddedServer> {
   const p = paths(stateDir);
   mkdirSync(p.dir, { recursive: true });
-  const release = await lockStart(p.lock, say);
+  const release = await lockStart(p.lock, say, timing);
   try {
     let r = runningEmbeddedServer(stateDir);
     let startedHere = false;
@@ -114,10 +119,10 @@ export async function ensureEmbeddedServer(
       writeRecord(p.record, r);
     }
     if (!r) {
-      r = await start(p, binary, say, ready);
+      r = await start(p, binary, say, ready, timing);
       startedHere = true;
     } else {
-      await ready(r.address);
+      await untilAnswering(p, r, say, ready, timing, new Promise<never>(() => undefined), 'does not answer');
     }
     const record = r;
     return {
@@ -137,6 +142,7 @@ async function start(
   binary: string,
   say: (line: string) => void,
   ready: (address: string) => Promise<void>,
+  timing: Timing,
 ): Promise<ServerRecord> {
   const [port, uiPort, httpPort, metricsPort] = await freePorts(4);
   const args = [
@@ -172,14 +178,45 @@ async function start(
       ),
     ),
   );
+  try {
+    await untilAnswering(p, record, say, ready, timing, exited, 'did not answer');
+  } catch (err) {
+    await stopServer(p, pid);
+    throw err;
+  } finally {
+    child.removeAllListeners('exit');
+  }
+  return record;
+}
+
+/**
+ * Until `ready` resolves for the server of `record`: the wait is said after a few seconds and given up with a
+ * named error at the deadline (or as soon as `exited` rejects), whether the server was just started or found.
+ */
+async function untilAnswering(
+  p: ReturnType<typeof paths>,
+  record: ServerRecord,
+  say: (line: string) => void,
+  ready: (address: string) => Promise<void>,
+  timing: Timing,
+  exited: Promise<never>,
+  failure: 'did not answer' | 'does not answer',
+): Promise<void> {
   const saying = setTimeout(
     () =>
       say(
-        `waiting for the embedded Temporal dev server (pid ${pid}) to answer on ${record.address}; log: ${p.log}`,
+        `waiting for the embedded Temporal dev server (pid ${record.pid}) to answer on ${record.address}; ` +
+          `log: ${p.log}`,
       ),
-    SAY_WAITING_AFTER_MS,
+    timing.sayWaitingAfterMs,
   );
   let timer: NodeJS.Timeout | undefined;
+  const seconds = Math.round(timing.startTimeoutMs / 1000);
+  const hint =
+    failure === 'does not answer'
+      ? `it runs but ${failure} on ${record.address} within ${seconds} s; if it is stuck, stop it ` +
+        `(kill ${record.pid}) and run the command again; see ${p.log}`
+      : `${failure} within ${seconds} s; see ${p.log}`;
   try {
     await Promise.race([
       ready(record.address),
@@ -187,25 +224,15 @@ async function start(
       new Promise<never>((_, reject) => {
         timer = setTimeout(
           () =>
-            reject(
-              new EmbeddedTemporalError(
-                `the embedded Temporal dev server (pid ${pid}) did not answer within ${START_TIMEOUT_MS / 1000} s; ` +
-                  `see ${p.log}`,
-              ),
-            ),
-          START_TIMEOUT_MS,
+            reject(new EmbeddedTemporalError(`the embedded Temporal dev server (pid ${record.pid}) ${hint}`)),
+          timing.startTimeoutMs,
         );
       }),
     ]);
-  } catch (err) {
-    await stopServer(p, pid);
-    throw err;
   } finally {
     clearTimeout(saying);
     clearTimeout(timer);
-    child.removeAllListeners('exit');
   }
-  return record;
 }
 
 /** SIGTERM, then SIGKILL after 15 s; the SQLite file keeps the histories. */
@@ -220,8 +247,8 @@ async function stopServer(p: ReturnType<typeof paths>, pid: number): Promise<voi
 }
 
 /** One start at a time per state directory; a lock whose holder died is taken over. */
-async function lockStart(file: string, say: (line: string) => void): Promise<() => void> {
-  const deadline = Date.now() + START_TIMEOUT_MS;
+async function lockStart(file: string, say: (line: string) => void, timing: Timing): Promise<() => void> {
+  const deadline = Date.now() + timing.startTimeoutMs;
   let said = false;
   for (;;) {
     try {
@@ -237,7 +264,7 @@ async function lockStart(file: string, say: (line: string) => void): Promise<() 
     }
     if (Date.now() > deadline)
       throw new EmbeddedTemporalError(
-        `process ${holder} has been starting the embedded Temporal for a minute (${file})`,
+        `process ${holder} has been starting the embedded Temporal for ${Math.round(timing.startTimeoutMs / 1000)} s (${file})`,
       );
     if (!said) say(`waiting for process ${holder}, which is starting the embedded Temporal dev server`);
     said = true;

@@ -22,7 +22,11 @@ function executable(path: string): boolean {
 }
 
 /** The binary given (`--temporal-bin` / OBJECTSTORAGE_TEMPORAL_BIN), else the tool cache's, else `temporal` on PATH. */
-export function findTemporalBinary(given: string | undefined, env: NodeJS.ProcessEnv): string {
+export function findTemporalBinary(
+  given: string | undefined,
+  env: NodeJS.ProcessEnv,
+  chosenBy: 'flag' | 'default' = 'default',
+): string {
   if (given !== undefined) {
     if (executable(given)) return given;
     throw new TemporalBinaryNotFoundError(
@@ -40,8 +44,11 @@ export function findTemporalBinary(given: string | undefined, env: NodeJS.Proces
   const found = candidates.find(executable);
   if (found) return found;
   throw new TemporalBinaryNotFoundError(
-    `no Temporal server was given and none answers on 127.0.0.1:7233, so this command would run Temporal on ` +
-      `this host (embedded mode), but the Temporal CLI that provides it is neither at ${cached} nor on PATH. ` +
+    (chosenBy === 'flag'
+      ? '--embedded asks this command to run Temporal on this host'
+      : 'no Temporal server was given and none answers on the default address, so this command would run ' +
+        'Temporal on this host (embedded mode)') +
+      `, but the Temporal CLI that provides it is neither at ${cached} nor on PATH. ` +
       'Build it with scripts/ensure-tools.sh (or install the Temporal CLI and pass --temporal-bin), or point ' +
       'this command at a Temporal server with --temporal-address / TEMPORAL_ADDRESS.',
   );
