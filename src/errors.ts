@@ -264,6 +264,9 @@ export class GuardRefusedError extends ObjectStorageError {
 }
 
 /** `audit`: the store has missing, corrupt or orphaned objects, or rows pointing elsewhere (see the report). */
+/** `reverse ID` of a migration whose journal `prune` removed: which documents it moved is no longer known. */
+export class JournalPrunedError extends GuardRefusedError {}
+
 export class AuditFoundProblemsError extends ObjectStorageError {
   override readonly exitCode: number = ExitCode.auditFoundProblems;
 }

@@ -51,6 +51,7 @@ CREATE TABLE IF NOT EXISTS objectstorage_migrations (
 );
 ALTER TABLE objectstorage_migrations ADD COLUMN IF NOT EXISTS namespace VARCHAR;
 ALTER TABLE objectstorage_migrations ADD COLUMN IF NOT EXISTS stop_reason VARCHAR;
+ALTER TABLE objectstorage_migrations ADD COLUMN IF NOT EXISTS pruned_at TIMESTAMPTZ;
 `;
 
 /**

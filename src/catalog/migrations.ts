@@ -27,6 +27,8 @@ export interface MigrationRecord {
   readonly ended_at: Date | null;
   /** Why it stopped, when it did not complete (null while running, after success, and for older records). */
   readonly stop_reason: string | null;
+  /** When `prune` began removing its moved documents' rows: from then on `reverse` cannot tell what it moved. */
+  readonly pruned_at: Date | null;
 }
 
 /**

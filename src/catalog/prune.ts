@@ -59,7 +59,14 @@ export async function pruneJournal(
       continue;
     }
     const prunable = PRUNABLE_PHASES.reduce((n, p) => n + (counts.get(p) ?? 0), 0);
-    if (!o.dryRun) await deleteInBatches(pool, r.task_id);
+    if (!o.dryRun && prunable > 0) {
+      // Marked first: a prune cut off halfway must not leave reverse moving back a part of what was moved.
+      await pool.query(
+        `UPDATE objectstorage_migrations SET pruned_at = coalesce(pruned_at, now()) WHERE task_id = $1`,
+        [r.task_id],
+      );
+      await deleteInBatches(pool, r.task_id);
+    }
     const kept = total - prunable;
     decisions.push({
       taskId: r.task_id,

@@ -3,7 +3,6 @@
  * Anchore task row, starts the workflow (id from the task id), follows it, and prints the summary and the
  * config block to adopt (secrets as references, never values).
  */
-import { createInterface } from 'node:readline/promises';
 import type { Command } from 'commander';
 import { catalogFingerprint, countSelection } from '../catalog';
 import { checkAnchoreOffline, checkNoAnchoreMigration } from '../activities/guards';
@@ -12,7 +11,8 @@ import { LIMITS, throttleProblem, type VerifyMode } from '../shared/migration';
 import { withCatalog } from './catalog-connection';
 import type { GlobalOptions } from './globals';
 import { buildInput, loadMigrationSides, type MigrationTuning } from './migration-setup';
-import { createOutput, type Output } from './output';
+import { confirmStopped } from './confirm';
+import { createOutput } from './output';
 import { collect, nonNegativeNumber, positiveInt } from './parse';
 import { startMigration } from './start-migration';
 
@@ -32,9 +32,6 @@ interface MigrateOptions {
   force?: boolean;
   detach?: boolean;
 }
-
-const QUESTION =
-  'Performing this operation requires *all* anchore-engine services to be stopped - proceed? (y/N)';
 
 export function registerMigrate(program: Command, globals: () => GlobalOptions): void {
   program
@@ -98,20 +95,6 @@ function verifyMode(value: string): VerifyMode {
   return value;
 }
 
-async function confirm(out: Output): Promise<boolean> {
-  const rl = createInterface({ input: process.stdin, output: process.stderr });
-  try {
-    const answer = await Promise.race([
-      rl.question(`${QUESTION} `),
-      new Promise<string>((r) => rl.once('close', () => r(''))),
-    ]);
-    return answer.trim() === 'y' || answer.trim() === 'Y';
-  } finally {
-    rl.close();
-    out.line('');
-  }
-}
-
 async function runMigrate(
   fromFile: string,
   toFile: string,
@@ -153,7 +136,7 @@ async function runMigrate(
     out.line(
       `Documents to migrate: ${total}${selection.buckets.length ? ` in buckets: ${selection.buckets.join(', ')}` : ''}`,
     );
-    if (!o.dontask && !(await confirm(out))) {
+    if (!o.dontask && !(await confirmStopped(out))) {
       out.line('Skipping conversion.');
       return ExitCode.ok;
     }

@@ -158,7 +158,11 @@ export function printResult(out: Output, result: MigrationResult, input: Migrati
           c.failed > 0
             ? `Fix what failed them (objectstorage status ${result.taskId} --failures failures.csv), then run `
             : 'Run '
-        }the same migrate command again to move what is left (it selects only what is still there).`,
+        }${
+          input.selection.movedBy === undefined
+            ? 'the same migrate command again'
+            : `objectstorage reverse ${input.selection.movedBy} again`
+        } to move what is left (it selects only what is still there).`,
     );
   }
   if (result.cancelled) return ExitCode.cancelled;

@@ -60,6 +60,11 @@ export interface Selection {
   readonly buckets: readonly string[];
   /** Never these logical buckets (the analysis archive when moving the object store). */
   readonly excludeBuckets: readonly string[];
+  /**
+   * Only documents this migration (task id) switched to where they are now (`reverse ID`): another migration may
+   * have put documents at the same location, and those are not this reverse's to move.
+   */
+  readonly movedBy?: number;
 }
 
 export type VerifyMode = 'head' | 'full';
@@ -110,6 +115,7 @@ export function sameWork(a: MigrationInput, b: MigrationInput): boolean {
       i.selection.sourcePrefix,
       [...i.selection.buckets].sort(),
       [...i.selection.excludeBuckets].sort(),
+      i.selection.movedBy ?? null,
       i.destLocation,
       i.fromAnalysisArchive,
       i.toAnalysisArchive,

@@ -24,12 +24,57 @@ test('db → s3, then reverse: every row and body equals the starting snapshot',
   const there = await world.migrate(configFile(db), configFile(s3));
   expect(there.code).toBe(0);
   expect(await snapshot(world.pool)).not.toEqual(start);
-  const back = await world.cli(['reverse', String(there.taskId)]);
+  const back = await world.cli(['reverse', String(there.taskId), '--dontask']);
   if (back.code !== 0) throw new Error(`reverse exited ${back.code}\n${back.stdout}\n${back.stderr}`);
   expect(await snapshot(world.pool)).toEqual(start);
   const list = await world.cli(['list-migrations']);
   expect(list.stdout).toMatch(
     new RegExp(`^${there.taskId}\\s+complete\\s.*\\sdb\\s+s3\\s+50\\s+50\\s.*COMPLETED`, 'm'),
+  );
+});
+
+test('reverse moves back what its migration moved, not what another migration put at the same location', async () => {
+  const s3 = stores.s3();
+  const mine = taggedFixture('revmine', 20);
+  const theirs = taggedFixture('revtheirs', 15);
+  await world.load(stores.db(), mine);
+  await world.load(stores.db2(), theirs);
+  const n = await world.migrate(configFile(stores.db()), configFile(s3));
+  expect(n.code).toBe(0);
+  const m = await world.migrate(configFile(stores.db2()), configFile(s3));
+  expect(m.code).toBe(0);
+  await expectAllAt(world, s3, [...mine, ...theirs]);
+  // Earlier tests' documents back at db:// moved with mine: N's own count is what its reverse may move.
+  const moved = (await world.task(n.taskId)).done;
+
+  // It asks first, as migrate does; a no (or no terminal to answer) starts nothing.
+  for (const answer of ['n\n', '']) {
+    const asked = await world.cli(['reverse', String(n.taskId)], {}, answer);
+    expect(asked.code).toBe(0);
+    expect(asked.stdout).toContain(`Reversing migration ${n.taskId}: ${moved} documents it moved`);
+    expect(asked.stderr).toMatch(/proceed\? \(y\/N\)/);
+    expect(asked.stdout).toContain('Skipping');
+  }
+  await expectAllAt(world, s3, [...mine, ...theirs]);
+
+  const back = await world.cli(['reverse', String(n.taskId)], {}, 'y\n');
+  if (back.code !== 0) throw new Error(`reverse exited ${back.code}\n${back.stdout}\n${back.stderr}`);
+  await expectAllAt(world, stores.db(), mine);
+  await expectAllAt(world, s3, theirs);
+});
+
+test('reverse of a migration whose journal was pruned is refused by name, and says what to run instead', async () => {
+  const s3 = stores.s3();
+  await world.load(stores.db(), taggedFixture('revpruned', 10));
+  const n = await world.migrate(configFile(stores.db()), configFile(s3));
+  expect(n.code).toBe(0);
+  const pruned = await world.cli(['prune', String(n.taskId), '--older-than', '0s']);
+  expect(pruned.code).toBe(0);
+  await expectNamedError(
+    await world.cli(['reverse', String(n.taskId), '--dontask']),
+    'JournalPrunedError',
+    3,
+    /which documents it moved.*objectstorage migrate/s,
   );
 });
 

@@ -12,18 +12,28 @@ export interface CliResult {
   readonly stderr: string;
 }
 
-/** Runs `objectstorage ...args` with a clean environment plus `env`. */
+/**
+ * Runs `objectstorage ...args` with a clean environment plus `env`. Its stdin gets `input` and is closed, as a
+ * script's or CI's is: a question nobody can answer must not hold the command.
+ */
 export function runCli(
   args: readonly string[],
   env: Record<string, string | undefined> = {},
   timeoutMs = 60_000,
+  input = '',
 ): Promise<CliResult> {
   const base: Record<string, string> = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp' };
   return new Promise((resolve) => {
-    execFile(BIN, args, { env: { ...base, ...env }, timeout: timeoutMs }, (err, stdout, stderr) => {
-      const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0;
-      resolve({ code, stdout: String(stdout), stderr: String(stderr) });
-    });
+    const child = execFile(
+      BIN,
+      args,
+      { env: { ...base, ...env }, timeout: timeoutMs },
+      (err, stdout, stderr) => {
+        const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0;
+        resolve({ code, stdout: String(stdout), stderr: String(stderr) });
+      },
+    );
+    child.stdin?.end(input);
   });
 }
 

@@ -95,7 +95,8 @@ export interface World {
   worker: RunningProcess;
   manager(store: StoreSpec): ObjectStoreManager;
   load(store: StoreSpec, docs: readonly FixtureDoc[]): Promise<void>;
-  cli(args: readonly string[], extraEnv?: Record<string, string>): Promise<CliResult>;
+  /** Runs the CLI; `input` is what the operator types (stdin is closed after it). */
+  cli(args: readonly string[], extraEnv?: Record<string, string>, input?: string): Promise<CliResult>;
   migrate(from: string, to: string, ...args: string[]): Promise<CliResult & { taskId: number }>;
   close(): Promise<void>;
 }
@@ -135,7 +136,7 @@ export async function createWorld(extraEnv: Record<string, string> = {}): Promis
       await m.driver.selfCheck();
       for (const d of docs) await m.put(d.userId, d.bucket, d.key, d.logical);
     },
-    cli: (args, extraEnv = {}) => runCli(args, { ...env, ...extraEnv }, 150_000),
+    cli: (args, extraEnv = {}, input = '') => runCli(args, { ...env, ...extraEnv }, 150_000, input),
     async migrate(from, to, ...args) {
       const r = await world.cli(['migrate', from, to, '--dontask', '--page-size', '25', ...args]);
       return { ...r, taskId: Number(/Migration Task Id: (\d+)/.exec(r.stdout)?.[1] ?? 0) };
