@@ -49,11 +49,18 @@ export async function pruneJournal(
   const records = (await listMigrationRecords(pool)).filter(
     (r) => o.taskIds.length === 0 || o.taskIds.includes(r.task_id),
   );
+  const reversing = new Set(
+    (await listMigrationRecords(pool))
+      .filter((r) => r.state === 'running' && r.input.selection.movedBy !== undefined)
+      .map((r) => r.input.selection.movedBy),
+  );
   const decisions: PruneDecision[] = [];
   for (const r of records) {
     const counts = await rowsByPhase(pool, r.task_id);
     const total = [...counts.values()].reduce((a, b) => a + b, 0);
-    const keepAll = await whyKeepAll(pool, r, counts, o.olderThanMs);
+    const keepAll = reversing.has(r.task_id)
+      ? `a running reverse of it reads them`
+      : await whyKeepAll(pool, r, counts, o.olderThanMs);
     if (keepAll) {
       decisions.push({ taskId: r.task_id, removed: 0, kept: total, why: keepAll });
       continue;

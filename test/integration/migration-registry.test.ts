@@ -6,6 +6,7 @@
 import {
   claimCatalogForRollback,
   getMigration,
+  pruneJournal,
   registerMigration,
   runningMigrations,
 } from '../../src/catalog';
@@ -90,4 +91,40 @@ describe('a rollback holds the catalog like a migration (issue 20, deliver 4)', 
     expect((await getMigration(catalog.pool, old.taskId))?.state).toBe('abandoned');
     expect((await runningMigrations(catalog.pool)).map((r) => r.task_id)).toEqual([next.taskId]);
   });
+});
+
+test('prune keeps the rows of a migration whose reverse is running: they are what the reverse selects', async () => {
+  const moved = await registerMigration(catalog.pool, registration('prod'), async () => false);
+  await catalog.pool.query(
+    `UPDATE objectstorage_migrations SET state = 'complete', ended_at = now() - interval '40 days'
+     WHERE task_id = $1`,
+    [moved.taskId],
+  );
+  await catalog.pool.query(
+    `INSERT INTO objectstorage_journal (task_id, bucket, "archiveId", "userId", "documentName", page, phase,
+       source_url) VALUES ($1, 'b', 'a', 'u', 'd', 0, 'deleted', 'db://u/b/a')`,
+    [moved.taskId],
+  );
+  const reverse = await registerMigration(
+    catalog.pool,
+    {
+      ...registration('prod'),
+      inputFor: (taskId: number): MigrationInput => ({
+        ...SAFETY_RUN,
+        taskId,
+        selection: { ...SAFETY_RUN.selection, movedBy: moved.taskId },
+      }),
+    },
+    async () => false,
+  );
+  const during = await pruneJournal(catalog.pool, { olderThanMs: 0, taskIds: [moved.taskId], dryRun: false });
+  expect(during).toEqual([
+    { taskId: moved.taskId, removed: 0, kept: 1, why: 'a running reverse of it reads them' },
+  ]);
+  await catalog.pool.query(`UPDATE objectstorage_migrations SET state = 'complete' WHERE task_id = $1`, [
+    reverse.taskId,
+  ]);
+  const after = await pruneJournal(catalog.pool, { olderThanMs: 0, taskIds: [moved.taskId], dryRun: false });
+  expect(after).toEqual([{ taskId: moved.taskId, removed: 1, kept: 0 }]);
+  expect((await getMigration(catalog.pool, moved.taskId))?.pruned_at).toBeInstanceOf(Date);
 });
