@@ -11,11 +11,12 @@ import {
   docKeyString,
   journalRowsOfPage,
   lockVersions,
+  movedBytes,
   sameVersion,
   setPhase,
   type JournalRow,
 } from '../catalog';
-import type { MigrationInput, PageBounds } from '../shared/migration';
+import type { MigrationInput, MovedBytes, PageBounds } from '../shared/migration';
 import { activityControls, assertSameCatalog } from './context';
 import type { ActivityDeps } from './deps';
 import { holdPageFence, type PageFence } from './page-fence';
@@ -24,6 +25,8 @@ import { holdPageFence, type PageFence } from './page-fence';
 export interface DeleteCounts {
   readonly deleted: number;
   readonly stale: number;
+  /** Of the deleted documents' sources (absent in results recorded before it was kept). */
+  readonly bytes?: MovedBytes;
 }
 
 export function makeDeletePage(deps: ActivityDeps) {
@@ -74,7 +77,7 @@ export function makeDeletePage(deps: ActivityDeps) {
             'archive_metadata no longer holds the migrated version (changed since the switch); source kept',
         },
       );
-      return { deleted: deletable.length, stale: rewritten.length };
+      return { deleted: deletable.length, stale: rewritten.length, bytes: movedBytes(deletable) };
     });
   }
 }

@@ -14,6 +14,7 @@ import {
   switchMetadata,
   destVersion,
   lockVersions,
+  movedBytes,
   sourceVersion,
   type JournalRow,
   type MetadataSwitch,
@@ -21,7 +22,7 @@ import {
 import type { PoolClient } from 'pg';
 import type { ObjectStat, ObjectStoreDriver } from '../drivers/types';
 import { md5Hex } from '../drivers/util';
-import type { MigrationInput, PageBounds } from '../shared/migration';
+import type { MigrationInput, MovedBytes, PageBounds } from '../shared/migration';
 import { activityControls, assertSameCatalog } from './context';
 import type { ActivityDeps } from './deps';
 import { holdPageFence, type PageFence } from './page-fence';
@@ -34,6 +35,8 @@ export interface VerifyCounts {
   readonly switched: number;
   readonly failed: number;
   readonly stale?: number;
+  /** Of the switched documents (absent in results recorded before it was kept). */
+  readonly bytes?: MovedBytes;
 }
 
 async function destinationStats(
@@ -134,7 +137,12 @@ export function makeVerifyPage(deps: ActivityDeps) {
         message:
           'archive_metadata no longer points at the source (deleted or moved while migrating); left as it is',
       });
-      return { switched: switchedRows.length, failed: bad.length + changed.length, stale: rewritten.length };
+      return {
+        switched: switchedRows.length,
+        failed: bad.length + changed.length,
+        stale: rewritten.length,
+        bytes: movedBytes(switchedRows),
+      };
     });
   }
 }

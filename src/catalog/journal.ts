@@ -6,6 +6,7 @@
 import type { Pool, PoolClient } from 'pg';
 import { queryByKeyProbes, TASK_PER_KEY } from './key-probes';
 import { PAGE_LEASES_SCHEMA_SQL } from './page-leases';
+import type { MovedBytes } from '../shared/migration';
 import type { StoredVersion } from './pages';
 import { inTransaction } from './transaction';
 
@@ -116,6 +117,22 @@ export function destVersion(r: JournalRow): StoredVersion {
     size: r.dest_size,
     isCompressed: r.dest_compressed === true,
   };
+}
+
+/** The bytes of documents moved, from what the journal recorded of both ends (see MovedBytes). */
+export function movedBytes(rows: readonly JournalRow[]): MovedBytes {
+  let source = 0;
+  let dest = 0;
+  let logical = 0;
+  let logicalUnknown = 0;
+  for (const r of rows) {
+    source += r.source_size ?? 0;
+    dest += r.dest_size ?? 0;
+    if (r.source_compressed !== true && r.source_size !== null) logical += r.source_size;
+    else if (r.dest_compressed !== true && r.dest_size !== null) logical += r.dest_size;
+    else logicalUnknown++;
+  }
+  return { source, dest, logical, logicalUnknown };
 }
 
 /** What copy writes for one document (copied or failed). */

@@ -20,7 +20,7 @@ import { nonNegativeNumber, positiveInt, taskIdArg } from './parse';
 import { withMigration } from './migration-record';
 import { openTemporal } from './temporal';
 import { noWorkerMessage, workersServing } from './workers-serving';
-import { workflowStatusOf } from './workflow-state';
+import { statusWords, workflowStatusOf } from './workflow-state';
 
 async function sendUpdate(g: GlobalOptions, id: number, name: string, arg?: ThrottleUpdate): Promise<void> {
   const out = createOutput(g.json);
@@ -32,7 +32,7 @@ async function sendUpdate(g: GlobalOptions, id: number, name: string, arg?: Thro
       const status = await workflowStatusOf(pool, client, record);
       if (status !== 'RUNNING') {
         throw new MigrationNotRunningError(
-          `migration ${id} is not running (its workflow is ${status.toLowerCase().replace('_', ' ')}; ` +
+          `migration ${id} is not running (its workflow is ${statusWords(status)}; ` +
             `see objectstorage status ${id}): there is nothing to ${name}`,
         );
       }

@@ -21,7 +21,8 @@ import {
   verifyDemoData,
   writeDemoData,
 } from '../demo';
-import { bucketSummaries, bucketTable, formatBytes } from '../demo/report';
+import { bucketSummaries, bucketTable } from '../demo/report';
+import { formatBytes } from '../shared/bytes';
 import { loadDemoConfigs, openDemoStores, type DemoStores, type OpenStore } from '../demo/stores';
 import { registerDbPassword } from './db-secrets';
 import type { GlobalOptions } from './globals';

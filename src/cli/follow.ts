@@ -76,13 +76,15 @@ export async function follow(
   let seen = false;
   let answeredAt = Date.now();
   let warnedAt = 0;
+  let askedAt = 0;
   try {
     while (!done && !detached) {
-      // Before the first answer, or when answers stop: is any worker there at all? Say so at once if not.
-      const workers =
-        !seen || Date.now() - answeredAt > NO_ANSWER_MS
-          ? await workersServing(client, opts.taskQueue).catch(() => undefined)
-          : undefined;
+      // Before the first answer, or when answers stop: is any worker there at all? Say so at once if not. Asked
+      // every few seconds, not at every quick poll for the first progress: the answer changes no faster.
+      const ask =
+        (!seen || Date.now() - answeredAt > NO_ANSWER_MS) && Date.now() - askedAt >= NO_WORKER_POLL_MS;
+      if (ask) askedAt = Date.now();
+      const workers = ask ? await workersServing(client, opts.taskQueue).catch(() => undefined) : undefined;
       if (workers?.length === 0) {
         if (Date.now() - warnedAt > NO_WORKER_REMINDER_MS) {
           out.warn(`${warnedAt ? 'still ' : ''}${noWorkerMessage(opts.taskQueue)}`);

@@ -5,6 +5,7 @@
 import type { Command } from 'commander';
 import { checkLocations } from '../activities/guards';
 import { countSelection } from '../catalog';
+import { mib } from '../shared/bytes';
 import { withCatalog } from './catalog-connection';
 import type { GlobalOptions } from './globals';
 import { loadMigrationSides, type SelectionFlags } from './migration-setup';
@@ -12,8 +13,6 @@ import { createOutput } from './output';
 import { collect } from './parse';
 
 type PlanOptions = SelectionFlags;
-
-const mib = (n: number): string => `${(n / 1024 / 1024).toFixed(1)} MiB`;
 
 export function registerPlan(program: Command, globals: () => GlobalOptions): void {
   program

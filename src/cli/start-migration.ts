@@ -8,6 +8,7 @@ import { stringify } from 'yaml';
 import { registerMigration, runningMigrationLike } from '../catalog';
 import { redactStoreConfig, scrubSecrets } from '../config';
 import { ExitCode, UsageError } from '../errors';
+import { bytesSummary } from '../shared/bytes';
 import {
   SA,
   taskQueueFor,
@@ -132,6 +133,7 @@ export function printResult(out: Output, result: MigrationResult, input: Migrati
   out.line(
     `Migration result summary: ${JSON.stringify({ id: result.taskId, state: result.state, cancelled: result.cancelled, ...result.counters })}`,
   );
+  out.line(`Bytes: ${bytesSummary(c)}`);
   if (result.error) out.line(`Stopped by: ${result.error}`);
   // A permanent error (bad credentials, missing bucket, unusable directory, …) stopped the whole migration: a
   // config problem, reported on stderr as a named error with exit 1 like every other (guards: exit 3).

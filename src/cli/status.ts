@@ -6,6 +6,7 @@ import { writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { failedDocuments, getMigration, listMigrationTasks, phaseCounts, type JournalRow } from '../catalog';
 import { MigrationNotFoundError } from '../errors';
+import { bytesSummary } from '../shared/bytes';
 import { MESSAGES, taskQueueFor, type Progress } from '../shared/migration';
 import { follow } from './follow';
 import { withMigration } from './migration-record';
@@ -14,7 +15,7 @@ import { createOutput } from './output';
 import { taskIdArg } from './parse';
 import { openTemporal } from './temporal';
 import { noWorkerMessage, workersServing } from './workers-serving';
-import { workflowStatusOf } from './workflow-state';
+import { statusWords, workflowStatusOf } from './workflow-state';
 
 const CSV_COLUMNS = [
   'userId',
@@ -96,7 +97,7 @@ export function registerStatus(program: Command, globals: () => GlobalOptions): 
               .map(([k, v]) => `${k} ${v}`)
               .join(', ')}`,
           );
-          out.line(`  workflow:  ${workflow.toLowerCase().replace('_', ' ')}`);
+          out.line(`  workflow:  ${statusWords(workflow)}`);
           if (workers)
             out.line(
               `  workers:   ${workers.length ? workers.join(', ') : `none: ${noWorkerMessage(queue, session.embedded !== undefined)}`}`,
@@ -106,6 +107,7 @@ export function registerStatus(program: Command, globals: () => GlobalOptions): 
             out.line(
               `  live:      ${progress.phase}, ${progress.docsPerSecond} docs/s, ${progress.inFlightPages} pages in flight`,
             );
+          if (progress) out.line(`  bytes:     ${bytesSummary(progress.counters)}`);
           if (progress?.waitingFor) out.line(`  waiting:   ${progress.waitingFor}`);
           if (opts.failures) {
             const failed = await failedDocuments(pool, id);

@@ -10,6 +10,11 @@ import { closeMigrationFromOutside, type MigrationRecord } from '../catalog';
 /** Temporal's execution status name (RUNNING, COMPLETED, TERMINATED, ...), NOT_FOUND, or OTHER_NAMESPACE. */
 export type WorkflowStatus = string;
 
+/** A status as words: `timed out`, `other namespace`, `not found`. */
+export function statusWords(status: WorkflowStatus): string {
+  return status.toLowerCase().replaceAll('_', ' ');
+}
+
 // A workflow that ends by itself closes its migration first (the finish activity); these end without it.
 const ENDED_WITHOUT_FINISH = ['TERMINATED', 'TIMED_OUT', 'FAILED', 'CANCELED'];
 
@@ -31,7 +36,7 @@ export async function workflowStatusOf(
       pool,
       record.task_id,
       'failed',
-      `its workflow was ${status.toLowerCase().replace('_', ' ')} outside objectstorage (for example with ` +
+      `its workflow was ${statusWords(status)} outside objectstorage (for example with ` +
         '`temporal workflow terminate`): pages stopped where they were; copies no row points at may remain at ' +
         'the destination, and `objectstorage audit` with the destination config lists them',
     );

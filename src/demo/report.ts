@@ -1,15 +1,8 @@
 /** Text of the demo-data summary: a per-bucket table of generated (logical) and stored bytes. */
+import { formatBytes } from '../shared/bytes';
 import type { StoredBucketStats } from './catalog-stats';
 import { DEMO_BUCKETS, type DemoBucket } from './plan';
 import type { DemoBucketTotals } from './write';
-
-/** `1.5 KiB`, `12.3 MiB`. */
-export function formatBytes(n: number): string {
-  if (n < 1024) return `${n} B`;
-  if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KiB`;
-  if (n < 1024 ** 3) return `${(n / 1024 ** 2).toFixed(1)} MiB`;
-  return `${(n / 1024 ** 3).toFixed(2)} GiB`;
-}
 
 /** One bucket of the summary, generated and stored side by side. */
 export interface DemoBucketSummary {

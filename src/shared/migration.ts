@@ -157,12 +157,32 @@ export interface PrepareResult {
 /** Phase names shown in the UI and the CLI. */
 export type MigrationPhase = 'preparing' | 'migrating' | 'paused' | 'cancelling' | 'finishing' | 'done';
 
-/** Counters carried across continue-as-new. */
+/**
+ * Bytes of the documents a page migrated (verified, switched, and deleted at the source unless --nodelete).
+ * Stored bytes differ between the ends when compression differs, so both are kept; `logical` (uncompressed) is
+ * known wherever one end stores a document uncompressed, and `logicalUnknown` counts documents compressed at both.
+ */
+export interface MovedBytes {
+  readonly source: number;
+  readonly dest: number;
+  readonly logical: number;
+  readonly logicalUnknown: number;
+}
+
+/**
+ * Counters carried across continue-as-new. `totalBytes` and `migratedBytes` are both stored bytes at the source,
+ * so their ratio is the share moved; `migratedBytes` counts only documents whose copy was verified and switched.
+ * The destination's and the logical bytes are absent in states carried from before they were kept.
+ */
 export interface Counters {
   readonly total: number;
   readonly totalBytes: number;
   readonly migrated: number;
   readonly migratedBytes: number;
+  readonly migratedDestBytes?: number;
+  readonly migratedLogicalBytes?: number;
+  /** Migrated documents compressed at both ends, whose logical size no one read. */
+  readonly logicalUnknown?: number;
   readonly failed: number;
   readonly pagesDone: number;
 }

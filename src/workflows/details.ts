@@ -1,7 +1,6 @@
 /** The markdown the Temporal UI shows as the workflow's current details. */
+import { bytesSummary, mib } from '../shared/bytes';
 import type { BucketCount, MigrationInput, Progress } from '../shared/migration';
-
-const mib = (bytes: number): string => `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
 
 function duration(seconds: number): string {
   const h = Math.floor(seconds / 3600);
@@ -33,7 +32,9 @@ export function progressDetails(input: MigrationInput, buckets: readonly BucketC
     '',
     `**${p.phase}** · ${done}% · ${c.migrated} of ${c.total} migrated · ${c.failed} failed`,
     '',
-    `${mib(c.migratedBytes)} copied · ${p.docsPerSecond} docs/s${p.etaSeconds !== undefined ? ` · ETA ${duration(p.etaSeconds)}` : ''}`,
+    `${p.docsPerSecond} docs/s${p.etaSeconds !== undefined ? ` · ETA ${duration(p.etaSeconds)}` : ''}`,
+    '',
+    bytesSummary(c),
     '',
     `${p.inFlightPages} pages in flight · ${p.setAsidePages} set aside for retry · run ${p.runs}`,
     '',

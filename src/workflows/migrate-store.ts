@@ -17,6 +17,7 @@ import {
   type MigrationInput,
   type MigrationPhase,
   type MigrationResult,
+  type MovedBytes,
   type PageBounds,
   type Progress,
   type ThrottleUpdate,
@@ -83,7 +84,17 @@ const staleReason = (page: PageBounds, n: number): string =>
 const deleteCountsOf = (r: DeleteCounts | number): DeleteCounts =>
   typeof r === 'number' ? { deleted: r, stale: 0 } : r;
 
-const ZERO: Counters = { total: 0, totalBytes: 0, migrated: 0, migratedBytes: 0, failed: 0, pagesDone: 0 };
+const ZERO: Counters = {
+  total: 0,
+  totalBytes: 0,
+  migrated: 0,
+  migratedBytes: 0,
+  migratedDestBytes: 0,
+  migratedLogicalBytes: 0,
+  logicalUnknown: 0,
+  failed: 0,
+  pagesDone: 0,
+};
 
 export async function migrateStore(input: MigrationInput, carried?: CarriedState): Promise<MigrationResult> {
   const st: Mutable<CarriedState> = carried
@@ -231,12 +242,21 @@ export async function migrateStore(input: MigrationInput, carried?: CarriedState
     phase = 'migrating';
     publish();
 
-    const countPage = (delta: Partial<Counters>): void => {
+    const countPage = (delta: {
+      migrated?: number;
+      bytes?: MovedBytes;
+      failed?: number;
+      pagesDone?: number;
+    }) => {
       const c = st.counters;
+      const b = delta.bytes;
       st.counters = {
         ...c,
         migrated: c.migrated + (delta.migrated ?? 0),
-        migratedBytes: c.migratedBytes + (delta.migratedBytes ?? 0),
+        migratedBytes: c.migratedBytes + (b?.source ?? 0),
+        migratedDestBytes: (c.migratedDestBytes ?? 0) + (b?.dest ?? 0),
+        migratedLogicalBytes: (c.migratedLogicalBytes ?? 0) + (b?.logical ?? 0),
+        logicalUnknown: (c.logicalUnknown ?? 0) + (b?.logicalUnknown ?? 0),
         failed: c.failed + (delta.failed ?? 0),
         pagesDone: c.pagesDone + (delta.pagesDone ?? 0),
       };
@@ -250,7 +270,8 @@ export async function migrateStore(input: MigrationInput, carried?: CarriedState
       const deleted = deleteCountsOf(await acts.deletePage(input, page));
       countPage({
         migrated: input.nodelete ? verified.switched : deleted.deleted,
-        migratedBytes: copied.bytes,
+        // Only verified copies count, in the same units as the total (stored bytes at the source).
+        bytes: input.nodelete ? verified.bytes : deleted.bytes,
         failed: copied.failed + verified.failed,
       });
       return (verified.stale ?? 0) + deleted.stale;

@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { taggedFixture, type FixtureDoc } from '../helpers/fixture';
+import type { Counters } from '../../src/shared/migration';
 import { expectNamedError } from '../helpers/bad-input';
 import { configFile, createWorld, expectAllAt, snapshot, stores, type World } from '../helpers/world';
 
@@ -15,6 +16,13 @@ beforeAll(async () => {
   world = await createWorld();
 });
 afterAll(() => world?.close());
+
+/** The counters of a migrate run's summary line. */
+function summaryOf(stdout: string): Required<Counters> {
+  const line = /Migration result summary: (.*)/.exec(stdout)?.[1];
+  if (!line) throw new Error(`no summary in:\n${stdout}`);
+  return JSON.parse(line) as Required<Counters>;
+}
 
 test('db → s3, then reverse: every row and body equals the starting snapshot', async () => {
   const db = stores.db();
@@ -27,6 +35,14 @@ test('db → s3, then reverse: every row and body equals the starting snapshot',
   const back = await world.cli(['reverse', String(there.taskId), '--dontask']);
   if (back.code !== 0) throw new Error(`reverse exited ${back.code}\n${back.stdout}\n${back.stderr}`);
   expect(await snapshot(world.pool)).toEqual(start);
+  // Moved and total bytes are both stored bytes at the source, whichever way compression differs: 100% each way.
+  for (const run of [there, back]) {
+    const c = summaryOf(run.stdout);
+    expect(c.migratedBytes).toBe(c.totalBytes);
+    expect(c.totalBytes).toBeGreaterThan(0);
+  }
+  expect(summaryOf(there.stdout).migratedDestBytes).toBeLessThan(summaryOf(there.stdout).migratedBytes);
+  expect(summaryOf(back.stdout).migratedDestBytes).toBeGreaterThan(summaryOf(back.stdout).migratedBytes);
   const list = await world.cli(['list-migrations']);
   expect(list.stdout).toMatch(
     new RegExp(`^${there.taskId}\\s+complete\\s.*\\sdb\\s+s3\\s+50\\s+50\\s.*COMPLETED`, 'm'),
@@ -124,9 +140,32 @@ test('a corrupt source and a digest mismatch end as failed, listed exactly; ever
     `UPDATE archive_metadata SET is_compressed = true, digest = NULL WHERE "userId" = $1 AND bucket = $2 AND "archiveId" = $3`,
     [bad2.userId, bad2.bucket, bad2.key],
   );
+  // What the good documents at the source hold (earlier tests left theirs there too).
+  const [expected] = (
+    await world.pool.query<{ stored: number; logical: number; compressed: number }>(
+      `SELECT sum(size)::float8 AS stored, coalesce(sum(size) FILTER (WHERE NOT is_compressed), 0)::float8 AS logical,
+              count(*) FILTER (WHERE is_compressed)::int AS compressed
+       FROM archive_metadata WHERE starts_with(content_url, 'db2://')
+         AND ("userId", bucket, "archiveId") NOT IN (($1, $2, $3), ($4, $5, $6))`,
+      [bad1.userId, bad1.bucket, bad1.key, bad2.userId, bad2.bucket, bad2.key],
+    )
+  ).rows;
+  if (!expected) throw new Error('no rows');
   const r = await world.migrate(configFile(from), configFile(to));
   expect(r.code).toBe(2);
   expect(r.stdout).toContain('2 document(s) failed');
+  // Bytes count only documents whose copy was verified and switched, in named units: the source's stored bytes,
+  // the destination's (s3 compresses), and logical bytes wherever one end stores them uncompressed.
+  const c = summaryOf(r.stdout);
+  expect(c.migratedBytes).toBe(expected.stored);
+  expect(c.migratedLogicalBytes).toBe(expected.logical);
+  expect(c.logicalUnknown).toBe(expected.compressed);
+  expect(c.migratedDestBytes).toBeGreaterThan(0);
+  expect(c.migratedDestBytes).toBeLessThan(expected.stored);
+  expect(c.totalBytes).toBe(expected.stored + bad1.logical.length + bad2.logical.length);
+  expect(r.stdout).toMatch(
+    /^Bytes: [\d.]+ K?i?B of [\d.]+ K?i?B stored at the source moved · [\d.]+ K?i?B stored at the destination · [\d.]+ K?i?B logical \(\+\d+ documents compressed at both ends, not read\)$/m,
+  );
   const csv = join(tmpdir(), `failures-${r.taskId}-${process.pid}.csv`);
   const st = await world.cli(['status', String(r.taskId), '--failures', csv]);
   expect(st.code).toBe(0);
