@@ -126,10 +126,36 @@ test('killed with its Temporal and run again, the same migrate command resumes t
   expect(() => serverRecord()).toThrow();
 });
 
+test('killed alone, its Temporal left running: the same command run again adopts that server and stops it at the end', async () => {
+  const more = taggedFixture('adopted', 200);
+  await world.load(from, more);
+  const first = startCli(MIGRATE(), env);
+  await waitFor(() => /Migration Task Id: (\d+)/.test(first.output()), 90_000, 'the migration to start');
+  const taskId = Number(/Migration Task Id: (\d+)/.exec(first.output())?.[1]);
+  await waitFor(async () => (await world.task(taskId)).done >= 20, 60_000, 'first pages');
+  const server = serverRecord();
+  first.child.kill('SIGKILL');
+  await first.stop();
+  expect(alive(server.pid)).toBe(true);
+
+  const again = await runCli(MIGRATE(), env, 240_000);
+  const out = again.stdout + again.stderr;
+  expect(again.code).toBe(0);
+  expect(out).toMatch(/Temporal: embedded on this host \(running;/);
+  expect(out).toMatch(new RegExp(`Migration ${taskId} moves the same documents the same way and is running`));
+  await expectAllAt(world, to, more);
+  expect((await world.task(taskId)).state).toBe('complete');
+  // The adopted server is stopped by the command that adopted it.
+  expect(() => serverRecord()).toThrow();
+  expect(alive(server.pid)).toBe(false);
+});
+
 test('--detach is refused with Temporal embedded, before anything is registered', async () => {
+  const tasks = async (): Promise<number> =>
+    Number((await world.pool.query('SELECT count(*) AS n FROM archive_migration_tasks')).rows[0].n);
+  const before = await tasks();
   const r = await runCli([...MIGRATE(), '--detach', '--embedded'], env);
   expect(r.code).toBe(1);
   expect(r.stderr).toMatch(/UsageError: --detach needs workers that outlive this command/);
-  const tasks = await world.pool.query('SELECT count(*) AS n FROM archive_migration_tasks');
-  expect(Number(tasks.rows[0].n)).toBe(1);
+  expect(await tasks()).toBe(before);
 });
