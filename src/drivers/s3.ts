@@ -19,6 +19,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
+import type { BuildMiddleware, HandlerExecutionContext, MetadataBearer } from '@smithy/types';
 import { ObjectStorageError } from '../errors';
 import { classifyS3Error, httpStatus, type S3ErrorContext } from './s3-errors';
 import { perObjectCalls } from './per-object';
@@ -61,6 +62,21 @@ export interface S3DriverOptions {
   readonly partSize?: number;
 }
 
+/**
+ * DeleteObjects with Content-MD5: recent SDKs send only a CRC32 there, and several S3-compatible servers (and
+ * AWS until 2025) refuse that with 400 MissingContentMD5 — after pages were already switched. Added in the build
+ * step, after the body is serialized and before it is signed.
+ */
+const contentMd5OnDeleteObjects: BuildMiddleware<object, MetadataBearer> =
+  (next, context: HandlerExecutionContext) => async (args) => {
+    const req = args.request as { headers?: Record<string, string>; body?: unknown };
+    if (context.commandName === 'DeleteObjectsCommand' && req.headers && req.body !== undefined) {
+      const body = typeof req.body === 'string' ? Buffer.from(req.body) : (req.body as Uint8Array);
+      req.headers['content-md5'] = createHash('md5').update(body).digest('base64');
+    }
+    return next(args);
+  };
+
 /** Redacted view of the credentials for error messages: never the secret, only the access key's first 2 chars. */
 function shownCredentials(o: S3DriverOptions): Record<string, string> {
   if (!o.accessKey) return { iamauto: 'true' };
@@ -97,6 +113,11 @@ export function createS3Driver(o: S3DriverOptions): ObjectStoreDriver {
       httpAgent,
       httpsAgent,
     }),
+  });
+  client.middlewareStack.add(contentMd5OnDeleteObjects, {
+    step: 'build',
+    priority: 'low',
+    name: 'objectstorageContentMd5OnDeleteObjects',
   });
   // Lean requests on custom endpoints (path-style, as tested); AWS itself goes through the SDK.
   const lean: LeanS3 | undefined = o.url
@@ -366,12 +387,15 @@ export function createS3Driver(o: S3DriverOptions): ObjectStoreDriver {
       }
     },
     async selfCheck(opts) {
-      // Object-level put/get/delete like Anchore (§9: bucket-level checks broke IAM-role users).
+      // Object-level calls only, like Anchore (§9: bucket-level checks broke IAM-role users), but every call a
+      // migration makes, each named when it fails: a server that cannot copy or batch-delete is found here.
       const key = `${prefix}__anchore_s3_key_self_check__${randomUUID()}`;
       const uri = `s3://${o.bucket}/${key}`;
+      const copyUri = `${uri}.copy`;
       const body = Buffer.from('anchore-objectstorage self-check');
+      const signal = opts?.signal;
       try {
-        await writeObject(o.bucket, key, body, opts?.signal);
+        await writeObject(o.bucket, key, body, signal);
       } catch (err) {
         const e = classifyS3Error(err, ctx(o.bucket));
         if (e.name !== 'BucketNotFoundError' || !o.createBucket) throw e;
@@ -381,15 +405,66 @@ export function createS3Driver(o: S3DriverOptions): ObjectStoreDriver {
             if ((created as Error).name !== 'BucketAlreadyOwnedByYou') throw created;
           }),
         );
-        await call(o.bucket, undefined, () => writeObject(o.bucket, key, body, opts?.signal));
+        await call(o.bucket, undefined, () => writeObject(o.bucket, key, body, signal));
       }
+      const step = async <T>(operation: string, fn: () => Promise<T>): Promise<T> => {
+        try {
+          return await fn();
+        } catch (err) {
+          if (err instanceof SelfCheckFailedError) throw err;
+          const e = classifyS3Error(err, ctx(o.bucket, uri));
+          const code = (err as { name?: string }).name ?? e.name;
+          throw new SelfCheckFailedError(
+            `s3 self-check: ${operation} failed on ${uri} (${code}: ${e.message}); a migration needs it`,
+            { cause: err },
+          );
+        }
+      };
+      let failure: unknown;
       try {
-        const back = await driver.get(uri, opts);
-        if (!back.equals(body))
-          throw new SelfCheckFailedError(`s3 self-check: read back different bytes at ${uri}`);
-      } finally {
-        await driver.delete(uri, opts);
+        await step('GetObject', async () => {
+          const back = await driver.get(uri, opts);
+          if (!back.equals(body))
+            throw new SelfCheckFailedError(`s3 self-check: GetObject read back different bytes at ${uri}`);
+        });
+        await step('HeadObject', async () => {
+          const head = await client.send(new HeadObjectCommand({ Bucket: o.bucket, Key: key }), {
+            abortSignal: signal,
+          });
+          if (head.ContentLength !== body.length)
+            throw new SelfCheckFailedError(
+              `s3 self-check: HeadObject says ${head.ContentLength} bytes at ${uri}, ${body.length} were written`,
+            );
+        });
+        await step('ListObjectsV2', async () => {
+          const page = await listPage(signal)({ bucket: o.bucket, prefix: key, startAfter: '', maxKeys: 10 });
+          if (!page.objects.some((obj) => obj.key === key))
+            throw new SelfCheckFailedError(`s3 self-check: ListObjectsV2 does not list ${uri}`);
+        });
+        await step('CopyObject', () =>
+          client.send(
+            new CopyObjectCommand({
+              Bucket: o.bucket,
+              Key: `${key}.copy`,
+              CopySource: `${o.bucket}/${encodeObjectKey(key)}`,
+            }),
+            { abortSignal: signal },
+          ),
+        );
+      } catch (err) {
+        failure = err;
       }
+      // Whatever failed above, the probes go; a failing delete is reported only if nothing failed before it.
+      try {
+        await step('DeleteObjects', () => driver.deleteMany([uri, copyUri], opts));
+      } catch (err) {
+        failure ??= err;
+        // One by one, so a server without DeleteObjects is not left holding the probes.
+        await Promise.all([uri, copyUri].map((u) => del(u, opts).catch(() => undefined)));
+      }
+      if (failure !== undefined) throw failure;
+      if (await driver.exists(uri, opts))
+        throw new SelfCheckFailedError(`s3 self-check: the probe is still at ${uri} after DeleteObjects`);
     },
     async close() {
       client.destroy();

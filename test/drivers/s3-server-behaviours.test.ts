@@ -1,0 +1,77 @@
+/**
+ * S3 servers as they are in production, emulated where no local server behaves that way by a proxy in front of
+ * the real VersityGW (test/helpers/s3-behaviour-proxy.ts): the request still reaches a real server.
+ */
+import { randomUUID } from 'node:crypto';
+import { createS3Driver, type S3DriverOptions } from '../../src/drivers/s3';
+import type { ObjectStoreDriver } from '../../src/drivers/types';
+import {
+  startS3BehaviourProxy,
+  wantsContentMd5OnDeleteObjects,
+  type S3BehaviourProxy,
+} from '../helpers/s3-behaviour-proxy';
+import { stackEnv } from '../helpers/stack-env';
+
+let proxy: S3BehaviourProxy;
+let driver: ObjectStoreDriver;
+const options = (url: string): S3DriverOptions => ({
+  bucket: `aos-behave-${randomUUID().slice(0, 8)}`,
+  accessKey: stackEnv.s3AccessKey,
+  secretKey: stackEnv.s3SecretKey,
+  url,
+  createBucket: true,
+});
+
+beforeAll(async () => {
+  proxy = await startS3BehaviourProxy(stackEnv.s3Endpoint);
+  driver = createS3Driver(options(proxy.url));
+  await driver.selfCheck();
+});
+afterEach(() => proxy.setRule(undefined));
+afterAll(async () => {
+  await driver?.close();
+  await proxy?.close();
+});
+
+const bucketOf = (d: ObjectStoreDriver): string => d.location.split('/')[2] as string;
+const doc = (key: string) => ({ userId: 'acct', bucket: 'analysis_data', key });
+
+test('DeleteObjects carries Content-MD5, so servers that require it delete the batch', async () => {
+  const uris = await driver.putMany(
+    ['a', 'b', 'c'].map((k) => ({ ref: doc(`md5-${k}`), data: Buffer.from(`body ${k}`) })),
+  );
+  proxy.setRule(wantsContentMd5OnDeleteObjects);
+  await driver.deleteMany(uris);
+  for (const uri of uris) expect(await driver.exists(uri)).toBe(false);
+});
+
+test('the self-check exercises DeleteObjects: a server that refuses it is found before any migration', async () => {
+  const probe = createS3Driver({ ...options(proxy.url), bucket: bucketOf(driver) });
+  proxy.setRule((req) =>
+    req.method === 'POST' && /[?&]delete(=|&|$)/.test(req.url ?? '')
+      ? { status: 501, code: 'NotImplemented', message: 'DeleteObjects is not implemented' }
+      : undefined,
+  );
+  const err = await probe.selfCheck().catch((e: Error) => e);
+  await probe.close();
+  expect(err).toMatchObject({ name: 'SelfCheckFailedError' });
+  expect((err as Error).message).toMatch(/DeleteObjects.*NotImplemented/);
+});
+
+test('the self-check names CopyObject when the server refuses server-side copies', async () => {
+  const probe = createS3Driver({ ...options(proxy.url), bucket: bucketOf(driver) });
+  proxy.setRule((req) =>
+    req.method === 'PUT' && req.headers['x-amz-copy-source']
+      ? { status: 501, code: 'NotImplemented', message: 'CopyObject is not implemented' }
+      : undefined,
+  );
+  const err = await probe.selfCheck().catch((e: Error) => e);
+  await probe.close();
+  expect(err).toMatchObject({ name: 'SelfCheckFailedError' });
+  expect((err as Error).message).toMatch(/CopyObject.*NotImplemented/);
+  // The probe is removed even so.
+  proxy.setRule(undefined);
+  const left: string[] = [];
+  for await (const o of driver.listObjects?.() ?? []) left.push(o.uri);
+  expect(left).toEqual([]);
+});
