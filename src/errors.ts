@@ -197,6 +197,28 @@ export class EndpointUnreachableError extends ObjectStorageError {
   }
 }
 
+/**
+ * The backend refused one object (a key too long for it, a body too large, a KMS key or an ACL that denies that
+ * object), while it serves others: that document fails alone, journaled with `serverCode`. Never retried.
+ */
+export class DocumentRejectedError extends ObjectStorageError {
+  constructor(
+    readonly uri: string,
+    /** The server's own error code (KeyTooLongError, AccessDenied, KMS.DisabledException, ...). */
+    readonly serverCode: string,
+    detail: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`${uri} was refused by the backend: ${serverCode}: ${detail}`, options);
+  }
+}
+
+/**
+ * The backend asked to slow down or was briefly unable to serve (503 SlowDown, 500, an expired token during a
+ * credential refresh, a clock skew): retried later, never a reason to fail a document.
+ */
+export class StorageBusyError extends ObjectStorageError {}
+
 /** localfs: the data directory holds entries Anchore would refuse to start with. */
 export class UnknownFilesInDataDirError extends DriverConfigurationError {
   constructor(

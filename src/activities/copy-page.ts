@@ -18,7 +18,7 @@ import {
 } from '../catalog';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { decodeStored, encodeStored } from '../drivers/stored-bytes';
-import type { ObjectStoreDriver, PutItem } from '../drivers/types';
+import type { ObjectStoreDriver } from '../drivers/types';
 import type { MigrationInput, PageBounds, PageCounts } from '../shared/migration';
 import { unlimitedBudget } from './byte-budget';
 import { activityControls, assertSameCatalog, previousHeartbeat } from './context';
@@ -28,6 +28,7 @@ import { badDocumentName, failedEntry, journalBase } from './journal-base';
 import { holdPageFence, type PageFence } from './page-fence';
 import { isUriParseError, readBodies } from './read-bodies';
 import { copyServerSide, sameCompressionRules } from './server-side-copy';
+import { writeCopies, type Copy } from './write-copies';
 
 /** Documents and source bytes per chunk: enough to keep parallel I/O busy, small enough to bound memory. */
 const CHUNK_DOCS = 100;
@@ -93,8 +94,6 @@ function afterCursor(rows: ArchiveMetadataRow[], page: number): ArchiveMetadataR
   const at = rows.findIndex((r) => docKeyString(r) === last.cursor);
   return at < 0 ? rows : rows.slice(at + 1);
 }
-
-type Copy = { item: PutItem; entry: Omit<JournalEntry, 'destUrl'> };
 
 function add(counts: { documents: number; bytes: number; failed: number }, more: PageCounts): void {
   counts.documents += more.documents;
@@ -174,16 +173,13 @@ export function makeCopyPage(deps: ActivityDeps) {
     try {
       const { copies, failed } = await readAndPrepare(todo, at);
       fence.assertHeld();
-      const urls = await dest.putMany(
-        copies.map((c) => c.item),
-        { signal },
-      );
-      const entries = [...copies.map((c, i) => ({ ...c.entry, destUrl: urls[i] as string })), ...failed];
+      const { written, rejected } = await writeCopies(dest, copies, signal);
+      const entries = [...written, ...failed, ...rejected];
       await fence.commit((c) => recordCopies(c, input.taskId, page, entries));
       return {
-        documents: copies.length,
-        bytes: copies.reduce((n, c) => n + (c.entry.destSize ?? 0), 0),
-        failed: failed.length,
+        documents: written.length,
+        bytes: written.reduce((n, c) => n + (c.destSize ?? 0), 0),
+        failed: failed.length + rejected.length,
       };
     } finally {
       release();

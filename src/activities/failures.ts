@@ -26,6 +26,8 @@ export type DocumentErrorCode =
   | 'corrupt_source'
   | 'bad_document_name'
   | 'bad_content_url'
+  | 'source_rejected'
+  | 'dest_rejected'
   | 'verify_mismatch'
   | 'metadata_changed'
   | 'page_failed';

@@ -1,14 +1,15 @@
 /**
- * Reading a chunk's source bodies so that a content URL the source driver cannot parse fails only its own
- * document (journal code `bad_content_url`) instead of the whole page: the batch read is tried first, and only
- * when it throws UriParseError are the URLs read one by one to find the unparseable ones.
+ * Reading a chunk's source bodies so that a content URL the source driver cannot parse (journal code
+ * `bad_content_url`), or an object the source refuses to serve while it serves others (`source_rejected`: its
+ * KMS key or ACL denies it), fails only its own document instead of the whole page: the batch read is tried
+ * first, and only when it throws one of those are the URLs read one by one to find the documents concerned.
  */
 import type { ArchiveMetadataRow, JournalEntry } from '../catalog';
 import type { ObjectStoreDriver } from '../drivers/types';
 import { errorName } from '../errors';
 import { failedEntry } from './journal-base';
 
-/** Bodies by content URL, and the rows whose content URL does not parse as failed journal entries. */
+/** Bodies by content URL, and the rows that could not be read on their own account as failed journal entries. */
 export interface ChunkBodies {
   readonly bodies: Map<string, Buffer>;
   readonly readable: ArchiveMetadataRow[];
@@ -27,7 +28,7 @@ export async function readBodies(
     );
     return { bodies, readable: [...rows], unparseable: [] };
   } catch (err) {
-    if (!isUriParseError(err)) throw err;
+    if (!oneDocumentsFault(err)) throw err;
   }
   const bodies = new Map<string, Buffer>();
   const readable: ArchiveMetadataRow[] = [];
@@ -38,11 +39,22 @@ export async function readBodies(
         bodies.set(url, body);
       readable.push(row);
     } catch (err) {
-      if (!isUriParseError(err)) throw err;
-      unparseable.push(failedEntry(row, 'bad_content_url', (err as Error).message));
+      if (!oneDocumentsFault(err)) throw err;
+      const code = isUriParseError(err) ? 'bad_content_url' : 'source_rejected';
+      unparseable.push(failedEntry(row, code, (err as Error).message));
     }
   }
   return { bodies, readable, unparseable };
+}
+
+/** An error that concerns one document only: its URL does not parse, or the backend refused that object. */
+function oneDocumentsFault(err: unknown): boolean {
+  return isUriParseError(err) || isDocumentRejected(err);
+}
+
+/** True for the error a driver throws when the backend refuses one object while it serves others. */
+export function isDocumentRejected(err: unknown): boolean {
+  return errorName(err) === 'DocumentRejectedError';
 }
 
 /** True for the error a driver throws on a content URL it cannot parse. */

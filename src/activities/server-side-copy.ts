@@ -11,6 +11,10 @@ import type { ArchiveMetadataRow, JournalEntry } from '../catalog';
 import type { CopyResult, ObjectStoreDriver } from '../drivers/types';
 import type { PortableStore } from '../shared/migration';
 import { badDocumentName, failedEntry, journalBase } from './journal-base';
+import { isDocumentRejected } from './read-bodies';
+
+/** A copy one end refused: the document is read and written instead, which tells which end. */
+const REJECTED: CopyResult = { skipped: 'absent' };
 
 /** Outcome of a chunk: journal entries of copies and failures, and the rows to copy by reading instead. */
 export interface ServerSideOutcome {
@@ -42,24 +46,39 @@ export async function copyServerSide(
   if (!copyFrom || !statMany || !dest.canCopyFrom?.(source)) return undefined;
   const failed: JournalEntry[] = [];
   const copies: JournalEntry[] = [];
+  const readInstead: ArchiveMetadataRow[] = [];
   const copy = async (
     items: ReadonlyArray<{ row: ArchiveMetadataRow; digest: string; size: number }>,
     conditional: boolean,
   ): Promise<ArchiveMetadataRow[]> => {
     if (items.length === 0) return [];
-    const results = await copyFrom(
-      source,
-      items.map(({ row, digest }) => ({
-        sourceUri: row.content_url as string,
-        ref: { userId: row.userId, bucket: row.bucket, key: row.archiveId },
-        ...(conditional ? { expectMd5: digest } : {}),
-      })),
-      { signal },
-    );
+    const copyItems = items.map(({ row, digest }) => ({
+      sourceUri: row.content_url as string,
+      ref: { userId: row.userId, bucket: row.bucket, key: row.archiveId },
+      ...(conditional ? { expectMd5: digest } : {}),
+    }));
+    const results = await copyFrom(source, copyItems, { signal }).catch(async (err: unknown) => {
+      if (!isDocumentRejected(err)) throw err;
+      // One object refused (by the source or the destination): copy one by one and read the refused ones, so
+      // the read or the write names which end refused it.
+      const one: CopyResult[] = [];
+      for (const item of copyItems)
+        one.push(
+          await copyFrom(source, [item], { signal }).then(
+            (r) => r[0] as CopyResult,
+            (e: unknown) => {
+              if (!isDocumentRejected(e)) throw e;
+              return REJECTED;
+            },
+          ),
+        );
+      return one;
+    });
     const refused: ArchiveMetadataRow[] = [];
     items.forEach(({ row, digest, size }, i) => {
       const r = results[i] as CopyResult;
-      if ('skipped' in r) refused.push(row);
+      if (r === REJECTED) readInstead.push(row);
+      else if ('skipped' in r) refused.push(row);
       else copies.push(copiedEntry(row, r.uri, digest, size));
     });
     return refused;
@@ -75,7 +94,9 @@ export async function copyServerSide(
     else unknown.push(row);
   }
   unknown.push(...(await copy(checked, true)));
-  const { ok, readInstead } = await statChecked(unknown, statMany, failed, signal);
+  const checkedByHead = await statChecked(unknown, statMany, failed, signal);
+  readInstead.push(...checkedByHead.readInstead);
+  const ok = checkedByHead.ok;
   // An unconditional copy may still meet a source removed since the HEAD: that one is missing, not copied.
   for (const row of await copy(ok, false)) {
     failed.push(failedEntry(row, 'source_missing', `no object at ${row.content_url}`));
@@ -119,7 +140,12 @@ async function statChecked(
   const stats = await statMany(
     rows.map((r) => r.content_url as string),
     { signal },
-  );
+  ).catch((err: unknown) => {
+    // A source that refuses its HEAD: reading names the document that is refused.
+    if (!isDocumentRejected(err)) throw err;
+    return undefined;
+  });
+  if (!stats) return { ok, readInstead: [...rows] };
   for (const row of rows) {
     const stat = stats.get(row.content_url as string);
     if (!stat) failed.push(failedEntry(row, 'source_missing', `no object at ${row.content_url}`));

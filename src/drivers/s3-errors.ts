@@ -2,11 +2,13 @@
 import {
   BadCredentialsError,
   BucketNotFoundError,
+  DocumentRejectedError,
   DriverConfigurationError,
   EndpointUnreachableError,
   ObjectKeyNotFoundError,
   ObjectStorageError,
   NETWORK_ERROR_CODES,
+  StorageBusyError,
 } from '../errors';
 
 interface SdkError {
@@ -16,20 +18,37 @@ interface SdkError {
   $metadata?: { httpStatusCode?: number };
 }
 
-// VersityGW answers an unknown access key with 404 XAdminUserNotFound instead of AWS's 403.
+// VersityGW answers an unknown access key with 404 XAdminUserNotFound instead of AWS's 403. AccessDenied is not
+// here: on one object it is that object's policy (a KMS key, an ACL), and only a bucket-level call tells more.
 const CREDENTIAL_ERRORS = new Set([
   'InvalidAccessKeyId',
   'SignatureDoesNotMatch',
-  'AccessDenied',
   'InvalidToken',
-  'ExpiredToken',
   'XAdminUserNotFound',
+]);
+
+/**
+ * Answers that pass: the server throttles, is briefly down, or the request met a credential refresh or a clock
+ * step. The SDK has retried them already; the page is retried later, and no document fails for them.
+ */
+const BUSY_ERRORS = new Set([
+  'SlowDown',
+  'Throttling',
+  'ThrottlingException',
+  'RequestLimitExceeded',
+  'ServiceUnavailable',
+  'InternalError',
+  'RequestTimeout',
+  'RequestTimeTooSkewed',
+  'ExpiredToken',
+  'TokenRefreshRequired',
 ]);
 
 /** Context needed to build a useful error. */
 export interface S3ErrorContext {
   readonly endpoint: string;
   readonly bucket: string;
+  /** The object the call was about: its 400/403 are that object's (DocumentRejectedError), not the bucket's. */
   readonly url?: string;
   /** Already redacted. */
   readonly credentials: Record<string, string>;
@@ -66,6 +85,12 @@ export function classifyS3Error(err: unknown, ctx: S3ErrorContext): Error {
   if (e.name && CREDENTIAL_ERRORS.has(e.name)) {
     return new BadCredentialsError(ctx.credentials, ctx.endpoint, { cause: err });
   }
+  if ((e.name && BUSY_ERRORS.has(e.name)) || (status !== undefined && status >= 500)) {
+    return new StorageBusyError(
+      `S3 at ${ctx.endpoint} is busy or briefly unavailable (${e.name ?? status}); retried later`,
+      { cause: err },
+    );
+  }
   if (e.name === 'NoSuchBucket' || (status === 404 && e.name === 'NotFound' && !ctx.url))
     return new BucketNotFoundError(ctx.bucket, ctx.endpoint, { cause: err });
   if (e.name === 'NoSuchKey' || (status === 404 && ctx.url)) {
@@ -85,6 +110,10 @@ export function classifyS3Error(err: unknown, ctx: S3ErrorContext): Error {
     return new ObjectStorageError(`S3 at ${ctx.endpoint} received other bytes than were sent (BadDigest)`, {
       cause: err,
     });
+  }
+  // One object refused (KeyTooLongError, EntityTooLarge, AccessDenied by its KMS key or ACL, ...): that document.
+  if (ctx.url && status !== undefined && status >= 400 && status < 500 && status !== 404) {
+    return new DocumentRejectedError(ctx.url, e.name ?? `HTTP ${status}`, e.message ?? '', { cause: err });
   }
   if (status === 400 || status === 401 || status === 403) {
     return new BadCredentialsError(ctx.credentials, ctx.endpoint, { cause: err });

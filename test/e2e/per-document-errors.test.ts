@@ -1,0 +1,126 @@
+/**
+ * A document the destination or the source refuses on its own (a key too long for the server, an object a KMS
+ * key or an ACL denies) fails alone, journaled with its own code; the rest of the migration goes on. Only a
+ * bucket-level call or the self-check stops a migration for credentials (issue 22, item 2).
+ */
+import { readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { encodeObjectKey } from '../../src/drivers/uri';
+import { taggedFixture, type FixtureDoc } from '../helpers/fixture';
+import { startS3BehaviourProxy, type S3BehaviourProxy } from '../helpers/s3-behaviour-proxy';
+import { stackEnv } from '../helpers/stack-env';
+import { configFile, createWorld, expectAllAt, stores, type StoreSpec, type World } from '../helpers/world';
+
+jest.setTimeout(180_000);
+
+let world: World;
+let proxy: S3BehaviourProxy;
+beforeAll(async () => {
+  world = await createWorld();
+  proxy = await startS3BehaviourProxy(stackEnv.s3Endpoint);
+});
+afterAll(async () => {
+  await proxy?.close();
+  await world?.close();
+});
+
+async function failures(taskId: number): Promise<string[][]> {
+  const csv = join(tmpdir(), `per-doc-${taskId}-${process.pid}.csv`);
+  const st = await world.cli(['status', String(taskId), '--failures', csv]);
+  expect(st.code).toBe(0);
+  return readFileSync(csv, 'utf8')
+    .trim()
+    .split('\n')
+    .slice(1)
+    .map((l) => l.split(','));
+}
+
+test('a key the destination refuses (400 KeyTooLongError) fails that document alone; the others move', async () => {
+  const from = stores.db();
+  const to = stores.s3();
+  const docs = taggedFixture('longkey', 20);
+  // VersityGW keeps objects as files: a 300-character path segment is longer than a file name may be.
+  const long: FixtureDoc = { ...(docs[3] as FixtureDoc), key: `long-${'k'.repeat(300)}` };
+  const rest = docs.filter((_, i) => i !== 3);
+  await world.load(from, [...rest, long]);
+  const r = await world.migrate(configFile(from), configFile(to));
+  expect(r.stderr).not.toMatch(/BadCredentialsError/);
+  expect(r.code).toBe(2);
+  expect(r.stdout).toContain('1 document(s) failed');
+  await expectAllAt(world, to, rest);
+  await expectAllAt(world, from, [long]);
+  const failed = await failures(r.taskId);
+  expect(failed).toHaveLength(1);
+  expect(failed[0]?.[5]).toBe('dest_rejected');
+  expect(failed[0]?.join(',')).toMatch(/KeyTooLong/);
+});
+
+/** The s3 store `spec` reached through the proxy instead of directly. */
+function throughProxy(spec: StoreSpec): StoreSpec {
+  return {
+    ...spec,
+    yaml: spec.yaml.replace(stackEnv.s3Endpoint, proxy.url),
+    config: { ...spec.config, url: proxy.url },
+  };
+}
+
+/** The end of a document's object key as it appears in a request's path. */
+const objectPathOf = (d: FixtureDoc): string => encodeObjectKey(d.key);
+
+test('an object the source refuses to serve (403 AccessDenied: its KMS key) fails alone as source_rejected', async () => {
+  const from = throughProxy(stores.s3());
+  const to = stores.localfs();
+  const docs = taggedFixture('kmsdenied', 20);
+  await world.load(from, docs);
+  const denied = docs[4] as FixtureDoc;
+  proxy.setRule((req) =>
+    req.method === 'GET' && (req.url ?? '').includes(objectPathOf(denied))
+      ? { status: 403, code: 'AccessDenied', message: 'User is not authorized to perform: kms:Decrypt' }
+      : undefined,
+  );
+  try {
+    const r = await world.migrate(configFile(from), configFile(to));
+    expect(r.stderr).not.toMatch(/BadCredentialsError/);
+    expect(r.code).toBe(2);
+    await expectAllAt(
+      world,
+      to,
+      docs.filter((d) => d !== denied),
+    );
+    const failed = await failures(r.taskId);
+    expect(failed.map((f) => f[5])).toEqual(['source_rejected']);
+    expect(failed[0]?.join(',')).toMatch(/AccessDenied/);
+  } finally {
+    proxy.setRule(undefined);
+  }
+});
+
+test('ExpiredToken and RequestTimeTooSkewed pass: the page is retried and every document moves', async () => {
+  const from = stores.db2(); // the first test left its refused document at db://
+  const to = throughProxy(stores.s3());
+  const docs = taggedFixture('transient', 20);
+  await world.load(from, docs);
+  // More answers than the SDK's own attempts, so the page activity itself must retry.
+  const left = new Map([
+    [objectPathOf(docs[2] as FixtureDoc), { code: 'ExpiredToken', status: 400, times: 4 }],
+    [objectPathOf(docs[7] as FixtureDoc), { code: 'RequestTimeTooSkewed', status: 403, times: 4 }],
+  ]);
+  proxy.setRule((req) => {
+    if (req.method !== 'PUT') return undefined;
+    for (const [path, a] of left)
+      if ((req.url ?? '').includes(path) && a.times > 0) {
+        a.times--;
+        return { status: a.status, code: a.code };
+      }
+    return undefined;
+  });
+  try {
+    const r = await world.migrate(configFile(from), configFile(to));
+    if (r.code !== 0) throw new Error(`migrate exited ${r.code}\n${r.stdout}\n${r.stderr}`);
+    await expectAllAt(world, to, docs);
+    expect([...left.values()].map((a) => a.times)).toEqual([0, 0]);
+  } finally {
+    proxy.setRule(undefined);
+  }
+});
