@@ -192,7 +192,9 @@ export function createS3Driver(o: S3DriverOptions): ObjectStoreDriver {
   const put: ObjectStoreDriver['put'] = async (ref, data, opts) => {
     throwIfAborted(opts?.signal);
     const key = prefixedObjectKey(prefix, ref);
-    await call(o.bucket, `s3://${o.bucket}/${key}`, () => writeObject(o.bucket, key, data, opts?.signal, opts?.md5));
+    await call(o.bucket, `s3://${o.bucket}/${key}`, () =>
+      writeObject(o.bucket, key, data, opts?.signal, opts?.md5),
+    );
     return `s3://${o.bucket}/${key}`;
   };
   const del: ObjectStoreDriver['delete'] = async (uri, opts) => {
