@@ -1,3 +1,5 @@
+import { hostname } from 'node:os';
+
 /**
  * Named errors. Every class has a stable `name` (assert on it, not on `instanceof`: Temporal and jest cross
  * realms), context fields with secrets already removed, an optional `cause`, and a message that says what
@@ -218,6 +220,24 @@ export class DocumentRejectedError extends ObjectStorageError {
  * credential refresh, a clock skew): retried later, never a reason to fail a document.
  */
 export class StorageBusyError extends ObjectStorageError {}
+
+/**
+ * localfs: the data directory is not there for this process. Only `check` and the self-check create it (as
+ * Anchore does at start-up); a worker that does not see the shared volume must not write into its own disk.
+ */
+export class DataDirMissingError extends DriverConfigurationError {
+  constructor(
+    readonly dir: string,
+    options?: { cause?: unknown },
+  ) {
+    super(
+      `archive_data_dir ${dir} does not exist on this host (${hostname()}, pid ${process.pid}): mount the volume ` +
+        'Anchore uses there (every worker must see the same directory), or run objectstorage check to create it',
+      'localfs',
+      options,
+    );
+  }
+}
 
 /** localfs: the data directory holds entries Anchore would refuse to start with. */
 export class UnknownFilesInDataDirError extends DriverConfigurationError {

@@ -2,10 +2,16 @@
  * `localfs` driver (Anchore's FilesystemObjectStorageDriver): files at
  * `<archive_data_dir>/<md5(userId)>/<bucket>/<md5(key)[0:2]>/<md5(key)>.json`, URI `file://<that path>`.
  */
-import { randomUUID } from 'node:crypto';
-import { mkdir, readFile, readdir, rename, rm, rmdir, stat, writeFile } from 'node:fs/promises';
+import { createHash, randomUUID } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { mkdir, open, readFile, readdir, rename, rm, rmdir, stat } from 'node:fs/promises';
 import { dirname, isAbsolute } from 'node:path';
-import { DriverConfigurationError, UnknownFilesInDataDirError, UriParseError } from '../errors';
+import {
+  DataDirMissingError,
+  DriverConfigurationError,
+  UnknownFilesInDataDirError,
+  UriParseError,
+} from '../errors';
 import { probeRoundTrip } from './self-check';
 import { uriRest } from './uri';
 import { perObjectCalls } from './per-object';
@@ -46,10 +52,22 @@ export function createLocalfsDriver(options: LocalfsDriverOptions): ObjectStoreD
     );
   }
   const parallelism = options.parallelism ?? 16;
+  const root = joinDataDir(dir, '');
   const pathOf = (uri: string): string => {
     const path = uriRest(uri, 'file');
     if (!path.startsWith('/')) throw new UriParseError(uri, 'expected file:///<absolute path>');
+    // A `..` would resolve outside the data directory, where a delete must never reach.
+    if (path.split('/').some((segment) => segment === '..' || segment === '.') || !path.startsWith(root))
+      throw new UriParseError(uri, `the path leaves archive_data_dir ${dir}`);
     return path;
+  };
+  let dirSeen = false;
+  /** The data directory must exist already: created only by check and the self-check, as Anchore does. */
+  const requireDataDir = async (): Promise<void> => {
+    if (dirSeen) return;
+    const s = await stat(dir).catch(() => undefined);
+    if (!s?.isDirectory()) throw new DataDirMissingError(dir);
+    dirSeen = true;
   };
   const read = async (uri: string): Promise<Buffer | undefined> => {
     try {
@@ -63,11 +81,9 @@ export function createLocalfsDriver(options: LocalfsDriverOptions): ObjectStoreD
   const put: ObjectStoreDriver['put'] = async (ref, data, opts) => {
     throwIfAborted(opts?.signal);
     const path = localfsPath(dir, ref);
+    await requireDataDir();
     await mkdir(dirname(path), { recursive: true });
-    // Write then rename, so a reader or a crash never sees half a document.
-    const tmp = `${path}.tmp-${randomUUID()}`;
-    await writeFile(tmp, data);
-    await rename(tmp, path);
+    await writeDurably(path, data);
     return `file://${path}`;
   };
   const del: ObjectStoreDriver['delete'] = async (uri, opts) => {
@@ -86,9 +102,14 @@ export function createLocalfsDriver(options: LocalfsDriverOptions): ObjectStoreD
     ...perObjectCalls(read, { put, delete: del }, parallelism),
     async statMany(uris, opts) {
       const out = new Map<string, ObjectStat>();
+      // The md5 of what is on disk: reading a local file costs little, and a size alone proves nothing.
       const stat1 = async (uri: string): Promise<void> => {
-        const s = await stat(pathOf(uri)).catch(() => undefined);
-        if (s?.isFile()) out.set(uri, { size: s.size });
+        const path = pathOf(uri);
+        const s = await stat(path).catch(() => undefined);
+        if (s?.isFile()) {
+          const md5 = await md5OfFile(path).catch(() => undefined);
+          if (md5 !== undefined) out.set(uri, { size: s.size, md5 });
+        }
       };
       await mapLimit(uris, parallelism, stat1, opts?.signal);
       return out;
@@ -131,6 +152,35 @@ export function createLocalfsDriver(options: LocalfsDriverOptions): ObjectStoreD
     async close() {},
   };
   return driver;
+}
+
+/**
+ * Write, fsync, rename, fsync the directory: a reader or a crash never sees half a document, and once this
+ * returns the document survives a power loss — its source may be deleted next.
+ */
+async function writeDurably(path: string, data: Buffer): Promise<void> {
+  const tmp = `${path}.tmp-${randomUUID()}`;
+  const file = await open(tmp, 'w');
+  try {
+    await file.writeFile(data);
+    await file.sync();
+  } finally {
+    await file.close();
+  }
+  await rename(tmp, path);
+  const parent = await open(dirname(path), 'r');
+  try {
+    await parent.sync();
+  } finally {
+    await parent.close();
+  }
+}
+
+/** md5 (hex) of a file's bytes, read as a stream. */
+async function md5OfFile(path: string): Promise<string> {
+  const hash = createHash('md5');
+  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
+  return hash.digest('hex');
 }
 
 /** Anchore's init check: create the dir if missing, refuse it if it holds entries Anchore does not write. */

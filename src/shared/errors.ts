@@ -5,6 +5,7 @@ export const PERMANENT_ERROR_NAMES = [
   'DriverConfigurationError',
   'UnknownDriverError',
   'UnknownFilesInDataDirError',
+  'DataDirMissingError',
   'ConfigError',
   'ConfigValidationError',
   'UnsetVariableError',

@@ -3,7 +3,7 @@
  * migration test needs. Everything real: PostgreSQL, the Temporal dev server, VersityGW, the built CLI.
  */
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
+import { mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Pool } from 'pg';
@@ -46,8 +46,12 @@ function spec(
 export const stores = {
   db: (): StoreSpec => spec('db', {}, false),
   db2: (compressed = true): StoreSpec => spec('db2', {}, compressed),
-  localfs: (compressed = true): StoreSpec =>
-    spec('localfs', { archive_data_dir: join(mkdtempSync(join(tmpdir(), 'aos-fs-')), 'data') }, compressed),
+  /** A data directory as Anchore leaves it: created (writes never create it). */
+  localfs: (compressed = true): StoreSpec => {
+    const dir = join(mkdtempSync(join(tmpdir(), 'aos-fs-')), 'data');
+    mkdirSync(dir);
+    return spec('localfs', { archive_data_dir: dir }, compressed);
+  },
   s3: (bucket = `aos-${randomUUID().slice(0, 8)}`, prefix = 'anchore/', compressed = true): StoreSpec => {
     const config = { url: stackEnv.s3Endpoint, bucket, prefix, create_bucket: true };
     const yaml = `{url: '${config.url}', bucket: ${bucket}, prefix: '${prefix}', create_bucket: true, access_key: \${ANCHORE_S3_ACCESS}, secret_key: \${ANCHORE_S3_SECRET}}`;
