@@ -57,6 +57,39 @@ build versitygw github.com/versity/versitygw cmd/versitygw \
 build toxiproxy github.com/Shopify/toxiproxy/v2 cmd/server \
   "-s -w -X github.com/Shopify/toxiproxy/v2.Version=@VERSION@" v2.5.0 v2.4.0
 
+# build_in_module NAME MODULE PACKAGE VERSION: for modules whose go.mod has replace directives, which `go install
+# pkg@version` refuses ("must not contain directives that would cause it to be interpreted differently than if it
+# were the main module"): the same source from the module proxy, built as the main module in a scratch copy.
+build_in_module() {
+  local name=$1 module=$2 pkg=$3 version=$4
+  local out="$TOOLS_DIR/$name-${version#v}" dir work
+  if [ -x "$out" ]; then
+    log "$name $version: cached at $out"
+  else
+    command -v go >/dev/null || { log "go is not installed; cannot build $name"; return 1; }
+    log "$name $version: building $module/$pkg in the module itself (first build takes ten minutes or more)"
+    dir=$(cd "$(mktemp -d)" && GOFLAGS=-mod=mod GOSUMDB=off go mod download -json "$module@$version" |
+      sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')
+    [ -d "$dir" ] || { log "$name $version: go mod download failed"; return 1; }
+    work=$(mktemp -d)
+    cp -r "$dir/." "$work" && chmod -R u+w "$work"
+    if ! (cd "$work" && CGO_ENABLED=0 GOSUMDB=off GOFLAGS="-buildvcs=false -mod=mod" \
+      go build -trimpath -ldflags "-s -w" -o "$out.tmp" "./$pkg" >&2); then
+      rm -rf "$work" "$out.tmp"
+      log "$name $version: build failed"
+      return 1
+    fi
+    rm -rf "$work"
+    mv "$out.tmp" "$out"
+    log "$name $version: built $out"
+  fi
+  ln -sf "$(basename "$out")" "$TOOLS_DIR/$name"
+  echo "$name=$out"
+}
+# SeaweedFS, a second S3 server independent of VersityGW (the S3 conformance suite runs on both). Its go.mod
+# replaces github.com/tyler-smith/go-bip39, so `go install …/weed@version` is refused; it is built in the module.
+build_in_module weed github.com/seaweedfs/seaweedfs weed v0.0.0-20261109003541-7506e5f91cd6
+
 # Debian packages the tests use: Chromium for the Temporal UI browser test, docker-compose to validate the
 # compose file (no engine needed), rclone for the benchmark, OpenStack Swift + memcached for the Swift store
 # (scripts/swift.sh). Installed when missing and we may (root); otherwise say what to run.
