@@ -5,7 +5,12 @@
  * in the URI, as for s3 (anchore-storage.md §2.1).
  */
 import { createHash } from 'node:crypto';
-import { BadCredentialsError, BucketNotFoundError, ObjectStorageError } from '../errors';
+import {
+  BadCredentialsError,
+  BucketNotFoundError,
+  DocumentRejectedError,
+  ObjectStorageError,
+} from '../errors';
 import { DEFAULT_LIST_PAGE_SIZE, refFromPath } from './listing';
 import { perObjectCalls } from './per-object';
 import { probeRoundTrip } from './self-check';
@@ -58,7 +63,11 @@ export function createSwiftDriver(o: SwiftDriverOptions): ObjectStoreDriver {
     }));
 
   /** A request against the storage URL with token handling and a few retries of transient failures. */
-  const storage = async (call: Omit<HttpCall, 'base'>): Promise<HttpResponse> => {
+  const storage = async (
+    call: Omit<HttpCall, 'base'>,
+    /** The object the call is about: a 403 with a fresh token is that object's ACL, not the account's keys. */
+    object?: string,
+  ): Promise<HttpResponse> => {
     let reauthenticated = false;
     for (let attempt = 0; ; attempt++) {
       throwIfAborted(call.signal);
@@ -88,6 +97,7 @@ export function createSwiftDriver(o: SwiftDriverOptions): ObjectStoreDriver {
         if (session === pending) session = undefined;
         continue;
       }
+      if (res.status === 403 && object) throw rejected(object, res);
       if (res.status === 401 || res.status === 403) {
         throw new BadCredentialsError(credentials(), s.storageUrl);
       }
@@ -99,8 +109,20 @@ export function createSwiftDriver(o: SwiftDriverOptions): ObjectStoreDriver {
     }
   };
 
+  /** An answer about one object that retrying will not change (a name too long, a body too large, an ACL). */
+  const rejected = (uri: string, res: HttpResponse): DocumentRejectedError =>
+    new DocumentRejectedError(
+      uri,
+      `HTTP ${res.status}`,
+      res.body.toString('utf8').replace(/\s+/g, ' ').trim().slice(0, 200),
+    );
+  const objectRefusal = (status: number): boolean =>
+    status >= 400 && status < 500 && ![404, 408, 409, 422, 429].includes(status);
+  /** Other answers to an object call: that object's refusal, or an unexpected status worth a retry. */
   const unexpected = (what: string, where: string, res: HttpResponse): Error =>
-    new SwiftRequestError(what, where, res);
+    where.startsWith('swift://') && !where.endsWith('/') && objectRefusal(res.status)
+      ? rejected(where, res)
+      : new SwiftRequestError(what, where, res);
   const containerMissing = async (container: string): Promise<Error> =>
     new BucketNotFoundError(container, (await currentSession()).storageUrl, { kind: 'container' });
 
@@ -128,14 +150,20 @@ export function createSwiftDriver(o: SwiftDriverOptions): ObjectStoreDriver {
     throwIfAborted(opts?.signal);
     const name = prefixedObjectKey(prefix, ref);
     const uri = `swift://${o.container}/${name}`;
-    const res = await storage({
-      method: 'PUT',
-      path: objectPath(o.container, name),
-      // Swift checks the ETag against the bytes it received (422 on mismatch).
-      headers: { 'Content-Type': 'binary/octet-stream', ETag: createHash('md5').update(data).digest('hex') },
-      body: data,
-      signal: opts?.signal,
-    });
+    const res = await storage(
+      {
+        method: 'PUT',
+        path: objectPath(o.container, name),
+        // Swift checks the ETag against the bytes it received (422 on mismatch).
+        headers: {
+          'Content-Type': 'binary/octet-stream',
+          ETag: createHash('md5').update(data).digest('hex'),
+        },
+        body: data,
+        signal: opts?.signal,
+      },
+      uri,
+    );
     if (res.status === 404) throw await containerMissing(o.container);
     if (res.status !== 201) throw unexpected('PUT', uri, res);
     return uri;
@@ -143,7 +171,7 @@ export function createSwiftDriver(o: SwiftDriverOptions): ObjectStoreDriver {
 
   const readObject = async (uri: string, signal?: AbortSignal): Promise<Buffer | undefined> => {
     const { container, objectKey } = parseContainerUri(uri, 'swift');
-    const res = await storage({ method: 'GET', path: objectPath(container, objectKey), signal });
+    const res = await storage({ method: 'GET', path: objectPath(container, objectKey), signal }, uri);
     if (res.status === 404) return undefined;
     if (res.status !== 200) throw unexpected('GET', uri, res);
     return res.body;
@@ -151,7 +179,7 @@ export function createSwiftDriver(o: SwiftDriverOptions): ObjectStoreDriver {
 
   const head = async (uri: string, signal?: AbortSignal): Promise<HttpResponse | undefined> => {
     const { container, objectKey } = parseContainerUri(uri, 'swift');
-    const res = await storage({ method: 'HEAD', path: objectPath(container, objectKey), signal });
+    const res = await storage({ method: 'HEAD', path: objectPath(container, objectKey), signal }, uri);
     if (res.status === 404) return undefined;
     if (res.status !== 200 && res.status !== 204) throw unexpected('HEAD', uri, res);
     return res;

@@ -124,3 +124,19 @@ test('ExpiredToken and RequestTimeTooSkewed pass: the page is retried and every 
     proxy.setRule(undefined);
   }
 });
+
+test('Swift: an object name longer than the cluster allows (400) fails that document alone', async () => {
+  const from = stores.localfs(false);
+  const to = stores.swift();
+  const docs = taggedFixture('swiftlong', 12);
+  const long: FixtureDoc = { ...(docs[5] as FixtureDoc), key: `long-${'k'.repeat(1100)}` };
+  const rest = docs.filter((_, i) => i !== 5);
+  await world.load(from, [...rest, long]);
+  const r = await world.migrate(configFile(from), configFile(to));
+  expect(r.stderr).not.toMatch(/BadCredentialsError|SwiftRequestError/);
+  expect(r.code).toBe(2);
+  await expectAllAt(world, to, rest);
+  await expectAllAt(world, from, [long]);
+  const failed = await failures(r.taskId);
+  expect(failed.map((f) => f[5])).toEqual(['dest_rejected']);
+});
