@@ -239,6 +239,24 @@ export class DataDirMissingError extends DriverConfigurationError {
   }
 }
 
+/**
+ * localfs: this worker's archive_data_dir lacks the marker the migration's prepare wrote there, so it is another
+ * directory than the one the other workers use (a local disk or an emptyDir where the shared volume should be).
+ */
+export class DataDirNotSharedError extends DriverConfigurationError {
+  constructor(
+    readonly dir: string,
+    marker: string,
+  ) {
+    super(
+      `archive_data_dir ${dir} on this host (${hostname()}, pid ${process.pid}) is not the directory the ` +
+        `migration prepared (its marker ${marker} is missing): this worker does not see the volume Anchore and ` +
+        'the other workers use. Mount it here, or stop this worker; nothing was written',
+      'localfs',
+    );
+  }
+}
+
 /** localfs: the data directory holds entries Anchore would refuse to start with. */
 export class UnknownFilesInDataDirError extends DriverConfigurationError {
   constructor(

@@ -28,6 +28,7 @@ import { badDocumentName, failedEntry, journalBase } from './journal-base';
 import { holdPageFence, type PageFence } from './page-fence';
 import { isUriParseError, readBodies } from './read-bodies';
 import { copyServerSide, sameCompressionRules } from './server-side-copy';
+import { assertSharedStores } from './shared-stores';
 import { writeCopies, type Copy } from './write-copies';
 
 /** Documents and source bytes per chunk: enough to keep parallel I/O busy, small enough to bound memory. */
@@ -105,6 +106,7 @@ export function makeCopyPage(deps: ActivityDeps) {
   const budget = deps.budget ?? unlimitedBudget;
   return async function copyPage(input: MigrationInput, page: PageBounds): Promise<PageCounts> {
     assertSameCatalog(deps, input);
+    await assertSharedStores(deps, input);
     const fence = await holdPageFence(deps, input, page.index);
     try {
       return await copyFenced(input, page, fence);

@@ -20,6 +20,7 @@ import type { MigrationInput, MovedBytes, PageBounds } from '../shared/migration
 import { activityControls, assertSameCatalog } from './context';
 import type { ActivityDeps } from './deps';
 import { holdPageFence, type PageFence } from './page-fence';
+import { assertSharedStores } from './shared-stores';
 
 /** Sources deleted, and documents found rewritten at the source after their switch (copied again). */
 export interface DeleteCounts {
@@ -33,6 +34,7 @@ export function makeDeletePage(deps: ActivityDeps) {
   return async function deletePage(input: MigrationInput, page: PageBounds): Promise<DeleteCounts> {
     assertSameCatalog(deps, input);
     if (input.nodelete) return { deleted: 0, stale: 0 };
+    await assertSharedStores(deps, input);
     const fence = await holdPageFence(deps, input, page.index);
     try {
       return await deleteFenced(input, page, fence);

@@ -7,6 +7,7 @@ import { scrubSecrets } from '../config';
 import type { Counters, MigrationInput, MigrationResult } from '../shared/migration';
 import { assertSameCatalog } from './context';
 import type { ActivityDeps } from './deps';
+import { unmarkSharedStores } from './shared-stores';
 
 export function makeFinish(deps: ActivityDeps) {
   return async function finish(
@@ -15,6 +16,7 @@ export function makeFinish(deps: ActivityDeps) {
     outcome: { cancelled: boolean; error?: string },
   ): Promise<MigrationResult> {
     assertSameCatalog(deps, input);
+    await unmarkSharedStores(deps, input);
     const phases = await phaseCounts(deps.pool, input.taskId);
     const migrated = input.nodelete ? phases.switched : phases.deleted;
     const unswitched = phases.copied + phases.stale + phases.verified;

@@ -8,6 +8,7 @@ import type { MigrationInput, PrepareResult } from '../shared/migration';
 import { activityControls, assertSameCatalog } from './context';
 import type { ActivityDeps } from './deps';
 import { checkLocations, checkNoAnchoreMigration } from './guards';
+import { markSharedStores } from './shared-stores';
 
 export function makePrepare(deps: ActivityDeps) {
   return async function prepare(input: MigrationInput): Promise<PrepareResult> {
@@ -20,6 +21,7 @@ export function makePrepare(deps: ActivityDeps) {
     await checkNoAnchoreMigration(deps.pool);
     await source.selfCheck({ signal });
     await dest.selfCheck({ signal });
+    await markSharedStores(deps, input);
     const buckets = await countSelection(deps.pool, input.selection);
     return {
       total: buckets.reduce((n, b) => n + b.documents, 0),

@@ -26,6 +26,7 @@ import type { MigrationInput, MovedBytes, PageBounds } from '../shared/migration
 import { activityControls, assertSameCatalog } from './context';
 import type { ActivityDeps } from './deps';
 import { holdPageFence, type PageFence } from './page-fence';
+import { assertSharedStores } from './shared-stores';
 
 /**
  * Outcome of verifying and switching one page. `stale`: documents Anchore rewrote at the source since they were
@@ -87,6 +88,7 @@ async function whyNotSwitched(
 export function makeVerifyPage(deps: ActivityDeps) {
   return async function verifyPage(input: MigrationInput, page: PageBounds): Promise<VerifyCounts> {
     assertSameCatalog(deps, input);
+    await assertSharedStores(deps, input);
     const fence = await holdPageFence(deps, input, page.index);
     try {
       return await verifyFenced(input, page, fence);

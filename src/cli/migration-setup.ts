@@ -151,5 +151,6 @@ export function buildInput(
       maxBytesPerSecond: t.maxBytesPerSecond,
     },
     watchAnchore: t.watchAnchore,
+    markSharedStores: true,
   };
 }

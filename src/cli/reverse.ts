@@ -47,6 +47,7 @@ export function reversedInput(
     toAnalysisArchive: orig.fromAnalysisArchive,
     nodelete,
     watchAnchore,
+    markSharedStores: true,
   };
 }
 

@@ -5,9 +5,11 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { mkdir, open, readFile, readdir, rename, rm, rmdir, stat } from 'node:fs/promises';
+import { hostname } from 'node:os';
 import { dirname, isAbsolute } from 'node:path';
 import {
   DataDirMissingError,
+  DataDirNotSharedError,
   DriverConfigurationError,
   UnknownFilesInDataDirError,
   UriParseError,
@@ -30,6 +32,9 @@ export interface LocalfsDriverOptions {
 
 /** Anchore accepts a top-level entry whose name starts with 32 hex characters (anchore-storage.md §11.5). */
 const USER_DIR = /^[0-9a-fA-F]{32}/;
+
+/** Migration markers at the top of the data directory: named so that Anchore's start-up check accepts them. */
+const MARKER_PREFIX = `${md5Hex('anchore-objectstorage')}.migration-`;
 
 /** Python's os.path.join of the data dir and a relative path. */
 function joinDataDir(dir: string, rest: string): string {
@@ -91,7 +96,24 @@ export function createLocalfsDriver(options: LocalfsDriverOptions): ObjectStoreD
     await rm(pathOf(uri), { force: true });
   };
 
+  const markerOf = (id: string): string => `${MARKER_PREFIX}${id.replace(/[^A-Za-z0-9_-]/g, '_')}`;
+
   const driver: ObjectStoreDriver = {
+    async markShared(id) {
+      await requireDataDir();
+      await writeDurably(
+        joinDataDir(dir, markerOf(id)),
+        Buffer.from(`written by ${hostname()} pid ${process.pid}\n`),
+      );
+    },
+    async checkShared(id) {
+      await requireDataDir();
+      const s = await stat(joinDataDir(dir, markerOf(id))).catch(() => undefined);
+      if (!s?.isFile()) throw new DataDirNotSharedError(dir, markerOf(id));
+    },
+    async unmarkShared(id) {
+      await rm(joinDataDir(dir, markerOf(id)), { force: true });
+    },
     name: DRIVER_NAME,
     scheme: 'file',
     supportsCompression: true,
@@ -118,6 +140,7 @@ export function createLocalfsDriver(options: LocalfsDriverOptions): ObjectStoreD
       const root = joinDataDir(dir, '');
       // Paths are built by concatenation like uriFor's, never normalized, so they compare equal to content URLs.
       for await (const path of walkFiles(root, opts?.signal)) {
+        if (path.slice(root.length).startsWith(MARKER_PREFIX)) continue; // ours, not a document
         const s = await stat(path).catch(() => undefined);
         if (!s) continue; // removed since the directory was read
         // `<md5(userId)>/<bucket>/…`: the bucket is readable, userId and key are hashed away.

@@ -117,6 +117,14 @@ export interface ObjectStoreDriver {
   delete(uri: string, opts?: CallOptions): Promise<void>;
   /** Deletes several URIs in as few round trips as the backend allows. */
   deleteMany(uris: readonly string[], opts?: CallOptions): Promise<void>;
+  /**
+   * Stores on a directory (localfs): every worker must see the same one, and a path alone does not prove it. A
+   * marker named by `id` is written once (`markShared`), required by every later call site (`checkShared` throws
+   * DataDirNotSharedError where it is absent) and removed at the end (`unmarkShared`). Other drivers leave them out.
+   */
+  markShared?(id: string): Promise<void>;
+  checkShared?(id: string): Promise<void>;
+  unmarkShared?(id: string): Promise<void>;
   /** Proves the backend is usable: Anchore's init checks plus a probe write/read/delete. */
   selfCheck(opts?: CallOptions): Promise<void>;
   /** Releases clients and sockets. The driver is unusable afterwards. */

@@ -6,6 +6,7 @@ export const PERMANENT_ERROR_NAMES = [
   'UnknownDriverError',
   'UnknownFilesInDataDirError',
   'DataDirMissingError',
+  'DataDirNotSharedError',
   'ConfigError',
   'ConfigValidationError',
   'UnsetVariableError',

@@ -106,6 +106,12 @@ export interface MigrationInput {
    * Absent in migrations started before it was kept: those are not watched.
    */
   readonly watchAnchore?: boolean;
+  /**
+   * prepare leaves a marker in each store that lives on a directory (localfs) and every page activity requires it,
+   * so a worker that sees another directory at the same path is refused. Absent in migrations started before it
+   * was kept: their prepare wrote no marker, so none is required.
+   */
+  readonly markSharedStores?: boolean;
 }
 
 /** Whether two migrations move the same documents the same way (what re-running the same command would start). */

@@ -12,8 +12,14 @@ export interface RunningProcess {
 }
 
 /** Starts `objectstorage ...args` and collects its stdout+stderr. */
-export function startCli(args: readonly string[], env: Record<string, string | undefined>): RunningProcess {
-  const child = spawn(BIN, args, {
+export function startCli(
+  args: readonly string[],
+  env: Record<string, string | undefined>,
+  /** A command that runs the CLI (its path and args follow), e.g. `unshare -m sh -c '… exec "$0" "$@"'`. */
+  via: readonly string[] = [],
+): RunningProcess {
+  const [command, ...prefix] = [...via, BIN];
+  const child = spawn(command as string, [...prefix, ...args], {
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
