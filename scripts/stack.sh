@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Local dev stack for anchore-objectstorage: Temporal dev server (with Web UI), VersityGW (S3 over a
-# local directory) and PostgreSQL. No Docker: the Go tools come from scripts/ensure-tools.sh.
+# local directory), SeaweedFS (a second S3 server, scripts/seaweedfs.sh), Swift and PostgreSQL. No Docker: the Go tools come from scripts/ensure-tools.sh.
 #
 #   scripts/stack.sh up       start what is not running (idempotent), wait until it answers, then print
 #                             the client environment as `export` lines on stdout: eval "$(scripts/stack.sh up)"
@@ -12,6 +12,7 @@
 #   TEMPORAL_DYNAMIC_CONFIG [] space-separated KEY=VALUE dev-server settings (--dynamic-config-value)
 #   S3_PORT [7070]  S3_ACCESS_KEY [objectstorage-dev]  S3_SECRET_KEY [objectstorage-dev-secret]
 #   SWIFT_PORT [7080] (and the next 4 ports)  SWIFT_KEY [objectstorage-dev-swift]: Swift via scripts/swift.sh
+#   SEAWEED_PORT [7090] (and the next 9 ports): SeaweedFS via scripts/seaweedfs.sh
 #   PGHOST [127.0.0.1]  PGPORT [5432]  PGUSER [first of postgres, $(id -un) that connects]
 #   OBJECTSTORAGE_DATA_DIR [<repo>/.data]  STACK_TIMEOUT [90] seconds to wait for each service
 # Human-readable logs go to stderr; stdout carries only the export lines (up) or the status lines (status).
@@ -483,6 +484,7 @@ cmd_up() {
   postgres_up
   s3_up
   "$ROOT_DIR/scripts/swift.sh" up || die "swift: scripts/swift.sh up failed (see above)"
+  "$ROOT_DIR/scripts/seaweedfs.sh" up || die "seaweedfs: scripts/seaweedfs.sh up failed (see above)"
   temporal_up "$search_attributes"
   print_env
   log "stack is up (data in $DATA_DIR, logs in $RUN_DIR)"
@@ -509,6 +511,7 @@ cmd_down() {
   fi
   rm -f "$S3_PID"
   "$ROOT_DIR/scripts/swift.sh" down || rc=1
+  "$ROOT_DIR/scripts/seaweedfs.sh" down || rc=1
   if [ -f "$PG_MARKER" ]; then
     local cluster
     cluster=$(cat "$PG_MARKER")
@@ -558,6 +561,7 @@ cmd_status() {
   [ "$state" = up ] || all=3
   status_line s3 "$state" "$pid" "http://$BIND_IP:$S3_PORT" "$note"
   "$ROOT_DIR/scripts/swift.sh" status || all=3
+  "$ROOT_DIR/scripts/seaweedfs.sh" status || all=3
 
   pid=-
   if command -v pg_isready >/dev/null 2>&1 && pg_ready; then state=up; else state=down; fi

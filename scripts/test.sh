@@ -12,6 +12,8 @@ export TEMPORAL_METRICS_PORT="${TEST_TEMPORAL_METRICS_PORT:-19233}"
 export S3_PORT="${TEST_S3_PORT:-17070}"
 # Swift uses SWIFT_PORT..+4; the default follows S3_PORT (17080) so test stacks with other ports never collide.
 export SWIFT_PORT="${TEST_SWIFT_PORT:-$((S3_PORT + 10))}"
+# SeaweedFS uses SEAWEED_PORT..+9, after Swift's (17090).
+export SEAWEED_PORT="${TEST_SEAWEED_PORT:-$((S3_PORT + 20))}"
 # The server suggests continue-as-new early, so tests exercise it (the production default is 4,096 events).
 export TEMPORAL_DYNAMIC_CONFIG="limit.historyCount.suggestContinueAsNew=400"
 export TEMPORAL_ADDRESS="127.0.0.1:$TEMPORAL_PORT"

@@ -6,6 +6,9 @@ import { md5Hex } from '../../src/drivers/util';
 import { stackEnv } from '../helpers/stack-env';
 import { describeDriverConformance } from './conformance';
 
+// SeaweedFS allocates its first volumes on the first write to a new bucket: seconds, not milliseconds.
+jest.setTimeout(30_000);
+
 // One bucket per run, created by the driver's own self-check (create_bucket: true).
 const bucket = `aos-conf-${randomUUID().slice(0, 8)}`;
 
@@ -17,6 +20,22 @@ describeDriverConformance('s3 (real VersityGW)', {
       accessKey: stackEnv.s3AccessKey,
       secretKey: stackEnv.s3SecretKey,
       url: stackEnv.s3Endpoint,
+      createBucket: true,
+    });
+    await driver.selfCheck();
+    return driver;
+  },
+  expectedUri: `s3://${bucket}/anchore/admin/policy_bundles/2c53a13c-1ab7-4c2f/x:y`,
+});
+
+describeDriverConformance('s3 (real SeaweedFS)', {
+  async create() {
+    const driver = createS3Driver({
+      bucket,
+      prefix: 'anchore/',
+      accessKey: stackEnv.s3AccessKey,
+      secretKey: stackEnv.s3SecretKey,
+      url: stackEnv.s3bEndpoint,
       createBucket: true,
     });
     await driver.selfCheck();

@@ -18,9 +18,13 @@ module.exports = async function globalSetup() {
   const s3 = new URL(
     process.env.OBJECTSTORAGE_S3_ENDPOINT ?? `http://127.0.0.1:${process.env.S3_PORT ?? '7070'}`,
   );
+  const s3b = new URL(
+    process.env.OBJECTSTORAGE_S3B_ENDPOINT ?? `http://127.0.0.1:${process.env.SEAWEED_PORT ?? '7090'}`,
+  );
   const checks = [
     ['PostgreSQL', pg.hostname, pg.port || '5432'],
     ['S3 (VersityGW)', s3.hostname, s3.port || '80'],
+    ['S3 (SeaweedFS)', s3b.hostname, s3b.port || '80'],
     [
       'Temporal',
       ...(process.env.TEMPORAL_ADDRESS ?? `127.0.0.1:${process.env.TEMPORAL_PORT ?? '7233'}`).split(':'),

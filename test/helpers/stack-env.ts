@@ -2,6 +2,9 @@
 export const stackEnv = {
   pgAdminUrl: process.env.OBJECTSTORAGE_TEST_PG ?? 'postgresql://postgres@127.0.0.1:5432/postgres',
   s3Endpoint: process.env.OBJECTSTORAGE_S3_ENDPOINT ?? `http://127.0.0.1:${process.env.S3_PORT ?? '7070'}`,
+  /** SeaweedFS (scripts/seaweedfs.sh), a second S3 server with the same credentials. */
+  s3bEndpoint:
+    process.env.OBJECTSTORAGE_S3B_ENDPOINT ?? `http://127.0.0.1:${process.env.SEAWEED_PORT ?? '7090'}`,
   s3AccessKey: process.env.S3_ACCESS_KEY ?? 'objectstorage-dev',
   s3SecretKey: process.env.S3_SECRET_KEY ?? 'objectstorage-dev-secret',
   swiftAuthUrl: `http://127.0.0.1:${process.env.SWIFT_PORT ?? '7080'}/auth/v1.0`,
