@@ -21,13 +21,15 @@ beforeAll(async () => {
 });
 afterAll(() => world?.close());
 
-describe('one fixture of 2,000 documents (every logical bucket, two accounts, 0 B to 6 MiB) through every kind of store', () => {
+describe('one fixture of 2,000 documents (every logical bucket, two accounts, 0 B to 6 MiB) through every kind of store, on two S3 servers', () => {
   const docs = taggedFixture('chain', 2000, 6 * 1024 * 1024);
   const db = stores.db();
   const s3a = stores.s3();
   const db2 = stores.db2();
   const localfs = stores.localfs();
   const s3b = stores.s3();
+  const weed = stores.seaweed();
+  const weedb = stores.seaweed();
   const db2b = stores.db2();
 
   beforeAll(() => world.load(db, docs));
@@ -40,8 +42,12 @@ describe('one fixture of 2,000 documents (every logical bucket, two accounts, 0 
     expectMigrated(world, localfs, s3a, docs, { pageSize: 100, sourcesChecked: 50 }));
   test('s3 bucket A → s3 bucket B (same driver, other location)', () =>
     expectMigrated(world, s3a, s3b, docs, { pageSize: 100, sourcesChecked: 50 }));
+  test('s3 on VersityGW → s3 on SeaweedFS (another server: read and written)', () =>
+    expectMigrated(world, s3b, weed, docs, { pageSize: 100, sourcesChecked: 50 }));
+  test('SeaweedFS bucket A → bucket B (server-side copies on the second server)', () =>
+    expectMigrated(world, weed, weedb, docs, { pageSize: 100, sourcesChecked: 50 }));
   test('s3 → db2 (db2 holds them all again)', () =>
-    expectMigrated(world, s3b, db2b, docs, { pageSize: 100, sourcesChecked: 50 }));
+    expectMigrated(world, weedb, db2b, docs, { pageSize: 100, sourcesChecked: 50 }));
 });
 
 test('--bucket moves only the named logical buckets; --nodelete keeps the sources', async () => {

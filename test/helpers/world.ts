@@ -43,6 +43,17 @@ function spec(
   };
 }
 
+function s3Store(url: string, bucket: string, prefix: string, compressed: boolean): StoreSpec {
+  const config = { url, bucket, prefix, create_bucket: true };
+  const yaml = `{url: '${config.url}', bucket: ${bucket}, prefix: '${prefix}', create_bucket: true, access_key: \${ANCHORE_S3_ACCESS}, secret_key: \${ANCHORE_S3_SECRET}}`;
+  return spec(
+    's3',
+    { ...config, access_key: s3Creds.ANCHORE_S3_ACCESS, secret_key: s3Creds.ANCHORE_S3_SECRET },
+    compressed,
+    yaml,
+  );
+}
+
 export const stores = {
   db: (): StoreSpec => spec('db', {}, false),
   db2: (compressed = true): StoreSpec => spec('db2', {}, compressed),
@@ -52,16 +63,11 @@ export const stores = {
     mkdirSync(dir);
     return spec('localfs', { archive_data_dir: dir }, compressed);
   },
-  s3: (bucket = `aos-${randomUUID().slice(0, 8)}`, prefix = 'anchore/', compressed = true): StoreSpec => {
-    const config = { url: stackEnv.s3Endpoint, bucket, prefix, create_bucket: true };
-    const yaml = `{url: '${config.url}', bucket: ${bucket}, prefix: '${prefix}', create_bucket: true, access_key: \${ANCHORE_S3_ACCESS}, secret_key: \${ANCHORE_S3_SECRET}}`;
-    return spec(
-      's3',
-      { ...config, access_key: s3Creds.ANCHORE_S3_ACCESS, secret_key: s3Creds.ANCHORE_S3_SECRET },
-      compressed,
-      yaml,
-    );
-  },
+  s3: (bucket = `aos-${randomUUID().slice(0, 8)}`, prefix = 'anchore/', compressed = true): StoreSpec =>
+    s3Store(stackEnv.s3Endpoint, bucket, prefix, compressed),
+  /** The same, on the stack's second S3 server (SeaweedFS). */
+  seaweed: (bucket = `aos-${randomUUID().slice(0, 8)}`, prefix = 'anchore/', compressed = true): StoreSpec =>
+    s3Store(stackEnv.s3bEndpoint, bucket, prefix, compressed),
   /** The stack's Swift with tempauth (v1); the key reaches workers as ${ANCHORE_SWIFT_KEY}. */
   swift: (
     container = `aos-${randomUUID().slice(0, 8)}`,
