@@ -12,37 +12,27 @@ jest.setTimeout(30_000);
 // One bucket per run, created by the driver's own self-check (create_bucket: true).
 const bucket = `aos-conf-${randomUUID().slice(0, 8)}`;
 
-describeDriverConformance('s3 (real VersityGW)', {
-  async create() {
-    const driver = createS3Driver({
-      bucket,
-      prefix: 'anchore/',
-      accessKey: stackEnv.s3AccessKey,
-      secretKey: stackEnv.s3SecretKey,
-      url: stackEnv.s3Endpoint,
-      createBucket: true,
-    });
-    await driver.selfCheck();
-    return driver;
-  },
-  expectedUri: `s3://${bucket}/anchore/admin/policy_bundles/2c53a13c-1ab7-4c2f/x:y`,
-});
-
-describeDriverConformance('s3 (real SeaweedFS)', {
-  async create() {
-    const driver = createS3Driver({
-      bucket,
-      prefix: 'anchore/',
-      accessKey: stackEnv.s3AccessKey,
-      secretKey: stackEnv.s3SecretKey,
-      url: stackEnv.s3bEndpoint,
-      createBucket: true,
-    });
-    await driver.selfCheck();
-    return driver;
-  },
-  expectedUri: `s3://${bucket}/anchore/admin/policy_bundles/2c53a13c-1ab7-4c2f/x:y`,
-});
+// The same suite on two independent S3 implementations.
+for (const [server, url] of [
+  ['VersityGW', stackEnv.s3Endpoint],
+  ['SeaweedFS', stackEnv.s3bEndpoint],
+] as const) {
+  describeDriverConformance(`s3 (real ${server})`, {
+    async create() {
+      const driver = createS3Driver({
+        bucket,
+        prefix: 'anchore/',
+        accessKey: stackEnv.s3AccessKey,
+        secretKey: stackEnv.s3SecretKey,
+        url,
+        createBucket: true,
+      });
+      await driver.selfCheck();
+      return driver;
+    },
+    expectedUri: `s3://${bucket}/anchore/admin/policy_bundles/2c53a13c-1ab7-4c2f/x:y`,
+  });
+}
 
 /** Drivers on buckets of their own, closed after all tests. */
 const drivers: ReturnType<typeof createS3Driver>[] = [];
