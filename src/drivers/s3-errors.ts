@@ -85,7 +85,8 @@ export function classifyS3Error(err: unknown, ctx: S3ErrorContext): Error {
   if (e.name && CREDENTIAL_ERRORS.has(e.name)) {
     return new BadCredentialsError(ctx.credentials, ctx.endpoint, { cause: err });
   }
-  if ((e.name && BUSY_ERRORS.has(e.name)) || (status !== undefined && status >= 500)) {
+  // 501 NotImplemented is what the server cannot do at all: not a pause to wait out.
+  if ((e.name && BUSY_ERRORS.has(e.name)) || (status !== undefined && status >= 500 && status !== 501)) {
     return new StorageBusyError(
       `S3 at ${ctx.endpoint} is busy or briefly unavailable (${e.name ?? status}); retried later`,
       { cause: err },
