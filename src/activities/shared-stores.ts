@@ -25,8 +25,17 @@ export async function assertSharedStores(deps: ActivityDeps, input: MigrationInp
   for (const d of storesOf(deps, input)) await d.checkShared?.(markerId(input));
 }
 
-/** finish: the markers go; a store this worker cannot reach keeps its marker, which Anchore ignores. */
+/**
+ * finish: the markers go. finish also ends migrations whose stores this worker cannot even build (a variable it
+ * lacks stopped the migration): then the marker stays, which Anchore ignores, and finish still records the end.
+ */
 export async function unmarkSharedStores(deps: ActivityDeps, input: MigrationInput): Promise<void> {
   if (!input.markSharedStores) return;
-  for (const d of storesOf(deps, input)) await d.unmarkShared?.(markerId(input)).catch(() => undefined);
+  for (const store of [input.from, input.to]) {
+    try {
+      await deps.drivers.driverFor(store).unmarkShared?.(markerId(input));
+    } catch {
+      // best effort, as said above
+    }
+  }
 }
