@@ -10,7 +10,7 @@
 #
 # Environment (defaults in brackets); see docs/dev-stack.md:
 #   SEAWEED_PORT [7090] its S3 API; SEAWEED_PORT+1..+9 master, volume, filer, admin and their gRPC ports
-#   Credentials: those of the stack's VersityGW (S3_ACCESS_KEY and S3_SECRET_KEY, see stack.sh)
+#   It uses the S3 access and secret key of the stack's VersityGW (S3_ACCESS_KEY, S3_SECRET_KEY in stack.sh)
 #   OBJECTSTORAGE_DATA_DIR [<repo>/.data]  STACK_TIMEOUT [90] seconds to wait
 set -euo pipefail
 
