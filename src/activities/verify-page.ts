@@ -40,15 +40,28 @@ export interface VerifyCounts {
   readonly bytes?: MovedBytes;
 }
 
-async function destinationStats(
+/**
+ * Size and md5 of every copy, from a metadata call where the backend reports the md5 (`head`) and by reading
+ * back otherwise: a source is never deleted on the strength of a size alone (an S3 multipart ETag is no md5).
+ */
+export async function destinationStats(
   dest: ObjectStoreDriver,
   urls: string[],
   full: boolean,
   signal?: AbortSignal,
 ): Promise<Map<string, ObjectStat>> {
-  if (!full && dest.statMany) return dest.statMany(urls, { signal });
-  const bodies = await dest.getMany(urls, { signal });
-  return new Map([...bodies].map(([url, body]) => [url, { size: body.length, md5: md5Hex(body) }]));
+  const stats =
+    !full && dest.statMany ? await dest.statMany(urls, { signal }) : new Map<string, ObjectStat>();
+  const unhashed =
+    full || !dest.statMany ? urls : urls.filter((u) => stats.has(u) && stats.get(u)?.md5 === undefined);
+  if (unhashed.length === 0) return stats;
+  const bodies = await dest.getMany(unhashed, { signal });
+  for (const url of unhashed) {
+    const body = bodies.get(url);
+    if (body) stats.set(url, { size: body.length, md5: md5Hex(body) });
+    else stats.delete(url);
+  }
+  return stats;
 }
 
 function mismatch(row: JournalRow, stat: ObjectStat | undefined): string | undefined {
