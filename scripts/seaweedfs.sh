@@ -75,10 +75,12 @@ weed_args() {
     -master.volumeSizeLimitMB=64 -webdav=false -s3.allowBackslashInKey=true "-s3.config=$WEED_DIR/s3.json"
 }
 
-# A signed ListBuckets answers 200 only once the filer behind the gateway serves.
+# A signed ListBuckets answers 200 only once the filer behind the gateway serves. The keys reach curl on stdin
+# (-K -), not on its command line, which ps shows to every user.
 ready() {
-  [ "$(curl -s -o /dev/null -m 5 -w '%{http_code}' --aws-sigv4 'aws:amz:us-east-1:s3' \
-    --user "$S3_ACCESS_KEY:$S3_SECRET_KEY" "http://$BIND_IP:$SEAWEED_PORT/" 2>/dev/null || true)" = 200 ]
+  [ "$(printf 'user = "%s:%s"\n' "$S3_ACCESS_KEY" "$S3_SECRET_KEY" |
+    curl -s -K - -o /dev/null -m 5 -w '%{http_code}' --aws-sigv4 'aws:amz:us-east-1:s3' \
+      "http://$BIND_IP:$SEAWEED_PORT/" 2>/dev/null || true)" = 200 ]
 }
 
 cmd_up() {

@@ -19,8 +19,9 @@ export function makePrepare(deps: ActivityDeps) {
     const dest = deps.drivers.driverFor(input.to);
     checkLocations(input.selection.sourcePrefix, dest.location);
     await checkNoAnchoreMigration(deps.pool);
-    await source.selfCheck({ signal });
-    await dest.selfCheck({ signal });
+    // Directories are not created here (only by check): the marker below must land in the shared one.
+    await source.selfCheck({ signal, createDataDir: false });
+    await dest.selfCheck({ signal, createDataDir: false });
     await markSharedStores(deps, input);
     const buckets = await countSelection(deps.pool, input.selection);
     return {

@@ -80,8 +80,8 @@ export async function openTemporal(g: GlobalOptions, o: SessionOptions): Promise
     return { client, ui: g.temporalUi, close: () => client.connection.close() };
   }
   const binary = findTemporalBinary(g.temporalBin, process.env, g.embedded ? 'flag' : 'default');
-  const server = await ensureEmbeddedServer(g.stateDir, binary, o.say, (address) =>
-    waitForFrontend(g, address),
+  const server = await ensureEmbeddedServer(g.stateDir, binary, o.say, (address, signal) =>
+    waitForFrontend(g, address, signal),
   );
   let client: Client | undefined;
   let worker: InProcessWorker | undefined;
@@ -141,10 +141,10 @@ async function connectClient(g: GlobalOptions, address: string): Promise<Client>
   }
 }
 
-/** Until the dev server's frontend serves the namespace (it listens a moment before it does). */
-async function waitForFrontend(g: GlobalOptions, address: string): Promise<void> {
+/** Until the dev server's frontend serves the namespace (it listens a moment before it does), or `signal`. */
+async function waitForFrontend(g: GlobalOptions, address: string, signal: AbortSignal): Promise<void> {
   const { Connection } = await import('@temporalio/client');
-  for (;;) {
+  while (!signal.aborted) {
     try {
       const connection = await Connection.connect({ address, connectTimeout: '1s' });
       try {

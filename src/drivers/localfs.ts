@@ -157,6 +157,7 @@ export function createLocalfsDriver(options: LocalfsDriverOptions): ObjectStoreD
       );
     },
     async selfCheck(opts) {
+      if (opts?.createDataDir === false) await requireDataDir();
       await checkDataDir(dir);
       try {
         const ref = await probeRoundTrip(driver, opts);

@@ -42,6 +42,8 @@ const BUSY_ERRORS = new Set([
   'RequestTimeTooSkewed',
   'ExpiredToken',
   'TokenRefreshRequired',
+  'TooManyRequests',
+  'OperationAborted',
 ]);
 
 /** Context needed to build a useful error. */
@@ -86,7 +88,8 @@ export function classifyS3Error(err: unknown, ctx: S3ErrorContext): Error {
     return new BadCredentialsError(ctx.credentials, ctx.endpoint, { cause: err });
   }
   // 501 NotImplemented is what the server cannot do at all: not a pause to wait out.
-  if ((e.name && BUSY_ERRORS.has(e.name)) || (status !== undefined && status >= 500 && status !== 501)) {
+  const busyStatus = status === 429 || (status !== undefined && status >= 500 && status !== 501);
+  if ((e.name && BUSY_ERRORS.has(e.name)) || busyStatus) {
     return new StorageBusyError(
       `S3 at ${ctx.endpoint} is busy or briefly unavailable (${e.name ?? status}); retried later`,
       { cause: err },

@@ -389,8 +389,9 @@ export function createS3Driver(o: S3DriverOptions): ObjectStoreDriver {
       }
     },
     async selfCheck(opts) {
-      // Object-level calls only, like Anchore (§9: bucket-level checks broke IAM-role users), but every call a
-      // migration makes, each named when it fails: a server that cannot copy or batch-delete is found here.
+      // Object-level calls only, like Anchore (§9: bucket-level checks broke IAM-role users; listing needs
+      // s3:ListBucket, and migrations fall back to HEAD without it), each named when it fails: a server that
+      // cannot copy or batch-delete is found here.
       const key = `${prefix}__anchore_s3_key_self_check__${randomUUID()}`;
       const uri = `s3://${o.bucket}/${key}`;
       const copyUri = `${uri}.copy`;
@@ -437,11 +438,6 @@ export function createS3Driver(o: S3DriverOptions): ObjectStoreDriver {
             throw new SelfCheckFailedError(
               `s3 self-check: HeadObject says ${head.ContentLength} bytes at ${uri}, ${body.length} were written`,
             );
-        });
-        await step('ListObjectsV2', async () => {
-          const page = await listPage(signal)({ bucket: o.bucket, prefix: key, startAfter: '', maxKeys: 10 });
-          if (!page.objects.some((obj) => obj.key === key))
-            throw new SelfCheckFailedError(`s3 self-check: ListObjectsV2 does not list ${uri}`);
         });
         await step('CopyObject', () =>
           client.send(

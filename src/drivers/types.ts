@@ -20,6 +20,15 @@ export interface CallOptions {
   readonly signal?: AbortSignal;
 }
 
+/** Options of a self-check. */
+export interface SelfCheckOptions extends CallOptions {
+  /**
+   * localfs: create a missing archive_data_dir, as Anchore's start-up and `check` do (the default). A migration's
+   * prepare passes false: a worker without the shared volume must not create a directory of its own and mark it.
+   */
+  readonly createDataDir?: boolean;
+}
+
 /** One document to write in a batch. */
 export interface PutItem {
   readonly ref: DocumentRef;
@@ -126,7 +135,7 @@ export interface ObjectStoreDriver {
   checkShared?(id: string): Promise<void>;
   unmarkShared?(id: string): Promise<void>;
   /** Proves the backend is usable: Anchore's init checks plus a probe write/read/delete. */
-  selfCheck(opts?: CallOptions): Promise<void>;
+  selfCheck(opts?: SelfCheckOptions): Promise<void>;
   /** Releases clients and sockets. The driver is unusable afterwards. */
   close(): Promise<void>;
 }

@@ -79,6 +79,17 @@ describe('localfs done right (issue 22, item 6)', () => {
     expect(stat).toEqual({ size: 19, md5: md5Hex(Buffer.from('the copy as wrItten')) });
   });
 
+  test("a migration's self-check never creates the data directory either (check does, as Anchore does)", async () => {
+    const dir = join(root, 'mounted-volume');
+    const driver = createLocalfsDriver({ archiveDataDir: dir });
+    await expect(driver.selfCheck({ createDataDir: false })).rejects.toMatchObject({
+      name: 'DataDirMissingError',
+    });
+    expect(existsSync(dir)).toBe(false);
+    await driver.selfCheck();
+    expect(existsSync(dir)).toBe(true);
+  });
+
   test('a write never creates the data directory: a worker without the shared volume gets a named error', async () => {
     const dir = join(root, 'mounted-volume');
     const driver = createLocalfsDriver({ archiveDataDir: dir });

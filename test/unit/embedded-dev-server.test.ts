@@ -8,7 +8,6 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ensureEmbeddedServer } from '../../src/cli/embedded/dev-server';
-import { EmbeddedTemporalError } from '../../src/errors';
 
 let stateDir: string;
 let fake: ChildProcess;
@@ -38,15 +37,21 @@ afterEach(() => {
 
 test('a recorded server that is alive but silent is said and then given up, not awaited forever', async () => {
   const said: string[] = [];
-  const never = () => new Promise<void>(() => undefined);
+  let polling: AbortSignal | undefined;
+  const never = (_address: string, signal: AbortSignal) => {
+    polling = signal;
+    return new Promise<void>(() => undefined);
+  };
   const started = Date.now();
   const outcome = ensureEmbeddedServer(stateDir, '/bin/false', (l) => said.push(l), never, {
     startTimeoutMs: 1_500,
     sayWaitingAfterMs: 300,
   });
-  await expect(outcome).rejects.toThrow(EmbeddedTemporalError);
+  await expect(outcome).rejects.toMatchObject({ name: 'EmbeddedTemporalError' });
   await expect(outcome).rejects.toThrow(new RegExp(`pid ${fake.pid}.*does not answer`));
   expect(Date.now() - started).toBeLessThan(5_000);
+  // The polling behind `ready` is told to stop, or its timers would keep the command from exiting.
+  expect(polling?.aborted).toBe(true);
   expect(said.join('\n')).toMatch(
     new RegExp(`waiting for the embedded Temporal dev server \\(pid ${fake.pid}\\)`),
   );

@@ -104,7 +104,7 @@ export async function ensureEmbeddedServer(
   stateDir: string,
   binary: string,
   say: (line: string) => void,
-  ready: (address: string) => Promise<void>,
+  ready: (address: string, signal: AbortSignal) => Promise<void>,
   timing: Timing = TIMING,
 ): Promise<EmbeddedServer> {
   const p = paths(stateDir);
@@ -141,7 +141,7 @@ async function start(
   p: ReturnType<typeof paths>,
   binary: string,
   say: (line: string) => void,
-  ready: (address: string) => Promise<void>,
+  ready: (address: string, signal: AbortSignal) => Promise<void>,
   timing: Timing,
 ): Promise<ServerRecord> {
   const [port, uiPort, httpPort, metricsPort] = await freePorts(4);
@@ -197,7 +197,7 @@ async function untilAnswering(
   p: ReturnType<typeof paths>,
   record: ServerRecord,
   say: (line: string) => void,
-  ready: (address: string) => Promise<void>,
+  ready: (address: string, signal: AbortSignal) => Promise<void>,
   timing: Timing,
   exited: Promise<never>,
   failure: 'did not answer' | 'does not answer',
@@ -211,6 +211,8 @@ async function untilAnswering(
     timing.sayWaitingAfterMs,
   );
   let timer: NodeJS.Timeout | undefined;
+  // Whatever ends the wait also ends the polling behind `ready`, or its timers would keep the process alive.
+  const polling = new AbortController();
   const seconds = Math.round(timing.startTimeoutMs / 1000);
   const hint =
     failure === 'does not answer'
@@ -219,7 +221,7 @@ async function untilAnswering(
       : `${failure} within ${seconds} s; see ${p.log}`;
   try {
     await Promise.race([
-      ready(record.address),
+      ready(record.address, polling.signal),
       exited,
       new Promise<never>((_, reject) => {
         timer = setTimeout(
@@ -232,6 +234,7 @@ async function untilAnswering(
   } finally {
     clearTimeout(saying);
     clearTimeout(timer);
+    polling.abort();
   }
 }
 
