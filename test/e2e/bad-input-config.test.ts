@@ -242,13 +242,13 @@ describe('store problems only a worker sees stop the migration in prepare (exit 
       /set create_bucket: true/,
     ));
 
-  test('localfs archive_data_dir that cannot be created', () =>
-    // We run as root, and root ignores directory permissions (chmod 500 would not stop it): a path below a
-    // regular file fails for everyone (ENOTDIR).
+  test('localfs archive_data_dir that does not exist on the worker (prepare never creates it)', () =>
+    // A path below a regular file cannot exist for anyone (ENOTDIR); a migration's prepare no longer tries to
+    // create the directory at all: only `check` does, as Anchore's start-up does.
     stopsInPrepare(
       section('localfs', '{archive_data_dir: /etc/hostname/x}'),
-      'DriverConfigurationError',
-      /archive_data_dir \/etc\/hostname\/x is not usable/,
+      'DataDirMissingError',
+      /archive_data_dir \/etc\/hostname\/x does not exist on this host/,
     ));
 
   test('unreachable S3 endpoint (closed loopback port; prepare retries it for ~30 s first)', async () =>
