@@ -318,6 +318,11 @@ export function errorName(err: unknown): string {
   return err instanceof Error ? err.name : typeof err;
 }
 
+/** True for the error a driver throws when the backend refuses one object while it serves others. */
+export function isDocumentRejected(err: unknown): boolean {
+  return errorName(err) === 'DocumentRejectedError';
+}
+
 /** A safety guard refused to start a migration (same location, another migration running, Anchore online). */
 export class GuardRefusedError extends ObjectStorageError {
   override readonly exitCode: number = ExitCode.guardRefused;

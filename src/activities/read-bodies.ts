@@ -6,7 +6,8 @@
  */
 import type { ArchiveMetadataRow, JournalEntry } from '../catalog';
 import type { ObjectStoreDriver } from '../drivers/types';
-import { errorName } from '../errors';
+import { errorName, isDocumentRejected } from '../errors';
+import { StoreRefusals } from './store-refusals';
 import { failedEntry } from './journal-base';
 
 /** Bodies by content URL, and the rows that could not be read on their own account as failed journal entries. */
@@ -33,6 +34,7 @@ export async function readBodies(
   const bodies = new Map<string, Buffer>();
   const readable: ArchiveMetadataRow[] = [];
   const unparseable: JournalEntry[] = [];
+  const refusals = new StoreRefusals(source, signal);
   for (const row of rows) {
     try {
       for (const [url, body] of await source.getMany([row.content_url as string], { signal }))
@@ -40,6 +42,7 @@ export async function readBodies(
       readable.push(row);
     } catch (err) {
       if (!oneDocumentsFault(err)) throw err;
+      if (isDocumentRejected(err)) await refusals.confirmOneDocument();
       const code = isUriParseError(err) ? 'bad_content_url' : 'source_rejected';
       unparseable.push(failedEntry(row, code, (err as Error).message));
     }
@@ -50,11 +53,6 @@ export async function readBodies(
 /** An error that concerns one document only: its URL does not parse, or the backend refused that object. */
 function oneDocumentsFault(err: unknown): boolean {
   return isUriParseError(err) || isDocumentRejected(err);
-}
-
-/** True for the error a driver throws when the backend refuses one object while it serves others. */
-export function isDocumentRejected(err: unknown): boolean {
-  return errorName(err) === 'DocumentRejectedError';
 }
 
 /** True for the error a driver throws on a content URL it cannot parse. */

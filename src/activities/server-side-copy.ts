@@ -4,14 +4,14 @@
  * is_compressed — stay valid as they are. A document with a digest and size is copied on condition that the
  * source's ETag is its digest (CopySourceIfMatch), so the source is checked against its metadata in the copy
  * request itself. Only the rest — no digest or size, absent, or another ETag — is looked at with a HEAD: a
- * multipart source (whose ETag is not an md5) is read and re-written instead, so no document is copied
+ * multipart or SSE-KMS source (whose ETag is not an md5) is read and re-written instead, so no document is copied
  * unchecked; a real mismatch fails the document.
  */
 import type { ArchiveMetadataRow, JournalEntry } from '../catalog';
-import type { CopyResult, ObjectStoreDriver } from '../drivers/types';
+import { provenMd5, type CopyResult, type ObjectStoreDriver } from '../drivers/types';
+import { isDocumentRejected } from '../errors';
 import type { PortableStore } from '../shared/migration';
 import { badDocumentName, failedEntry, journalBase } from './journal-base';
-import { isDocumentRejected } from './read-bodies';
 
 /** A copy one end refused: the document is read and written instead, which tells which end. */
 const REJECTED: CopyResult = { skipped: 'absent' };
@@ -148,17 +148,23 @@ async function statChecked(
   if (!stats) return { ok, readInstead: [...rows] };
   for (const row of rows) {
     const stat = stats.get(row.content_url as string);
-    if (!stat) failed.push(failedEntry(row, 'source_missing', `no object at ${row.content_url}`));
-    else if (row.size !== null && stat.size !== row.size) {
+    if (!stat) {
+      failed.push(failedEntry(row, 'source_missing', `no object at ${row.content_url}`));
+      continue;
+    }
+    if (row.size !== null && stat.size !== row.size) {
       failed.push(
         failedEntry(row, 'size_mismatch', `stored ${stat.size} bytes, archive_metadata says ${row.size}`),
       );
-    } else if (stat.md5 === undefined) readInstead.push(row);
-    else if (row.digest !== null && stat.md5 !== row.digest) {
+      continue;
+    }
+    const md5 = provenMd5(stat, row.digest);
+    if (md5 === undefined) readInstead.push(row);
+    else if (row.digest !== null && md5 !== row.digest) {
       failed.push(
-        failedEntry(row, 'digest_mismatch', `stored md5 ${stat.md5}, archive_metadata says ${row.digest}`),
+        failedEntry(row, 'digest_mismatch', `stored md5 ${md5}, archive_metadata says ${row.digest}`),
       );
-    } else ok.push({ row, digest: stat.md5, size: stat.size });
+    } else ok.push({ row, digest: md5, size: stat.size });
   }
   return { ok, readInstead };
 }

@@ -20,7 +20,7 @@ import {
   type MetadataSwitch,
 } from '../catalog';
 import type { PoolClient } from 'pg';
-import type { ObjectStat, ObjectStoreDriver } from '../drivers/types';
+import { provenMd5, type ObjectStat, type ObjectStoreDriver } from '../drivers/types';
 import { md5Hex } from '../drivers/util';
 import type { MigrationInput, MovedBytes, PageBounds } from '../shared/migration';
 import { activityControls, assertSameCatalog } from './context';
@@ -41,17 +41,24 @@ export interface VerifyCounts {
 }
 
 /**
- * Size and md5 of every copy, from a metadata call where the backend reports the md5 (`head`) and by reading
- * back otherwise: a source is never deleted on the strength of a size alone (an S3 multipart ETag is no md5).
+ * Size and md5 of every copy (`expected`: its URL and the md5 it should have), from a metadata call where the
+ * backend proves the md5 (`head`) and by reading back otherwise: a source is never deleted on the strength of a
+ * size alone (an S3 multipart or SSE-KMS ETag is no md5).
  */
 export async function destinationStats(
   dest: ObjectStoreDriver,
-  urls: string[],
+  expected: ReadonlyMap<string, string | null>,
   full: boolean,
   signal?: AbortSignal,
 ): Promise<Map<string, ObjectStat>> {
-  const stats =
+  const urls = [...expected.keys()];
+  const listed =
     !full && dest.statMany ? await dest.statMany(urls, { signal }) : new Map<string, ObjectStat>();
+  const stats = new Map<string, ObjectStat>();
+  for (const [url, st] of listed) {
+    const md5 = provenMd5(st, expected.get(url));
+    stats.set(url, md5 === undefined ? { size: st.size } : { size: st.size, md5 });
+  }
   const unhashed =
     full || !dest.statMany ? urls : urls.filter((u) => stats.has(u) && stats.get(u)?.md5 === undefined);
   if (unhashed.length === 0) return stats;
@@ -121,7 +128,7 @@ export function makeVerifyPage(deps: ActivityDeps) {
     heartbeat({ page: page.index, stage: 'verify', documents: rows.length });
     const stats = await destinationStats(
       dest,
-      rows.map((r) => r.dest_url as string),
+      new Map(rows.map((r) => [r.dest_url as string, r.dest_digest])),
       input.verify === 'full',
       signal,
     );

@@ -5,7 +5,8 @@
  */
 import type { JournalEntry } from '../catalog';
 import type { ObjectStoreDriver, PutItem } from '../drivers/types';
-import { isDocumentRejected } from './read-bodies';
+import { isDocumentRejected } from '../errors';
+import { StoreRefusals } from './store-refusals';
 
 /** A document ready to write, and its journal entry without the URL the write gives it. */
 export interface Copy {
@@ -30,12 +31,14 @@ export async function writeCopies(
   }
   const written: JournalEntry[] = [];
   const rejected: JournalEntry[] = [];
+  const refusals = new StoreRefusals(dest, signal);
   for (const c of copies) {
     try {
       const [url] = await dest.putMany([c.item], { signal });
       written.push({ ...c.entry, destUrl: url as string });
     } catch (err) {
       if (!isDocumentRejected(err)) throw err;
+      await refusals.confirmOneDocument();
       rejected.push(rejectedEntry(c.entry, (err as Error).message));
     }
   }

@@ -5,7 +5,7 @@
 import type { ArchiveMetadataRow } from '../catalog/archive-metadata';
 import { decodeStored } from '../drivers/stored-bytes';
 import { md5Hex } from '../drivers/util';
-import type { ObjectStat, ObjectStoreDriver } from '../drivers/types';
+import { provenMd5, type ObjectStat, type ObjectStoreDriver } from '../drivers/types';
 import type { AuditProblem, FindingCode } from './types';
 
 /** Errors that mean the whole store is unusable, not one object: the audit stops on them. */
@@ -75,7 +75,10 @@ function compare(row: ArchiveMetadataRow, size: number, md5: string | undefined)
   return undefined;
 }
 
-/** Checks rows with the driver's metadata call: size, and md5 where the backend reports it. */
+/**
+ * Checks rows with the driver's metadata call: size, and md5 where the backend proves it. Rows whose ETag differs
+ * from their digest without proving anything (a listing cannot tell an SSE-KMS object) are read to decide.
+ */
 export async function checkByStat(
   driver: ObjectStoreDriver,
   rows: readonly ArchiveMetadataRow[],
@@ -84,12 +87,19 @@ export async function checkByStat(
   const statMany = driver.statMany?.bind(driver);
   if (!statMany) throw new Error(`${driver.name} has no metadata call`);
   const found = await fetchEach<ObjectStat>(urls(rows), (u) => statMany(u, { signal }));
-  return rows.flatMap((row) => {
+  const toRead: ArchiveMetadataRow[] = [];
+  const problems = rows.flatMap((row) => {
     const f = found.get(row.content_url as string) ?? {};
     if (f.error) return [rowProblem(row, 'unreadable', describe(f.error))];
     if (!f.value) return [rowProblem(row, 'missing', 'no object at this content_url')];
-    return compare(row, f.value.size, f.value.md5) ?? [];
+    const md5 = provenMd5(f.value, row.digest);
+    if (md5 === undefined && f.value.etag !== undefined && row.digest) {
+      toRead.push(row);
+      return [];
+    }
+    return compare(row, f.value.size, md5) ?? [];
   });
+  return toRead.length === 0 ? problems : [...problems, ...(await checkByRead(driver, toRead, signal))];
 }
 
 /** Checks rows by reading their bodies: size, md5, and zlib for compressed ones. */

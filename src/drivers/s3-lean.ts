@@ -11,6 +11,7 @@ import { request as httpRequest, type Agent, type IncomingHttpHeaders } from 'no
 import { request as httpsRequest } from 'node:https';
 import type { AwsCredentialIdentity, Provider, SourceData } from '@smithy/types';
 import { SignatureV4 } from '@smithy/signature-v4';
+import { encryptedByKey } from './s3-list-stat';
 import { encodeObjectKey } from './uri';
 
 export interface LeanS3Options {
@@ -27,7 +28,7 @@ export interface LeanS3 {
     bucket: string,
     key: string,
     signal?: AbortSignal,
-  ): Promise<{ size: number; etag: string } | 'absent' | undefined>;
+  ): Promise<{ size: number; etag: string; encrypted: boolean } | 'absent' | undefined>;
   get(bucket: string, key: string, signal?: AbortSignal): Promise<Buffer | 'absent' | undefined>;
   put(
     bucket: string,
@@ -147,8 +148,15 @@ export function createLeanS3(o: LeanS3Options): LeanS3 {
   return {
     async head(bucket, key, signal) {
       const a = await call('HEAD', bucket, key, {}, undefined, signal);
-      if (a?.status === 200)
-        return { size: Number(a.headers['content-length'] ?? -1), etag: etagOf(a.headers) };
+      if (a?.status === 200) {
+        const sse = a.headers['x-amz-server-side-encryption'];
+        const customer = a.headers['x-amz-server-side-encryption-customer-algorithm'];
+        return {
+          size: Number(a.headers['content-length'] ?? -1),
+          etag: etagOf(a.headers),
+          encrypted: encryptedByKey(String(sse ?? ''), customer === undefined ? undefined : String(customer)),
+        };
+      }
       return a?.status === 404 ? 'absent' : undefined;
     },
     async get(bucket, key, signal) {

@@ -36,10 +36,20 @@ export function justBefore(key: string): string {
   return last > 0x20 ? key.slice(0, -1) + String.fromCharCode(last - 1) : key.slice(0, -1);
 }
 
-/** The stat an ETag and size give: a single-part ETag is the body's md5; a multipart one ("…-N") is not. */
-export function statOf(size: number, etag: string): ObjectStat {
+/**
+ * The stat an ETag and size give. A single-part ETag is the body's md5 unless the object is encrypted with SSE-KMS
+ * or SSE-C (a HEAD says so; a listing does not, so its ETag is only an `etag` to compare); a multipart one
+ * ("…-N") never is.
+ */
+export function statOf(size: number, etag: string, seen: 'head' | 'encrypted' | 'listed'): ObjectStat {
   const bare = etag.replace(/"/g, '');
-  return { size, ...(/^[0-9a-f]{32}$/.test(bare) ? { md5: bare } : {}) };
+  if (!/^[0-9a-f]{32}$/.test(bare) || seen === 'encrypted') return { size };
+  return seen === 'head' ? { size, md5: bare } : { size, etag: bare };
+}
+
+/** Whether HEAD's headers say SSE-KMS (aws:kms, aws:kms:dsse) or SSE-C: the ETag is then not the md5. */
+export function encryptedByKey(sse: string | undefined, customerAlgorithm: string | undefined): boolean {
+  return (sse ?? '').startsWith('aws:kms') || Boolean(customerAlgorithm);
 }
 
 interface Group {
@@ -121,7 +131,7 @@ async function listGroup(list: ListPage, g: Group, stats: Map<string, ObjectStat
       maxKeys: token ? LIST_MAX_KEYS : Math.min(LIST_MAX_KEYS, g.keys.length + FIRST_LISTING_SLACK),
     });
     for (const o of page.objects) {
-      if (wanted.has(o.key)) stats.set(`${g.bucket}\n${o.key}`, statOf(o.size, o.etag));
+      if (wanted.has(o.key)) stats.set(`${g.bucket}\n${o.key}`, statOf(o.size, o.etag, 'listed'));
       covered = o.key;
     }
     seen += page.objects.length;

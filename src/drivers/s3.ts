@@ -24,7 +24,7 @@ import { ObjectStorageError } from '../errors';
 import { classifyS3Error, httpStatus, type S3ErrorContext } from './s3-errors';
 import { perObjectCalls } from './per-object';
 import { createLeanS3, type LeanS3 } from './s3-lean';
-import { documentDirectory, statByListing, statOf, type ListPage } from './s3-list-stat';
+import { documentDirectory, encryptedByKey, statByListing, statOf, type ListPage } from './s3-list-stat';
 import { SelfCheckFailedError } from './self-check';
 import { DEFAULT_LIST_PAGE_SIZE, refFromPath } from './listing';
 import { encodeObjectKey, parseContainerUri, prefixedObjectKey } from './uri';
@@ -250,17 +250,18 @@ export function createS3Driver(o: S3DriverOptions): ObjectStoreDriver {
   const copyMany = (items: readonly CopyItem[], signal?: AbortSignal): Promise<CopyResult[]> =>
     mapLimit(items, parallelism, (item) => copyOne(item, signal), signal);
 
-  /** size and (single-part ETag) md5 of an object; undefined when absent. */
+  /** size and (unencrypted single-part ETag) md5 of an object; undefined when absent. */
   const stat = async (uri: string, signal?: AbortSignal): Promise<ObjectStat | undefined> => {
     const { container, objectKey } = parseContainerUri(uri, 's3');
     const quick = await lean?.head(container, objectKey, signal);
     if (quick === 'absent') return undefined;
-    if (quick) return statOf(quick.size, quick.etag);
+    if (quick) return statOf(quick.size, quick.etag, quick.encrypted ? 'encrypted' : 'head');
     try {
       const head = await client.send(new HeadObjectCommand({ Bucket: container, Key: objectKey }), {
         abortSignal: signal,
       });
-      return statOf(head.ContentLength ?? -1, head.ETag ?? '');
+      const encrypted = encryptedByKey(head.ServerSideEncryption, head.SSECustomerAlgorithm);
+      return statOf(head.ContentLength ?? -1, head.ETag ?? '', encrypted ? 'encrypted' : 'head');
     } catch (err) {
       if (httpStatus(err) === 404) return undefined;
       throw classifyS3Error(err, ctx(container, uri));

@@ -49,8 +49,19 @@ export interface PutOptions extends CallOptions {
 /** What a metadata call knows about a stored object. */
 export interface ObjectStat {
   readonly size: number;
-  /** md5 hex of the stored bytes, when the backend reports it (S3 single-part ETag, SQL md5()). */
+  /** md5 hex of the stored bytes, when the backend reports it (an unencrypted single-part ETag, SQL md5()). */
   readonly md5?: string;
+  /**
+   * An ETag that looks like an md5 but may not be one (a listing cannot tell an SSE-KMS or SSE-C object, whose
+   * ETag is not its md5): equal to a digest it proves that digest, different it proves nothing. See provenMd5.
+   */
+  readonly etag?: string;
+}
+
+/** The md5 a stat proves for stored bytes expected to hash to `digest`, or undefined when it cannot tell. */
+export function provenMd5(stat: ObjectStat, digest: string | null | undefined): string | undefined {
+  if (stat.md5 !== undefined) return stat.md5;
+  return digest && stat.etag === digest ? digest : undefined;
 }
 
 /** One object found by listing a store's location. */

@@ -10,7 +10,15 @@ import { encodeObjectKey } from '../../src/drivers/uri';
 import { taggedFixture, type FixtureDoc } from '../helpers/fixture';
 import { startS3BehaviourProxy, type S3BehaviourProxy } from '../helpers/s3-behaviour-proxy';
 import { stackEnv } from '../helpers/stack-env';
-import { configFile, createWorld, expectAllAt, stores, type StoreSpec, type World } from '../helpers/world';
+import {
+  configFile,
+  createWorld,
+  expectAllAt,
+  s3Through,
+  stores,
+  type StoreSpec,
+  type World,
+} from '../helpers/world';
 
 jest.setTimeout(180_000);
 
@@ -57,13 +65,7 @@ test('a key the destination refuses (400 KeyTooLongError) fails that document al
 });
 
 /** The s3 store `spec` reached through the proxy instead of directly. */
-function throughProxy(spec: StoreSpec): StoreSpec {
-  return {
-    ...spec,
-    yaml: spec.yaml.replace(stackEnv.s3Endpoint, proxy.url),
-    config: { ...spec.config, url: proxy.url },
-  };
-}
+const throughProxy = (spec: StoreSpec): StoreSpec => s3Through(spec, proxy.url);
 
 /** The end of a document's object key as it appears in a request's path. */
 const objectPathOf = (d: FixtureDoc): string => encodeObjectKey(d.key);
@@ -139,4 +141,29 @@ test('Swift: an object name longer than the cluster allows (400) fails that docu
   await expectAllAt(world, from, [long]);
   const failed = await failures(r.taskId);
   expect(failed.map((f) => f[5])).toEqual(['dest_rejected']);
+});
+
+test('a policy revoked mid-run (AccessDenied on every object, probes too) stops the migration; no document fails', async () => {
+  const from = throughProxy(stores.s3());
+  const to = stores.localfs();
+  const docs = taggedFixture('revoked', 12);
+  await world.load(from, docs);
+  const paths = docs.map(objectPathOf);
+  let revoked = false;
+  proxy.setRule((req) => {
+    // The migration's own self-check passes; from its first read of a document on, nothing is served.
+    if (req.method === 'GET' && paths.some((p) => (req.url ?? '').includes(p))) revoked = true;
+    return revoked ? { status: 403, code: 'AccessDenied', message: 'Access Denied' } : undefined;
+  });
+  try {
+    const r = await world.migrate(configFile(from), configFile(to));
+    expect(revoked).toBe(true);
+    expect(r.code).not.toBe(0);
+    expect(r.code).not.toBe(2); // 2: documents failed
+    expect(`${r.stdout}\n${r.stderr}`).toMatch(/BadCredentialsError|credentials/);
+    expect(await failures(r.taskId)).toEqual([]);
+  } finally {
+    proxy.setRule(undefined);
+  }
+  await expectAllAt(world, from, docs);
 });

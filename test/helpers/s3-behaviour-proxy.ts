@@ -3,7 +3,15 @@
  * cannot run here would (a server that wants Content-MD5 on DeleteObjects, AWS's 503 SlowDown, ...). Everything
  * else is forwarded byte for byte with its Host header, so SigV4 signatures made for the proxy stay valid.
  */
-import { request, createServer, type IncomingMessage, type Server } from 'node:http';
+import { createHash } from 'node:crypto';
+import {
+  request,
+  createServer,
+  type IncomingHttpHeaders,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 /** What a rule answers instead of the server: a status and an S3 error code. */
@@ -22,6 +30,12 @@ export interface S3BehaviourProxy {
   /** Requests seen, as `METHOD path?query` with the headers named in `recordHeaders`. */
   readonly seen: Array<{ method: string; url: string; headers: Record<string, string | undefined> }>;
   setRule(rule: S3Rule | undefined): void;
+  /**
+   * Answers as a bucket with default SSE-KMS encryption does on AWS: every single-part ETag (headers, listings,
+   * CopyObject results) is not the body's md5, responses say `x-amz-server-side-encryption: aws:kms`, and a
+   * CopySourceIfMatch with an md5 fails 412. The objects themselves are the real server's.
+   */
+  setSseKms(on: boolean): void;
   close(): Promise<void>;
 }
 
@@ -29,6 +43,7 @@ export interface S3BehaviourProxy {
 export async function startS3BehaviourProxy(target: string, rule?: S3Rule): Promise<S3BehaviourProxy> {
   const upstream = new URL(target);
   let current = rule;
+  let sseKms = false;
   const seen: S3BehaviourProxy['seen'] = [];
   const server: Server = createServer((req, res) => {
     seen.push({
@@ -37,22 +52,20 @@ export async function startS3BehaviourProxy(target: string, rule?: S3Rule): Prom
       headers: {
         'content-md5': req.headers['content-md5'] as string | undefined,
         'x-amz-checksum-crc32': req.headers['x-amz-checksum-crc32'] as string | undefined,
+        'x-amz-copy-source': req.headers['x-amz-copy-source'] as string | undefined,
       },
     });
     const answer = current?.(req);
     if (answer) {
       // Drain the body first: an early answer to a request still sending confuses keep-alive clients.
       req.resume();
-      req.on('end', () => {
-        const body =
-          `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${answer.code}</Code>` +
-          `<Message>${answer.message ?? answer.code}</Message><RequestId>proxy</RequestId></Error>`;
-        res.writeHead(answer.status, {
-          'Content-Type': 'application/xml',
-          'Content-Length': Buffer.byteLength(body),
-        });
-        res.end(body);
-      });
+      req.on('end', () => answerError(res, answer));
+      return;
+    }
+    if (sseKms && req.headers['x-amz-copy-source-if-match']) {
+      // No SSE-KMS ETag is an md5, and the ETags this proxy hands out are not the server's: the condition fails.
+      req.resume();
+      req.on('end', () => answerError(res, { status: 412, code: 'PreconditionFailed' }));
       return;
     }
     const forward = request(
@@ -64,8 +77,23 @@ export async function startS3BehaviourProxy(target: string, rule?: S3Rule): Prom
         headers: req.headers,
       },
       (up) => {
-        res.writeHead(up.statusCode ?? 502, up.headers);
-        up.pipe(res);
+        if (!sseKms) {
+          res.writeHead(up.statusCode ?? 502, up.headers);
+          up.pipe(res);
+          return;
+        }
+        const chunks: Buffer[] = [];
+        up.on('data', (c: Buffer) => chunks.push(c));
+        up.on('end', () => {
+          const body = asSseKms(req, up.headers, Buffer.concat(chunks));
+          res.writeHead(up.statusCode ?? 502, {
+            ...up.headers,
+            ...(up.headers.etag ? { etag: kmsEtag(up.headers.etag) } : {}),
+            'x-amz-server-side-encryption': 'aws:kms',
+            ...(req.method === 'HEAD' ? {} : { 'content-length': String(body.length) }),
+          });
+          res.end(body);
+        });
       },
     );
     forward.on('error', () => res.destroy());
@@ -77,12 +105,42 @@ export async function startS3BehaviourProxy(target: string, rule?: S3Rule): Prom
     url: `http://127.0.0.1:${port}`,
     seen,
     setRule: (r) => (current = r),
+    setSseKms: (on) => (sseKms = on),
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();
         server.close(() => resolve());
       }),
   };
+}
+
+function answerError(res: ServerResponse, answer: S3Answer): void {
+  const body =
+    `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${answer.code}</Code>` +
+    `<Message>${answer.message ?? answer.code}</Message><RequestId>proxy</RequestId></Error>`;
+  res.writeHead(answer.status, {
+    'Content-Type': 'application/xml',
+    'Content-Length': Buffer.byteLength(body),
+  });
+  res.end(body);
+}
+
+/** The ETag an SSE-KMS object shows for the server's md5 ETag: 32 hex digits, never the md5. Multipart stays. */
+export function kmsEtag(etag: string): string {
+  const bare = etag.replace(/"|&quot;|&#34;/g, '');
+  if (!/^[0-9a-f]{32}$/.test(bare)) return etag;
+  return `"${createHash('md5').update(`sse-kms:${bare}`).digest('hex')}"`;
+}
+
+/** XML answers (listings, CopyObject results) with their ETags as SSE-KMS shows them; object bodies as they are. */
+function asSseKms(req: IncomingMessage, headers: IncomingHttpHeaders, body: Buffer): Buffer {
+  const xml = String(headers['content-type'] ?? '').includes('xml');
+  const listing = req.method === 'GET' && /[?&]list-type=2/.test(req.url ?? '');
+  const copy = req.method === 'PUT' && req.headers['x-amz-copy-source'] !== undefined;
+  if (!xml || !(listing || copy)) return body;
+  return Buffer.from(
+    body.toString().replace(/<ETag>([^<]*)<\/ETag>/g, (_, etag: string) => `<ETag>${kmsEtag(etag)}</ETag>`),
+  );
 }
 
 /** Servers that answer DeleteObjects without Content-MD5 with 400 MissingContentMD5 (AWS did until 2025). */

@@ -54,6 +54,12 @@ function s3Store(url: string, bucket: string, prefix: string, compressed: boolea
   );
 }
 
+/** An s3 store reached at `url` (a proxy in front of its server) instead of directly. */
+export function s3Through(spec: StoreSpec, url: string): StoreSpec {
+  const direct = String(spec.config['url']);
+  return { ...spec, yaml: spec.yaml.replace(direct, url), config: { ...spec.config, url } };
+}
+
 export const stores = {
   db: (): StoreSpec => spec('db', {}, false),
   db2: (compressed = true): StoreSpec => spec('db2', {}, compressed),

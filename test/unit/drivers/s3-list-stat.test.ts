@@ -1,10 +1,13 @@
 /** Stats by listing: which keys a listing settles, and what it leaves to HEAD. */
+import { provenMd5 } from '../../../src/drivers/types';
 import {
   documentDirectory,
+  encryptedByKey,
   justBefore,
   LIST_MAX_KEYS,
   MIN_LISTED_GROUP,
   statByListing,
+  statOf,
   type ListPage,
 } from '../../../src/drivers/s3-list-stat';
 
@@ -48,7 +51,7 @@ describe('statByListing', () => {
     expect(stats.size).toBe(30);
     expect(stats.get(`b\n${keys[5]}`)).toEqual({
       size: (keys[5] as string).length,
-      md5: md5((keys[5] as string).length),
+      etag: md5((keys[5] as string).length),
     });
     expect(stats.has('b\npre/admin/analysis_data/0003')).toBe(false);
   });
@@ -135,5 +138,26 @@ describe('statByListing', () => {
       expect(justBefore(k) < k).toBe(true);
     }
     expect(justBefore('abc')).toBe('abb');
+  });
+});
+
+describe('what an ETag proves (issue 22, item 1)', () => {
+  const md5 = 'd41d8cd98f00b204e9800998ecf8427e'; // of no bytes
+  test('HEAD: an unencrypted single-part ETag is the md5; SSE-KMS, SSE-C and multipart ones are not', () => {
+    expect(statOf(0, `"${md5}"`, 'head')).toEqual({ size: 0, md5 });
+    expect(statOf(0, `"${md5}"`, 'encrypted')).toEqual({ size: 0 });
+    expect(statOf(9, `"${md5}-2"`, 'head')).toEqual({ size: 9 });
+    expect(encryptedByKey('aws:kms', undefined)).toBe(true);
+    expect(encryptedByKey('aws:kms:dsse', undefined)).toBe(true);
+    expect(encryptedByKey(undefined, 'AES256')).toBe(true);
+    expect(encryptedByKey('AES256', undefined)).toBe(false); // SSE-S3 keeps md5 ETags
+  });
+  test('a listed ETag proves only the digest it equals', () => {
+    const listed = statOf(0, md5, 'listed');
+    expect(listed).toEqual({ size: 0, etag: md5 });
+    expect(provenMd5(listed, md5)).toBe(md5);
+    expect(provenMd5(listed, '0'.repeat(32))).toBeUndefined();
+    expect(provenMd5(listed, null)).toBeUndefined();
+    expect(provenMd5({ size: 0, md5 }, '0'.repeat(32))).toBe(md5);
   });
 });
