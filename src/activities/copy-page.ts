@@ -10,6 +10,7 @@ import {
   currentVersions,
   docKeyString,
   journaledKeys,
+  lockVersions,
   pageRows,
   recordCopies,
   type ArchiveMetadataRow,
@@ -29,6 +30,7 @@ import { holdPageFence, type PageFence } from './page-fence';
 import { isUriParseError, readBodies } from './read-bodies';
 import { copyServerSide, sameCompressionRules } from './server-side-copy';
 import { assertSharedStores } from './shared-stores';
+import { STREAM_ABOVE_BYTES, STREAMED_COPY_BYTES, streamCopy, streamsRow } from './stream-copy';
 import { writeCopies, type Copy } from './write-copies';
 
 /** Documents and source bytes per chunk: enough to keep parallel I/O busy, small enough to bound memory. */
@@ -104,6 +106,7 @@ function add(counts: { documents: number; bytes: number; failed: number }, more:
 
 export function makeCopyPage(deps: ActivityDeps) {
   const budget = deps.budget ?? unlimitedBudget;
+  const streamAbove = deps.streamAboveBytes ?? STREAM_ABOVE_BYTES;
   return async function copyPage(input: MigrationInput, page: PageBounds): Promise<PageCounts> {
     assertSameCatalog(deps, input);
     await assertSharedStores(deps, input);
@@ -124,6 +127,19 @@ export function makeCopyPage(deps: ActivityDeps) {
     const counts = { documents: 0, bytes: 0, failed: 0 };
     const serverSide = sameCompressionRules(input.from.compression, input.to.compression);
     const chunks = serverSide ? chunksOf(rows, SERVER_SIDE_CHUNK_DOCS, Infinity) : chunksOf(rows);
+    let cursor: string | undefined;
+    let lastBeat = 0;
+    // Also called while a large document streams (at most once a second), with the last chunk's cursor.
+    const beat = (always: boolean): void => {
+      if (!always && Date.now() - lastBeat < 1_000) return;
+      lastBeat = Date.now();
+      heartbeat({
+        page: page.index,
+        stage: 'copy',
+        copied: counts.documents,
+        ...(cursor === undefined ? {} : { cursor }),
+      } satisfies CopyHeartbeat);
+    };
     for (const chunk of chunks) {
       let todo = chunk.filter((r) => !known.has(docKeyString(r)));
       // An unparseable content URL fails the server-side stat before any copy: read the chunk instead.
@@ -140,19 +156,71 @@ export function makeCopyPage(deps: ActivityDeps) {
         add(counts, { documents: copied.copied, bytes: copied.bytes, failed: copied.failed });
         todo = copied.readInstead;
       }
+      const at = { input, page: page.index, source, dest, signal, fence };
+      const streamed = todo.filter((r) => streamsRow(r, input.to, source, dest, streamAbove));
+      for (const row of streamed) add(counts, await copyByStreaming(row, at, () => beat(false)));
       // What is read goes in chunks that bound the bodies in memory, whatever cut the server-side chunk.
-      for (const part of chunksOf(todo)) {
-        add(counts, await copyByReading(part, { input, page: page.index, source, dest, signal, fence }));
+      for (const part of chunksOf(todo.filter((r) => !streamed.includes(r)))) {
+        add(counts, await copyByReading(part, at));
       }
-      const cursor = docKeyString(chunk[chunk.length - 1] as ArchiveMetadataRow);
-      heartbeat({
-        page: page.index,
-        stage: 'copy',
-        copied: counts.documents,
-        cursor,
-      } satisfies CopyHeartbeat);
+      cursor = docKeyString(chunk[chunk.length - 1] as ArchiveMetadataRow);
+      beat(true);
     }
     return counts;
+  }
+
+  /**
+   * Streams one large document (see stream-copy.ts) within a constant part of the worker's budget. A source
+   * that disagrees with its row is read again after the same waits as a chunk's (Anchore may be writing it).
+   */
+  async function copyByStreaming(
+    first: ArchiveMetadataRow,
+    at: {
+      input: MigrationInput;
+      page: number;
+      source: ObjectStoreDriver;
+      dest: ObjectStoreDriver;
+      signal: AbortSignal | undefined;
+      fence: PageFence;
+    },
+    beat: () => void,
+  ): Promise<PageCounts> {
+    const { input, page, dest, signal, fence } = at;
+    const release = await budget.acquire(STREAMED_COPY_BYTES, signal);
+    try {
+      let row: ArchiveMetadataRow | undefined = first;
+      for (let round = 0; row; round++) {
+        fence.assertHeld();
+        const { entry, removeCopy } = await streamCopy(row, { ...at, to: input.to, onBytes: beat });
+        const current: ArchiveMetadataRow = row;
+        if (removeCopy)
+          await fence.commit(async (c) => {
+            // Only this document's row could point at its copy's URL.
+            const now = await lockVersions(c, [current]);
+            if (now.get(docKeyString(current))?.url !== removeCopy) await dest.delete(removeCopy, { signal });
+          });
+        const waitMs = REREAD_AFTER_MS[round];
+        if (entry.phase === 'failed' && waitMs !== undefined && MID_WRITE_CODES.has(entry.errorCode ?? '')) {
+          await sleep(waitMs, undefined, { signal });
+          const v = (await currentVersions(deps.pool, [current])).get(docKeyString(current));
+          row = v && {
+            ...current,
+            content_url: v.url,
+            digest: v.digest,
+            size: v.size,
+            is_compressed: v.isCompressed,
+          };
+          continue;
+        }
+        await fence.commit((c) => recordCopies(c, input.taskId, page, [entry]));
+        return entry.phase === 'copied'
+          ? { documents: 1, bytes: entry.destSize ?? 0, failed: 0 }
+          : { documents: 0, bytes: 0, failed: 1 };
+      }
+      return { documents: 0, bytes: 0, failed: 0 }; // Anchore deleted it meanwhile: nothing left to copy
+    } finally {
+      release();
+    }
   }
 
   /** Reads a chunk's bodies, writes them to the destination within the worker's budget, and journals them. */

@@ -22,6 +22,8 @@ export interface ActivityDeps {
   readonly log: Logger;
   /** Document bytes all page activities of this worker may hold at once; unlimited when absent. */
   readonly budget?: ByteBudget;
+  /** Documents stored larger than this are streamed; STREAM_ABOVE_BYTES when absent (tests lower it). */
+  readonly streamAboveBytes?: number;
   /** Page fence lease timing; PAGE_LEASE when absent (tests shorten it). */
   readonly pageLease?: PageLeaseTiming;
 }

@@ -19,9 +19,10 @@ import {
   type JournalRow,
   type MetadataSwitch,
 } from '../catalog';
+import { createHash } from 'node:crypto';
 import type { PoolClient } from 'pg';
 import { provenMd5, type ObjectStat, type ObjectStoreDriver } from '../drivers/types';
-import { md5Hex } from '../drivers/util';
+import { mapLimit, md5Hex } from '../drivers/util';
 import type { MigrationInput, MovedBytes, PageBounds } from '../shared/migration';
 import { activityControls, assertSameCatalog } from './context';
 import type { ActivityDeps } from './deps';
@@ -39,6 +40,9 @@ export interface VerifyCounts {
   /** Of the switched documents (absent in results recorded before it was kept). */
   readonly bytes?: MovedBytes;
 }
+
+/** Copies read back at once when no metadata call proves their md5. */
+const READ_BACK_STREAMS = 8;
 
 /**
  * Size and md5 of every copy (`expected`: its URL and the md5 it should have), from a metadata call where the
@@ -62,6 +66,27 @@ export async function destinationStats(
   const unhashed =
     full || !dest.statMany ? urls : urls.filter((u) => stats.has(u) && stats.get(u)?.md5 === undefined);
   if (unhashed.length === 0) return stats;
+  const { openRead } = dest;
+  if (openRead) {
+    // Streamed: the copies left to hash are multipart ones, as large as documents come.
+    await mapLimit(
+      unhashed,
+      READ_BACK_STREAMS,
+      async (url) => {
+        const body = await openRead(url, { signal });
+        if (!body) return void stats.delete(url);
+        const hash = createHash('md5');
+        let size = 0;
+        for await (const chunk of body) {
+          hash.update(chunk as Buffer);
+          size += (chunk as Buffer).length;
+        }
+        stats.set(url, { size, md5: hash.digest('hex') });
+      },
+      signal,
+    );
+    return stats;
+  }
   const bodies = await dest.getMany(unhashed, { signal });
   for (const url of unhashed) {
     const body = bodies.get(url);

@@ -4,6 +4,7 @@
  */
 import { createHash, randomUUID } from 'node:crypto';
 import { createReadStream } from 'node:fs';
+import type { Readable } from 'node:stream';
 import { mkdir, open, readFile, readdir, rename, rm, rmdir, stat } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { dirname, isAbsolute } from 'node:path';
@@ -95,6 +96,21 @@ export function createLocalfsDriver(options: LocalfsDriverOptions): ObjectStoreD
     throwIfAborted(opts?.signal);
     await rm(pathOf(uri), { force: true });
   };
+  const putStream: NonNullable<ObjectStoreDriver['putStream']> = async (ref, body, opts) => {
+    throwIfAborted(opts?.signal);
+    const path = localfsPath(dir, ref);
+    await requireDataDir();
+    await mkdir(dirname(path), { recursive: true });
+    await writeDurably(path, body, opts?.signal);
+    return `file://${path}`;
+  };
+  const openRead: NonNullable<ObjectStoreDriver['openRead']> = async (uri) => {
+    const file = await open(pathOf(uri), 'r').catch((err: NodeJS.ErrnoException) => {
+      if (err.code === 'ENOENT') return undefined;
+      throw err;
+    });
+    return file?.createReadStream();
+  };
 
   const markerOf = (id: string): string => `${MARKER_PREFIX}${id.replace(/[^A-Za-z0-9_-]/g, '_')}`;
 
@@ -121,6 +137,8 @@ export function createLocalfsDriver(options: LocalfsDriverOptions): ObjectStoreD
     uriFor: (ref) => `file://${localfsPath(dir, ref)}`,
     put,
     delete: del,
+    putStream,
+    openRead,
     ...perObjectCalls(read, { put, delete: del }, parallelism),
     async statMany(uris, opts) {
       const out = new Map<string, ObjectStat>();
@@ -182,15 +200,23 @@ export function createLocalfsDriver(options: LocalfsDriverOptions): ObjectStoreD
  * Write, fsync, rename, fsync the directory: a reader or a crash never sees half a document, and once this
  * returns the document survives a power loss — its source may be deleted next.
  */
-async function writeDurably(path: string, data: Buffer): Promise<void> {
+async function writeDurably(path: string, data: Buffer | Readable, signal?: AbortSignal): Promise<void> {
   const tmp = `${path}.tmp-${randomUUID()}`;
   const file = await open(tmp, 'w');
   try {
-    await file.writeFile(data);
+    if (Buffer.isBuffer(data)) await file.writeFile(data);
+    else
+      for await (const chunk of data) {
+        throwIfAborted(signal);
+        await file.write(chunk as Buffer);
+      }
     await file.sync();
-  } finally {
-    await file.close();
+  } catch (err) {
+    await file.close().catch(() => undefined);
+    await rm(tmp, { force: true });
+    throw err;
   }
+  await file.close();
   await rename(tmp, path);
   const parent = await open(dirname(path), 'r');
   try {

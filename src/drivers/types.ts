@@ -4,6 +4,7 @@
  * and deletes go through that URI. Drivers know nothing about compression, digests or metadata rows: that is
  * the manager's job (`manager.ts`).
  */
+import type { Readable } from 'node:stream';
 
 /** Anchore's `storage_driver.name` values, plus `memory` for unit tests. */
 export type DriverName = 'db' | 'db2' | 'localfs' | 's3' | 'swift' | 'memory';
@@ -114,6 +115,10 @@ export interface ObjectStoreDriver {
   get(uri: string, opts?: CallOptions): Promise<Buffer>;
   /** Reads several URIs; absent ones are missing from the result map. */
   getMany(uris: readonly string[], opts?: CallOptions): Promise<Map<string, Buffer>>;
+  /** The bytes at `uri` as a stream, for documents too large to hold whole; undefined when absent. */
+  openRead?(uri: string, opts?: CallOptions): Promise<Readable | undefined>;
+  /** Writes (or overwrites) one document from a stream without holding it whole; returns its URI. */
+  putStream?(ref: DocumentRef, body: Readable, opts?: CallOptions): Promise<string>;
   /**
    * Size (and md5 where the backend knows it without reading the body) of several objects; absent ones are
    * missing from the map. Drivers without a cheap metadata call leave it out and callers read the bodies.

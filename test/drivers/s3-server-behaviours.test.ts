@@ -3,6 +3,7 @@
  * the real VersityGW (test/helpers/s3-behaviour-proxy.ts): the request still reaches a real server.
  */
 import { randomUUID } from 'node:crypto';
+import { Readable } from 'node:stream';
 import { createS3Driver, type S3DriverOptions } from '../../src/drivers/s3';
 import type { ObjectStoreDriver } from '../../src/drivers/types';
 import {
@@ -90,4 +91,21 @@ test('SSE-KMS: an ETag that is not the md5 is never reported as the md5, by HEAD
   seen.forEach((st) => expect(st.md5).toBeUndefined());
   // Where a listing's ETag is the md5 after all (the digest it is compared with), it still proves it.
   expect(proxy.seen.some((r) => /list-type=2/.test(r.url))).toBe(true);
+});
+
+test('every part of a multipart upload carries a SHA-256 checksum the server checks (streamed or not)', async () => {
+  const big = createS3Driver({
+    ...options(proxy.url),
+    bucket: bucketOf(driver),
+    multipartThreshold: 5 * 1024 * 1024,
+    partSize: 5 * 1024 * 1024,
+  });
+  const data = Buffer.alloc(11 * 1024 * 1024, 'multipart body ');
+  const from = proxy.seen.length;
+  await big.putMany([{ ref: doc('multipart'), data }]);
+  await big.putStream!(doc('multipart-streamed'), Readable.from([data.subarray(0, 7e6), data.subarray(7e6)]));
+  await big.close();
+  const parts = proxy.seen.slice(from).filter((r) => r.method === 'PUT' && /[?&]partNumber=/.test(r.url));
+  expect(parts).toHaveLength(6);
+  for (const p of parts) expect(p.headers['x-amz-checksum-sha256']).toMatch(/^[A-Za-z0-9+/]{43}=$/);
 });

@@ -53,6 +53,7 @@ export async function startS3BehaviourProxy(target: string, rule?: S3Rule): Prom
         'content-md5': req.headers['content-md5'] as string | undefined,
         'x-amz-checksum-crc32': req.headers['x-amz-checksum-crc32'] as string | undefined,
         'x-amz-copy-source': req.headers['x-amz-copy-source'] as string | undefined,
+        'x-amz-checksum-sha256': req.headers['x-amz-checksum-sha256'] as string | undefined,
       },
     });
     const answer = current?.(req);
