@@ -7,11 +7,17 @@ import type { Pool } from 'pg';
 import { countSelection, pageRows, planPages } from '../catalog/pages';
 import type { ObjectStoreDriver } from '../drivers/types';
 import { mapLimit } from '../drivers/util';
+import {
+  anchoreUnreadableReason,
+  describeUnreadableReason,
+  type UnreadableKeyReason,
+} from '../shared/anchore-unreadable-keys';
 import type { DocKey, Selection } from '../shared/migration';
 import { checkByRead, checkByStat, rowProblem } from './check-rows';
 import { findOrphans } from './orphans';
 import { countOtherLocations, otherLocationRows } from './other-locations';
 import {
+  isProblemCode,
   PROBLEM_CODES,
   type AuditMode,
   type AuditProblem,
@@ -44,8 +50,10 @@ export async function runAudit(input: AuditInput): Promise<AuditSummary> {
   const started = Date.now();
   const { pool, driver, selection, progress, signal } = input;
   const counts = Object.fromEntries(PROBLEM_CODES.map((c) => [c, 0])) as Record<ProblemCode, number>;
+  let anchoreUnreadableKeys = 0;
   const report = async (p: AuditProblem): Promise<void> => {
-    if (p.code !== 'other_location') {
+    if (p.code === 'anchore_unreadable_key') anchoreUnreadableKeys += 1;
+    else if (isProblemCode(p.code)) {
       counts[p.code] += 1;
       progress.problems += 1;
     }
@@ -71,6 +79,11 @@ export async function runAudit(input: AuditInput): Promise<AuditSummary> {
       async (page) => {
         const rows = await pageRows(pool, selection, page);
         for (const p of await check(driver, rows, signal)) await report(p);
+        for (const row of rows) {
+          const why = anchoreUnreadableReason(driver.name, row);
+          if (why)
+            await report(rowProblem(row, 'anchore_unreadable_key', unreadableDetail(driver.name, why)));
+        }
         progress.rowsChecked += rows.length;
       },
       signal,
@@ -109,9 +122,15 @@ export async function runAudit(input: AuditInput): Promise<AuditSummary> {
     objectsListed,
     orphansChecked: driver.listObjects !== undefined,
     otherLocations,
+    anchoreUnreadableKeys,
     problems: counts,
     problemsTotal,
     clean: problemsTotal === 0,
     durationMs: Date.now() - started,
   };
+}
+
+/** The detail of an `anchore_unreadable_key` finding: which character, and through which driver. */
+function unreadableDetail(driver: string, why: UnreadableKeyReason): string {
+  return `${describeUnreadableReason(why)}: Anchore's ${driver} driver cannot read this document back by its key`;
 }

@@ -12,10 +12,20 @@ export const PROBLEM_CODES = [
 export type ProblemCode = (typeof PROBLEM_CODES)[number];
 
 /**
- * What the report holds: problems, and `other_location`, a row of the audited buckets that points at another
- * store. That is information, not a problem: after a migration every row of the old store's buckets does.
+ * Information the report holds besides problems. `other_location`: a row of the audited buckets that points at
+ * another store (after a migration every row of the old store's buckets does). `anchore_unreadable_key`: a row
+ * at the audited location whose key Anchore's driver cannot read back (anchore-storage.md §11.4): about the
+ * key, not the stored bytes, which are checked like any other row's.
  */
-export type FindingCode = ProblemCode | 'other_location';
+export const INFORMATION_CODES = ['other_location', 'anchore_unreadable_key'] as const;
+export type InformationCode = (typeof INFORMATION_CODES)[number];
+
+/** What the report holds: problems and information. */
+export type FindingCode = ProblemCode | InformationCode;
+
+/** Whether a finding is a problem (counted, exit code 6) rather than information. */
+export const isProblemCode = (code: FindingCode): code is ProblemCode =>
+  (PROBLEM_CODES as readonly string[]).includes(code);
 
 /** One finding; a row of the report. Orphans whose URI names no document have empty key fields. */
 export interface AuditProblem {
@@ -48,6 +58,8 @@ export interface AuditSummary {
   /** False when the driver cannot list its backend, so orphans were not looked for. */
   readonly orphansChecked: boolean;
   readonly otherLocations: readonly OtherLocationCount[];
+  /** Rows at the location whose key Anchore's driver cannot read back (information, not a problem). */
+  readonly anchoreUnreadableKeys: number;
   readonly problems: Readonly<Record<ProblemCode, number>>;
   readonly problemsTotal: number;
   readonly clean: boolean;

@@ -10,7 +10,7 @@ import { Pool } from 'pg';
 import { openReport, reportFormat, type ReportWriter } from '../audit/report';
 import { showProgress } from '../audit/progress';
 import { runAudit } from '../audit/run';
-import type { AuditProblem, AuditProgress, AuditSummary } from '../audit/types';
+import { isProblemCode, type AuditProblem, type AuditProgress, type AuditSummary } from '../audit/types';
 import { checkCatalog, pgUrl, resolveCatalogUrl } from '../catalog';
 import { createDriver } from '../drivers/registry';
 import { AuditFoundProblemsError, ExitCode } from '../errors';
@@ -49,7 +49,9 @@ export function registerAudit(program: Command, globals: () => GlobalOptions): v
     .addHelpText(
       'after',
       '\nProblem codes: missing, unreadable, size_mismatch, digest_mismatch, decompress_failed, orphan. The report also\n' +
-        'lists rows that point at another store as other_location: information, not a problem.\n' +
+        'lists rows that point at another store as other_location, and rows whose key Anchore cannot read back\n' +
+        'through this driver (a "?", "#", tab or line break in it) as anchore_unreadable_key: information, not\n' +
+        'problems.\n' +
         'Exit codes: 0 clean, 1 config or connection error, 6 problems found.',
     )
     .action(async (file: string, o: AuditOptions) => {
@@ -116,7 +118,7 @@ async function runAuditCommand(file: string, o: AuditOptions, g: GlobalOptions):
         signal: abort.signal,
         progress,
         async onProblem(p) {
-          if (shown.length < SHOWN && p.code !== 'other_location') shown.push(p);
+          if (shown.length < SHOWN && isProblemCode(p.code)) shown.push(p);
           await report?.add(p);
         },
       });
@@ -180,5 +182,11 @@ function print(
   );
   for (const l of s.otherLocations)
     out.line(`Elsewhere: ${l.rows} row(s) at ${l.prefix} (information: not stored here, not a problem)`);
+  if (s.anchoreUnreadableKeys > 0)
+    out.line(
+      `Keys:      ${s.anchoreUnreadableKeys} row(s) whose key Anchore's ${s.driver} driver cannot read back ` +
+        `(anchore_unreadable_key${r.report ? '' : '; --report lists them'}; information: rename or re-create ` +
+        `them in Anchore, or keep them on localfs)`,
+    );
   if (r.report) out.line(`Report:    ${r.report}`);
 }

@@ -5,6 +5,8 @@
 import type { Command } from 'commander';
 import { checkLocations } from '../activities/guards';
 import { countSelection } from '../catalog';
+import { findAnchoreUnreadableKeys, type AnchoreUnreadableKeys } from '../catalog/anchore-unreadable-keys';
+import { driverLimitsKeys } from '../shared/anchore-unreadable-keys';
 import { mib } from '../shared/bytes';
 import { withCatalog } from './catalog-connection';
 import type { GlobalOptions } from './globals';
@@ -34,6 +36,12 @@ export function registerPlan(program: Command, globals: () => GlobalOptions): vo
         const buckets = await countSelection(pool, selection);
         const total = buckets.reduce((n, b) => n + b.documents, 0);
         const bytes = buckets.reduce((n, b) => n + b.bytes, 0);
+        const fromDriver = from.loaded.config.storage_driver.name;
+        const toDriver = to.loaded.config.storage_driver.name;
+        const [atDestination, atSource] = await findAnchoreUnreadableKeys(pool, selection, [
+          toDriver,
+          fromDriver,
+        ]);
         out.result({
           from: {
             section: from.loaded.sectionPath,
@@ -49,6 +57,8 @@ export function registerPlan(program: Command, globals: () => GlobalOptions): vo
           buckets,
           total,
           bytes,
+          anchoreUnreadable: { count: atDestination.count, examples: atDestination.examples },
+          anchoreUnreadableAtSource: { count: atSource.count, examples: atSource.examples },
         });
         out.line(
           `From: ${from.loaded.sectionPath} (${from.loaded.config.storage_driver.name}) ${from.location}`,
@@ -61,6 +71,56 @@ export function registerPlan(program: Command, globals: () => GlobalOptions): vo
         for (const b of buckets)
           out.line(`${b.bucket.padEnd(32)} ${String(b.documents).padStart(10)} ${mib(b.bytes).padStart(12)}`);
         out.line(`${'total'.padEnd(32)} ${String(total).padStart(10)} ${mib(bytes).padStart(12)}`);
+        for (const w of unreadableWarnings(atSource, atDestination)) out.warn(w);
       });
     });
+}
+
+const keysOf = (k: AnchoreUnreadableKeys): string =>
+  JSON.stringify(k.examples.map((e) => [e.userId, e.bucket, e.archiveId]));
+const sameDocuments = (a: AnchoreUnreadableKeys, b: AnchoreUnreadableKeys): boolean =>
+  a.count === b.count && keysOf(a) === keysOf(b);
+
+function exampleLines(k: AnchoreUnreadableKeys): string[] {
+  const lines = k.examples.map(
+    (e) =>
+      `  userId ${JSON.stringify(e.userId)} bucket ${JSON.stringify(e.bucket)} ` +
+      `archiveId ${JSON.stringify(e.archiveId)}: ${e.reason}`,
+  );
+  if (k.count > k.examples.length) lines.push(`  … and ${k.count - k.examples.length} more`);
+  return lines;
+}
+
+/**
+ * Warnings about documents Anchore cannot read back (anchore-storage.md §11.4): at the destination after the
+ * move, and at the source already today. They move byte-exact either way; the operator decides what to do.
+ */
+export function unreadableWarnings(
+  atSource: AnchoreUnreadableKeys,
+  atDestination: AnchoreUnreadableKeys,
+): string[] {
+  const warnings: string[] = [];
+  const to = atDestination.driver;
+  const from = atSource.driver;
+  const sameAtSource = atSource.count > 0 && sameDocuments(atSource, atDestination);
+  if (atDestination.count > 0) {
+    warnings.push(
+      `${atDestination.count} document(s) have a key that Anchore's ${to} driver cannot read back ` +
+        `(Anchore parses its content URLs, and a "?", "#", tab or line break in a key breaks that): ` +
+        `migrate moves them byte-exact, but Anchore cannot read them back from the destination` +
+        (sameAtSource ? ` (nor from ${from} today)` : '') +
+        `. Rename or re-create these documents in Anchore` +
+        (driverLimitsKeys(to) ? `, or keep them on localfs, whose md5 file names have no such limit.` : '.'),
+      ...exampleLines(atDestination),
+    );
+  }
+  if (atSource.count > 0 && !sameAtSource) {
+    warnings.push(
+      `${atSource.count} document(s) have a key that Anchore's ${from} driver cannot read back: ` +
+        `Anchore cannot read them at the source today. migrate moves them byte-exact` +
+        (atDestination.count === 0 ? `; at the destination (${to}) Anchore can read them.` : '.'),
+      ...exampleLines(atSource),
+    );
+  }
+  return warnings;
 }
