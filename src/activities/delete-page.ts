@@ -28,6 +28,8 @@ export interface DeleteCounts {
   readonly stale: number;
   /** Of the deleted documents' sources (absent in results recorded before it was kept). */
   readonly bytes?: MovedBytes;
+  /** Overloaded answers the stores gave meanwhile (PageCounts.busy). */
+  readonly busy?: number;
 }
 
 export function makeDeletePage(deps: ActivityDeps) {

@@ -15,6 +15,7 @@ import { makePrepare } from './prepare';
 import { makeRemoveUnswitchedCopies } from './remove-unswitched';
 import { makeRollbackBatch } from './rollback-batch';
 import { makeVerifyPage } from './verify-page';
+import type { MigrationInput, PageBounds } from '../shared/migration';
 
 /** Wraps an activity: permanent errors become non-retryable failures; heartbeats keep flowing while it runs. */
 function guarded<A extends unknown[], R>(fn: (...args: A) => Promise<R>): (...args: A) => Promise<R> {
@@ -32,6 +33,25 @@ function guarded<A extends unknown[], R>(fn: (...args: A) => Promise<R>): (...ar
   return wrapped;
 }
 
+/**
+ * Adds to a page activity's result the overloaded answers (S3 SlowDown) its stores gave since another activity
+ * last took them, so the workflow slows the migration down for every worker. The worker's pages share drivers:
+ * each answer is reported once, by whichever page ends first after it.
+ */
+function reportingBusy<R extends object>(
+  deps: ActivityDeps,
+  fn: (input: MigrationInput, page: PageBounds) => Promise<R>,
+): (input: MigrationInput, page: PageBounds) => Promise<R & { busy?: number }> {
+  const wrapped = async (input: MigrationInput, page: PageBounds): Promise<R & { busy?: number }> => {
+    const result = await fn(input, page);
+    const stores = new Set([deps.drivers.driverFor(input.from), deps.drivers.driverFor(input.to)]);
+    const busy = [...stores].reduce((n, d) => n + (d.takeBusyAnswers?.() ?? 0), 0);
+    return busy > 0 ? { ...result, busy } : result;
+  };
+  Object.defineProperty(wrapped, 'name', { value: fn.name });
+  return wrapped;
+}
+
 /** Records nothing: for callers without a metrics endpoint (tests, tools). */
 const unobserved: ActivityMetrics = { observe: (fn) => fn };
 
@@ -40,9 +60,9 @@ export function createActivities(deps: ActivityDeps, metrics: ActivityMetrics = 
   return {
     prepare: guarded(makePrepare(deps)),
     planPages: guarded(makePlanPages(deps)),
-    copyPage: guarded(metrics.observe(makeCopyPage(deps), pageOutcomes.copyPage)),
-    verifyPage: guarded(metrics.observe(makeVerifyPage(deps), pageOutcomes.verifyPage)),
-    deletePage: guarded(metrics.observe(makeDeletePage(deps), pageOutcomes.deletePage)),
+    copyPage: guarded(metrics.observe(reportingBusy(deps, makeCopyPage(deps)), pageOutcomes.copyPage)),
+    verifyPage: guarded(metrics.observe(reportingBusy(deps, makeVerifyPage(deps)), pageOutcomes.verifyPage)),
+    deletePage: guarded(metrics.observe(reportingBusy(deps, makeDeletePage(deps)), pageOutcomes.deletePage)),
     failPage: guarded(metrics.observe(makeFailPage(deps), pageOutcomes.failPage)),
     finish: guarded(makeFinish(deps)),
     rollbackBatch: guarded(makeRollbackBatch(deps)),

@@ -1,9 +1,11 @@
 /**
  * prepare: creates the journal, self-checks both drivers (write/read/delete a probe), re-checks the location
  * guard against the drivers as the worker resolved them, refuses while anchore-manager's own migration runs, and
- * counts what the selection holds. No documents.
+ * counts what the selection holds. No documents. What the source's deletes will do (S3 versioning, Object Lock)
+ * goes to the worker's log, as plan and migrate print it.
  */
 import { countSelection, ensureJournal } from '../catalog';
+import { sourceDeleteNotes } from '../drivers/delete-notes';
 import type { MigrationInput, PrepareResult } from '../shared/migration';
 import { activityControls, assertSameCatalog } from './context';
 import type { ActivityDeps } from './deps';
@@ -23,6 +25,13 @@ export function makePrepare(deps: ActivityDeps) {
     await source.selfCheck({ signal, createDataDir: false });
     await dest.selfCheck({ signal, createDataDir: false });
     await markSharedStores(deps, input);
+    if (!input.nodelete && source.describeDeletes) {
+      const fields = { taskId: input.taskId, source: input.selection.sourcePrefix };
+      for (const n of sourceDeleteNotes(await source.describeDeletes({ signal }), false)) {
+        if (n.attention) deps.log.warn(n.text, fields);
+        else deps.log.info(n.text, fields);
+      }
+    }
     const buckets = await countSelection(deps.pool, input.selection);
     return {
       total: buckets.reduce((n, b) => n + b.documents, 0),

@@ -39,6 +39,8 @@ export interface VerifyCounts {
   readonly stale?: number;
   /** Of the switched documents (absent in results recorded before it was kept). */
   readonly bytes?: MovedBytes;
+  /** Overloaded answers the stores gave meanwhile (PageCounts.busy). */
+  readonly busy?: number;
 }
 
 /** Copies read back at once when no metadata call proves their md5. */

@@ -14,6 +14,7 @@ import { buildInput, loadMigrationSides, type MigrationTuning } from './migratio
 import { confirmStopped } from './confirm';
 import { createOutput } from './output';
 import { collect, nonNegativeNumber, positiveInt } from './parse';
+import { describeSourceDeletes, printSourceDeletes } from './source-deletes';
 import { startMigration } from './start-migration';
 
 interface MigrateOptions {
@@ -136,6 +137,7 @@ async function runMigrate(
     out.line(
       `Documents to migrate: ${total}${selection.buckets.length ? ` in buckets: ${selection.buckets.join(', ')}` : ''}`,
     );
+    printSourceDeletes(out, (await describeSourceDeletes(from, pool, tuning.nodelete)).notes);
     if (!o.dontask && !(await confirmStopped(out))) {
       out.line('Skipping conversion.');
       return ExitCode.ok;

@@ -13,8 +13,9 @@ import type { GlobalOptions } from './globals';
 import { loadMigrationSides, type SelectionFlags } from './migration-setup';
 import { createOutput } from './output';
 import { collect } from './parse';
+import { describeSourceDeletes, printSourceDeletes } from './source-deletes';
 
-type PlanOptions = SelectionFlags;
+type PlanOptions = SelectionFlags & { nodelete?: boolean };
 
 export function registerPlan(program: Command, globals: () => GlobalOptions): void {
   program
@@ -25,6 +26,7 @@ export function registerPlan(program: Command, globals: () => GlobalOptions): vo
     .option('--bucket <name>', 'only this logical bucket (repeatable)', collect, [])
     .option('--from-analysis-archive', 'the source is the analysis_archive section of FROM')
     .option('--to-analysis-archive', 'the destination is the analysis_archive section of TO')
+    .option('--nodelete', 'as migrate --nodelete: the sources are kept (says so instead of what deletes do)')
     .action(async (fromFile: string, toFile: string, o: PlanOptions) => {
       const g = globals();
       const out = createOutput(g.json);
@@ -42,6 +44,7 @@ export function registerPlan(program: Command, globals: () => GlobalOptions): vo
           toDriver,
           fromDriver,
         ]);
+        const deletes = await describeSourceDeletes(from, pool, o.nodelete === true);
         out.result({
           from: {
             section: from.loaded.sectionPath,
@@ -59,6 +62,7 @@ export function registerPlan(program: Command, globals: () => GlobalOptions): vo
           bytes,
           anchoreUnreadable: { count: atDestination.count, examples: atDestination.examples },
           anchoreUnreadableAtSource: { count: atSource.count, examples: atSource.examples },
+          sourceDeletes: deletes.summary,
         });
         out.line(
           `From: ${from.loaded.sectionPath} (${from.loaded.config.storage_driver.name}) ${from.location}`,
@@ -72,6 +76,7 @@ export function registerPlan(program: Command, globals: () => GlobalOptions): vo
           out.line(`${b.bucket.padEnd(32)} ${String(b.documents).padStart(10)} ${mib(b.bytes).padStart(12)}`);
         out.line(`${'total'.padEnd(32)} ${String(total).padStart(10)} ${mib(bytes).padStart(12)}`);
         for (const w of unreadableWarnings(atSource, atDestination)) out.warn(w);
+        printSourceDeletes(out, deletes.notes);
       });
     });
 }

@@ -6,6 +6,7 @@ import { writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { failedDocuments, getMigration, listMigrationTasks, phaseCounts, type JournalRow } from '../catalog';
 import { MigrationNotFoundError } from '../errors';
+import { adaptiveLine } from '../shared/adaptive-line';
 import { bytesSummary } from '../shared/bytes';
 import { MESSAGES, taskQueueFor, type Progress } from '../shared/migration';
 import { follow } from './follow';
@@ -109,6 +110,7 @@ export function registerStatus(program: Command, globals: () => GlobalOptions): 
             );
           if (progress) out.line(`  bytes:     ${bytesSummary(progress.counters)}`);
           if (progress?.waitingFor) out.line(`  waiting:   ${progress.waitingFor}`);
+          if (progress?.adaptive) out.line(`  slowed:    ${adaptiveLine(progress.adaptive, Date.now())}`);
           if (opts.failures) {
             const failed = await failedDocuments(pool, id);
             await writeFile(opts.failures, failuresCsv(failed));

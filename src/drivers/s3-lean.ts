@@ -20,6 +20,8 @@ export interface LeanS3Options {
   readonly credentials: AwsCredentialIdentity | Provider<AwsCredentialIdentity>;
   readonly agent: Agent;
   readonly requestTimeoutMs: number;
+  /** Told of every answer that says the server is overloaded (503, 429). */
+  readonly onBusy?: () => void;
 }
 
 /** What a lean request got: undefined means "ask the SDK". */
@@ -131,9 +133,10 @@ export function createLeanS3(o: LeanS3Options): LeanS3 {
         (res) => {
           const chunks: Buffer[] = [];
           res.on('data', (c: Buffer) => chunks.push(c));
-          res.on('end', () =>
-            done({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }),
-          );
+          res.on('end', () => {
+            if (res.statusCode === 503 || res.statusCode === 429) o.onBusy?.();
+            done({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) });
+          });
           res.on('error', () => done(undefined));
         },
       );

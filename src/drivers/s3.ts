@@ -22,6 +22,7 @@ import type { Readable } from 'node:stream';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { BuildMiddleware, HandlerExecutionContext, MetadataBearer } from '@smithy/types';
 import { ObjectStorageError } from '../errors';
+import { describeS3Deletes } from './s3-delete-behaviour';
 import { classifyS3Error, httpStatus, type S3ErrorContext } from './s3-errors';
 import { perObjectCalls } from './per-object';
 import { createLeanS3, type LeanS3 } from './s3-lean';
@@ -78,6 +79,9 @@ const contentMd5OnDeleteObjects: BuildMiddleware<object, MetadataBearer> =
     return next(args);
   };
 
+/** After an overloaded answer, requests go through the SDK (its adaptive retry rate-limits them) for this long. */
+const LEAN_PAUSE_AFTER_BUSY_MS = 30_000;
+
 /** Redacted view of the credentials for error messages: never the secret, only the access key's first 2 chars. */
 function shownCredentials(o: S3DriverOptions): Record<string, string> {
   if (!o.accessKey) return { iamauto: 'true' };
@@ -107,6 +111,8 @@ export function createS3Driver(o: S3DriverOptions): ObjectStoreDriver {
     // S3-compatible servers differ in their support of the SDK's default CRC checksums; Content-MD5 covers integrity.
     requestChecksumCalculation: 'WHEN_REQUIRED',
     responseChecksumValidation: 'WHEN_REQUIRED',
+    // Adaptive: after SlowDown the client also waits for tokens before sending, not only between attempts.
+    retryMode: 'adaptive',
     maxAttempts: 3,
     requestHandler: new NodeHttpHandler({
       connectionTimeout: 5_000,
@@ -120,16 +126,41 @@ export function createS3Driver(o: S3DriverOptions): ObjectStoreDriver {
     priority: 'low',
     name: 'objectstorageContentMd5OnDeleteObjects',
   });
+  let busyAnswers = 0;
+  let leanPausedUntil = 0;
+  const sawBusy = (): void => {
+    busyAnswers += 1;
+    leanPausedUntil = Date.now() + LEAN_PAUSE_AFTER_BUSY_MS;
+  };
+  // Every attempt's answer passes the deserialize step, retried ones included.
+  client.middlewareStack.add(
+    (next) => async (args) => {
+      // Inside the deserializer an answer is a raw response; outside it, an error: look at both.
+      const busy = (status: number | undefined): boolean => status === 503 || status === 429;
+      try {
+        const out = await next(args);
+        if (busy((out.response as { statusCode?: number } | undefined)?.statusCode)) sawBusy();
+        return out;
+      } catch (err) {
+        if (busy(httpStatus(err))) sawBusy();
+        throw err;
+      }
+    },
+    { step: 'deserialize', priority: 'low', name: 'objectstorageBusyAnswers' },
+  );
   // Lean requests on custom endpoints (path-style, as tested); AWS itself goes through the SDK.
-  const lean: LeanS3 | undefined = o.url
+  const leanRequests: LeanS3 | undefined = o.url
     ? createLeanS3({
         endpoint: o.url,
         region,
         credentials: client.config.credentials,
         agent: o.url.startsWith('https:') ? httpsAgent : httpAgent,
         requestTimeoutMs,
+        onBusy: sawBusy,
       })
     : undefined;
+  /** Lean requests, unless the server said it is overloaded lately. */
+  const leanNow = (): LeanS3 | undefined => (Date.now() < leanPausedUntil ? undefined : leanRequests);
   const ctx = (bucket: string, url?: string): S3ErrorContext => ({
     endpoint,
     bucket,
@@ -185,7 +216,7 @@ export function createS3Driver(o: S3DriverOptions): ObjectStoreDriver {
     const md5 = (md5Hex ? Buffer.from(md5Hex, 'hex') : createHash('md5').update(data).digest()).toString(
       'base64',
     );
-    if (await lean?.put(bucket, key, data, md5, signal)) return;
+    if (await leanNow()?.put(bucket, key, data, md5, signal)) return;
     await client.send(new PutObjectCommand({ ...common, Body: data, ContentMD5: md5 }), {
       abortSignal: signal,
     });
@@ -193,7 +224,7 @@ export function createS3Driver(o: S3DriverOptions): ObjectStoreDriver {
 
   const readObject = async (uri: string, signal?: AbortSignal): Promise<Buffer | undefined> => {
     const { container, objectKey } = parseContainerUri(uri, 's3');
-    const quick = await lean?.get(container, objectKey, signal);
+    const quick = await leanNow()?.get(container, objectKey, signal);
     if (quick !== undefined) return quick === 'absent' ? undefined : quick;
     try {
       const res = await client.send(new GetObjectCommand({ Bucket: container, Key: objectKey }), {
@@ -257,7 +288,7 @@ export function createS3Driver(o: S3DriverOptions): ObjectStoreDriver {
     const from = parseContainerUri(item.sourceUri, 's3');
     const key = prefixedObjectKey(prefix, item.ref);
     const uri = `s3://${o.bucket}/${key}`;
-    const quick = await lean?.copy(
+    const quick = await leanNow()?.copy(
       o.bucket,
       key,
       { bucket: from.container, key: from.objectKey },
@@ -293,7 +324,7 @@ export function createS3Driver(o: S3DriverOptions): ObjectStoreDriver {
   /** size and (unencrypted single-part ETag) md5 of an object; undefined when absent. */
   const stat = async (uri: string, signal?: AbortSignal): Promise<ObjectStat | undefined> => {
     const { container, objectKey } = parseContainerUri(uri, 's3');
-    const quick = await lean?.head(container, objectKey, signal);
+    const quick = await leanNow()?.head(container, objectKey, signal);
     if (quick === 'absent') return undefined;
     if (quick) return statOf(quick.size, quick.etag, quick.encrypted ? 'encrypted' : 'head');
     try {
@@ -335,6 +366,11 @@ export function createS3Driver(o: S3DriverOptions): ObjectStoreDriver {
     copyFrom(source, items, opts) {
       if (!sameServer(source)) throw new Error('copyFrom: the source is not on this server');
       return copyMany(items, opts?.signal);
+    },
+    takeBusyAnswers() {
+      const n = busyAnswers;
+      busyAnswers = 0;
+      return n;
     },
     name: DRIVER_NAME,
     scheme: 's3',
@@ -507,6 +543,8 @@ export function createS3Driver(o: S3DriverOptions): ObjectStoreDriver {
       if (await driver.exists(uri, opts))
         throw new SelfCheckFailedError(`s3 self-check: the probe is still at ${uri} after DeleteObjects`);
     },
+    // Bucket-level reads (versioning, Object Lock) for plan and migrate: never an error, see s3-delete-behaviour.
+    describeDeletes: (opts) => describeS3Deletes(client, o.bucket, opts),
     async close() {
       client.destroy();
     },

@@ -94,6 +94,25 @@ export interface ListOptions extends CallOptions {
   readonly pageSize?: number;
 }
 
+/**
+ * What a delete does in a store whose bucket may keep versions (S3 versioning, Object Lock): read with bucket-level
+ * calls an IAM policy may not grant, so every part can be `unknown`, with the reason in `…Unknown`.
+ */
+export interface DeleteBehaviour {
+  /** The backend bucket (container) the store's objects live in. */
+  readonly bucket: string;
+  /** `off`: never enabled; `enabled`: a delete adds a delete marker; `suspended`: versions written before stay. */
+  readonly versioning: 'off' | 'enabled' | 'suspended' | 'unknown';
+  /** Why versioning is unknown, e.g. `s3:GetBucketVersioning not granted: AccessDenied`. */
+  readonly versioningUnknown?: string;
+  /** MFA delete on: deleting a version needs the root account's MFA. */
+  readonly mfaDelete?: boolean;
+  readonly objectLock: 'off' | 'enabled' | 'unknown';
+  readonly objectLockUnknown?: string;
+  /** The bucket's default retention, when Object Lock is on and has one. */
+  readonly defaultRetention?: { readonly mode: string; readonly days?: number; readonly years?: number };
+}
+
 /** The contract every driver implements. */
 export interface ObjectStoreDriver {
   /** Anchore config name of the driver. */
@@ -136,6 +155,11 @@ export interface ObjectStoreDriver {
    * bytes never pass through the worker and are copied as they are. Results are in input order.
    */
   copyFrom?(source: ObjectStoreDriver, items: readonly CopyItem[], opts?: CallOptions): Promise<CopyResult[]>;
+  /**
+   * Answers that said the backend is overloaded (S3 503 SlowDown, 429), retried ones included, since the last
+   * call: a migration slows down on them for all its workers. Drivers that cannot tell leave it out.
+   */
+  takeBusyAnswers?(): number;
   /** Whether an object exists at `uri`. */
   exists(uri: string, opts?: CallOptions): Promise<boolean>;
   /** Deletes the object at `uri`; deleting an absent object is not an error. */
@@ -150,6 +174,11 @@ export interface ObjectStoreDriver {
   markShared?(id: string): Promise<void>;
   checkShared?(id: string): Promise<void>;
   unmarkShared?(id: string): Promise<void>;
+  /**
+   * What deleting from this store does, for stores whose backend may keep versions (s3): read-only bucket-level
+   * calls, never an error (what cannot be read is `unknown`). Drivers whose deletes simply remove leave it out.
+   */
+  describeDeletes?(opts?: CallOptions): Promise<DeleteBehaviour>;
   /** Proves the backend is usable: Anchore's init checks plus a probe write/read/delete. */
   selfCheck(opts?: SelfCheckOptions): Promise<void>;
   /** Releases clients and sockets. The driver is unusable afterwards. */

@@ -144,6 +144,8 @@ export interface PageCounts {
   readonly documents: number;
   readonly bytes: number;
   readonly failed: number;
+  /** Overloaded answers (S3 SlowDown) the stores gave while the activity ran; absent when none. */
+  readonly busy?: number;
 }
 
 /** Totals per logical bucket. */
@@ -223,6 +225,20 @@ export interface CarriedState {
   readonly rate?: RateBuckets;
   /** The circuit breaker over set-aside pages (absent: no page set aside since the last success). */
   readonly breaker?: Breaker;
+  /** The rate the stores allow lately, learnt from their overloaded answers (absent: none lately). */
+  readonly adaptive?: AdaptiveLimit;
+}
+
+/** A ceiling on the pages in flight under the operator's concurrency: halved on overload, recovering slowly. */
+export interface AdaptiveLimit {
+  /** Pages in flight allowed (a fraction grows to the next page by clean pages). */
+  readonly pages: number;
+  /** When it was last cut. */
+  readonly since: number;
+  /** Pages done without an overloaded answer since. */
+  readonly cleanPages: number;
+  /** Overloaded answers counted since the limit was set. */
+  readonly busyAnswers: number;
 }
 
 /** Consecutive set-aside pages with the same cause and, once they reached the threshold, the open breaker. */
@@ -261,6 +277,8 @@ export interface Progress {
   readonly waitingFor?: string;
   /** Once it has ended without completing: why (the error that stopped it, a cancel, failed documents). */
   readonly stoppedBy?: string;
+  /** The ceiling the stores' overloaded answers set, while it holds. */
+  readonly adaptive?: AdaptiveLimit;
 }
 
 /** Final outcome of a migration (also the Anchore task state). */

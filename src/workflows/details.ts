@@ -1,4 +1,5 @@
 /** The markdown the Temporal UI shows as the workflow's current details. */
+import { adaptiveLine } from '../shared/adaptive-line';
 import { bytesSummary, mib } from '../shared/bytes';
 import type { BucketCount, MigrationInput, Progress } from '../shared/migration';
 
@@ -39,6 +40,7 @@ export function progressDetails(input: MigrationInput, buckets: readonly BucketC
     `${p.inFlightPages} pages in flight · ${p.setAsidePages} set aside for retry · run ${p.runs}`,
     '',
     throttleLine(p),
+    ...(p.adaptive ? ['', `**slowed:** ${adaptiveLine(p.adaptive, Date.now())}`] : []),
     ...(p.waitingFor ? ['', `**waiting:** ${p.waitingFor}`] : []),
     ...(p.stoppedBy ? ['', `**stopped by:** ${p.stoppedBy}`] : []),
     '',

@@ -22,6 +22,7 @@ import {
   type Progress,
   type ThrottleUpdate,
 } from '../shared/migration';
+import { cutOnBusy, effectiveThrottle, recoverAfterCleanPage } from './adaptive-limit';
 import { failureMessage, isPermanentFailure } from './failures';
 import { progressDetails } from './details';
 import {
@@ -69,6 +70,8 @@ const TOKEN_BUCKET = 'token-bucket';
 const CIRCUIT_BREAKER = 'circuit-breaker';
 /** Patch of the rounds that copy documents Anchore rewrote mid-run again (issue 20, scenario 4). */
 const RECOPY_STALE = 'recopy-stale';
+/** Patch: overloaded answers of the stores cut the migration's rate, AIMD (issue 22, deliver 4). */
+const ADAPTIVE_LIMIT = 'adaptive-limit';
 /** Patch: a cancel or a fatal stop removes its own unswitched copies before finishing (issue 20, deliver 4). */
 const CLEAN_AFTER_STOP = 'clean-after-stop';
 /** Journal rows per clean-up batch after a stop. */
@@ -142,6 +145,7 @@ export async function migrateStore(input: MigrationInput, carried?: CarriedState
       runs: st.runs,
       ...(waitingFor() ? { waitingFor: waitingFor() } : {}),
       ...(stoppedBy ? { stoppedBy } : {}),
+      ...(st.adaptive ? { adaptive: st.adaptive } : {}),
     };
   };
   /** Why the migration is held back, if it is: planning waiting to retry, or the latest set-aside page's error. */
@@ -263,11 +267,32 @@ export async function migrateStore(input: MigrationInput, carried?: CarriedState
       rateSamples = withSample(rateSamples, { at: Date.now(), migrated: st.counters.migrated });
     };
 
-    /** One round of a page: copy, verify and switch, delete; returns the documents found rewritten (stale). */
-    const pageRound = async (acts: Activities, page: PageBounds): Promise<number> => {
+    /**
+     * Overloaded answers of the stores (S3 SlowDown) cut the rate for every worker; clean pages let it recover.
+     * Only a history that met an overload asks for the patch, so the others replay unchanged.
+     */
+    const learnRate = (busy: number): void => {
+      if (busy > 0 && wf.patched(ADAPTIVE_LIMIT)) {
+        st.adaptive = cutOnBusy(st.adaptive, busy, st.throttle, Date.now());
+        publish();
+      } else if (busy === 0 && st.adaptive) {
+        st.adaptive = recoverAfterCleanPage(st.adaptive, st.throttle);
+      }
+    };
+
+    /**
+     * One round of a page: copy, verify and switch, delete; returns the documents found rewritten (stale) and
+     * adds the stores' overloaded answers to `tally`.
+     */
+    const pageRound = async (
+      acts: Activities,
+      page: PageBounds,
+      tally: { busy: number },
+    ): Promise<number> => {
       const copied = await acts.copyPage(input, page);
       const verified = await acts.verifyPage(input, page);
       const deleted = deleteCountsOf(await acts.deletePage(input, page));
+      tally.busy += (copied.busy ?? 0) + (verified.busy ?? 0) + (deleted.busy ?? 0);
       countPage({
         migrated: input.nodelete ? verified.switched : deleted.deleted,
         // Only verified copies count, in the same units as the total (stored bytes at the source).
@@ -284,12 +309,14 @@ export async function migrateStore(input: MigrationInput, carried?: CarriedState
 
     const runPage = async (page: PageBounds, attempts: number): Promise<void> => {
       const acts = wf.proxyActivities<Activities>({ ...pagePreset, summary: pageSummary(page) });
+      const tally = { busy: 0 };
       try {
-        let stale = await pageRound(acts, page);
+        let stale = await pageRound(acts, page, tally);
         // Only a page with rewritten documents asks for the patch, so histories from before it replay unchanged.
         for (let round = 0; stale > 0 && wf.patched(RECOPY_STALE) && round < RECOPY_ROUNDS; round++) {
-          stale = await pageRound(acts, page);
+          stale = await pageRound(acts, page, tally);
         }
+        learnRate(tally.busy);
         // The page reached the stores: whatever held pages back has passed.
         st.breaker = undefined;
         if (stale > 0) {
@@ -298,6 +325,8 @@ export async function migrateStore(input: MigrationInput, carried?: CarriedState
           countPage({ pagesDone: 1 });
         }
       } catch (err) {
+        const overloaded = failureMessage(err).startsWith('StorageBusyError');
+        if (overloaded || tally.busy > 0) learnRate(Math.max(tally.busy, overloaded ? 1 : 0));
         const decision = afterPageError(
           isPermanentFailure(err),
           attempts,
@@ -398,7 +427,12 @@ export async function migrateStore(input: MigrationInput, carried?: CarriedState
 
     for (;;) {
       planAhead();
-      while (!st.paused && !stopping() && !runFull() && inFlight.size < st.throttle.concurrency) {
+      while (
+        !st.paused &&
+        !stopping() &&
+        !runFull() &&
+        inFlight.size < effectiveThrottle(st.throttle, st.adaptive).concurrency
+      ) {
         if (!breakerAllowsStart(st.breaker, Date.now())) break;
         const next = nextCandidate();
         if (!next) break;
