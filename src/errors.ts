@@ -216,6 +216,24 @@ export class DocumentRejectedError extends ObjectStorageError {
 }
 
 /**
+ * The backend refused to delete some objects while it deleted others (Object Lock retention or a legal hold, a
+ * policy that denies their delete): their documents are migrated, and their sources are kept and reported.
+ */
+export class DeleteRefusedError extends ObjectStorageError {
+  constructor(
+    /** The refused URIs, each with the server's code and message. */
+    readonly refused: ReadonlyMap<string, string>,
+    options?: { cause?: unknown },
+  ) {
+    const [first] = refused;
+    super(
+      `the backend refused to delete ${refused.size} object(s), first ${first?.[0]}: ${first?.[1]}`,
+      options,
+    );
+  }
+}
+
+/**
  * The backend asked to slow down or was briefly unable to serve (503 SlowDown, 500, an expired token during a
  * credential refresh, a clock skew): retried later, never a reason to fail a document.
  */

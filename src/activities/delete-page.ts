@@ -3,7 +3,9 @@
  * DELETE) and journals `deleted`. A source is deleted only while its metadata row, locked in the same
  * transaction, still holds the verified copy's version (or is gone: Anchore deleted the document). A row that
  * points at the source again (Anchore rewrote it there after the switch) keeps its source and is journaled
- * `stale`, to be copied again. Deleting an absent source is not an error, so a retry is safe.
+ * `stale`, to be copied again. Deleting an absent source is not an error, so a retry is safe. A source the store
+ * refuses to delete (Object Lock, a policy) is journaled `kept` (source_kept): the document moved, its source
+ * stays and is reported.
  */
 import {
   addToTaskCount,
@@ -16,10 +18,13 @@ import {
   setPhase,
   type JournalRow,
 } from '../catalog';
+import type { ObjectStoreDriver } from '../drivers/types';
+import { errorName, type DeleteRefusedError } from '../errors';
 import type { MigrationInput, MovedBytes, PageBounds } from '../shared/migration';
 import { activityControls, assertSameCatalog } from './context';
 import type { ActivityDeps } from './deps';
 import { holdPageFence, type PageFence } from './page-fence';
+import { StoreRefusals } from './store-refusals';
 import { assertSharedStores } from './shared-stores';
 
 /** Sources deleted, and documents found rewritten at the source after their switch (copied again). */
@@ -30,6 +35,29 @@ export interface DeleteCounts {
   readonly bytes?: MovedBytes;
   /** Overloaded answers the stores gave meanwhile (PageCounts.busy). */
   readonly busy?: number;
+  /** Migrated documents whose source the store refused to delete (absent: none). */
+  readonly kept?: number;
+}
+
+/**
+ * Deletes the sources; returns those the store refused (Object Lock, a policy that denies their delete) with its
+ * reason. A store refusing objects may instead have stopped serving us altogether: when it refused every one, its
+ * self-check decides (and its error stops the page) before any source is reported kept.
+ */
+async function deleteSources(
+  source: ObjectStoreDriver,
+  urls: readonly string[],
+  signal?: AbortSignal,
+): Promise<ReadonlyMap<string, string>> {
+  try {
+    await source.deleteMany(urls, { signal });
+    return new Map();
+  } catch (err) {
+    if (errorName(err) !== 'DeleteRefusedError') throw err;
+    const { refused } = err as DeleteRefusedError;
+    if (refused.size >= urls.length) await new StoreRefusals(source, signal).confirmOneDocument();
+    return refused;
+  }
 }
 
 export function makeDeletePage(deps: ActivityDeps) {
@@ -63,11 +91,27 @@ export function makeDeletePage(deps: ActivityDeps) {
       const deletable = rows.filter(migrated);
       const kept = rows.filter((r) => !migrated(r));
       fence.assertHeld();
-      await source.deleteMany(
+      const refused = await deleteSources(
+        source,
         deletable.map((r) => r.source_url),
-        { signal },
+        signal,
       );
-      await addToTaskCount(client, input.taskId, await setPhase(client, input.taskId, deletable, 'deleted'));
+      const deleted = deletable.filter((r) => !refused.has(r.source_url));
+      const locked = deletable.filter((r) => refused.has(r.source_url));
+      await addToTaskCount(client, input.taskId, await setPhase(client, input.taskId, deleted, 'deleted'));
+      const byReason = new Map<string, JournalRow[]>();
+      for (const r of locked) {
+        const reason = refused.get(r.source_url) as string;
+        byReason.set(reason, [...(byReason.get(reason) ?? []), r]);
+      }
+      for (const [reason, same] of byReason) {
+        const message = `the source store refused the delete (${reason}): the document moved, its source is kept`;
+        await addToTaskCount(
+          client,
+          input.taskId,
+          await setPhase(client, input.taskId, same, 'kept', { code: 'source_kept', message }),
+        );
+      }
       const rewritten = kept.filter((r) => now.get(docKeyString(r))?.url === r.source_url);
       await setPhase(client, input.taskId, rewritten, 'stale');
       await setPhase(
@@ -81,7 +125,12 @@ export function makeDeletePage(deps: ActivityDeps) {
             'archive_metadata no longer holds the migrated version (changed since the switch); source kept',
         },
       );
-      return { deleted: deletable.length, stale: rewritten.length, bytes: movedBytes(deletable) };
+      return {
+        deleted: deleted.length,
+        stale: rewritten.length,
+        bytes: movedBytes(deletable),
+        ...(locked.length > 0 ? { kept: locked.length } : {}),
+      };
     });
   }
 }

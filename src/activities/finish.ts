@@ -18,7 +18,8 @@ export function makeFinish(deps: ActivityDeps) {
     assertSameCatalog(deps, input);
     await unmarkSharedStores(deps, input);
     const phases = await phaseCounts(deps.pool, input.taskId);
-    const migrated = input.nodelete ? phases.switched : phases.deleted;
+    // A kept source (its delete refused) is a migrated document: its row points at the copy.
+    const migrated = input.nodelete ? phases.switched : phases.deleted + phases.kept;
     const unswitched = phases.copied + phases.stale + phases.verified;
     const complete =
       !outcome.cancelled && !outcome.error && phases.failed === 0 && migrated >= counters.total;

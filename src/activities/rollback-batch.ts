@@ -49,7 +49,8 @@ export function makeRollbackBatch(deps: ActivityDeps) {
     const { signal } = activityControls();
     const source = deps.drivers.driverFor(input.from);
     const dest = deps.drivers.driverFor(input.to);
-    const switched = await journalRowsInPhases(deps.pool, input.taskId, ['switched'], limit);
+    // A kept source (its delete refused) is still there to point back at, as with --nodelete.
+    const switched = await journalRowsInPhases(deps.pool, input.taskId, ['switched', 'kept'], limit);
     if (switched.length > 0) {
       const present = await existing(
         source,

@@ -60,7 +60,7 @@ ALTER TABLE objectstorage_migrations ADD COLUMN IF NOT EXISTS pruned_at TIMESTAM
  * copied (before its switch, or after it and before the source delete); the document is copied again.
  */
 export type JournalPhase =
-  'copied' | 'stale' | 'verified' | 'switched' | 'deleted' | 'failed' | 'rolled_back';
+  'copied' | 'stale' | 'verified' | 'switched' | 'deleted' | 'kept' | 'failed' | 'rolled_back';
 
 /**
  * The journal's state machine: the phases a row may be in when it moves to each phase. Every update of a phase
@@ -73,8 +73,10 @@ export const MOVES_TO: Readonly<Record<JournalPhase, readonly JournalPhase[]>> =
   verified: ['copied'],
   switched: ['copied', 'verified'],
   deleted: ['switched'],
-  failed: ['copied', 'stale', 'verified', 'switched'],
-  rolled_back: ['copied', 'stale', 'verified', 'switched'],
+  // Migrated, but the source store refused its delete (Object Lock, a policy): the source is kept and reported.
+  kept: ['switched'],
+  failed: ['copied', 'stale', 'verified', 'switched', 'kept'],
+  rolled_back: ['copied', 'stale', 'verified', 'switched', 'kept'],
 };
 
 /** A journal row as stored. */
@@ -306,6 +308,7 @@ export async function phaseCounts(pool: Pool, taskId: number): Promise<Record<Jo
     verified: 0,
     switched: 0,
     deleted: 0,
+    kept: 0,
     failed: 0,
     rolled_back: 0,
   };
@@ -328,10 +331,10 @@ export async function journalRowsInPhases(
   return res.rows;
 }
 
-/** Failed documents of a task, for `status --failures`. */
+/** Failed documents of a task, and migrated ones whose source was kept (its delete refused): `status --failures`. */
 export async function failedDocuments(pool: Pool, taskId: number): Promise<JournalRow[]> {
   const res = await pool.query<JournalRow>(
-    `SELECT ${ROW_COLUMNS} FROM objectstorage_journal WHERE task_id = $1 AND phase = 'failed'
+    `SELECT ${ROW_COLUMNS} FROM objectstorage_journal WHERE task_id = $1 AND phase IN ('failed', 'kept')
      ORDER BY bucket, "archiveId", "userId", "documentName"`,
     [taskId],
   );

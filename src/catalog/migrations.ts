@@ -222,7 +222,7 @@ export async function laterMigrationsThatSwitched(pool: Pool, taskId: number): P
     `SELECT DISTINCT b.task_id FROM objectstorage_journal a
      JOIN objectstorage_journal b ON b.bucket = a.bucket AND b."archiveId" = a."archiveId"
        AND b."userId" = a."userId" AND b."documentName" = a."documentName" AND b.task_id > a.task_id
-     WHERE a.task_id = $1 AND b.phase IN ('switched', 'deleted')
+     WHERE a.task_id = $1 AND b.phase IN ('switched', 'deleted', 'kept')
      ORDER BY b.task_id LIMIT 5`,
     [taskId],
   );

@@ -16,7 +16,7 @@ const ROW_COLUMNS = `bucket, "archiveId", "userId", "documentName", content_url,
   size::float8 AS size, created_at, last_updated`;
 
 /** Journal phases of a document a migration switched to its destination (kept or deleted source). */
-const MOVED_PHASES = ['switched', 'deleted'];
+const MOVED_PHASES = ['switched', 'deleted', 'kept'];
 
 /** WHERE clause of a selection; `params` continues after `first - 1` existing parameters. */
 export function selectionWhere(sel: Selection, first: number): { sql: string; params: unknown[] } {

@@ -11,7 +11,7 @@ import { laterMigrationsThatSwitched, listMigrationRecords, type MigrationRecord
 const BATCH = 10_000;
 
 /** Phases of rows nothing reads once a migration cannot be rolled back (failed and unswitched rows stay). */
-const PRUNABLE_PHASES = ['switched', 'deleted', 'rolled_back'];
+const PRUNABLE_PHASES = ['switched', 'deleted', 'kept', 'rolled_back'];
 
 export interface PruneDecision {
   readonly taskId: number;
@@ -107,7 +107,7 @@ async function whyKeepAll(
   const rollbackable =
     r.state !== 'rolled_back' &&
     (counts.get('deleted') ?? 0) === 0 &&
-    (counts.get('switched') ?? 0) > 0 &&
+    (counts.get('switched') ?? 0) + (counts.get('kept') ?? 0) > 0 &&
     (await laterMigrationsThatSwitched(pool, r.task_id)).length === 0;
   return rollbackable ? `objectstorage rollback ${r.task_id} still needs them` : undefined;
 }

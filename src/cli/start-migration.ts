@@ -144,6 +144,13 @@ export function printResult(out: Output, result: MigrationResult, input: Migrati
         `removal); \`objectstorage audit\` with the destination config lists them as orphans`,
     );
   }
+  if (result.counters.sourcesKept) {
+    out.line(
+      `${result.counters.sourcesKept} source(s) kept: their documents moved, but the old store refused to delete ` +
+        `them (Object Lock retention, a legal hold or a policy); list them with: objectstorage status ` +
+        `${result.taskId} --failures kept.csv (code source_kept), and remove them once the store allows it`,
+    );
+  }
   if (result.counters.failed > 0) {
     out.line(
       `${result.counters.failed} document(s) failed; list them with: objectstorage status ${result.taskId} --failures failures.csv`,

@@ -79,9 +79,8 @@ export function sourceDeleteNotes(b: DeleteBehaviour | undefined, nodelete: bool
         (versioned
           ? `migrate's deletes only hide them behind delete markers, and the locked versions stay stored until ` +
             `their retention ends`
-          : `migrate does not skip a source the server refuses to delete: that page's documents end up failed ` +
-            `(source_not_deleted, already switched to their copies), or the migration stops where the server ` +
-            `refuses the whole batch; --nodelete keeps every source`),
+          : `migrate still moves their documents, keeps those sources and reports them (journal code ` +
+            `source_kept, listed by status --failures); remove them once the lock allows it`),
       attention: true,
     });
   } else if (b.objectLock === 'unknown') {

@@ -31,7 +31,7 @@ const CREDENTIAL_ERRORS = new Set([
  * Answers that pass: the server throttles, is briefly down, or the request met a credential refresh or a clock
  * step. The SDK has retried them already; the page is retried later, and no document fails for them.
  */
-const BUSY_ERRORS = new Set([
+export const BUSY_ERROR_CODES: ReadonlySet<string> = new Set([
   'SlowDown',
   'Throttling',
   'ThrottlingException',
@@ -89,7 +89,7 @@ export function classifyS3Error(err: unknown, ctx: S3ErrorContext): Error {
   }
   // 501 NotImplemented is what the server cannot do at all: not a pause to wait out.
   const busyStatus = status === 429 || (status !== undefined && status >= 500 && status !== 501);
-  if ((e.name && BUSY_ERRORS.has(e.name)) || busyStatus) {
+  if ((e.name && BUSY_ERROR_CODES.has(e.name)) || busyStatus) {
     return new StorageBusyError(
       `S3 at ${ctx.endpoint} is busy or briefly unavailable (${e.name ?? status}); retried later`,
       { cause: err },

@@ -21,9 +21,9 @@ import { Upload } from '@aws-sdk/lib-storage';
 import type { Readable } from 'node:stream';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { BuildMiddleware, HandlerExecutionContext, MetadataBearer } from '@smithy/types';
-import { ObjectStorageError } from '../errors';
+import { DeleteRefusedError, isDocumentRejected, StorageBusyError } from '../errors';
 import { describeS3Deletes } from './s3-delete-behaviour';
-import { classifyS3Error, httpStatus, type S3ErrorContext } from './s3-errors';
+import { BUSY_ERROR_CODES, classifyS3Error, httpStatus, type S3ErrorContext } from './s3-errors';
 import { perObjectCalls } from './per-object';
 import { createLeanS3, type LeanS3 } from './s3-lean';
 import { documentDirectory, encryptedByKey, statByListing, statOf, type ListPage } from './s3-list-stat';
@@ -318,6 +318,53 @@ export function createS3Driver(o: S3DriverOptions): ObjectStoreDriver {
       throw e;
     }
   };
+  /**
+   * One DeleteObjects; returns the keys the server refused (Object Lock, a policy), with its reason. A server
+   * that refuses the whole request for one locked object (VersityGW: 403) is asked object by object, so only
+   * those are refused; overloaded per-key answers are StorageBusyError (the batch is retried).
+   */
+  const deleteBatch = async (
+    bucket: string,
+    keys: readonly string[],
+    signal?: AbortSignal,
+  ): Promise<Map<string, string>> => {
+    const refused = new Map<string, string>();
+    let res;
+    try {
+      res = await client.send(
+        new DeleteObjectsCommand({
+          Bucket: bucket,
+          Delete: { Objects: keys.map((Key) => ({ Key })), Quiet: true },
+        }),
+        { abortSignal: signal },
+      );
+    } catch (err) {
+      if (httpStatus(err) !== 403 || (err as Error).name !== 'AccessDenied')
+        throw classifyS3Error(err, ctx(bucket));
+      await mapLimit(
+        keys,
+        parallelism,
+        async (key) => {
+          const uri = `s3://${bucket}/${key}`;
+          await del(uri, { signal }).catch((e: unknown) => {
+            if (!isDocumentRejected(e)) throw e;
+            refused.set(key, (e as Error).message);
+          });
+        },
+        signal,
+      );
+      return refused;
+    }
+    for (const e of res.Errors ?? []) {
+      if (e.Code && BUSY_ERROR_CODES.has(e.Code))
+        throw new StorageBusyError(
+          `S3 at ${endpoint} is busy deleting in bucket ${bucket} (${e.Code}); retried later`,
+        );
+      refused.set(e.Key ?? '', `${e.Code ?? 'refused'}: ${e.Message ?? ''}`);
+    }
+    return refused;
+  };
+
   const copyMany = (items: readonly CopyItem[], signal?: AbortSignal): Promise<CopyResult[]> =>
     mapLimit(items, parallelism, (item) => copyOne(item, signal), signal);
 
@@ -445,27 +492,15 @@ export function createS3Driver(o: S3DriverOptions): ObjectStoreDriver {
         const { container, objectKey } = parseContainerUri(uri, 's3');
         byBucket.set(container, [...(byBucket.get(container) ?? []), objectKey]);
       }
+      const refused = new Map<string, string>();
       for (const [bucket, keys] of byBucket) {
         // DeleteObjects takes at most 1000 keys per request.
         await mapLimit(chunk(keys, 1000), 4, async (batch) => {
-          const res = await call(bucket, undefined, () =>
-            client.send(
-              new DeleteObjectsCommand({
-                Bucket: bucket,
-                Delete: { Objects: batch.map((Key) => ({ Key })), Quiet: true },
-              }),
-              { abortSignal: opts?.signal },
-            ),
-          );
-          const failed = res.Errors ?? [];
-          if (failed.length > 0) {
-            const first = failed[0];
-            throw new ObjectStorageError(
-              `S3 DeleteObjects failed for ${failed.length} object(s) in bucket ${bucket}, first s3://${bucket}/${first?.Key}: ${first?.Code} ${first?.Message}`,
-            );
-          }
+          for (const [key, why] of await deleteBatch(bucket, batch, opts?.signal))
+            refused.set(`s3://${bucket}/${key}`, why);
         });
       }
+      if (refused.size > 0) throw new DeleteRefusedError(refused);
     },
     async selfCheck(opts) {
       // Object-level calls only, like Anchore (§9: bucket-level checks broke IAM-role users; listing needs

@@ -193,6 +193,8 @@ export interface Counters {
   readonly logicalUnknown?: number;
   readonly failed: number;
   readonly pagesDone: number;
+  /** Migrated documents whose source the store refused to delete (Object Lock, a policy): kept and reported. */
+  readonly sourcesKept?: number;
 }
 
 /** A page that failed as a whole and waits for a later retry. */

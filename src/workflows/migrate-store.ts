@@ -248,6 +248,7 @@ export async function migrateStore(input: MigrationInput, carried?: CarriedState
 
     const countPage = (delta: {
       migrated?: number;
+      kept?: number;
       bytes?: MovedBytes;
       failed?: number;
       pagesDone?: number;
@@ -263,6 +264,7 @@ export async function migrateStore(input: MigrationInput, carried?: CarriedState
         logicalUnknown: (c.logicalUnknown ?? 0) + (b?.logicalUnknown ?? 0),
         failed: c.failed + (delta.failed ?? 0),
         pagesDone: c.pagesDone + (delta.pagesDone ?? 0),
+        ...(delta.kept || c.sourcesKept ? { sourcesKept: (c.sourcesKept ?? 0) + (delta.kept ?? 0) } : {}),
       };
       rateSamples = withSample(rateSamples, { at: Date.now(), migrated: st.counters.migrated });
     };
@@ -294,7 +296,8 @@ export async function migrateStore(input: MigrationInput, carried?: CarriedState
       const deleted = deleteCountsOf(await acts.deletePage(input, page));
       tally.busy += (copied.busy ?? 0) + (verified.busy ?? 0) + (deleted.busy ?? 0);
       countPage({
-        migrated: input.nodelete ? verified.switched : deleted.deleted,
+        migrated: input.nodelete ? verified.switched : deleted.deleted + (deleted.kept ?? 0),
+        kept: deleted.kept ?? 0,
         // Only verified copies count, in the same units as the total (stored bytes at the source).
         bytes: input.nodelete ? verified.bytes : deleted.bytes,
         failed: copied.failed + verified.failed,

@@ -11,12 +11,14 @@ import {
   CreateBucketCommand,
   ListObjectVersionsCommand,
   PutBucketVersioningCommand,
+  PutObjectLegalHoldCommand,
   PutObjectLockConfigurationCommand,
   S3Client,
 } from '@aws-sdk/client-s3';
 import { createS3Driver } from '../../src/drivers/s3';
 import { DESCRIBE_TIMEOUT_MS } from '../../src/drivers/s3-delete-behaviour';
 import type { ObjectStoreDriver } from '../../src/drivers/types';
+import type { DeleteRefusedError } from '../../src/errors';
 import { startS3BehaviourProxy, type S3BehaviourProxy } from '../helpers/s3-behaviour-proxy';
 import { stackEnv } from '../helpers/stack-env';
 
@@ -167,26 +169,30 @@ describe('VersityGW as the stack starts it', () => {
     });
   });
 
-  // Known defect (issue 22, item 7: "locked sources are reported, not failed"), pinned as it is today: VersityGW
-  // refuses the whole DeleteObjects with 403 AccessDenied when one object of it is locked, and the driver reports
-  // that as bad credentials (permanent), which stops a migration. Change this test with the fix.
-  test('today: a locked source in a batch is taken for bad credentials', async () => {
-    const bucket = await bucketAt(url, 'vgw-locked-del', { lock: true, retentionDays: 1 });
+  // VersityGW refuses the whole DeleteObjects with 403 when one object of it is locked: the driver asks object by
+  // object, so only the locked ones are refused (DeleteRefusedError), never read as bad credentials.
+  test('a locked source in a batch is refused alone; the others are deleted', async () => {
+    const bucket = await bucketAt(url, 'vgw-locked-del', { lock: true });
     const d = driver(url, bucket);
     const uris = await d.putMany([
-      { ref: doc('locked'), data: Buffer.from('under retention') },
-      { ref: doc('other'), data: Buffer.from('also under retention') },
+      { ref: doc('locked'), data: Buffer.from('under a legal hold') },
+      { ref: doc('other'), data: Buffer.from('free to go') },
     ]);
+    await client(url).send(
+      new PutObjectLegalHoldCommand({
+        Bucket: bucket,
+        Key: (uris[0] as string).slice(`s3://${bucket}/`.length),
+        LegalHold: { Status: 'ON' },
+      }),
+    );
     const err = await d.deleteMany(uris).then(
       () => undefined,
       (e: Error) => e,
     );
-    expect(err?.name).toBe('BadCredentialsError');
-    expect((err as { cause?: { name?: string; message?: string } }).cause).toMatchObject({
-      name: 'AccessDenied',
-      message: expect.stringMatching(/object lock/i),
-    });
-    for (const uri of uris) expect(await d.exists(uri)).toBe(true);
+    expect(err?.name).toBe('DeleteRefusedError');
+    expect([...(err as DeleteRefusedError).refused.keys()]).toEqual([uris[0]]);
+    expect(await d.exists(uris[0] as string)).toBe(true);
+    expect(await d.exists(uris[1] as string)).toBe(false);
   });
 });
 

@@ -96,8 +96,7 @@ test('Object Lock: versioned (AWS) hides locked versions behind markers; unversi
   const unversioned = sourceDeleteNotes({ ...plain, objectLock: 'enabled' }, false);
   expect(unversioned[1]?.text).toBe(
     'source bucket docs has Object Lock enabled: objects under retention or a legal hold cannot be deleted; ' +
-      "migrate does not skip a source the server refuses to delete: that page's documents end up failed " +
-      '(source_not_deleted, already switched to their copies), or the migration stops where the server refuses ' +
-      'the whole batch; --nodelete keeps every source',
+      'migrate still moves their documents, keeps those sources and reports them (journal code source_kept, ' +
+      'listed by status --failures); remove them once the lock allows it',
   );
 });
