@@ -84,7 +84,9 @@ export function classifyS3Error(err: unknown, ctx: S3ErrorContext): Error {
     return new EndpointUnreachableError(ctx.endpoint, 'request timed out', { cause: err });
   }
   const status = httpStatus(err);
-  if (e.name && CREDENTIAL_ERRORS.has(e.name)) {
+  // Role credentials (iamauto) are refreshed by the SDK; static keys never are, so waiting would never end.
+  const staticKeysExpired = e.name === 'ExpiredToken' && ctx.credentials['iamauto'] === undefined;
+  if ((e.name && CREDENTIAL_ERRORS.has(e.name)) || staticKeysExpired) {
     return new BadCredentialsError(ctx.credentials, ctx.endpoint, { cause: err });
   }
   // 501 NotImplemented is what the server cannot do at all: not a pause to wait out.

@@ -42,12 +42,18 @@ test.each([
   ['SlowDown', 503],
   ['InternalError', 500],
   ['ServiceUnavailable', 503],
-  ['ExpiredToken', 400],
   ['RequestTimeTooSkewed', 403],
   ['TooManyRequests', 429],
   ['OperationAborted', 409],
 ])('%s (%i) only waits: StorageBusyError, never a document failure', (name, status) => {
   expect(classifyS3Error(answer(name, status), objectCall)).toMatchObject({ name: 'StorageBusyError' });
+});
+
+test('ExpiredToken waits while the SDK refreshes role credentials (iamauto), and stops static keys', () => {
+  const iamauto = { ...objectCall, credentials: { iamauto: 'true' } };
+  expect(classifyS3Error(answer('ExpiredToken', 400), iamauto)).toMatchObject({ name: 'StorageBusyError' });
+  // Static keys never refresh: retrying them would wait forever without saying why.
+  expect(classifyS3Error(answer('ExpiredToken', 400), objectCall)).toMatchObject({ name: 'BadCredentialsError' });
 });
 
 test('501 NotImplemented is not a pause to wait out: the page fails and is retried as any error', () => {
