@@ -1,6 +1,6 @@
 /**
  * S3 servers as they are in production, emulated where no local server behaves that way by a proxy in front of
- * the real VersityGW (test/helpers/s3-behaviour-proxy.ts): the request still reaches a real server.
+ * the real servers (test/helpers/s3-behaviour-proxy.ts): the request still reaches VersityGW or SeaweedFS.
  */
 import { randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
@@ -13,99 +13,107 @@ import {
 } from '../helpers/s3-behaviour-proxy';
 import { stackEnv } from '../helpers/stack-env';
 
-let proxy: S3BehaviourProxy;
-let driver: ObjectStoreDriver;
-const options = (url: string): S3DriverOptions => ({
-  bucket: `aos-behave-${randomUUID().slice(0, 8)}`,
-  accessKey: stackEnv.s3AccessKey,
-  secretKey: stackEnv.s3SecretKey,
-  url,
-  createBucket: true,
-});
-
-beforeAll(async () => {
-  proxy = await startS3BehaviourProxy(stackEnv.s3Endpoint);
-  driver = createS3Driver(options(proxy.url));
-  await driver.selfCheck();
-});
-afterEach(() => {
-  proxy.setRule(undefined);
-  proxy.setSseKms(false);
-});
-afterAll(async () => {
-  await driver?.close();
-  await proxy?.close();
-});
-
-const bucketOf = (d: ObjectStoreDriver): string => d.location.split('/')[2] as string;
-const doc = (key: string) => ({ userId: 'acct', bucket: 'analysis_data', key });
-
-test('DeleteObjects carries Content-MD5, so servers that require it delete the batch', async () => {
-  const uris = await driver.putMany(
-    ['a', 'b', 'c'].map((k) => ({ ref: doc(`md5-${k}`), data: Buffer.from(`body ${k}`) })),
-  );
-  proxy.setRule(wantsContentMd5OnDeleteObjects);
-  await driver.deleteMany(uris);
-  for (const uri of uris) expect(await driver.exists(uri)).toBe(false);
-});
-
-test('the self-check exercises DeleteObjects: a server that refuses it is found before any migration', async () => {
-  const probe = createS3Driver({ ...options(proxy.url), bucket: bucketOf(driver) });
-  proxy.setRule((req) =>
-    req.method === 'POST' && /[?&]delete(=|&|$)/.test(req.url ?? '')
-      ? { status: 501, code: 'NotImplemented', message: 'DeleteObjects is not implemented' }
-      : undefined,
-  );
-  const err = await probe.selfCheck().catch((e: Error) => e);
-  await probe.close();
-  expect(err).toMatchObject({ name: 'SelfCheckFailedError' });
-  expect((err as Error).message).toMatch(/DeleteObjects.*NotImplemented/);
-});
-
-test('the self-check names CopyObject when the server refuses server-side copies', async () => {
-  const probe = createS3Driver({ ...options(proxy.url), bucket: bucketOf(driver) });
-  proxy.setRule((req) =>
-    req.method === 'PUT' && req.headers['x-amz-copy-source']
-      ? { status: 501, code: 'NotImplemented', message: 'CopyObject is not implemented' }
-      : undefined,
-  );
-  const err = await probe.selfCheck().catch((e: Error) => e);
-  await probe.close();
-  expect(err).toMatchObject({ name: 'SelfCheckFailedError' });
-  expect((err as Error).message).toMatch(/CopyObject.*NotImplemented/);
-  // The probe is removed even so.
-  proxy.setRule(undefined);
-  const left: string[] = [];
-  for await (const o of driver.listObjects?.() ?? []) left.push(o.uri);
-  expect(left).toEqual([]);
-});
-
-test('SSE-KMS: an ETag that is not the md5 is never reported as the md5, by HEAD or by listing', async () => {
-  proxy.setSseKms(true);
-  const bodies = ['x', 'y', 'z'].map((k) => ({ ref: doc(`kms-${k}`), data: Buffer.from(`kms body ${k}`) }));
-  const uris = await driver.putMany(bodies);
-  const listed = await driver.statMany!(uris); // neighbours: one listing
-  const headed = await driver.statMany!([uris[0] as string]); // alone: a HEAD
-  const seen = [...listed.values(), ...headed.values()];
-  expect(seen).toHaveLength(4);
-  seen.forEach((st) => expect(st.md5).toBeUndefined());
-  // Where a listing's ETag is the md5 after all (the digest it is compared with), it still proves it.
-  expect(proxy.seen.some((r) => /list-type=2/.test(r.url))).toBe(true);
-});
-
-test('every part of a multipart upload carries a SHA-256 checksum the server checks (streamed or not)', async () => {
-  const big = createS3Driver({
-    ...options(proxy.url),
-    bucket: bucketOf(driver),
-    multipartThreshold: 5 * 1024 * 1024,
-    partSize: 5 * 1024 * 1024,
+describe.each([
+  ['VersityGW', stackEnv.s3Endpoint],
+  ['SeaweedFS', stackEnv.s3bEndpoint],
+])('%s', (_server, endpoint) => {
+  let proxy: S3BehaviourProxy;
+  let driver: ObjectStoreDriver;
+  const options = (url: string): S3DriverOptions => ({
+    bucket: `aos-behave-${randomUUID().slice(0, 8)}`,
+    accessKey: stackEnv.s3AccessKey,
+    secretKey: stackEnv.s3SecretKey,
+    url,
+    createBucket: true,
   });
-  const data = Buffer.alloc(11 * 1024 * 1024, 'multipart body ');
-  const from = proxy.seen.length;
-  await big.putMany([{ ref: doc('multipart'), data }]);
-  await big.putStream!(doc('multipart-streamed'), Readable.from([data.subarray(0, 7e6), data.subarray(7e6)]));
-  await big.close();
-  const parts = proxy.seen.slice(from).filter((r) => r.method === 'PUT' && /[?&]partNumber=/.test(r.url));
-  expect(parts).toHaveLength(6);
-  for (const p of parts) expect(p.headers['x-amz-checksum-sha256']).toMatch(/^[A-Za-z0-9+/]{43}=$/);
+
+  beforeAll(async () => {
+    proxy = await startS3BehaviourProxy(endpoint);
+    driver = createS3Driver(options(proxy.url));
+    await driver.selfCheck();
+  });
+  afterEach(() => {
+    proxy.setRule(undefined);
+    proxy.setSseKms(false);
+  });
+  afterAll(async () => {
+    await driver?.close();
+    await proxy?.close();
+  });
+
+  const bucketOf = (d: ObjectStoreDriver): string => d.location.split('/')[2] as string;
+  const doc = (key: string) => ({ userId: 'acct', bucket: 'analysis_data', key });
+
+  test('DeleteObjects carries Content-MD5, so servers that require it delete the batch', async () => {
+    const uris = await driver.putMany(
+      ['a', 'b', 'c'].map((k) => ({ ref: doc(`md5-${k}`), data: Buffer.from(`body ${k}`) })),
+    );
+    proxy.setRule(wantsContentMd5OnDeleteObjects);
+    await driver.deleteMany(uris);
+    for (const uri of uris) expect(await driver.exists(uri)).toBe(false);
+  });
+
+  test('the self-check exercises DeleteObjects: a server that refuses it is found before any migration', async () => {
+    const probe = createS3Driver({ ...options(proxy.url), bucket: bucketOf(driver) });
+    proxy.setRule((req) =>
+      req.method === 'POST' && /[?&]delete(=|&|$)/.test(req.url ?? '')
+        ? { status: 501, code: 'NotImplemented', message: 'DeleteObjects is not implemented' }
+        : undefined,
+    );
+    const err = await probe.selfCheck().catch((e: Error) => e);
+    await probe.close();
+    expect(err).toMatchObject({ name: 'SelfCheckFailedError' });
+    expect((err as Error).message).toMatch(/DeleteObjects.*NotImplemented/);
+  });
+
+  test('the self-check names CopyObject when the server refuses server-side copies', async () => {
+    const probe = createS3Driver({ ...options(proxy.url), bucket: bucketOf(driver) });
+    proxy.setRule((req) =>
+      req.method === 'PUT' && req.headers['x-amz-copy-source']
+        ? { status: 501, code: 'NotImplemented', message: 'CopyObject is not implemented' }
+        : undefined,
+    );
+    const err = await probe.selfCheck().catch((e: Error) => e);
+    await probe.close();
+    expect(err).toMatchObject({ name: 'SelfCheckFailedError' });
+    expect((err as Error).message).toMatch(/CopyObject.*NotImplemented/);
+    // The probe is removed even so.
+    proxy.setRule(undefined);
+    const left: string[] = [];
+    for await (const o of driver.listObjects?.() ?? []) left.push(o.uri);
+    expect(left).toEqual([]);
+  });
+
+  test('SSE-KMS: an ETag that is not the md5 is never reported as the md5, by HEAD or by listing', async () => {
+    proxy.setSseKms(true);
+    const bodies = ['x', 'y', 'z'].map((k) => ({ ref: doc(`kms-${k}`), data: Buffer.from(`kms body ${k}`) }));
+    const uris = await driver.putMany(bodies);
+    const listed = await driver.statMany!(uris); // neighbours: one listing
+    const headed = await driver.statMany!([uris[0] as string]); // alone: a HEAD
+    const seen = [...listed.values(), ...headed.values()];
+    expect(seen).toHaveLength(4);
+    seen.forEach((st) => expect(st.md5).toBeUndefined());
+    // Where a listing's ETag is the md5 after all (the digest it is compared with), it still proves it.
+    expect(proxy.seen.some((r) => /list-type=2/.test(r.url))).toBe(true);
+  });
+
+  test('every part of a multipart upload carries a SHA-256 checksum the server checks (streamed or not)', async () => {
+    const big = createS3Driver({
+      ...options(proxy.url),
+      bucket: bucketOf(driver),
+      multipartThreshold: 5 * 1024 * 1024,
+      partSize: 5 * 1024 * 1024,
+    });
+    const data = Buffer.alloc(11 * 1024 * 1024, 'multipart body ');
+    const from = proxy.seen.length;
+    await big.putMany([{ ref: doc('multipart'), data }]);
+    await big.putStream!(
+      doc('multipart-streamed'),
+      Readable.from([data.subarray(0, 7e6), data.subarray(7e6)]),
+    );
+    await big.close();
+    const parts = proxy.seen.slice(from).filter((r) => r.method === 'PUT' && /[?&]partNumber=/.test(r.url));
+    expect(parts).toHaveLength(6);
+    for (const p of parts) expect(p.headers['x-amz-checksum-sha256']).toMatch(/^[A-Za-z0-9+/]{43}=$/);
+  });
 });
