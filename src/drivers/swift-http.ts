@@ -3,7 +3,13 @@
  * URL parser behind `fetch` collapses `.` and `..` path segments (even percent-encoded ones), and Swift object
  * names may contain them. Paths are sent exactly as given; {@link objectPath} percent-encodes them.
  */
-import { Agent as HttpAgent, request as httpRequest, type IncomingHttpHeaders } from 'node:http';
+import {
+  Agent as HttpAgent,
+  request as httpRequest,
+  type IncomingHttpHeaders,
+  type IncomingMessage,
+} from 'node:http';
+import { Readable } from 'node:stream';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { EndpointUnreachableError, NETWORK_ERROR_CODES } from '../errors';
 import { encodeObjectKey } from './uri';
@@ -22,8 +28,16 @@ export interface HttpCall {
   /** Already percent-encoded path and query appended to the base path: `/container/obj`, `?bulk-delete`. */
   readonly path?: string;
   readonly headers?: Record<string, string>;
-  readonly body?: Buffer | string;
+  /** A buffer, or a stream sent with chunked transfer encoding (documents too large to hold). */
+  readonly body?: Buffer | string | Readable;
   readonly signal?: AbortSignal;
+}
+
+/** An HTTP exchange whose response body is still to be read. */
+export interface StreamedResponse {
+  readonly status: number;
+  readonly headers: IncomingHttpHeaders;
+  readonly body: IncomingMessage;
 }
 
 /** A client with its own connection pool; `timeoutMs` bounds socket inactivity of each request. */
@@ -33,12 +47,15 @@ export function createHttpClient(maxSockets: number, timeoutMs = 120_000) {
     'https:': new HttpsAgent({ keepAlive: true, maxSockets }),
   };
 
-  const send = (call: HttpCall): Promise<HttpResponse> =>
+  /** Sends the request and resolves with the response as soon as its head arrives. */
+  const open = (call: HttpCall): Promise<StreamedResponse> =>
     new Promise((resolve, reject) => {
       const base = new URL(call.base);
       const protocol = base.protocol === 'https:' ? 'https:' : 'http:';
       const path = `${base.pathname.replace(/\/$/, '')}${call.path ?? ''}` || '/';
-      const body = call.body === undefined ? undefined : Buffer.from(call.body);
+      const stream = call.body instanceof Readable ? call.body : undefined;
+      const body =
+        call.body === undefined || call.body instanceof Readable ? undefined : Buffer.from(call.body);
       const req = (protocol === 'https:' ? httpsRequest : httpRequest)(
         {
           protocol,
@@ -47,18 +64,15 @@ export function createHttpClient(maxSockets: number, timeoutMs = 120_000) {
           method: call.method,
           path,
           agent: agents[protocol],
-          headers: { ...call.headers, ...(body ? { 'Content-Length': String(body.length) } : {}) },
+          headers: {
+            ...call.headers,
+            ...(body ? { 'Content-Length': String(body.length) } : {}),
+            ...(stream ? { 'Transfer-Encoding': 'chunked' } : {}),
+          },
           signal: call.signal,
           timeout: timeoutMs,
         },
-        (res) => {
-          const chunks: Buffer[] = [];
-          res.on('data', (c: Buffer) => chunks.push(c));
-          res.on('end', () =>
-            resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }),
-          );
-          res.on('error', reject);
-        },
+        (res) => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: res }),
       );
       req.on('timeout', () =>
         req.destroy(Object.assign(new Error('request timed out'), { code: 'ETIMEDOUT' })),
@@ -69,10 +83,22 @@ export function createHttpClient(maxSockets: number, timeoutMs = 120_000) {
           reject(new EndpointUnreachableError(base.origin, err.code, { cause: err }));
         else reject(err);
       });
-      req.end(body);
+      if (stream) {
+        stream.on('error', (err) => req.destroy(err));
+        stream.pipe(req);
+      } else req.end(body);
     });
 
+  /** One buffered exchange. */
+  const send = async (call: HttpCall): Promise<HttpResponse> => {
+    const res = await open(call);
+    const chunks: Buffer[] = [];
+    for await (const c of res.body) chunks.push(c as Buffer);
+    return { status: res.status, headers: res.headers, body: Buffer.concat(chunks) };
+  };
+
   return {
+    open,
     send,
     close(): void {
       agents['http:'].destroy();

@@ -16,6 +16,7 @@ import { makeVerifyPage } from '../../src/activities/verify-page';
 import { createLocalfsDriver } from '../../src/drivers/localfs';
 import { createObjectStoreManager } from '../../src/drivers/manager';
 import { createS3Driver } from '../../src/drivers/s3';
+import { createSwiftDriver } from '../../src/drivers/swift';
 import type { ObjectStoreDriver } from '../../src/drivers/types';
 import { createLogger } from '../../src/logger';
 import type { MigrationInput } from '../../src/shared/migration';
@@ -29,6 +30,7 @@ const MIB = 1024 * 1024;
 const md5 = (b: Buffer): string => createHash('md5').update(b).digest('hex');
 
 let catalog: TestCatalog;
+let tasks = 0;
 const drivers: ObjectStoreDriver[] = [];
 beforeAll(async () => {
   catalog = await createTestCatalog();
@@ -72,11 +74,25 @@ function recording(d: ObjectStoreDriver, calls: string[]): ObjectStoreDriver {
   };
 }
 
+async function swift(): Promise<ObjectStoreDriver> {
+  const d = createSwiftDriver({
+    container: `aos-stream-${randomUUID().slice(0, 8)}`,
+    prefix: 'anchore/',
+    createContainer: true,
+    auth: { version: '1.0', url: stackEnv.swiftAuthUrl, user: stackEnv.swiftUser, key: stackEnv.swiftKey },
+  });
+  drivers.push(d);
+  await d.selfCheck();
+  return d;
+}
+
 test.each([
-  ['localfs (uncompressed) → s3 (compressed): deflated on the way', false, true],
-  ['s3 (compressed) → localfs (uncompressed): inflated on the way', true, false],
-])('%s', async (_label, fromCompressed, toCompressed) => {
-  const [fromDriver, toDriver] = fromCompressed ? [await s3(), localfs()] : [localfs(), await s3()];
+  ['localfs (uncompressed) → s3 (compressed): deflated on the way', localfs, s3, false, true],
+  ['s3 (compressed) → localfs (uncompressed): inflated on the way', s3, localfs, true, false],
+  ['localfs (compressed) → swift (uncompressed): chunked upload', localfs, swift, true, false],
+  ['swift (uncompressed) → localfs (compressed): streamed read', swift, localfs, false, true],
+])('%s', async (_label, makeFrom, makeTo, fromCompressed, toCompressed) => {
+  const [fromDriver, toDriver] = [await makeFrom(), await makeTo()];
   const calls: string[] = [];
   const source = recording(fromDriver, calls);
   const dest = recording(toDriver, calls);
@@ -101,7 +117,7 @@ test.each([
   );
   const input: MigrationInput = {
     ...ONE_PAGE_RUN,
-    taskId: fromCompressed ? 2 : 1,
+    taskId: ++tasks,
     catalogFingerprint: 'test',
     from: { compression: compression(fromCompressed), storage_driver: { name: 'from', config: {} } },
     to: { compression: compression(toCompressed), storage_driver: { name: 'to', config: {} } },
