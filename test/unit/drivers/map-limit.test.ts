@@ -1,0 +1,30 @@
+/** mapLimit: bounded parallel calls that stop taking new items at the first failure. */
+import { setTimeout as sleep } from 'node:timers/promises';
+import { mapLimit } from '../../../src/drivers/util';
+
+test('results keep the input order, and no more than `limit` calls run at once', async () => {
+  let running = 0;
+  let most = 0;
+  const out = await mapLimit([5, 1, 4, 2, 3], 2, async (n) => {
+    most = Math.max(most, ++running);
+    await sleep(n);
+    running--;
+    return n * 10;
+  });
+  expect(out).toEqual([50, 10, 40, 20, 30]);
+  expect(most).toBe(2);
+});
+
+test('after a call fails, no new item is started (the calls in flight end on their own)', async () => {
+  const started: number[] = [];
+  const items = Array.from({ length: 100 }, (_, i) => i);
+  const err = await mapLimit(items, 4, async (i) => {
+    started.push(i);
+    await sleep(1);
+    if (i === 1) throw new Error('refused');
+    return i;
+  }).catch((e: Error) => e);
+  expect((err as Error).message).toBe('refused');
+  await sleep(20);
+  expect(started.length).toBeLessThanOrEqual(8);
+});
