@@ -46,11 +46,10 @@ export async function pruneJournal(
   pool: Pool,
   o: { olderThanMs: number; taskIds: readonly number[]; dryRun: boolean },
 ): Promise<PruneDecision[]> {
-  const records = (await listMigrationRecords(pool)).filter(
-    (r) => o.taskIds.length === 0 || o.taskIds.includes(r.task_id),
-  );
+  const all = await listMigrationRecords(pool);
+  const records = all.filter((r) => o.taskIds.length === 0 || o.taskIds.includes(r.task_id));
   const reversing = new Set(
-    (await listMigrationRecords(pool))
+    all
       .filter((r) => r.state === 'running' && r.input.selection.movedBy !== undefined)
       .map((r) => r.input.selection.movedBy),
   );

@@ -4,6 +4,7 @@
  */
 import type { Command } from 'commander';
 import { journalSize, listMigrationRecords, listMigrationTasks } from '../catalog';
+import { formatBytes } from '../shared/bytes';
 import { withCatalog } from './catalog-connection';
 import type { GlobalOptions } from './globals';
 import { createOutput } from './output';
@@ -83,7 +84,7 @@ export function registerListMigrations(program: Command, globals: () => GlobalOp
           );
         out.line(
           `Journal: ${[...journal.rows.values()].reduce((a, b) => a + b, 0)} row(s), ` +
-            `${(journal.bytes / 1024 / 1024).toFixed(1)} MiB in the catalog database (objectstorage prune removes ` +
+            `${formatBytes(journal.bytes)} in the catalog database (objectstorage prune removes ` +
             'what no command needs)',
         );
       });

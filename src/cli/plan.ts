@@ -7,7 +7,7 @@ import { checkLocations } from '../activities/guards';
 import { countSelection } from '../catalog';
 import { findAnchoreUnreadableKeys, type AnchoreUnreadableKeys } from '../catalog/anchore-unreadable-keys';
 import { driverLimitsKeys } from '../shared/anchore-unreadable-keys';
-import { mib } from '../shared/bytes';
+import { formatBytes } from '../shared/bytes';
 import { withCatalog } from './catalog-connection';
 import type { GlobalOptions } from './globals';
 import { loadMigrationSides, type SelectionFlags } from './migration-setup';
@@ -73,8 +73,10 @@ export function registerPlan(program: Command, globals: () => GlobalOptions): vo
         out.line('');
         out.line(`${'logical bucket'.padEnd(32)} ${'documents'.padStart(10)} ${'stored'.padStart(12)}`);
         for (const b of buckets)
-          out.line(`${b.bucket.padEnd(32)} ${String(b.documents).padStart(10)} ${mib(b.bytes).padStart(12)}`);
-        out.line(`${'total'.padEnd(32)} ${String(total).padStart(10)} ${mib(bytes).padStart(12)}`);
+          out.line(
+            `${b.bucket.padEnd(32)} ${String(b.documents).padStart(10)} ${formatBytes(b.bytes).padStart(12)}`,
+          );
+        out.line(`${'total'.padEnd(32)} ${String(total).padStart(10)} ${formatBytes(bytes).padStart(12)}`);
         for (const w of unreadableWarnings(atSource, atDestination)) out.warn(w);
         printSourceDeletes(out, deletes.notes);
       });

@@ -1,8 +1,6 @@
 /** How byte counts read, the same in the CLI and the Temporal UI. */
 import type { Counters } from './migration';
 
-export const mib = (bytes: number): string => `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
-
 /** In the unit that keeps a small count readable: B, KiB, MiB or GiB. */
 export function formatBytes(n: number): string {
   if (n < 1024) return `${n} B`;

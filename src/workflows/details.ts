@@ -1,6 +1,6 @@
 /** The markdown the Temporal UI shows as the workflow's current details. */
 import { adaptiveLine } from '../shared/adaptive-line';
-import { bytesSummary, mib } from '../shared/bytes';
+import { bytesSummary, formatBytes } from '../shared/bytes';
 import type { BucketCount, MigrationInput, Progress } from '../shared/migration';
 
 function duration(seconds: number): string {
@@ -16,7 +16,7 @@ function throttleLine(p: Progress): string {
   const limits = [
     `concurrency ${t.concurrency}`,
     ...(t.maxDocsPerSecond > 0 ? [`≤ ${t.maxDocsPerSecond} docs/s`] : []),
-    ...(t.maxBytesPerSecond > 0 ? [`≤ ${mib(t.maxBytesPerSecond)}/s`] : []),
+    ...(t.maxBytesPerSecond > 0 ? [`≤ ${formatBytes(t.maxBytesPerSecond)}/s`] : []),
   ];
   return `throttle: ${limits.join(' · ')}`;
 }
@@ -50,7 +50,7 @@ export function progressDetails(input: MigrationInput, buckets: readonly BucketC
     '',
     '**by logical bucket** (documents, stored bytes)',
     '',
-    ...buckets.map((b) => `- ${b.bucket}: ${b.documents} · ${mib(b.bytes)}`),
+    ...buckets.map((b) => `- ${b.bucket}: ${b.documents} · ${formatBytes(b.bytes)}`),
   ];
   return lines.join('\n');
 }

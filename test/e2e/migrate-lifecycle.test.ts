@@ -263,7 +263,7 @@ test('prune removes journal rows no command needs, keeps what rollback and --fai
     );
   const before = await world.cli(['list-migrations']);
   expect(before.stdout).toMatch(/journal rows/);
-  expect(before.stdout).toMatch(/^Journal: \d+ row\(s\), [\d.]+ MiB/m);
+  expect(before.stdout).toMatch(/^Journal: \d+ row\(s\), [\d.]+ (B|KiB|MiB|GiB) /m);
   expect(before.stdout).toMatch(new RegExp(`^${rollbackable.taskId}\\s+complete\\s.*\\s15(\\s|$)`, 'm'));
 
   const dry = await world.cli(['prune', '--older-than', '0s', '--dry-run']);

@@ -200,7 +200,7 @@ test('the Temporal UI finds a migration by AnchoreTaskId and shows its progress 
   expect(current).toContain(`${migrated} of ${fixture.length} migrated · 0 failed`);
   expect(current).toContain('0 pages in flight · 0 set aside for retry');
   expect(current).toContain('throttle: concurrency 1 · ≤ 4 docs/s');
-  expect(current).toMatch(/analysis_data: \d+ · [\d.]+ MiB/);
+  expect(current).toMatch(/analysis_data: \d+ · [\d.]+ (B|KiB|MiB|GiB)/);
   // Every block fits its pane at 1280 px: nothing wider than the frame it is rendered in.
   for (const frame of await page.locator('iframe[title="output"]').all()) {
     const overflow = await frame
