@@ -10,7 +10,8 @@ import type { ObjectStoreDriver } from './types';
 
 export const DRIVER_NAME = 'db';
 
-const UTF8 = new TextDecoder('utf-8', { fatal: true });
+// ignoreBOM: a leading BOM is part of the body (Python's bytes.decode('utf-8') keeps it, and so does Anchore).
+const UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 /** Body encoding of archive_document: `[jsondata, b64_encoded]`. */
 export function encodeLegacyBody(data: Buffer): { jsondata: string; b64: boolean } {

@@ -84,6 +84,13 @@ describe('db driver body encoding (archive_document.jsondata)', () => {
     expect(decodeLegacyBody(jsondata, true).equals(body)).toBe(true);
   });
 
+  test("a leading UTF-8 BOM is kept, as Python's bytes.decode('utf-8') keeps it", () => {
+    const body = Buffer.from([0xef, 0xbb, 0xbf, 0x7b, 0x7d]);
+    const { jsondata, b64 } = encodeLegacyBody(body);
+    expect({ jsondata, b64 }).toEqual({ jsondata: '\ufeff{}', b64: false });
+    expect(decodeLegacyBody(jsondata, false).equals(body)).toBe(true);
+  });
+
   test('UTF-8 containing NUL is base64 too (PostgreSQL text cannot hold NUL)', () => {
     expect(encodeLegacyBody(Buffer.from('a\u0000b')).b64).toBe(true);
   });
