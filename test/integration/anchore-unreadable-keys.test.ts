@@ -3,7 +3,6 @@
  * pure rule for every character and driver, `plan` warns and reports them in JSON, and `audit` lists them as
  * information. Needs only PostgreSQL (plan and audit run in this process, not as the built CLI).
  */
-import { Command } from 'commander';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -23,6 +22,7 @@ import {
 } from '../../src/shared/anchore-unreadable-keys';
 import type { Selection } from '../../src/shared/migration';
 import { anchoreDbStore, createTestCatalog, type TestCatalog } from '../helpers/catalog-db';
+import { runInProcess, type RegisterCommand } from '../helpers/in-process-cli';
 import { anchoreConfig, writeTempConfig } from '../helpers/cli';
 
 const DRIVERS = ['db', 'db2', 's3', 'swift', 'localfs'] as const;
@@ -134,27 +134,8 @@ describe('plan and audit', () => {
     writeTempConfig(anchoreConfig(storeYaml('localfs', `{archive_data_dir: /tmp/aos-unreadable-plan}`)));
 
   /** Runs an objectstorage command in this process (not the built CLI) and returns what it printed. */
-  async function inProcess(
-    register: typeof registerPlan,
-    args: string[],
-    json: boolean,
-  ): Promise<{ stdout: string; stderr: string; exitCode: unknown }> {
-    const program = new Command().exitOverride();
-    register(program, () => ({ ...globals(catalog.url), json }));
-    let stdout = '';
-    let stderr = '';
-    const out = jest.spyOn(process.stdout, 'write').mockImplementation((t) => ((stdout += String(t)), true));
-    const err = jest.spyOn(process.stderr, 'write').mockImplementation((t) => ((stderr += String(t)), true));
-    const exitCodeBefore = process.exitCode;
-    try {
-      await program.parseAsync(args, { from: 'user' });
-      return { stdout, stderr, exitCode: process.exitCode };
-    } finally {
-      process.exitCode = exitCodeBefore;
-      out.mockRestore();
-      err.mockRestore();
-    }
-  }
+  const inProcess = (register: RegisterCommand, args: string[], json: boolean) =>
+    runInProcess(register, args, { ...globals(catalog.url), json });
 
   /** `plan --json FROM TO`: its JSON result and its stderr. */
   async function plan(

@@ -5,7 +5,6 @@
  * migrate run in this process (migrate is answered "no" at its question, so no Temporal is needed).
  */
 import { randomUUID } from 'node:crypto';
-import { Command } from 'commander';
 import {
   CreateBucketCommand,
   PutBucketVersioningCommand,
@@ -21,6 +20,7 @@ import { createDriverProvider } from '../../src/workers/driver-provider';
 import { registerMigrate } from '../../src/cli/migrate';
 import { registerPlan } from '../../src/cli/plan';
 import { createTestCatalog, type TestCatalog } from '../helpers/catalog-db';
+import { runInProcess, type RegisterCommand } from '../helpers/in-process-cli';
 import { anchoreConfig, writeTempConfig } from '../helpers/cli';
 import { startS3BehaviourProxy, type S3BehaviourProxy } from '../helpers/s3-behaviour-proxy';
 import { stackEnv } from '../helpers/stack-env';
@@ -72,27 +72,8 @@ const s3Config = (bucket: string, url = stackEnv.s3bEndpoint): string =>
   );
 
 /** Runs an objectstorage command in this process and returns what it printed. */
-async function run(
-  register: typeof registerPlan,
-  args: string[],
-  json: boolean,
-): Promise<{ stdout: string; stderr: string; exitCode: unknown }> {
-  const program = new Command().exitOverride();
-  register(program, () => globals(json));
-  let stdout = '';
-  let stderr = '';
-  const out = jest.spyOn(process.stdout, 'write').mockImplementation((t) => ((stdout += String(t)), true));
-  const err = jest.spyOn(process.stderr, 'write').mockImplementation((t) => ((stderr += String(t)), true));
-  const exitCodeBefore = process.exitCode;
-  try {
-    await program.parseAsync(args, { from: 'user' });
-    return { stdout, stderr, exitCode: process.exitCode };
-  } finally {
-    process.exitCode = exitCodeBefore;
-    out.mockRestore();
-    err.mockRestore();
-  }
-}
+const run = (register: RegisterCommand, args: string[], json: boolean) =>
+  runInProcess(register, args, globals(json));
 
 async function planJson(...args: string[]): Promise<{ sourceDeletes: unknown; stderr: string }> {
   const r = await run(registerPlan, ['plan', ...args], true);
