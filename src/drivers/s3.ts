@@ -21,7 +21,12 @@ import { Upload } from '@aws-sdk/lib-storage';
 import type { Readable } from 'node:stream';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { BuildMiddleware, HandlerExecutionContext, MetadataBearer } from '@smithy/types';
-import { DeleteRefusedError, isDocumentRejected, StorageBusyError } from '../errors';
+import {
+  DeleteRefusedError,
+  DocumentRejectedError,
+  isDocumentRejected,
+  StorageBusyError,
+} from '../errors';
 import { describeS3Deletes } from './s3-delete-behaviour';
 import { BUSY_ERROR_CODES, classifyS3Error, httpStatus, type S3ErrorContext } from './s3-errors';
 import { perObjectCalls } from './per-object';
@@ -29,9 +34,9 @@ import { createLeanS3, type LeanS3 } from './s3-lean';
 import { documentDirectory, encryptedByKey, statByListing, statOf, type ListPage } from './s3-list-stat';
 import { SelfCheckFailedError } from './self-check';
 import { DEFAULT_LIST_PAGE_SIZE, refFromPath } from './listing';
-import { encodeObjectKey, parseContainerUri, prefixedObjectKey } from './uri';
+import { encodeObjectKey, parseContainerUri, pathLikeKeyProblem, prefixedObjectKey } from './uri';
 import { chunk, mapLimit, throwIfAborted } from './util';
-import type { CopyItem, CopyResult, ObjectStat, ObjectStoreDriver } from './types';
+import type { CopyItem, CopyResult, DocumentRef, ObjectStat, ObjectStoreDriver } from './types';
 
 export const DRIVER_NAME = 's3';
 
@@ -240,9 +245,27 @@ export function createS3Driver(o: S3DriverOptions): ObjectStoreDriver {
     }
   };
 
+  /**
+   * The object key of a document to write. S3-compatible servers that keep objects as files (VersityGW, SeaweedFS,
+   * MinIO) store `a//b`, `a/./b` or `a/../b` under another name, where a later document could overwrite it after
+   * its source was deleted: on a custom endpoint such keys are refused (that document fails alone). AWS keeps
+   * keys as they are.
+   */
+  const keyToWrite = (ref: DocumentRef): string => {
+    const key = prefixedObjectKey(prefix, ref);
+    const problem = o.url ? pathLikeKeyProblem(key) : undefined;
+    if (problem)
+      throw new DocumentRejectedError(
+        `s3://${o.bucket}/${key}`,
+        'UnsafeKey',
+        `${problem}: an S3-compatible server may store it under another document's name; keep it where it is`,
+      );
+    return key;
+  };
+
   const put: ObjectStoreDriver['put'] = async (ref, data, opts) => {
     throwIfAborted(opts?.signal);
-    const key = prefixedObjectKey(prefix, ref);
+    const key = keyToWrite(ref);
     await call(o.bucket, `s3://${o.bucket}/${key}`, () =>
       writeObject(o.bucket, key, data, opts?.signal, opts?.md5),
     );
@@ -250,7 +273,7 @@ export function createS3Driver(o: S3DriverOptions): ObjectStoreDriver {
   };
   const putStream: NonNullable<ObjectStoreDriver['putStream']> = async (ref, body, opts) => {
     throwIfAborted(opts?.signal);
-    const key = prefixedObjectKey(prefix, ref);
+    const key = keyToWrite(ref);
     const uri = `s3://${o.bucket}/${key}`;
     await call(o.bucket, uri, () => upload(o.bucket, key, body, opts?.signal));
     return uri;
@@ -286,7 +309,7 @@ export function createS3Driver(o: S3DriverOptions): ObjectStoreDriver {
     (source as Partial<Record<typeof SERVER_KEY, string>>)[SERVER_KEY] === serverKey;
   const copyOne = async (item: CopyItem, signal?: AbortSignal): Promise<CopyResult> => {
     const from = parseContainerUri(item.sourceUri, 's3');
-    const key = prefixedObjectKey(prefix, item.ref);
+    const key = keyToWrite(item.ref);
     const uri = `s3://${o.bucket}/${key}`;
     const quick = await leanNow()?.copy(
       o.bucket,

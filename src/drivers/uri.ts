@@ -47,3 +47,12 @@ export const encodeObjectKey = (key: string): string => key.split('/').map(encod
 export function prefixedObjectKey(prefix: string, ref: DocumentRef): string {
   return `${prefix}${ref.userId}/${ref.bucket}/${ref.key}`;
 }
+
+/** Why a key would not stay itself where keys are paths: an empty, "." or ".." segment, or a trailing "/". */
+export function pathLikeKeyProblem(key: string): string | undefined {
+  if (key.endsWith('/')) return `the key ${JSON.stringify(key)} ends with "/"`;
+  const segment = key.split('/').find((s) => s === '' || s === '.' || s === '..');
+  return segment === undefined
+    ? undefined
+    : `the key ${JSON.stringify(key)} has ${segment === '' ? 'an empty' : `a "${segment}"`} path segment`;
+}

@@ -116,4 +116,15 @@ describe.each([
     expect(parts).toHaveLength(6);
     for (const p of parts) expect(p.headers['x-amz-checksum-sha256']).toMatch(/^[A-Za-z0-9+/]{43}=$/);
   });
+
+  test('keys a file-backed server stores under another name (a//b, a/./b, a/../b, a/) are refused, never aliased', async () => {
+    const uri = await driver.put(doc('alias/b'), Buffer.from('the document at alias/b'));
+    for (const key of ['alias//b', 'alias/./b', 'x/../alias/b', 'alias/b/']) {
+      await expect(driver.put(doc(key), Buffer.from(`another document: ${key}`))).rejects.toMatchObject({
+        name: 'DocumentRejectedError',
+        serverCode: 'UnsafeKey',
+      });
+    }
+    expect((await driver.get(uri)).toString()).toBe('the document at alias/b');
+  });
 });
