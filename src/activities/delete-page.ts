@@ -18,7 +18,7 @@ import {
   setPhase,
   type JournalRow,
 } from '../catalog';
-import type { ObjectStoreDriver } from '../drivers/types';
+import type { MigratedSource, ObjectStoreDriver } from '../drivers/types';
 import { errorName, type DeleteRefusedError } from '../errors';
 import type { MigrationInput, MovedBytes, PageBounds } from '../shared/migration';
 import { activityControls, assertSameCatalog } from './context';
@@ -46,16 +46,22 @@ export interface DeleteCounts {
  */
 async function deleteSources(
   source: ObjectStoreDriver,
-  urls: readonly string[],
+  sources: readonly MigratedSource[],
+  withVersions: boolean,
   signal?: AbortSignal,
 ): Promise<ReadonlyMap<string, string>> {
   try {
-    await source.deleteMany(urls, { signal });
+    if (withVersions && source.deleteWithVersions) await source.deleteWithVersions(sources, { signal });
+    else
+      await source.deleteMany(
+        sources.map((s) => s.uri),
+        { signal },
+      );
     return new Map();
   } catch (err) {
     if (errorName(err) !== 'DeleteRefusedError') throw err;
     const { refused } = err as DeleteRefusedError;
-    if (refused.size >= urls.length) await new StoreRefusals(source, signal).confirmOneDocument();
+    if (refused.size >= sources.length) await new StoreRefusals(source, signal).confirmOneDocument();
     return refused;
   }
 }
@@ -93,7 +99,8 @@ export function makeDeletePage(deps: ActivityDeps) {
       fence.assertHeld();
       const refused = await deleteSources(
         source,
-        deletable.map((r) => r.source_url),
+        deletable.map((r) => ({ uri: r.source_url, size: r.source_size })),
+        input.reclaimVersions === true,
         signal,
       );
       const deleted = deletable.filter((r) => !refused.has(r.source_url));

@@ -19,6 +19,7 @@ import { startMigration } from './start-migration';
 
 interface MigrateOptions {
   nodelete?: boolean;
+  reclaimVersions?: boolean;
   dontask?: boolean;
   bucket: string[];
   fromAnalysisArchive?: boolean;
@@ -41,6 +42,10 @@ export function registerMigrate(program: Command, globals: () => GlobalOptions):
     .argument('<from>', 'Anchore config.yaml of the current store')
     .argument('<to>', 'Anchore config.yaml of the new store')
     .option('--nodelete', 'keep the source copies (enables rollback)')
+    .option(
+      '--reclaim-versions',
+      'in a versioned S3 source bucket, also delete the migrated version behind each delete marker (frees the space; needs s3:DeleteObjectVersion)',
+    )
     .option('--dontask', 'do not ask for confirmation')
     .option('--bucket <name>', 'only this logical bucket (repeatable)', collect, [])
     .option('--from-analysis-archive', 'the source is the analysis_archive section of FROM')
@@ -105,8 +110,13 @@ async function runMigrate(
   const out = createOutput(g.json);
   return withCatalog(g, async (pool) => {
     const { from, to, selection } = await loadMigrationSides(pool, fromFile, toFile, o, (w) => out.warn(w));
+    if (o.reclaimVersions && o.nodelete)
+      throw new UsageError(
+        '--reclaim-versions deletes source versions; --nodelete keeps every source: choose one',
+      );
     const tuning: MigrationTuning = {
       nodelete: o.nodelete === true,
+      reclaimVersions: o.reclaimVersions === true,
       verify: o.verify,
       concurrency: o.concurrency,
       pageSize: o.pageSize,
@@ -137,7 +147,7 @@ async function runMigrate(
     out.line(
       `Documents to migrate: ${total}${selection.buckets.length ? ` in buckets: ${selection.buckets.join(', ')}` : ''}`,
     );
-    printSourceDeletes(out, (await describeSourceDeletes(from, pool, tuning.nodelete)).notes);
+    printSourceDeletes(out, (await describeSourceDeletes(from, pool, tuning.nodelete, tuning.reclaimVersions)).notes);
     if (!o.dontask && !(await confirmStopped(out))) {
       out.line('Skipping conversion.');
       return ExitCode.ok;

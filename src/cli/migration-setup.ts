@@ -110,6 +110,7 @@ export async function checkBucketsPresent(pool: Pool, buckets: readonly string[]
 /** Tunables of a migration. */
 export interface MigrationTuning {
   readonly nodelete: boolean;
+  readonly reclaimVersions?: boolean;
   readonly verify: VerifyMode;
   readonly concurrency: number;
   readonly pageSize: number;
@@ -141,6 +142,7 @@ export function buildInput(
     fromAnalysisArchive: from.loaded.section === 'analysis_archive',
     toAnalysisArchive: to.loaded.section === 'analysis_archive',
     nodelete: t.nodelete,
+    ...(t.reclaimVersions ? { reclaimVersions: true } : {}),
     verify: t.verify,
     pageSize: Math.min(t.pageSize, LIMITS.maxPageSize),
     pageBytes: Math.max(t.pageBytes, LIMITS.minPageBytes),

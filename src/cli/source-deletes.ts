@@ -26,6 +26,7 @@ export async function describeSourceDeletes(
   from: StoreSide,
   pool: Pool,
   nodelete: boolean,
+  reclaimVersions = false,
 ): Promise<{ summary: SourceDeletes; notes: DeleteNote[] }> {
   let behaviour: DeleteBehaviour | undefined;
   if (!nodelete) {
@@ -36,7 +37,7 @@ export async function describeSourceDeletes(
       await driver.close();
     }
   }
-  const notes = sourceDeleteNotes(behaviour, nodelete);
+  const notes = sourceDeleteNotes(behaviour, nodelete, reclaimVersions);
   return {
     summary: { deletes: !nodelete, behaviour: behaviour ?? null, notes: notes.map((n) => n.text) },
     notes,

@@ -29,11 +29,24 @@ function retention(b: DeleteBehaviour): string {
 }
 
 /** The sentences for the source store `b` (undefined: its driver has nothing to say). */
-export function sourceDeleteNotes(b: DeleteBehaviour | undefined, nodelete: boolean): DeleteNote[] {
+export function sourceDeleteNotes(
+  b: DeleteBehaviour | undefined,
+  nodelete: boolean,
+  reclaimVersions = false,
+): DeleteNote[] {
   if (nodelete) return [NODELETE_NOTE];
   if (!b) return [];
   const bucket = `source bucket ${b.bucket}`;
   const notes: DeleteNote[] = [];
+  if (reclaimVersions && (b.versioning === 'enabled' || b.versioning === 'suspended')) {
+    notes.push({
+      text:
+        `${bucket} has versioning ${b.versioning}: with --reclaim-versions, migrate deletes each migrated ` +
+        `version after its delete marker and frees its space (versions from before the migration stay)`,
+      attention: false,
+    });
+    return [...notes, ...sourceDeleteNotes({ ...b, versioning: 'off' }, false).slice(1)];
+  }
   const keeping =
     'stay stored and billable until a lifecycle rule expires them (NoncurrentVersionExpiration)';
   switch (b.versioning) {
@@ -47,6 +60,7 @@ export function sourceDeleteNotes(b: DeleteBehaviour | undefined, nodelete: bool
       notes.push({
         text:
           `${bucket} has versioning enabled: migrate's deletes add delete markers; the old versions ${keeping}` +
+          ' (migrate --reclaim-versions deletes the migrated ones)' +
           (b.mfaDelete
             ? '; MFA delete is on, so only the root account with its MFA device can delete them'
             : ''),

@@ -21,12 +21,7 @@ import { Upload } from '@aws-sdk/lib-storage';
 import type { Readable } from 'node:stream';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { BuildMiddleware, HandlerExecutionContext, MetadataBearer } from '@smithy/types';
-import {
-  DeleteRefusedError,
-  DocumentRejectedError,
-  isDocumentRejected,
-  StorageBusyError,
-} from '../errors';
+import { DeleteRefusedError, DocumentRejectedError, isDocumentRejected, StorageBusyError } from '../errors';
 import { describeS3Deletes } from './s3-delete-behaviour';
 import { BUSY_ERROR_CODES, classifyS3Error, httpStatus, type S3ErrorContext } from './s3-errors';
 import { perObjectCalls } from './per-object';
@@ -36,7 +31,14 @@ import { SelfCheckFailedError } from './self-check';
 import { DEFAULT_LIST_PAGE_SIZE, refFromPath } from './listing';
 import { encodeObjectKey, parseContainerUri, pathLikeKeyProblem, prefixedObjectKey } from './uri';
 import { chunk, mapLimit, throwIfAborted } from './util';
-import type { CopyItem, CopyResult, DocumentRef, ObjectStat, ObjectStoreDriver } from './types';
+import type {
+  CopyItem,
+  CopyResult,
+  DocumentRef,
+  MigratedSource,
+  ObjectStat,
+  ObjectStoreDriver,
+} from './types';
 
 export const DRIVER_NAME = 's3';
 
@@ -388,6 +390,32 @@ export function createS3Driver(o: S3DriverOptions): ObjectStoreDriver {
     return refused;
   };
 
+  /** The version id of each object that is current now (absent objects and unversioned ones left out). */
+  const currentVersions = async (
+    sources: readonly MigratedSource[],
+    signal?: AbortSignal,
+  ): Promise<Map<string, string>> => {
+    const ids = new Map<string, string>();
+    await mapLimit(
+      sources,
+      parallelism,
+      async ({ uri, size }) => {
+        const { container, objectKey } = parseContainerUri(uri, 's3');
+        const head = await call(container, uri, () =>
+          client.send(new HeadObjectCommand({ Bucket: container, Key: objectKey }), { abortSignal: signal }),
+        ).catch((err: unknown) => {
+          if ((err as Error).name === 'ObjectKeyNotFoundError') return undefined;
+          throw err;
+        });
+        // Only the version that was migrated: another size is not the document the journal knows.
+        const id = head?.VersionId;
+        if (id && id !== 'null' && (size === null || head?.ContentLength === size)) ids.set(uri, id);
+      },
+      signal,
+    );
+    return ids;
+  };
+
   const copyMany = (items: readonly CopyItem[], signal?: AbortSignal): Promise<CopyResult[]> =>
     mapLimit(items, parallelism, (item) => copyOne(item, signal), signal);
 
@@ -508,6 +536,42 @@ export function createS3Driver(o: S3DriverOptions): ObjectStoreDriver {
     async exists(uri, opts) {
       throwIfAborted(opts?.signal);
       return (await stat(uri, opts?.signal)) !== undefined;
+    },
+    async deleteWithVersions(sources, opts) {
+      const signal = opts?.signal;
+      const versions = await currentVersions(sources, signal);
+      const refused = new Map<string, string>();
+      await driver
+        .deleteMany(
+          sources.map((s) => s.uri),
+          opts,
+        )
+        .catch((err: unknown) => {
+          if (!(err instanceof DeleteRefusedError)) throw err;
+          for (const [uri, why] of err.refused) refused.set(uri, why);
+        });
+      const byBucket = new Map<string, Array<{ Key: string; VersionId: string }>>();
+      for (const [uri, VersionId] of versions) {
+        if (refused.has(uri)) continue;
+        const { container, objectKey } = parseContainerUri(uri, 's3');
+        byBucket.set(container, [...(byBucket.get(container) ?? []), { Key: objectKey, VersionId }]);
+      }
+      for (const [bucket, objects] of byBucket) {
+        for (const batch of chunk(objects, 1000)) {
+          const res = await call(bucket, undefined, () =>
+            client.send(
+              new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: batch, Quiet: true } }),
+              {
+                abortSignal: signal,
+              },
+            ),
+          );
+          // A version under retention or a legal hold stays: reported with its document, not failed.
+          for (const e of res.Errors ?? [])
+            refused.set(`s3://${bucket}/${e.Key}`, `version ${e.VersionId}: ${e.Code}: ${e.Message ?? ''}`);
+        }
+      }
+      if (refused.size > 0) throw new DeleteRefusedError(refused);
     },
     async deleteMany(uris, opts) {
       const byBucket = new Map<string, string[]>();

@@ -88,6 +88,12 @@ export interface CopyItem {
 /** Per copied item: its new URI, or why nothing was copied (the source is absent, or not `expectMd5`). */
 export type CopyResult = { readonly uri: string } | { readonly skipped: 'absent' | 'etag_mismatch' };
 
+/** A source a migration deletes, with the stored size its journal recorded. */
+export interface MigratedSource {
+  readonly uri: string;
+  readonly size: number | null;
+}
+
 /** Options of a listing. */
 export interface ListOptions extends CallOptions {
   /** Objects fetched per backend request (S3 MaxKeys, SQL LIMIT). @default 1000 */
@@ -164,6 +170,12 @@ export interface ObjectStoreDriver {
   exists(uri: string, opts?: CallOptions): Promise<boolean>;
   /** Deletes the object at `uri`; deleting an absent object is not an error. */
   delete(uri: string, opts?: CallOptions): Promise<void>;
+  /**
+   * Deletes migrated sources and, in a versioned store, their stored versions too (a plain delete leaves the
+   * version billable behind a delete marker): the marker first, so no older version becomes current again, then
+   * the version that was current, by its id, when its size is the migrated document's. Refusals as deleteMany.
+   */
+  deleteWithVersions?(sources: readonly MigratedSource[], opts?: CallOptions): Promise<void>;
   /** Deletes several URIs in as few round trips as the backend allows. */
   deleteMany(uris: readonly string[], opts?: CallOptions): Promise<void>;
   /**

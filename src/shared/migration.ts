@@ -93,6 +93,8 @@ export interface MigrationInput {
   readonly fromAnalysisArchive: boolean;
   readonly toAnalysisArchive: boolean;
   readonly nodelete: boolean;
+  /** Also delete the migrated version behind each source's delete marker, in a versioned store. */
+  readonly reclaimVersions?: boolean;
   readonly verify: VerifyMode;
   /** Documents per page at most. */
   readonly pageSize: number;

@@ -82,7 +82,8 @@ async function planJson(...args: string[]): Promise<{ sourceDeletes: unknown; st
 
 const versionedWarning =
   `warning: source bucket ${buckets.versioned} has versioning enabled: migrate's deletes add delete markers; ` +
-  'the old versions stay stored and billable until a lifecycle rule expires them (NoncurrentVersionExpiration)';
+  'the old versions stay stored and billable until a lifecycle rule expires them (NoncurrentVersionExpiration) ' +
+  '(migrate --reclaim-versions deletes the migrated ones)';
 
 beforeAll(async () => {
   process.env.ANCHORE_S3_ACCESS = stackEnv.s3AccessKey;

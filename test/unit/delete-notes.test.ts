@@ -33,8 +33,17 @@ test('versioning enabled, suspended, with MFA delete', () => {
     {
       text:
         "source bucket docs has versioning enabled: migrate's deletes add delete markers; the old versions stay " +
-        'stored and billable until a lifecycle rule expires them (NoncurrentVersionExpiration)',
+        'stored and billable until a lifecycle rule expires them (NoncurrentVersionExpiration) (migrate ' +
+        '--reclaim-versions deletes the migrated ones)',
       attention: true,
+    },
+  ]);
+  expect(sourceDeleteNotes({ ...plain, versioning: 'enabled' }, false, true)).toEqual([
+    {
+      text:
+        'source bucket docs has versioning enabled: with --reclaim-versions, migrate deletes each migrated ' +
+        'version after its delete marker and frees its space (versions from before the migration stay)',
+      attention: false,
     },
   ]);
   expect(sourceDeleteNotes({ ...plain, versioning: 'suspended' }, false)[0]?.text).toBe(
