@@ -19,15 +19,15 @@ import {
   type JournalRow,
   type MetadataSwitch,
 } from '../catalog';
-import { createHash } from 'node:crypto';
 import type { PoolClient } from 'pg';
-import { provenMd5, type ObjectStat, type ObjectStoreDriver } from '../drivers/types';
-import { mapLimit, md5Hex } from '../drivers/util';
+import type { ObjectStat } from '../drivers/types';
 import type { MigrationInput, MovedBytes, PageBounds } from '../shared/migration';
 import { activityControls, assertSameCatalog } from './context';
 import type { ActivityDeps } from './deps';
+import { destinationStats } from './destination-stats';
 import { holdPageFence, type PageFence } from './page-fence';
 import { assertSharedStores } from './shared-stores';
+import { StoreRefusals } from './store-refusals';
 
 /**
  * Outcome of verifying and switching one page. `stale`: documents Anchore rewrote at the source since they were
@@ -41,61 +41,6 @@ export interface VerifyCounts {
   readonly bytes?: MovedBytes;
   /** Overloaded answers the stores gave meanwhile (PageCounts.busy). */
   readonly busy?: number;
-}
-
-/** Copies read back at once when no metadata call proves their md5. */
-const READ_BACK_STREAMS = 8;
-
-/**
- * Size and md5 of every copy (`expected`: its URL and the md5 it should have), from a metadata call where the
- * backend proves the md5 (`head`) and by reading back otherwise: a source is never deleted on the strength of a
- * size alone (an S3 multipart or SSE-KMS ETag is no md5).
- */
-export async function destinationStats(
-  dest: ObjectStoreDriver,
-  expected: ReadonlyMap<string, string | null>,
-  full: boolean,
-  signal?: AbortSignal,
-): Promise<Map<string, ObjectStat>> {
-  const urls = [...expected.keys()];
-  const listed =
-    !full && dest.statMany ? await dest.statMany(urls, { signal }) : new Map<string, ObjectStat>();
-  const stats = new Map<string, ObjectStat>();
-  for (const [url, st] of listed) {
-    const md5 = provenMd5(st, expected.get(url));
-    stats.set(url, md5 === undefined ? { size: st.size } : { size: st.size, md5 });
-  }
-  const unhashed =
-    full || !dest.statMany ? urls : urls.filter((u) => stats.has(u) && stats.get(u)?.md5 === undefined);
-  if (unhashed.length === 0) return stats;
-  const { openRead } = dest;
-  if (openRead) {
-    // Streamed: the copies left to hash are multipart ones, as large as documents come.
-    await mapLimit(
-      unhashed,
-      READ_BACK_STREAMS,
-      async (url) => {
-        const body = await openRead(url, { signal });
-        if (!body) return void stats.delete(url);
-        const hash = createHash('md5');
-        let size = 0;
-        for await (const chunk of body) {
-          hash.update(chunk as Buffer);
-          size += (chunk as Buffer).length;
-        }
-        stats.set(url, { size, md5: hash.digest('hex') });
-      },
-      signal,
-    );
-    return stats;
-  }
-  const bodies = await dest.getMany(unhashed, { signal });
-  for (const url of unhashed) {
-    const body = bodies.get(url);
-    if (body) stats.set(url, { size: body.length, md5: md5Hex(body) });
-    else stats.delete(url);
-  }
-  return stats;
 }
 
 function mismatch(row: JournalRow, stat: ObjectStat | undefined): string | undefined {
@@ -153,23 +98,30 @@ export function makeVerifyPage(deps: ActivityDeps) {
     const dest = deps.drivers.driverFor(input.to);
     const rows = await journalRowsOfPage(deps.pool, input.taskId, page.index, 'copied');
     heartbeat({ page: page.index, stage: 'verify', documents: rows.length });
-    const stats = await destinationStats(
+    const { stats, refused } = await destinationStats(
       dest,
       new Map(rows.map((r) => [r.dest_url as string, r.dest_digest])),
       input.verify === 'full',
       signal,
     );
+    // A store refusing every copy may have stopped serving us (a policy revoked): its self-check decides.
+    if (refused.size > 0 && refused.size >= rows.length)
+      await new StoreRefusals(dest, signal).confirmOneDocument();
     const good: JournalRow[] = [];
-    const bad: Array<{ row: JournalRow; why: string }> = [];
+    const bad: Array<{ row: JournalRow; code: string; why: string }> = [];
     for (const row of rows) {
-      const why = mismatch(row, stats.get(row.dest_url as string));
-      if (why) bad.push({ row, why });
+      const url = row.dest_url as string;
+      const denied = refused.get(url);
+      const why = denied === undefined ? mismatch(row, stats.get(url)) : undefined;
+      if (denied !== undefined)
+        bad.push({ row, code: 'dest_rejected', why: `the copy cannot be read back: ${denied}` });
+      else if (why) bad.push({ row, code: 'verify_mismatch', why });
       else good.push(row);
     }
 
     return fence.commit(async (client) => {
-      for (const { row, why } of bad) {
-        await setPhase(client, input.taskId, [row], 'failed', { code: 'verify_mismatch', message: why });
+      for (const { row, code, why } of bad) {
+        await setPhase(client, input.taskId, [row], 'failed', { code, message: why });
       }
       const switched = await switchMetadata(client, good.map(toDestination));
       const done = new Set(switched.map(docKeyString));

@@ -1,0 +1,126 @@
+/**
+ * What verify knows of each copy: size and md5 from a metadata call where the backend proves the md5, and by
+ * reading back otherwise — a source is never deleted on the strength of a size alone (an S3 multipart or SSE-KMS
+ * ETag is no md5). A copy the destination refuses to show (its KMS key or an ACL denies it) is that document's
+ * problem, not the page's: it is returned as refused, and the others are still verified.
+ */
+import { createHash } from 'node:crypto';
+import type { Readable } from 'node:stream';
+import { provenMd5, type ObjectStat, type ObjectStoreDriver } from '../drivers/types';
+import { mapLimit, md5Hex } from '../drivers/util';
+import { isDocumentRejected } from '../errors';
+
+/** Copies read back at once when no metadata call proves their md5. */
+const READ_BACK_STREAMS = 8;
+
+/** Stats by URL (absent copies left out), and the copies the destination refused, with its reason. */
+export interface DestinationStats {
+  readonly stats: Map<string, ObjectStat>;
+  readonly refused: Map<string, string>;
+}
+
+/** `expected`: each copy's URL and the md5 it should have. `full`: read every copy back. */
+export async function destinationStats(
+  dest: ObjectStoreDriver,
+  expected: ReadonlyMap<string, string | null>,
+  full: boolean,
+  signal?: AbortSignal,
+): Promise<DestinationStats> {
+  const urls = [...expected.keys()];
+  const refused = new Map<string, string>();
+  const stats = new Map<string, ObjectStat>();
+  const { statMany } = dest;
+  if (!full && statMany) {
+    const listed = await perUrlOnRefusal(urls, refused, (some) => statMany(some, { signal }));
+    for (const [url, st] of listed) {
+      const md5 = provenMd5(st, expected.get(url));
+      stats.set(url, md5 === undefined ? { size: st.size } : { size: st.size, md5 });
+    }
+  }
+  const unhashed =
+    full || !statMany ? urls : urls.filter((u) => stats.has(u) && stats.get(u)?.md5 === undefined);
+  const read = dest.openRead
+    ? streamedHashes(dest, unhashed, refused, signal)
+    : readHashes(dest, unhashed, refused, signal);
+  for (const [url, st] of await read) {
+    if (st) stats.set(url, st);
+    else stats.delete(url);
+  }
+  return { stats, refused };
+}
+
+/** A batch call; when it is refused for one object, the same call per URL, recording the refused ones. */
+async function perUrlOnRefusal<T>(
+  urls: readonly string[],
+  refused: Map<string, string>,
+  call: (urls: readonly string[]) => Promise<Map<string, T>>,
+): Promise<Map<string, T>> {
+  try {
+    return await call(urls);
+  } catch (err) {
+    if (!isDocumentRejected(err)) throw err;
+  }
+  const out = new Map<string, T>();
+  for (const url of urls) {
+    try {
+      for (const [u, v] of await call([url])) out.set(u, v);
+    } catch (err) {
+      if (!isDocumentRejected(err)) throw err;
+      refused.set(url, (err as Error).message);
+    }
+  }
+  return out;
+}
+
+/** Size and md5 of copies read as streams (the ones left to hash are multipart: as large as documents come). */
+async function streamedHashes(
+  dest: ObjectStoreDriver,
+  urls: readonly string[],
+  refused: Map<string, string>,
+  signal?: AbortSignal,
+): Promise<Map<string, ObjectStat | undefined>> {
+  const openRead = dest.openRead as NonNullable<ObjectStoreDriver['openRead']>;
+  const out = new Map<string, ObjectStat | undefined>();
+  await mapLimit(
+    urls,
+    READ_BACK_STREAMS,
+    async (url) => {
+      let body: Readable | undefined;
+      try {
+        body = await openRead(url, { signal });
+      } catch (err) {
+        if (!isDocumentRejected(err)) throw err;
+        refused.set(url, (err as Error).message);
+        return;
+      }
+      if (!body) return void out.set(url, undefined);
+      const hash = createHash('md5');
+      let size = 0;
+      for await (const chunk of body) {
+        hash.update(chunk as Buffer);
+        size += (chunk as Buffer).length;
+      }
+      out.set(url, { size, md5: hash.digest('hex') });
+    },
+    signal,
+  );
+  return out;
+}
+
+/** Size and md5 of copies read whole (drivers without streams). */
+async function readHashes(
+  dest: ObjectStoreDriver,
+  urls: readonly string[],
+  refused: Map<string, string>,
+  signal?: AbortSignal,
+): Promise<Map<string, ObjectStat | undefined>> {
+  const out = new Map<string, ObjectStat | undefined>();
+  if (urls.length === 0) return out;
+  const bodies = await perUrlOnRefusal(urls, refused, (some) => dest.getMany(some, { signal }));
+  for (const url of urls) {
+    if (refused.has(url)) continue;
+    const body = bodies.get(url);
+    out.set(url, body ? { size: body.length, md5: md5Hex(body) } : undefined);
+  }
+  return out;
+}
