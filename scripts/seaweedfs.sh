@@ -31,27 +31,15 @@ die() {
   printf '[seaweedfs] error: %s\n' "$*" >&2
   exit 1
 }
+SCRIPT_NAME=seaweedfs.sh
+# shellcheck source=scripts/daemons.sh
+. "$ROOT_DIR/scripts/daemons.sh"
 
 validate_config() {
   if ! [[ $SEAWEED_PORT =~ ^[0-9]+$ ]] || ((SEAWEED_PORT < 1 || SEAWEED_PORT > 65526)); then
     die "SEAWEED_PORT must be a port number (1..65526; the next 9 ports are used too), got '$SEAWEED_PORT'"
   fi
   [[ $TIMEOUT =~ ^[1-9][0-9]*$ ]] || die "STACK_TIMEOUT must be a positive number of seconds, got '$TIMEOUT'"
-}
-
-port_open() {
-  # shellcheck disable=SC2016 # $0/$1 are the inner shell's arguments
-  timeout 2 bash -c 'exec 3<>"/dev/tcp/$0/$1"' "$BIND_IP" "$1" 2>/dev/null
-}
-
-# The pid in the pid file when that process is alive and is our weed (its command line names our data dir).
-our_pid() {
-  local pid
-  [ -f "$PIDFILE" ] || return 1
-  pid=$(head -n 1 "$PIDFILE" 2>/dev/null || true)
-  [[ $pid =~ ^[0-9]+$ ]] && kill -0 "$pid" 2>/dev/null || return 1
-  if [ -r "/proc/$pid/cmdline" ]; then tr '\0' ' ' <"/proc/$pid/cmdline" | grep -qF -- "$WEED_DIR/data" || return 1; fi
-  printf '%s' "$pid"
 }
 
 weed_bin() {
@@ -88,7 +76,7 @@ cmd_up() {
   mkdir -p "$RUN_DIR" "$WEED_DIR/data"
   exec 8>"$RUN_DIR/seaweedfs.lock"
   flock -w $((TIMEOUT * 3)) 8 || die "another scripts/seaweedfs.sh is still running"
-  if pid=$(our_pid); then
+  if pid=$(our_pid "$PIDFILE" "$WEED_DIR/data"); then
     log "already running (pid $pid)"
   else
     rm -f "$PIDFILE"
@@ -102,23 +90,12 @@ cmd_up() {
       "$S3_ACCESS_KEY" "$S3_SECRET_KEY" >"$WEED_DIR/s3.json")
     log "starting weed mini: S3 on $BIND_IP:$SEAWEED_PORT (ports up to $((SEAWEED_PORT + 9)), data in $WEED_DIR)"
     mapfile -t args < <(weed_args)
-    printf '\n==== %s: weed mini started by scripts/seaweedfs.sh\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" >>"$LOGFILE"
-    # shellcheck disable=SC2016 # expanded by the inner shell
     # Its own session, no inherited descriptors (the lock above included), in its data dir (weed writes there).
-    setsid bash -c '
-      pidfile=$1 dir=$2; shift 2
-      for fd in /proc/$$/fd/*; do
-        fd=${fd##*/}
-        if [ "$fd" -gt 2 ] 2>/dev/null; then eval "exec $fd>&-"; fi
-      done
-      cd "$dir"
-      echo $$ >"$pidfile"
-      exec "$@"
-    ' seaweedfs-launcher "$PIDFILE" "$WEED_DIR" "$weed" "${args[@]}" </dev/null >>"$LOGFILE" 2>&1 8>&- &
+    start_detached -C "$WEED_DIR" "$PIDFILE" "$LOGFILE" "$weed" "${args[@]}"
   fi
   deadline=$((SECONDS + TIMEOUT))
   until ready; do
-    if ! our_pid >/dev/null && [ -s "$PIDFILE" ]; then
+    if ! our_pid "$PIDFILE" "$WEED_DIR/data" >/dev/null && [ -s "$PIDFILE" ]; then
       tail -n 30 "$LOGFILE" | sed 's/^/    /' >&2 || true
       die "weed exited while starting; see $LOGFILE"
     fi
@@ -135,7 +112,7 @@ cmd_up() {
 
 cmd_down() {
   local pid i
-  if pid=$(our_pid); then
+  if pid=$(our_pid "$PIDFILE" "$WEED_DIR/data"); then
     log "stopping pid $pid (SIGTERM)"
     kill -TERM "$pid" 2>/dev/null || true
     for ((i = 0; i < 150; i++)); do
@@ -152,7 +129,7 @@ cmd_down() {
 
 cmd_status() {
   local pid state=down note=""
-  if pid=$(our_pid); then
+  if pid=$(our_pid "$PIDFILE" "$WEED_DIR/data"); then
     if ready; then state=up; else note="process alive but not answering"; fi
   else
     pid=-

@@ -53,6 +53,9 @@ die() {
   printf '[stack] error: %s\n' "$*" >&2
   exit 1
 }
+SCRIPT_NAME=stack.sh
+# shellcheck source=scripts/daemons.sh
+. "$ROOT_DIR/scripts/daemons.sh"
 
 usage() {
   cat >&2 <<'EOF'
@@ -83,83 +86,6 @@ validate_config() {
 # ---------------------------------------------------------------------------------------------------------
 # processes and ports
 
-# True when something accepts TCP connections on 127.0.0.1:PORT.
-port_open() {
-  # shellcheck disable=SC2016 # $0/$1 are the inner shell's arguments
-  timeout 2 bash -c 'exec 3<>"/dev/tcp/$0/$1"' "$BIND_IP" "$1" 2>/dev/null
-}
-
-# Who listens on PORT, for error messages (best effort).
-port_owner() {
-  local line
-  if command -v ss >/dev/null 2>&1; then
-    line=$(ss -Hltnp "sport = :$1" 2>/dev/null | grep -o 'users:(([^)]*))' | head -n 1 || true)
-    [ -n "$line" ] && {
-      printf '%s' "$line"
-      return
-    }
-  fi
-  printf 'unknown process'
-}
-
-# HTTP status code of a GET on URL, 000 when nothing answers.
-http_code() {
-  local code
-  if command -v curl >/dev/null 2>&1; then
-    code=$(curl -s -o /dev/null -m 5 -w '%{http_code}' "$1" 2>/dev/null) || true
-  else
-    code=$(node -e '
-      const req = require("http").get(process.argv[1], { timeout: 5000 }, (res) => { console.log(res.statusCode); res.resume(); });
-      req.on("error", () => console.log("000"));
-      req.on("timeout", () => { req.destroy(); });
-    ' "$1" 2>/dev/null) || true
-  fi
-  printf '%s' "${code:-000}"
-}
-
-# Prints the pid recorded in PIDFILE if that process is alive and is the one we started (its command line
-# mentions MARKER, a path inside our data dir, which guards against pid reuse). Returns 1 otherwise.
-our_pid() {
-  local pidfile=$1 marker=$2 pid
-  [ -f "$pidfile" ] || return 1
-  pid=$(head -n 1 "$pidfile" 2>/dev/null || true)
-  [[ $pid =~ ^[0-9]+$ ]] || return 1
-  kill -0 "$pid" 2>/dev/null || return 1
-  if [ -r "/proc/$pid/cmdline" ]; then
-    tr '\0' ' ' <"/proc/$pid/cmdline" | grep -qF -- "$marker" || return 1
-  fi
-  printf '%s' "$pid"
-}
-
-# start_detached PIDFILE LOGFILE CMD... : runs CMD in its own session, detached from this shell, with
-# stdin from /dev/null, stdout+stderr appended to LOGFILE and every other inherited descriptor closed
-# (so a caller reading our stdout through a pipe, or holding a lock, is never kept waiting by the daemon).
-# The pid is written by the process itself right before exec, so it is the daemon's pid.
-start_detached() {
-  local pidfile=$1 logfile=$2
-  shift 2
-  printf '\n==== %s: %s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$(basename "$1") started by scripts/stack.sh" >>"$logfile"
-  # shellcheck disable=SC2016 # expanded by the inner shell
-  setsid bash -c '
-    pidfile=$1; shift
-    for fd in /proc/$$/fd/*; do
-      fd=${fd##*/}
-      if [ "$fd" -gt 2 ] 2>/dev/null; then eval "exec $fd>&-"; fi
-    done
-    echo $$ >"$pidfile"
-    exec "$@"
-  ' stack-launcher "$pidfile" "$@" </dev/null >>"$logfile" 2>&1 &
-  local i
-  for ((i = 0; i < 50; i++)); do
-    if [ -s "$pidfile" ]; then
-      LAUNCHED_PID=$(head -n 1 "$pidfile")
-      return 0
-    fi
-    sleep 0.1
-  done
-  die "could not start $1 (no pid file written); see $logfile"
-}
-
 # alive PIDFILE MARKER: the service's process is alive (the one launched by this run, else a verified pid file).
 alive() {
   if [ -n "$LAUNCHED_PID" ]; then
@@ -167,28 +93,6 @@ alive() {
   else
     our_pid "$1" "$2" >/dev/null
   fi
-}
-
-# stop_pid NAME PID: SIGTERM, wait up to 15 s, then SIGKILL.
-stop_pid() {
-  local name=$1 pid=$2 i
-  log "$name: stopping pid $pid (SIGTERM)"
-  kill -TERM "$pid" 2>/dev/null || return 0
-  for ((i = 0; i < 150; i++)); do
-    kill -0 "$pid" 2>/dev/null || {
-      log "$name: stopped"
-      return 0
-    }
-    sleep 0.1
-  done
-  log "$name: still running after 15 s, sending SIGKILL to pid $pid"
-  kill -KILL "$pid" 2>/dev/null || true
-  for ((i = 0; i < 50; i++)); do
-    kill -0 "$pid" 2>/dev/null || return 0
-    sleep 0.1
-  done
-  log "$name: pid $pid did not exit after SIGKILL"
-  return 1
 }
 
 # Fails with a clear message when one of PORTS is held by something that is not ours.

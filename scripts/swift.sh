@@ -40,6 +40,9 @@ die() {
   printf '[swift] error: %s\n' "$*" >&2
   exit 1
 }
+SCRIPT_NAME=swift.sh
+# shellcheck source=scripts/daemons.sh
+. "$ROOT_DIR/scripts/daemons.sh"
 
 port_of() { echo $((SWIFT_PORT + OFFSET[$1])); }
 pidfile_of() { echo "$RUN_DIR/swift-$1.pid"; }
@@ -60,75 +63,6 @@ validate_config() {
   [[ $TIMEOUT =~ ^[1-9][0-9]*$ ]] || die "STACK_TIMEOUT must be a positive number of seconds, got '$TIMEOUT'"
   # The key goes into proxy-server.conf and an HTTP header: keep it to one simple token.
   [[ $SWIFT_KEY =~ ^[A-Za-z0-9._~+-]+$ ]] || die "SWIFT_KEY must be letters, digits and ._~+- only"
-}
-
-port_open() {
-  # shellcheck disable=SC2016 # $0/$1 are the inner shell's arguments
-  timeout 2 bash -c 'exec 3<>"/dev/tcp/$0/$1"' "$BIND_IP" "$1" 2>/dev/null
-}
-
-port_owner() {
-  local line=""
-  command -v ss >/dev/null 2>&1 && line=$(ss -Hltnp "sport = :$1" 2>/dev/null | grep -o 'users:(([^)]*))' | head -n 1 || true)
-  printf '%s' "${line:-unknown process}"
-}
-
-# HTTP status of a request (000 when nothing answers); extra curl arguments after the URL.
-http_code() {
-  local url=$1
-  shift
-  curl -s -o /dev/null -m 5 -w '%{http_code}' "$@" "$url" 2>/dev/null || true
-}
-
-# The pid in PIDFILE when that process is alive and its command line holds MARKER; fails otherwise.
-our_pid() {
-  local pidfile=$1 marker=$2 pid
-  [ -f "$pidfile" ] || return 1
-  pid=$(head -n 1 "$pidfile" 2>/dev/null || true)
-  [[ $pid =~ ^[0-9]+$ ]] && kill -0 "$pid" 2>/dev/null || return 1
-  if [ -r "/proc/$pid/cmdline" ]; then tr '\0' ' ' <"/proc/$pid/cmdline" | grep -qF -- "$marker" || return 1; fi
-  printf '%s' "$pid"
-}
-
-# start_detached PIDFILE LOGFILE CMD...: own session, stdin /dev/null, output to LOGFILE, no inherited fds
-# (a caller reading our stdout through a pipe is never kept waiting). The pid file holds the daemon's pid.
-start_detached() {
-  local pidfile=$1 logfile=$2 i
-  shift 2
-  printf '\n==== %s: %s started by scripts/swift.sh\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$(basename "$1")" >>"$logfile"
-  # shellcheck disable=SC2016 # expanded by the inner shell
-  setsid bash -c '
-    pidfile=$1; shift
-    for fd in /proc/$$/fd/*; do
-      fd=${fd##*/}
-      if [ "$fd" -gt 2 ] 2>/dev/null; then eval "exec $fd>&-"; fi
-    done
-    echo $$ >"$pidfile"
-    exec "$@"
-  ' swift-launcher "$pidfile" "$@" </dev/null >>"$logfile" 2>&1 &
-  for ((i = 0; i < 50; i++)); do
-    [ -s "$pidfile" ] && return 0
-    sleep 0.1
-  done
-  die "could not start $1 (no pid file written); see $logfile"
-}
-
-stop_pid() {
-  local name=$1 pid=$2 i
-  log "$name: stopping pid $pid (SIGTERM)"
-  kill -TERM "$pid" 2>/dev/null || return 0
-  for ((i = 0; i < 150; i++)); do
-    kill -0 "$pid" 2>/dev/null || return 0
-    sleep 0.1
-  done
-  log "$name: still running after 15 s, sending SIGKILL to pid $pid"
-  kill -KILL "$pid" 2>/dev/null || true
-  for ((i = 0; i < 50; i++)); do
-    kill -0 "$pid" 2>/dev/null || return 0
-    sleep 0.1
-  done
-  log "$name: pid $pid did not exit after SIGKILL"
-  return 1
 }
 
 require_tools() {

@@ -147,7 +147,10 @@ async function runMigrate(
     out.line(
       `Documents to migrate: ${total}${selection.buckets.length ? ` in buckets: ${selection.buckets.join(', ')}` : ''}`,
     );
-    printSourceDeletes(out, (await describeSourceDeletes(from, pool, tuning.nodelete, tuning.reclaimVersions)).notes);
+    printSourceDeletes(
+      out,
+      (await describeSourceDeletes(from, pool, tuning.nodelete, tuning.reclaimVersions)).notes,
+    );
     if (!o.dontask && !(await confirmStopped(out))) {
       out.line('Skipping conversion.');
       return ExitCode.ok;

@@ -53,7 +53,9 @@ test('ExpiredToken waits while the SDK refreshes role credentials (iamauto), and
   const iamauto = { ...objectCall, credentials: { iamauto: 'true' } };
   expect(classifyS3Error(answer('ExpiredToken', 400), iamauto)).toMatchObject({ name: 'StorageBusyError' });
   // Static keys never refresh: retrying them would wait forever without saying why.
-  expect(classifyS3Error(answer('ExpiredToken', 400), objectCall)).toMatchObject({ name: 'BadCredentialsError' });
+  expect(classifyS3Error(answer('ExpiredToken', 400), objectCall)).toMatchObject({
+    name: 'BadCredentialsError',
+  });
 });
 
 test('501 NotImplemented is not a pause to wait out: the page fails and is retried as any error', () => {
