@@ -1,9 +1,10 @@
 /** S3 bad input against the real VersityGW: each case is a named error and writes nothing. */
 import { randomUUID } from 'node:crypto';
 import { createServer, type AddressInfo } from 'node:net';
-import { HeadObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import { HeadObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { createS3Driver, type S3DriverOptions } from '../../src/drivers/s3';
 import { stackEnv } from '../helpers/stack-env';
+import { stackS3Client } from '../helpers/stack-s3-client';
 
 const good: S3DriverOptions = {
   bucket: `aos-err-${randomUUID().slice(0, 8)}`,
@@ -12,12 +13,7 @@ const good: S3DriverOptions = {
   url: stackEnv.s3Endpoint,
   createBucket: true,
 };
-const admin = new S3Client({
-  region: 'us-east-1',
-  endpoint: stackEnv.s3Endpoint,
-  forcePathStyle: true,
-  credentials: { accessKeyId: stackEnv.s3AccessKey, secretAccessKey: stackEnv.s3SecretKey },
-});
+const admin = stackS3Client();
 
 async function objectCount(bucket: string): Promise<number> {
   const res = await admin.send(new ListObjectsV2Command({ Bucket: bucket }));

@@ -8,13 +8,14 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import type { Pool } from 'pg';
 import { createPgMetadataStore } from '../../src/catalog';
 import { md5Hex } from '../../src/drivers/util';
 import type { ObjectStoreDriver } from '../../src/drivers/types';
 import { makeFixture, type FixtureDoc } from '../helpers/fixture';
 import { stackEnv } from '../helpers/stack-env';
+import { stackS3Client } from '../helpers/stack-s3-client';
 import { configFile, createWorld, stores, type StoreSpec, type World } from '../helpers/world';
 
 jest.setTimeout(300_000);
@@ -64,12 +65,7 @@ async function catalogDump(pool: Pool): Promise<unknown> {
 
 /** Every object of an S3 bucket with size, ETag and modification time, read with the SDK directly. */
 async function bucketDump(bucket: string): Promise<unknown[]> {
-  const client = new S3Client({
-    region: 'us-east-1',
-    endpoint: stackEnv.s3Endpoint,
-    forcePathStyle: true,
-    credentials: { accessKeyId: stackEnv.s3AccessKey, secretAccessKey: stackEnv.s3SecretKey },
-  });
+  const client = stackS3Client();
   const out: unknown[] = [];
   let token: string | undefined;
   try {

@@ -8,20 +8,15 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CreateBucketCommand, PutObjectLegalHoldCommand, S3Client } from '@aws-sdk/client-s3';
+import { CreateBucketCommand, PutObjectLegalHoldCommand } from '@aws-sdk/client-s3';
 import { taggedFixture, type FixtureDoc } from '../helpers/fixture';
-import { stackEnv } from '../helpers/stack-env';
+import { stackS3Client } from '../helpers/stack-s3-client';
 import { configFile, createWorld, expectAllAt, stores, type World } from '../helpers/world';
 
 jest.setTimeout(180_000);
 
 let world: World;
-const s3 = new S3Client({
-  region: 'us-east-1',
-  endpoint: stackEnv.s3Endpoint,
-  forcePathStyle: true,
-  credentials: { accessKeyId: stackEnv.s3AccessKey, secretAccessKey: stackEnv.s3SecretKey },
-});
+const s3 = stackS3Client();
 beforeAll(async () => {
   world = await createWorld();
 });

@@ -8,21 +8,16 @@ import {
   CreateBucketCommand,
   ListObjectVersionsCommand,
   PutBucketVersioningCommand,
-  S3Client,
 } from '@aws-sdk/client-s3';
 import { taggedFixture } from '../helpers/fixture';
 import { stackEnv } from '../helpers/stack-env';
+import { stackS3Client } from '../helpers/stack-s3-client';
 import { configFile, createWorld, expectAllAt, stores, type World } from '../helpers/world';
 
 jest.setTimeout(180_000);
 
 let world: World;
-const s3 = new S3Client({
-  region: 'us-east-1',
-  endpoint: stackEnv.s3bEndpoint,
-  forcePathStyle: true,
-  credentials: { accessKeyId: stackEnv.s3AccessKey, secretAccessKey: stackEnv.s3SecretKey },
-});
+const s3 = stackS3Client(stackEnv.s3bEndpoint);
 beforeAll(async () => {
   world = await createWorld();
 });

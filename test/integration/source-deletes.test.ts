@@ -9,7 +9,6 @@ import {
   CreateBucketCommand,
   PutBucketVersioningCommand,
   PutObjectLockConfigurationCommand,
-  S3Client,
 } from '@aws-sdk/client-s3';
 import { makePrepare } from '../../src/activities/prepare';
 import { catalogFingerprint } from '../../src/catalog';
@@ -24,6 +23,7 @@ import { runInProcess, type RegisterCommand } from '../helpers/in-process-cli';
 import { anchoreConfig, writeTempConfig } from '../helpers/cli';
 import { startS3BehaviourProxy, type S3BehaviourProxy } from '../helpers/s3-behaviour-proxy';
 import { stackEnv } from '../helpers/stack-env';
+import { stackS3Client } from '../helpers/stack-s3-client';
 
 // The operator answers no: nothing starts. The question's place in stderr shows what was said before it.
 jest.mock('../../src/cli/confirm', () => ({
@@ -34,13 +34,7 @@ jest.setTimeout(30_000);
 const tag = randomUUID().slice(0, 8);
 let catalog: TestCatalog;
 let proxy: S3BehaviourProxy;
-const s3 = new S3Client({
-  region: 'us-east-1',
-  endpoint: stackEnv.s3bEndpoint,
-  forcePathStyle: true,
-  credentials: { accessKeyId: stackEnv.s3AccessKey, secretAccessKey: stackEnv.s3SecretKey },
-  requestChecksumCalculation: 'WHEN_REQUIRED',
-});
+const s3 = stackS3Client(stackEnv.s3bEndpoint);
 const buckets: Record<'plain' | 'versioned' | 'locked', string> = {
   plain: `aos-srcdel-plain-${tag}`,
   versioned: `aos-srcdel-versioned-${tag}`,
