@@ -330,11 +330,13 @@ export function makeCopyPage(deps: ActivityDeps) {
         continue;
       }
       const out = encodeStored(logical, input.to.compression, dest.supportsCompression);
+      const checksum = dest.checksumFor?.(out.data);
       copies.push({
         item: {
           ref: { userId: row.userId, bucket: row.bucket, key: row.archiveId },
           data: out.data,
           md5: out.digest,
+          ...(checksum ? { checksum } : {}),
         },
         entry: {
           ...base,
@@ -342,6 +344,7 @@ export function makeCopyPage(deps: ActivityDeps) {
           destDigest: out.digest,
           destSize: out.size,
           destCompressed: out.isCompressed,
+          ...(checksum ? { destChecksum: checksum } : {}),
         },
       });
     }

@@ -19,10 +19,16 @@ export interface DestinationStats {
   readonly refused: Map<string, string>;
 }
 
-/** `expected`: each copy's URL and the md5 it should have. `full`: read every copy back. */
+/** What a copy should be: its md5, and the checksum the destination keeps for it (checksumFor), if any. */
+export interface ExpectedCopy {
+  readonly md5: string | null;
+  readonly checksum?: string | null;
+}
+
+/** `expected`: what each copy (by URL) should be. `full`: read every copy back. */
 export async function destinationStats(
   dest: ObjectStoreDriver,
-  expected: ReadonlyMap<string, string | null>,
+  expected: ReadonlyMap<string, ExpectedCopy>,
   full: boolean,
   signal?: AbortSignal,
 ): Promise<DestinationStats> {
@@ -33,9 +39,10 @@ export async function destinationStats(
   if (!full && statMany) {
     const listed = await perUrlOnRefusal(urls, refused, (some) => statMany(some, { signal }));
     for (const [url, st] of listed) {
-      const md5 = provenMd5(st, expected.get(url));
+      const md5 = provenMd5(st, expected.get(url)?.md5);
       stats.set(url, md5 === undefined ? { size: st.size } : { size: st.size, md5 });
     }
+    await proveByChecksums(dest, expected, stats, refused, signal);
   }
   const unhashed =
     full || !statMany ? urls : urls.filter((u) => stats.has(u) && stats.get(u)?.md5 === undefined);
@@ -47,6 +54,31 @@ export async function destinationStats(
     else stats.delete(url);
   }
   return { stats, refused };
+}
+
+/**
+ * Copies a listing could not prove (an SSE-KMS ETag) whose checksum the destination keeps: equal to the one
+ * journaled with the copy, it proves the bytes, so their md5 is the expected one and nothing is read back.
+ */
+async function proveByChecksums(
+  dest: ObjectStoreDriver,
+  expected: ReadonlyMap<string, ExpectedCopy>,
+  stats: Map<string, ObjectStat>,
+  refused: Map<string, string>,
+  signal?: AbortSignal,
+): Promise<void> {
+  const { checksumsOf } = dest;
+  const open = [...stats].filter(([url, st]) => st.md5 === undefined && expected.get(url)?.checksum);
+  if (!checksumsOf || open.length === 0) return;
+  const sums = await perUrlOnRefusal(
+    open.map(([url]) => url),
+    refused,
+    (some) => checksumsOf(some, { signal }),
+  );
+  for (const [url, st] of open) {
+    const want = expected.get(url);
+    if (want?.md5 && sums.get(url) === want.checksum) stats.set(url, { size: st.size, md5: want.md5 });
+  }
 }
 
 /** A batch call; when it is refused for one object, the same call per URL, recording the refused ones. */

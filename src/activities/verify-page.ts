@@ -100,7 +100,7 @@ export function makeVerifyPage(deps: ActivityDeps) {
     heartbeat({ page: page.index, stage: 'verify', documents: rows.length });
     const { stats, refused } = await destinationStats(
       dest,
-      new Map(rows.map((r) => [r.dest_url as string, r.dest_digest])),
+      new Map(rows.map((r) => [r.dest_url as string, { md5: r.dest_digest, checksum: r.dest_checksum }])),
       input.verify === 'full',
       signal,
     );

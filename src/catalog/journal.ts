@@ -53,6 +53,7 @@ CREATE TABLE IF NOT EXISTS objectstorage_migrations (
 ALTER TABLE objectstorage_migrations ADD COLUMN IF NOT EXISTS namespace VARCHAR;
 ALTER TABLE objectstorage_migrations ADD COLUMN IF NOT EXISTS stop_reason VARCHAR;
 ALTER TABLE objectstorage_migrations ADD COLUMN IF NOT EXISTS pruned_at TIMESTAMPTZ;
+ALTER TABLE objectstorage_journal ADD COLUMN IF NOT EXISTS dest_checksum VARCHAR;
 `;
 
 /**
@@ -96,6 +97,8 @@ export interface JournalRow {
   readonly dest_digest: string | null;
   readonly dest_size: number | null;
   readonly dest_compressed: boolean | null;
+  /** The checksum the destination keeps for the copy (`sha256:<base64>`), where it keeps one. */
+  readonly dest_checksum: string | null;
   readonly error_code: string | null;
   readonly error_message: string | null;
   readonly attempts: number;
@@ -152,13 +155,14 @@ export interface JournalEntry {
   readonly destDigest?: string;
   readonly destSize?: number;
   readonly destCompressed?: boolean;
+  readonly destChecksum?: string;
   readonly errorCode?: string;
   readonly errorMessage?: string;
 }
 
 const ROW_COLUMNS = `task_id, bucket, "archiveId", "userId", "documentName", page, phase, source_url, source_digest,
   source_size::float8 AS source_size, source_compressed, dest_url, dest_digest, dest_size::float8 AS dest_size,
-  dest_compressed, error_code, error_message, attempts`;
+  dest_compressed, dest_checksum, error_code, error_message, attempts`;
 
 /** Advisory lock key of our DDL ("aos-journal"). */
 const JOURNAL_DDL_LOCK = 0x616f736a;
@@ -202,18 +206,20 @@ export async function recordCopies(
   await db.query(
     `INSERT INTO objectstorage_journal AS j (task_id, page, bucket, "archiveId", "userId", "documentName", phase,
        source_url, source_digest, source_size, source_compressed, dest_url, dest_digest, dest_size, dest_compressed,
-       error_code, error_message, copied_at)
+       error_code, error_message, dest_checksum, copied_at)
      SELECT $1::integer, $2::integer, *, CASE WHEN r.phase = 'copied' THEN now() END FROM unnest(
        $3::varchar[], $4::varchar[], $5::varchar[], $6::varchar[], $7::varchar[], $8::varchar[], $9::varchar[],
        $10::bigint[], $11::boolean[], $12::varchar[], $13::varchar[], $14::bigint[], $15::boolean[], $16::varchar[],
-       $17::varchar[]) AS r(bucket, "archiveId", "userId", "documentName", phase, source_url, source_digest,
-       source_size, source_compressed, dest_url, dest_digest, dest_size, dest_compressed, error_code, error_message)
+       $17::varchar[], $20::varchar[]) AS r(bucket, "archiveId", "userId", "documentName", phase, source_url,
+       source_digest, source_size, source_compressed, dest_url, dest_digest, dest_size, dest_compressed, error_code,
+       error_message, dest_checksum)
      ON CONFLICT (task_id, bucket, "archiveId", "userId", "documentName") DO UPDATE SET
        page = EXCLUDED.page, phase = EXCLUDED.phase, source_url = EXCLUDED.source_url,
        source_digest = EXCLUDED.source_digest, source_size = EXCLUDED.source_size,
        source_compressed = EXCLUDED.source_compressed, dest_url = EXCLUDED.dest_url, dest_digest = EXCLUDED.dest_digest,
        dest_size = EXCLUDED.dest_size, dest_compressed = EXCLUDED.dest_compressed, error_code = EXCLUDED.error_code,
-       error_message = EXCLUDED.error_message, copied_at = EXCLUDED.copied_at, attempts = j.attempts + 1,
+       error_message = EXCLUDED.error_message, dest_checksum = EXCLUDED.dest_checksum,
+       copied_at = EXCLUDED.copied_at, attempts = j.attempts + 1,
        verified_at = NULL, switched_at = NULL, deleted_at = NULL, updated_at = now()
      WHERE j.phase = ANY(CASE EXCLUDED.phase WHEN 'copied' THEN $18::varchar[] ELSE $19::varchar[] END)`,
     [
@@ -236,6 +242,7 @@ export async function recordCopies(
       col(entries, (e) => e.errorMessage ?? null),
       MOVES_TO.copied,
       MOVES_TO.failed,
+      col(entries, (e) => e.destChecksum ?? null),
     ],
   );
 }

@@ -35,7 +35,12 @@ export function perObjectCalls(
       mapLimit(
         items,
         parallelism,
-        (i) => single.put(i.ref, i.data, i.md5 ? { ...opts, md5: i.md5 } : opts),
+        (i) =>
+          single.put(i.ref, i.data, {
+            ...opts,
+            ...(i.md5 ? { md5: i.md5 } : {}),
+            ...(i.checksum ? { checksum: i.checksum } : {}),
+          }),
         opts?.signal,
       ),
     async deleteMany(uris, opts) {

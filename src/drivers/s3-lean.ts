@@ -38,6 +38,7 @@ export interface LeanS3 {
     data: Buffer,
     md5Base64: string,
     signal?: AbortSignal,
+    sha256Base64?: string,
   ): Promise<true | undefined>;
   /** CopyObject; with `ifMatchMd5` only when the source's ETag is that md5 (else 'etag_mismatch'). */
   copy(
@@ -168,8 +169,12 @@ export function createLeanS3(o: LeanS3Options): LeanS3 {
         return a.body;
       return a?.status === 404 && errorCode(a.body) === 'NoSuchKey' ? 'absent' : undefined;
     },
-    async put(bucket, key, data, md5Base64, signal) {
-      const headers = { 'content-type': 'binary/octet-stream', 'content-md5': md5Base64 };
+    async put(bucket, key, data, md5Base64, signal, sha256Base64) {
+      const headers = {
+        'content-type': 'binary/octet-stream',
+        'content-md5': md5Base64,
+        ...(sha256Base64 ? { 'x-amz-checksum-sha256': sha256Base64 } : {}),
+      };
       const a = await call('PUT', bucket, key, headers, data, signal);
       return a?.status === 200 ? true : undefined;
     },

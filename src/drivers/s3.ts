@@ -86,6 +86,9 @@ const contentMd5OnDeleteObjects: BuildMiddleware<object, MetadataBearer> =
     return next(args);
   };
 
+/** Prefix of the checksums this driver journals: the server keeps a SHA-256 of single-part objects sent with one. */
+const SHA256 = 'sha256:';
+
 /** After an overloaded answer, requests go through the SDK (its adaptive retry rate-limits them) for this long. */
 const LEAN_PAUSE_AFTER_BUSY_MS = 30_000;
 
@@ -214,6 +217,7 @@ export function createS3Driver(o: S3DriverOptions): ObjectStoreDriver {
     data: Buffer,
     signal?: AbortSignal,
     md5Hex?: string,
+    checksum?: string,
   ): Promise<void> => {
     const common = { Bucket: bucket, Key: key, ContentType: 'binary/octet-stream' };
     if (data.length > multipartThreshold) {
@@ -223,10 +227,17 @@ export function createS3Driver(o: S3DriverOptions): ObjectStoreDriver {
     const md5 = (md5Hex ? Buffer.from(md5Hex, 'hex') : createHash('md5').update(data).digest()).toString(
       'base64',
     );
-    if (await leanNow()?.put(bucket, key, data, md5, signal)) return;
-    await client.send(new PutObjectCommand({ ...common, Body: data, ContentMD5: md5 }), {
-      abortSignal: signal,
-    });
+    const sha256 = checksum?.startsWith(SHA256) ? checksum.slice(SHA256.length) : undefined;
+    if (await leanNow()?.put(bucket, key, data, md5, signal, sha256)) return;
+    await client.send(
+      new PutObjectCommand({
+        ...common,
+        Body: data,
+        ContentMD5: md5,
+        ...(sha256 ? { ChecksumSHA256: sha256 } : {}),
+      }),
+      { abortSignal: signal },
+    );
   };
 
   const readObject = async (uri: string, signal?: AbortSignal): Promise<Buffer | undefined> => {
@@ -269,7 +280,7 @@ export function createS3Driver(o: S3DriverOptions): ObjectStoreDriver {
     throwIfAborted(opts?.signal);
     const key = keyToWrite(ref);
     await call(o.bucket, `s3://${o.bucket}/${key}`, () =>
-      writeObject(o.bucket, key, data, opts?.signal, opts?.md5),
+      writeObject(o.bucket, key, data, opts?.signal, opts?.md5, opts?.checksum),
     );
     return `s3://${o.bucket}/${key}`;
   };
@@ -464,6 +475,37 @@ export function createS3Driver(o: S3DriverOptions): ObjectStoreDriver {
     copyFrom(source, items, opts) {
       if (!sameServer(source)) throw new Error('copyFrom: the source is not on this server');
       return copyMany(items, opts?.signal);
+    },
+    checksumFor: (data) =>
+      data.length > multipartThreshold
+        ? undefined
+        : `${SHA256}${createHash('sha256').update(data).digest('base64')}`,
+    async checksumsOf(uris, opts) {
+      const out = new Map<string, string>();
+      await mapLimit(
+        uris,
+        parallelism,
+        async (uri) => {
+          const { container, objectKey } = parseContainerUri(uri, 's3');
+          const head = await call(container, uri, () =>
+            client.send(
+              new HeadObjectCommand({ Bucket: container, Key: objectKey, ChecksumMode: 'ENABLED' }),
+              {
+                abortSignal: opts?.signal,
+              },
+            ),
+          ).catch((err: unknown) => {
+            if ((err as Error).name === 'ObjectKeyNotFoundError') return undefined;
+            throw err;
+          });
+          // A multipart upload's checksum is of its parts ("…-N"): not what checksumFor gives.
+          const sha = head?.ChecksumSHA256;
+          if (sha && !sha.includes('-') && head?.ChecksumType !== 'COMPOSITE')
+            out.set(uri, `${SHA256}${sha}`);
+        },
+        opts?.signal,
+      );
+      return out;
     },
     takeBusyAnswers() {
       const n = busyAnswers;

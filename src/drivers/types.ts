@@ -36,6 +36,8 @@ export interface PutItem {
   readonly data: Buffer;
   /** md5 (hex) of `data` when the caller already has it; see {@link PutOptions}. */
   readonly md5?: string;
+  /** What `checksumFor(data)` gave: the driver sends it with the body, and the server keeps and checks it. */
+  readonly checksum?: string;
 }
 
 /** Options of a write. */
@@ -45,6 +47,8 @@ export interface PutOptions extends CallOptions {
    * Content-MD5 uses it instead of hashing the body again. A wrong value makes the write fail, never succeed.
    */
   readonly md5?: string;
+  /** What `checksumFor(data)` gave: sent with the body, kept and checked by the backend. */
+  readonly checksum?: string;
 }
 
 /** What a metadata call knows about a stored object. */
@@ -166,6 +170,14 @@ export interface ObjectStoreDriver {
    * call: a migration slows down on them for all its workers. Drivers that cannot tell leave it out.
    */
   takeBusyAnswers?(): number;
+  /**
+   * The checksum the backend will keep for `data` written as one object (`sha256:<base64>`), undefined where it
+   * keeps none (a multipart upload's is of its parts). Journaled with the copy, it proves the copy without
+   * reading it back where an ETag cannot (SSE-KMS): see checksumsOf.
+   */
+  checksumFor?(data: Buffer): string | undefined;
+  /** The checksums the backend keeps for these objects, as checksumFor gives them (absent: none kept). */
+  checksumsOf?(uris: readonly string[], opts?: CallOptions): Promise<Map<string, string>>;
   /** Whether an object exists at `uri`. */
   exists(uri: string, opts?: CallOptions): Promise<boolean>;
   /** Deletes the object at `uri`; deleting an absent object is not an error. */

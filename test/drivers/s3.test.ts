@@ -240,7 +240,7 @@ describe('verification never rests on a size alone (issue 22, item 1)', () => {
     const [uri] = await d.putMany([{ ref: { userId: 'a', bucket: 'grypedb', key: 'big' }, data }]);
     const url = uri as string;
     expect((await d.statMany?.([url]))?.get(url)?.md5).toBeUndefined(); // the server gives no md5 for it
-    const { stats } = await destinationStats(d, new Map([[url, md5Hex(data)]]), false);
+    const { stats } = await destinationStats(d, new Map([[url, { md5: md5Hex(data) }]]), false);
     expect(stats.get(url)).toEqual({ size: data.length, md5: md5Hex(data) });
   });
 });

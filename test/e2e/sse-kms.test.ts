@@ -39,9 +39,15 @@ test.each([
     const docs = taggedFixture(`ssekms-${server}`, 24);
     await world.load(from, docs);
 
+    const seenBefore = proxy.seen.length;
     const written = await world.migrate(configFile(from), configFile(encrypted));
     if (written.code !== 0)
       throw new Error(`migrate exited ${written.code}\n${written.stdout}\n${written.stderr}`);
+    // Each copy went with a SHA-256 the server keeps: verify proved it by HEAD, reading none back.
+    const readBack = proxy.seen
+      .slice(seenBefore)
+      .filter((r) => r.method === 'GET' && !/list-type=2|self_check/.test(r.url));
+    expect(readBack).toEqual([]);
     await expectAllAt(world, encrypted, docs);
 
     const other = kms();
