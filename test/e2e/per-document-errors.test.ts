@@ -169,33 +169,40 @@ test('a policy revoked mid-run (AccessDenied on every object, probes too) stops 
   await expectAllAt(world, from, docs);
 });
 
-test('a copy the destination refuses to read back (403: its KMS key) fails that document alone as dest_rejected', async () => {
-  const from = stores.localfs(false); // db:// still holds the first test's refused document
-  const to = throughProxy(stores.s3());
-  const docs = taggedFixture('unreadable-copy', 12);
-  await world.load(from, docs);
-  const denied = docs[6] as FixtureDoc;
-  // SSE-KMS ETags are no md5s: verify reads every copy back, and this one's GET is denied.
-  proxy.setSseKms(true);
-  proxy.setRule((req) =>
-    req.method === 'GET' && (req.url ?? '').includes(objectPathOf(denied))
-      ? { status: 403, code: 'AccessDenied', message: 'User is not authorized to perform: kms:Decrypt' }
-      : undefined,
-  );
-  try {
-    const r = await world.migrate(configFile(from), configFile(to));
-    expect(r.code).toBe(2);
-    const failed = await failures(r.taskId);
-    expect(failed.map((f) => f[5])).toEqual(['dest_rejected']);
-    expect(failed[0]?.join(',')).toMatch(/kms:Decrypt/);
-  } finally {
-    proxy.setRule(undefined);
-    proxy.setSseKms(false);
-  }
-  await expectAllAt(
-    world,
-    to,
-    docs.filter((d) => d !== denied),
-  );
-  await expectAllAt(world, from, [denied]);
-});
+test.each([
+  ['read back (--verify full)', 'GET', ['--verify', 'full']],
+  ['checked by its checksum (HEAD)', 'HEAD', []],
+])(
+  'a copy the destination refuses to show when %s fails that document alone as dest_rejected',
+  async (_how, method, args) => {
+    const from = stores.localfs(false); // db:// still holds the first test's refused document
+    const to = throughProxy(stores.s3());
+    const docs = taggedFixture(`unreadable-copy-${method}`, 12);
+    await world.load(from, docs);
+    const denied = docs[6] as FixtureDoc;
+    // SSE-KMS: a listing proves no copy, so each is checked by a HEAD of its checksum, or read back in full.
+    proxy.setSseKms(true);
+    proxy.setRule((req) =>
+      req.method === method && (req.url ?? '').includes(objectPathOf(denied))
+        ? { status: 403, code: 'AccessDenied', message: 'User is not authorized to perform: kms:Decrypt' }
+        : undefined,
+    );
+    try {
+      const r = await world.migrate(configFile(from), configFile(to), ...args);
+      expect(r.code).toBe(2);
+      const failed = await failures(r.taskId);
+      expect(failed.map((f) => f[5])).toEqual(['dest_rejected']);
+      // A HEAD answer has no body: only a GET carries the server's words.
+      expect(failed[0]?.join(',')).toMatch(method === 'GET' ? /kms:Decrypt/ : /refused by the backend/);
+    } finally {
+      proxy.setRule(undefined);
+      proxy.setSseKms(false);
+    }
+    await expectAllAt(
+      world,
+      to,
+      docs.filter((d) => d !== denied),
+    );
+    await expectAllAt(world, from, [denied]);
+  },
+);
