@@ -10,10 +10,10 @@ import {
   currentVersions,
   docKeyString,
   journaledKeys,
-  lockVersions,
   pageRows,
   recordCopies,
   type ArchiveMetadataRow,
+  type StoredVersion,
   type JournalEntry,
   UNKNOWN_SIZE_BYTES,
 } from '../catalog';
@@ -31,6 +31,7 @@ import { isUriParseError, readBodies } from './read-bodies';
 import { copyServerSide, sameCompressionRules } from './server-side-copy';
 import { assertSharedStores } from './shared-stores';
 import { STREAM_ABOVE_BYTES, STREAMED_COPY_BYTES, streamCopy, streamsRow } from './stream-copy';
+import { deleteUnpointedCopies } from './unpointed-copies';
 import { writeCopies, type Copy } from './write-copies';
 
 /** Documents and source bytes per chunk: enough to keep parallel I/O busy, small enough to bound memory. */
@@ -58,6 +59,25 @@ const REREAD_AFTER_MS = [100, 400, 1_500];
 
 /** The bytes a row is expected to bring into memory. */
 const expectedBytes = (row: { readonly size: number | null }): number => row.size ?? UNKNOWN_SIZE_BYTES;
+
+/** Where a page's copies go, as the page's attempt sees it. */
+interface PageWork {
+  readonly input: MigrationInput;
+  readonly page: number;
+  readonly source: ObjectStoreDriver;
+  readonly dest: ObjectStoreDriver;
+  readonly signal: AbortSignal | undefined;
+  readonly fence: PageFence;
+}
+
+/** `row` with the version its archive_metadata row holds now (Anchore rewrote it meanwhile). */
+const asNow = (row: ArchiveMetadataRow, v: StoredVersion): ArchiveMetadataRow => ({
+  ...row,
+  content_url: v.url,
+  digest: v.digest,
+  size: v.size,
+  is_compressed: v.isCompressed,
+});
 
 /** Heartbeat details of copyPage: the page, and the last key whose copy is journaled. */
 export interface CopyHeartbeat {
@@ -175,14 +195,7 @@ export function makeCopyPage(deps: ActivityDeps) {
    */
   async function copyByStreaming(
     first: ArchiveMetadataRow,
-    at: {
-      input: MigrationInput;
-      page: number;
-      source: ObjectStoreDriver;
-      dest: ObjectStoreDriver;
-      signal: AbortSignal | undefined;
-      fence: PageFence;
-    },
+    at: PageWork,
     beat: () => void,
   ): Promise<PageCounts> {
     const { input, page, dest, signal, fence } = at;
@@ -194,22 +207,14 @@ export function makeCopyPage(deps: ActivityDeps) {
         const { entry, removeCopy } = await streamCopy(row, { ...at, to: input.to, onBytes: beat });
         const current: ArchiveMetadataRow = row;
         if (removeCopy)
-          await fence.commit(async (c) => {
-            // Only this document's row could point at its copy's URL.
-            const now = await lockVersions(c, [current]);
-            if (now.get(docKeyString(current))?.url !== removeCopy) await dest.delete(removeCopy, { signal });
-          });
+          await fence.commit((c) =>
+            deleteUnpointedCopies(c, dest, [{ ...current, dest_url: removeCopy }], signal),
+          );
         const waitMs = REREAD_AFTER_MS[round];
         if (entry.phase === 'failed' && waitMs !== undefined && MID_WRITE_CODES.has(entry.errorCode ?? '')) {
           await sleep(waitMs, undefined, { signal });
           const v = (await currentVersions(deps.pool, [current])).get(docKeyString(current));
-          row = v && {
-            ...current,
-            content_url: v.url,
-            digest: v.digest,
-            size: v.size,
-            is_compressed: v.isCompressed,
-          };
+          row = v && asNow(current, v);
           continue;
         }
         await fence.commit((c) => recordCopies(c, input.taskId, page, [entry]));
@@ -224,17 +229,7 @@ export function makeCopyPage(deps: ActivityDeps) {
   }
 
   /** Reads a chunk's bodies, writes them to the destination within the worker's budget, and journals them. */
-  async function copyByReading(
-    todo: readonly ArchiveMetadataRow[],
-    at: {
-      input: MigrationInput;
-      page: number;
-      source: ObjectStoreDriver;
-      dest: ObjectStoreDriver;
-      signal: AbortSignal | undefined;
-      fence: PageFence;
-    },
-  ): Promise<PageCounts> {
+  async function copyByReading(todo: readonly ArchiveMetadataRow[], at: PageWork): Promise<PageCounts> {
     const { input, page, dest, signal, fence } = at;
     const release = await budget.acquire(
       todo.reduce((n, r) => n + expectedBytes(r), 0),
@@ -284,9 +279,7 @@ export function makeCopyPage(deps: ActivityDeps) {
       todo = suspect.flatMap((f) => {
         const r = read.get(docKeyString(f));
         const v = now.get(docKeyString(f));
-        return r && v
-          ? [{ ...r, content_url: v.url, digest: v.digest, size: v.size, is_compressed: v.isCompressed }]
-          : [];
+        return r && v ? [asNow(r, v)] : [];
       });
     }
     return { copies, failed };

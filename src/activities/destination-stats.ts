@@ -4,10 +4,9 @@
  * ETag is no md5). A copy the destination refuses to show (its KMS key or an ACL denies it) is that document's
  * problem, not the page's: it is returned as refused, and the others are still verified.
  */
-import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { provenMd5, type ObjectStat, type ObjectStoreDriver } from '../drivers/types';
-import { mapLimit, md5Hex } from '../drivers/util';
+import { mapLimit, md5Hex, md5OfStream } from '../drivers/util';
 import { isDocumentRejected } from '../errors';
 
 /** Copies read back at once when no metadata call proves their md5. */
@@ -125,14 +124,7 @@ async function streamedHashes(
         refused.set(url, (err as Error).message);
         return;
       }
-      if (!body) return void out.set(url, undefined);
-      const hash = createHash('md5');
-      let size = 0;
-      for await (const chunk of body) {
-        hash.update(chunk as Buffer);
-        size += (chunk as Buffer).length;
-      }
-      out.set(url, { size, md5: hash.digest('hex') });
+      out.set(url, body ? await md5OfStream(body) : undefined);
     },
     signal,
   );

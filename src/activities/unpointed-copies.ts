@@ -7,24 +7,28 @@
  */
 import { docKeyString, lockVersions, type JournalRow } from '../catalog';
 import type { ObjectStoreDriver } from '../drivers/types';
+import type { DocKey } from '../shared/migration';
 import type { PoolClient } from 'pg';
 
+/** A document and the copy of it a migration wrote (a journal row, or a copy not journaled yet). */
+export type CopyOf = DocKey & { readonly dest_url: string | null };
+
 /** Which copies were deleted and which were kept because a metadata row points at them. */
-export interface CopyRemoval {
-  readonly deleted: JournalRow[];
-  readonly inUse: JournalRow[];
+export interface CopyRemoval<R extends CopyOf = JournalRow> {
+  readonly deleted: R[];
+  readonly inUse: R[];
 }
 
 /** Deletes the copies (`dest_url`) of `rows` that no row points at; `client` must be in a transaction. */
-export async function deleteUnpointedCopies(
+export async function deleteUnpointedCopies<R extends CopyOf>(
   client: PoolClient,
   dest: ObjectStoreDriver,
-  rows: readonly JournalRow[],
+  rows: readonly R[],
   signal?: AbortSignal,
-): Promise<CopyRemoval> {
+): Promise<CopyRemoval<R>> {
   const withCopy = rows.filter((r) => r.dest_url !== null);
   const now = await lockVersions(client, withCopy);
-  const pointed = (r: JournalRow): boolean => now.get(docKeyString(r))?.url === r.dest_url;
+  const pointed = (r: R): boolean => now.get(docKeyString(r))?.url === r.dest_url;
   const deleted = withCopy.filter((r) => !pointed(r));
   await dest.deleteMany(
     deleted.map((r) => r.dest_url as string),

@@ -15,6 +15,15 @@ function line(p: AuditProgress, width = 30): string {
   );
 }
 
+/** The progress of an audit that has not started. */
+export const startingProgress = (): AuditProgress => ({
+  rowsTotal: 0,
+  rowsChecked: 0,
+  objectsListed: 0,
+  problems: 0,
+  phase: 'rows',
+});
+
 /** Starts reporting `p` on stderr; the returned function prints the last state and stops. */
 export function showProgress(
   p: AuditProgress,

@@ -8,7 +8,7 @@ import type { Command } from 'commander';
 import { setMaxListeners } from 'node:events';
 import { Pool } from 'pg';
 import { openReport, reportFormat, type ReportWriter } from '../audit/report';
-import { showProgress } from '../audit/progress';
+import { showProgress, startingProgress } from '../audit/progress';
 import { runAudit } from '../audit/run';
 import { isProblemCode, type AuditProblem, type AuditProgress, type AuditSummary } from '../audit/types';
 import { checkCatalog, pgUrl, resolveCatalogUrl } from '../catalog';
@@ -95,13 +95,7 @@ async function runAuditCommand(file: string, o: AuditOptions, g: GlobalOptions):
     const driver = createDriver(side.loaded.config.storage_driver, { pool });
     const report: ReportWriter | undefined = o.report ? await openReport(o.report) : undefined;
     const shown: AuditProblem[] = [];
-    const progress: AuditProgress = {
-      rowsTotal: 0,
-      rowsChecked: 0,
-      objectsListed: 0,
-      problems: 0,
-      phase: 'rows',
-    };
+    const progress: AuditProgress = startingProgress();
     const stop = showProgress(progress, { tty: process.stderr.isTTY === true, json: g.json });
     const abort = new AbortController();
     setMaxListeners(0, abort.signal); // every request in flight listens to it

@@ -2,7 +2,7 @@
  * `localfs` driver (Anchore's FilesystemObjectStorageDriver): files at
  * `<archive_data_dir>/<md5(userId)>/<bucket>/<md5(key)[0:2]>/<md5(key)>.json`, URI `file://<that path>`.
  */
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { mkdir, open, readFile, readdir, rename, rm, rmdir, stat } from 'node:fs/promises';
@@ -18,7 +18,7 @@ import {
 import { probeRoundTrip } from './self-check';
 import { uriRest } from './uri';
 import { perObjectCalls } from './per-object';
-import { mapLimit, md5Hex, throwIfAborted } from './util';
+import { mapLimit, md5Hex, md5OfStream, throwIfAborted } from './util';
 import type { DocumentRef, ListedObject, ObjectStat, ObjectStoreDriver } from './types';
 
 export const DRIVER_NAME = 'localfs';
@@ -228,9 +228,7 @@ async function writeDurably(path: string, data: Buffer | Readable, signal?: Abor
 
 /** md5 (hex) of a file's bytes, read as a stream. */
 async function md5OfFile(path: string): Promise<string> {
-  const hash = createHash('md5');
-  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
-  return hash.digest('hex');
+  return (await md5OfStream(createReadStream(path))).md5;
 }
 
 /** Anchore's init check: create the dir if missing, refuse it if it holds entries Anchore does not write. */

@@ -92,6 +92,16 @@ const SHA256 = 'sha256:';
 /** After an overloaded answer, requests go through the SDK (its adaptive retry rate-limits them) for this long. */
 const LEAN_PAUSE_AFTER_BUSY_MS = 30_000;
 
+/** The object keys of `uris` by bucket (batch calls are per bucket), each with its URI. */
+function keysByBucket(uris: readonly string[]): Map<string, Array<{ key: string; uri: string }>> {
+  const byBucket = new Map<string, Array<{ key: string; uri: string }>>();
+  for (const uri of uris) {
+    const { container, objectKey } = parseContainerUri(uri, 's3');
+    byBucket.set(container, [...(byBucket.get(container) ?? []), { key: objectKey, uri }]);
+  }
+  return byBucket;
+}
+
 /** Redacted view of the credentials for error messages: never the secret, only the access key's first 2 chars. */
 function shownCredentials(o: S3DriverOptions): Record<string, string> {
   if (!o.accessKey) return { iamauto: 'true' };
@@ -401,6 +411,24 @@ export function createS3Driver(o: S3DriverOptions): ObjectStoreDriver {
     return refused;
   };
 
+  /** HEAD through the SDK (with the checksums the server keeps, when asked); undefined when absent. */
+  const headObject = async (uri: string, signal?: AbortSignal, checksums = false) => {
+    const { container, objectKey } = parseContainerUri(uri, 's3');
+    try {
+      return await client.send(
+        new HeadObjectCommand({
+          Bucket: container,
+          Key: objectKey,
+          ...(checksums ? { ChecksumMode: 'ENABLED' as const } : {}),
+        }),
+        { abortSignal: signal },
+      );
+    } catch (err) {
+      if (httpStatus(err) === 404) return undefined;
+      throw classifyS3Error(err, ctx(container, uri));
+    }
+  };
+
   /** The version id of each object that is current now (absent objects and unversioned ones left out). */
   const currentVersions = async (
     sources: readonly MigratedSource[],
@@ -411,13 +439,7 @@ export function createS3Driver(o: S3DriverOptions): ObjectStoreDriver {
       sources,
       parallelism,
       async ({ uri, size }) => {
-        const { container, objectKey } = parseContainerUri(uri, 's3');
-        const head = await call(container, uri, () =>
-          client.send(new HeadObjectCommand({ Bucket: container, Key: objectKey }), { abortSignal: signal }),
-        ).catch((err: unknown) => {
-          if ((err as Error).name === 'ObjectKeyNotFoundError') return undefined;
-          throw err;
-        });
+        const head = await headObject(uri, signal);
         // Only the version that was migrated: another size is not the document the journal knows.
         const id = head?.VersionId;
         if (id && id !== 'null' && (size === null || head?.ContentLength === size)) ids.set(uri, id);
@@ -436,16 +458,10 @@ export function createS3Driver(o: S3DriverOptions): ObjectStoreDriver {
     const quick = await leanNow()?.head(container, objectKey, signal);
     if (quick === 'absent') return undefined;
     if (quick) return statOf(quick.size, quick.etag, quick.encrypted ? 'encrypted' : 'head');
-    try {
-      const head = await client.send(new HeadObjectCommand({ Bucket: container, Key: objectKey }), {
-        abortSignal: signal,
-      });
-      const encrypted = encryptedByKey(head.ServerSideEncryption, head.SSECustomerAlgorithm);
-      return statOf(head.ContentLength ?? -1, head.ETag ?? '', encrypted ? 'encrypted' : 'head');
-    } catch (err) {
-      if (httpStatus(err) === 404) return undefined;
-      throw classifyS3Error(err, ctx(container, uri));
-    }
+    const head = await headObject(uri, signal);
+    if (!head) return undefined;
+    const encrypted = encryptedByKey(head.ServerSideEncryption, head.SSECustomerAlgorithm);
+    return statOf(head.ContentLength ?? -1, head.ETag ?? '', encrypted ? 'encrypted' : 'head');
   };
 
   const listPage =
@@ -486,18 +502,7 @@ export function createS3Driver(o: S3DriverOptions): ObjectStoreDriver {
         uris,
         parallelism,
         async (uri) => {
-          const { container, objectKey } = parseContainerUri(uri, 's3');
-          const head = await call(container, uri, () =>
-            client.send(
-              new HeadObjectCommand({ Bucket: container, Key: objectKey, ChecksumMode: 'ENABLED' }),
-              {
-                abortSignal: opts?.signal,
-              },
-            ),
-          ).catch((err: unknown) => {
-            if ((err as Error).name === 'ObjectKeyNotFoundError') return undefined;
-            throw err;
-          });
+          const head = await headObject(uri, opts?.signal, true);
           // A multipart upload's checksum is of its parts ("…-N"): not what checksumFor gives.
           const sha = head?.ChecksumSHA256;
           if (sha && !sha.includes('-') && head?.ChecksumType !== 'COMPOSITE')
@@ -592,13 +597,9 @@ export function createS3Driver(o: S3DriverOptions): ObjectStoreDriver {
           if (!(err instanceof DeleteRefusedError)) throw err;
           for (const [uri, why] of err.refused) refused.set(uri, why);
         });
-      const byBucket = new Map<string, Array<{ Key: string; VersionId: string }>>();
-      for (const [uri, VersionId] of versions) {
-        if (refused.has(uri)) continue;
-        const { container, objectKey } = parseContainerUri(uri, 's3');
-        byBucket.set(container, [...(byBucket.get(container) ?? []), { Key: objectKey, VersionId }]);
-      }
-      for (const [bucket, objects] of byBucket) {
+      const deletable = [...versions.keys()].filter((uri) => !refused.has(uri));
+      for (const [bucket, keys] of keysByBucket(deletable)) {
+        const objects = keys.map(({ key, uri }) => ({ Key: key, VersionId: versions.get(uri) as string }));
         for (const batch of chunk(objects, 1000)) {
           const res = await call(bucket, undefined, () =>
             client.send(
@@ -616,13 +617,9 @@ export function createS3Driver(o: S3DriverOptions): ObjectStoreDriver {
       if (refused.size > 0) throw new DeleteRefusedError(refused);
     },
     async deleteMany(uris, opts) {
-      const byBucket = new Map<string, string[]>();
-      for (const uri of uris) {
-        const { container, objectKey } = parseContainerUri(uri, 's3');
-        byBucket.set(container, [...(byBucket.get(container) ?? []), objectKey]);
-      }
       const refused = new Map<string, string>();
-      for (const [bucket, keys] of byBucket) {
+      for (const [bucket, objects] of keysByBucket(uris)) {
+        const keys = objects.map((x) => x.key);
         // DeleteObjects takes at most 1000 keys per request.
         await mapLimit(chunk(keys, 1000), 4, async (batch) => {
           for (const [key, why] of await deleteBatch(bucket, batch, opts?.signal))

@@ -90,12 +90,7 @@ export function createHttpClient(maxSockets: number, timeoutMs = 120_000) {
     });
 
   /** One buffered exchange. */
-  const send = async (call: HttpCall): Promise<HttpResponse> => {
-    const res = await open(call);
-    const chunks: Buffer[] = [];
-    for await (const c of res.body) chunks.push(c as Buffer);
-    return { status: res.status, headers: res.headers, body: Buffer.concat(chunks) };
-  };
+  const send = async (call: HttpCall): Promise<HttpResponse> => buffered(await open(call));
 
   return {
     open,
@@ -108,6 +103,13 @@ export function createHttpClient(maxSockets: number, timeoutMs = 120_000) {
 }
 
 export type HttpClient = ReturnType<typeof createHttpClient>;
+
+/** A streamed answer with its body read whole. */
+export async function buffered(res: StreamedResponse): Promise<HttpResponse> {
+  const chunks: Buffer[] = [];
+  for await (const c of res.body) chunks.push(c as Buffer);
+  return { status: res.status, headers: res.headers, body: Buffer.concat(chunks) };
+}
 
 /** `/<container>/<object name>` percent-encoded segment by segment (`/` kept, everything else UTF-8 escaped). */
 export function objectPath(container: string, objectName?: string): string {

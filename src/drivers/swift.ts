@@ -17,6 +17,7 @@ import { probeRoundTrip } from './self-check';
 import { authenticate, shownSwiftCredentials, type SwiftAuth, type SwiftSession } from './swift-auth';
 import { SwiftRequestError } from './swift-errors';
 import {
+  buffered,
   createHttpClient,
   header,
   objectPath,
@@ -190,13 +191,6 @@ export function createSwiftDriver(o: SwiftDriverOptions): ObjectStoreDriver {
     if (res.status === 404) return undefined;
     if (res.status !== 200 && res.status !== 204) throw unexpected('HEAD', uri, res);
     return res;
-  };
-
-  /** Reads a streamed answer's body whole: error answers are small. */
-  const buffered = async (res: StreamedResponse): Promise<HttpResponse> => {
-    const chunks: Buffer[] = [];
-    for await (const c of res.body) chunks.push(c as Buffer);
-    return { status: res.status, headers: res.headers, body: Buffer.concat(chunks) };
   };
 
   /**

@@ -6,6 +6,17 @@ export function md5Hex(data: Buffer | string): string {
   return createHash('md5').update(data).digest('hex');
 }
 
+/** md5 (hex) and length of the bytes a stream yields, read to its end. */
+export async function md5OfStream(body: AsyncIterable<unknown>): Promise<{ md5: string; size: number }> {
+  const hash = createHash('md5');
+  let size = 0;
+  for await (const chunk of body) {
+    hash.update(chunk as Buffer);
+    size += (chunk as Buffer).length;
+  }
+  return { md5: hash.digest('hex'), size };
+}
+
 /** Throws the signal's reason if it was aborted. pg and fs calls cannot be interrupted midway, so we check between them. */
 export function throwIfAborted(signal?: AbortSignal): void {
   signal?.throwIfAborted();
