@@ -4,6 +4,7 @@ import { createS3Driver } from '../../src/drivers/s3';
 import { destinationStats } from '../../src/activities/destination-stats';
 import { createLeanS3 } from '../../src/drivers/s3-lean';
 import { md5Hex } from '../../src/drivers/util';
+import { createStackS3Driver } from '../helpers/real-drivers';
 import { stackEnv } from '../helpers/stack-env';
 import { provenMd5 } from '../../src/drivers/types';
 import { describeDriverConformance } from './conformance';
@@ -21,14 +22,7 @@ for (const [server, url] of [
 ] as const) {
   describeDriverConformance(`s3 (real ${server})`, {
     async create() {
-      const driver = createS3Driver({
-        bucket,
-        prefix: 'anchore/',
-        accessKey: stackEnv.s3AccessKey,
-        secretKey: stackEnv.s3SecretKey,
-        url,
-        createBucket: true,
-      });
+      const driver = createStackS3Driver(url, bucket);
       await driver.selfCheck();
       return driver;
     },

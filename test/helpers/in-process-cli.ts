@@ -1,6 +1,28 @@
 /** Runs one objectstorage command in the test's own process (not the built CLI), capturing what it prints. */
 import { Command } from 'commander';
 import type { GlobalOptions } from '../../src/cli/globals';
+import { anchoreConfig, writeTempConfig } from './cli';
+
+/** Global options of a command run in process against `dbConnect`, with no Temporal to reach. */
+export const offlineGlobals = (dbConnect: string, json: boolean): GlobalOptions => ({
+  dbConnect,
+  json,
+  logLevel: 'warn',
+  temporalAddress: '127.0.0.1:1',
+  temporalAddressGiven: false,
+  embedded: false,
+  stateDir: '/nonexistent',
+  namespace: 'default',
+  temporalUi: 'http://127.0.0.1:1',
+});
+
+/** A config.yaml whose object store is `driver` with `config` (YAML flow), compression off. */
+export const storeConfigFile = (driver: string, config: string): string =>
+  writeTempConfig(
+    anchoreConfig(
+      `object_store:\n  compression: {enabled: false, min_size_kbytes: 100}\n  storage_driver:\n    name: ${driver}\n    config: ${config}`,
+    ),
+  );
 
 /** How a command module adds itself to the program (registerPlan, registerMigrate, …). */
 export type RegisterCommand = (program: Command, globals: () => GlobalOptions) => void;

@@ -7,6 +7,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Pool } from 'pg';
+import { startingProgress } from '../../src/audit/progress';
 import { runAudit } from '../../src/audit/run';
 import type { AuditProblem, AuditProgress } from '../../src/audit/types';
 import { findAnchoreUnreadableKeys } from '../../src/catalog/anchore-unreadable-keys';
@@ -22,8 +23,12 @@ import {
 } from '../../src/shared/anchore-unreadable-keys';
 import type { Selection } from '../../src/shared/migration';
 import { anchoreDbStore, createTestCatalog, type TestCatalog } from '../helpers/catalog-db';
-import { runInProcess, type RegisterCommand } from '../helpers/in-process-cli';
-import { anchoreConfig, writeTempConfig } from '../helpers/cli';
+import {
+  offlineGlobals,
+  runInProcess,
+  storeConfigFile,
+  type RegisterCommand,
+} from '../helpers/in-process-cli';
 
 const DRIVERS = ['db', 'db2', 's3', 'swift', 'localfs'] as const;
 const atDb: Selection = { sourcePrefix: 'db://', buckets: [], excludeBuckets: ['analysis_archive'] };
@@ -107,31 +112,15 @@ describe('plan and audit', () => {
     { userId: 'admin', bucket: 'manifest_data', archiveId: 'with#fragment' },
     { userId: 'admin', bucket: 'query_data', archiveId: 'tab\there' },
   ];
-  const globals = (dbConnect: string): GlobalOptions => ({
-    dbConnect,
-    json: true,
-    logLevel: 'warn',
-    temporalAddress: '127.0.0.1:1',
-    temporalAddressGiven: false,
-    embedded: false,
-    stateDir: '/nonexistent',
-    namespace: 'default',
-    temporalUi: 'http://127.0.0.1:1',
-  });
-  const storeYaml = (driver: string, config: string): string =>
-    `object_store:\n  compression: {enabled: false, min_size_kbytes: 100}\n  storage_driver:\n    name: ${driver}\n    config: ${config}`;
-  const dbConfig = (): string => writeTempConfig(anchoreConfig(storeYaml('db', '{}')));
+  const globals = (dbConnect: string): GlobalOptions => offlineGlobals(dbConnect, true);
+  const dbConfig = (): string => storeConfigFile('db', '{}');
   const s3Config = (): string =>
-    writeTempConfig(
-      anchoreConfig(
-        storeYaml(
-          's3',
-          `{url: 'http://127.0.0.1:1', bucket: plan-only, prefix: 'anchore/', access_key: \${ANCHORE_S3_ACCESS}, secret_key: \${ANCHORE_S3_SECRET}}`,
-        ),
-      ),
+    storeConfigFile(
+      's3',
+      `{url: 'http://127.0.0.1:1', bucket: plan-only, prefix: 'anchore/', access_key: \${ANCHORE_S3_ACCESS}, secret_key: \${ANCHORE_S3_SECRET}}`,
     );
   const localfsConfig = (): string =>
-    writeTempConfig(anchoreConfig(storeYaml('localfs', `{archive_data_dir: /tmp/aos-unreadable-plan}`)));
+    storeConfigFile('localfs', `{archive_data_dir: /tmp/aos-unreadable-plan}`);
 
   /** Runs an objectstorage command in this process (not the built CLI) and returns what it printed. */
   const inProcess = (register: RegisterCommand, args: string[], json: boolean) =>
@@ -208,13 +197,7 @@ describe('plan and audit', () => {
 
   test('audit of the db store lists them as information: the audit stays clean', async () => {
     const found: AuditProblem[] = [];
-    const progress: AuditProgress = {
-      rowsTotal: 0,
-      rowsChecked: 0,
-      objectsListed: 0,
-      problems: 0,
-      phase: 'rows',
-    };
+    const progress: AuditProgress = startingProgress();
     const driver = createDbDriver(catalog.pool);
     const summary = await runAudit({
       pool: catalog.pool,

@@ -19,8 +19,12 @@ import { createDriverProvider } from '../../src/workers/driver-provider';
 import { registerMigrate } from '../../src/cli/migrate';
 import { registerPlan } from '../../src/cli/plan';
 import { createTestCatalog, type TestCatalog } from '../helpers/catalog-db';
-import { runInProcess, type RegisterCommand } from '../helpers/in-process-cli';
-import { anchoreConfig, writeTempConfig } from '../helpers/cli';
+import {
+  offlineGlobals,
+  runInProcess,
+  storeConfigFile,
+  type RegisterCommand,
+} from '../helpers/in-process-cli';
 import { startS3BehaviourProxy, type S3BehaviourProxy } from '../helpers/s3-behaviour-proxy';
 import { stackEnv } from '../helpers/stack-env';
 import { stackS3Client } from '../helpers/stack-s3-client';
@@ -41,28 +45,12 @@ const buckets: Record<'plain' | 'versioned' | 'locked', string> = {
   locked: `aos-srcdel-locked-${tag}`,
 };
 
-const globals = (json: boolean): GlobalOptions => ({
-  dbConnect: catalog.url,
-  json,
-  logLevel: 'warn',
-  temporalAddress: '127.0.0.1:1',
-  temporalAddressGiven: false,
-  embedded: false,
-  stateDir: '/nonexistent',
-  namespace: 'default',
-  temporalUi: 'http://127.0.0.1:1',
-});
-const storeYaml = (driver: string, config: string): string =>
-  `object_store:\n  compression: {enabled: false, min_size_kbytes: 100}\n  storage_driver:\n    name: ${driver}\n    config: ${config}`;
-const dbConfig = (): string => writeTempConfig(anchoreConfig(storeYaml('db', '{}')));
+const globals = (json: boolean): GlobalOptions => offlineGlobals(catalog.url, json);
+const dbConfig = (): string => storeConfigFile('db', '{}');
 const s3Config = (bucket: string, url = stackEnv.s3bEndpoint): string =>
-  writeTempConfig(
-    anchoreConfig(
-      storeYaml(
-        's3',
-        `{url: '${url}', bucket: ${bucket}, prefix: 'anchore/', access_key: \${ANCHORE_S3_ACCESS}, secret_key: \${ANCHORE_S3_SECRET}}`,
-      ),
-    ),
+  storeConfigFile(
+    's3',
+    `{url: '${url}', bucket: ${bucket}, prefix: 'anchore/', access_key: \${ANCHORE_S3_ACCESS}, secret_key: \${ANCHORE_S3_SECRET}}`,
   );
 
 /** Runs an objectstorage command in this process and returns what it printed. */
