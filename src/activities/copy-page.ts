@@ -8,6 +8,7 @@
  */
 import {
   currentVersions,
+  deltaPageRows,
   docKeyString,
   journaledKeys,
   pageRows,
@@ -142,7 +143,10 @@ export function makeCopyPage(deps: ActivityDeps) {
     const { signal, heartbeat } = activityControls();
     const source = deps.drivers.driverFor(input.from);
     const dest = deps.drivers.driverFor(input.to);
-    const rows = afterCursor(await pageRows(deps.pool, input.selection, page), page.index);
+    const all = page.delta
+      ? await deltaPageRows(deps.pool, input.taskId, input.selection, page.index)
+      : await pageRows(deps.pool, input.selection, page);
+    const rows = afterCursor(all, page.index);
     const known = await journaledKeys(deps.pool, input.taskId, rows);
     const counts = { documents: 0, bytes: 0, failed: 0 };
     const serverSide = sameCompressionRules(input.from.compression, input.to.compression);
@@ -172,9 +176,20 @@ export function makeCopyPage(deps: ActivityDeps) {
             })
           : undefined;
       if (copied) {
-        await fence.commit((c) => recordCopies(c, input.taskId, page.index, copied.entries));
-        add(counts, { documents: copied.copied, bytes: copied.bytes, failed: copied.failed });
-        todo = copied.readInstead;
+        // A source that disagrees with its row may be in the middle of Anchore's write: the read path reads it
+        // again (with the row as it is then) before it fails the document.
+        const midWrite = copied.entries.filter(
+          (e) => e.phase === 'failed' && MID_WRITE_CODES.has(e.errorCode ?? ''),
+        );
+        const suspect = new Set(midWrite.map(docKeyString));
+        const entries = copied.entries.filter((e) => !suspect.has(docKeyString(e)));
+        await fence.commit((c) => recordCopies(c, input.taskId, page.index, entries));
+        add(counts, {
+          documents: copied.copied,
+          bytes: copied.bytes,
+          failed: copied.failed - midWrite.length,
+        });
+        todo = [...copied.readInstead, ...todo.filter((r) => suspect.has(docKeyString(r)))];
       }
       const at = { input, page: page.index, source, dest, signal, fence };
       const streamed = todo.filter((r) => streamsRow(r, input.to, source, dest, streamAbove));

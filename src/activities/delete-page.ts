@@ -18,6 +18,7 @@ import {
   setPhase,
   type JournalRow,
 } from '../catalog';
+import type { PoolClient } from 'pg';
 import type { MigratedSource, ObjectStoreDriver } from '../drivers/types';
 import { errorName, type DeleteRefusedError } from '../errors';
 import type { MigrationInput, MovedBytes, PageBounds } from '../shared/migration';
@@ -88,56 +89,70 @@ export function makeDeletePage(deps: ActivityDeps) {
     const source = deps.drivers.driverFor(input.from);
     const rows = await journalRowsOfPage(deps.pool, input.taskId, page.index, 'switched');
     heartbeat({ page: page.index, stage: 'delete', documents: rows.length });
-    return fence.commit(async (client) => {
-      const now = await lockVersions(client, rows);
-      const migrated = (r: JournalRow): boolean => {
-        const held = now.get(docKeyString(r));
-        return held === undefined || sameVersion(held, destVersion(r));
-      };
-      const deletable = rows.filter(migrated);
-      const kept = rows.filter((r) => !migrated(r));
-      fence.assertHeld();
-      const refused = await deleteSources(
-        source,
-        deletable.map((r) => ({ uri: r.source_url, size: r.source_size })),
-        input.reclaimVersions === true,
-        signal,
-      );
-      const deleted = deletable.filter((r) => !refused.has(r.source_url));
-      const locked = deletable.filter((r) => refused.has(r.source_url));
-      await addToTaskCount(client, input.taskId, await setPhase(client, input.taskId, deleted, 'deleted'));
-      const byReason = new Map<string, JournalRow[]>();
-      for (const r of locked) {
-        const reason = refused.get(r.source_url) as string;
-        byReason.set(reason, [...(byReason.get(reason) ?? []), r]);
-      }
-      for (const [reason, same] of byReason) {
-        const message = `the source store refused the delete (${reason}): the document moved, its source is kept`;
-        await addToTaskCount(
-          client,
-          input.taskId,
-          await setPhase(client, input.taskId, same, 'kept', { code: 'source_kept', message }),
-        );
-      }
-      const rewritten = kept.filter((r) => now.get(docKeyString(r))?.url === r.source_url);
-      await setPhase(client, input.taskId, rewritten, 'stale');
-      await setPhase(
-        client,
-        input.taskId,
-        kept.filter((r) => !rewritten.includes(r)),
-        'failed',
-        {
-          code: 'metadata_changed',
-          message:
-            'archive_metadata no longer holds the migrated version (changed since the switch); source kept',
-        },
-      );
-      return {
-        deleted: deleted.length,
-        stale: rewritten.length,
-        bytes: movedBytes(deletable),
-        ...(locked.length > 0 ? { kept: locked.length } : {}),
-      };
-    });
+    return fence.commit((client) => deleteSourcesOf(client, input, source, rows, fence, signal));
   }
+}
+
+/**
+ * Deletes the sources of switched journal rows in the caller's transaction, under `fence` (their page's), and
+ * journals each outcome: `deleted`, `kept` (the store refused), `stale` (Anchore rewrote it at the source after
+ * the switch) or `failed` (the row holds another version). Shared by deletePage and the cutover's deletes.
+ */
+export async function deleteSourcesOf(
+  client: PoolClient,
+  input: MigrationInput,
+  source: ObjectStoreDriver,
+  rows: readonly JournalRow[],
+  fence: PageFence,
+  signal?: AbortSignal,
+): Promise<DeleteCounts> {
+  const now = await lockVersions(client, rows);
+  const migrated = (r: JournalRow): boolean => {
+    const held = now.get(docKeyString(r));
+    return held === undefined || sameVersion(held, destVersion(r));
+  };
+  const deletable = rows.filter(migrated);
+  const kept = rows.filter((r) => !migrated(r));
+  fence.assertHeld();
+  const refused = await deleteSources(
+    source,
+    deletable.map((r) => ({ uri: r.source_url, size: r.source_size })),
+    input.reclaimVersions === true,
+    signal,
+  );
+  const deleted = deletable.filter((r) => !refused.has(r.source_url));
+  const locked = deletable.filter((r) => refused.has(r.source_url));
+  await addToTaskCount(client, input.taskId, await setPhase(client, input.taskId, deleted, 'deleted'));
+  const byReason = new Map<string, JournalRow[]>();
+  for (const r of locked) {
+    const reason = refused.get(r.source_url) as string;
+    byReason.set(reason, [...(byReason.get(reason) ?? []), r]);
+  }
+  for (const [reason, same] of byReason) {
+    const message = `the source store refused the delete (${reason}): the document moved, its source is kept`;
+    await addToTaskCount(
+      client,
+      input.taskId,
+      await setPhase(client, input.taskId, same, 'kept', { code: 'source_kept', message }),
+    );
+  }
+  const rewritten = kept.filter((r) => now.get(docKeyString(r))?.url === r.source_url);
+  await setPhase(client, input.taskId, rewritten, 'stale');
+  await setPhase(
+    client,
+    input.taskId,
+    kept.filter((r) => !rewritten.includes(r)),
+    'failed',
+    {
+      code: 'metadata_changed',
+      message:
+        'archive_metadata no longer holds the migrated version (changed since the switch); source kept',
+    },
+  );
+  return {
+    deleted: deleted.length,
+    stale: rewritten.length,
+    bytes: movedBytes(deletable),
+    ...(locked.length > 0 ? { kept: locked.length } : {}),
+  };
 }

@@ -20,7 +20,7 @@ export function makeFinish(deps: ActivityDeps) {
     const phases = await phaseCounts(deps.pool, input.taskId);
     // A kept source (its delete refused) is a migrated document: its row points at the copy.
     const migrated = input.nodelete ? phases.switched : phases.deleted + phases.kept;
-    const unswitched = phases.copied + phases.stale + phases.verified;
+    const unswitched = phases.copied + phases.stale + phases.verified + phases.staged;
     const complete =
       !outcome.cancelled && !outcome.error && phases.failed === 0 && migrated >= counters.total;
     const state = complete ? 'complete' : 'failed';

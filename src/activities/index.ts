@@ -4,6 +4,7 @@
  */
 import { keepHeartbeating } from './context';
 import { makeCopyPage } from './copy-page';
+import { makeDeleteSwitched, makeSwitchStaged } from './cutover';
 import { makeDeletePage } from './delete-page';
 import type { ActivityDeps } from './deps';
 import { asActivityFailure } from './failures';
@@ -14,6 +15,7 @@ import { makePlanPages } from './plan-pages';
 import { makePrepare } from './prepare';
 import { makeRemoveUnswitchedCopies } from './remove-unswitched';
 import { makeRollbackBatch } from './rollback-batch';
+import { makeStageDelta } from './stage-delta';
 import { makeVerifyPage } from './verify-page';
 import type { MigrationInput, PageBounds } from '../shared/migration';
 
@@ -67,6 +69,9 @@ export function createActivities(deps: ActivityDeps, metrics: ActivityMetrics = 
     finish: guarded(makeFinish(deps)),
     rollbackBatch: guarded(makeRollbackBatch(deps)),
     removeUnswitchedCopies: guarded(makeRemoveUnswitchedCopies(deps)),
+    stageDelta: guarded(makeStageDelta(deps)),
+    switchStaged: guarded(makeSwitchStaged(deps)),
+    deleteSwitched: guarded(makeDeleteSwitched(deps)),
   };
 }
 

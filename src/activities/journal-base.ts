@@ -16,6 +16,7 @@ export function journalBase(row: ArchiveMetadataRow): JournalBase {
     sourceDigest: row.digest,
     sourceSize: row.size,
     sourceCompressed: row.is_compressed,
+    sourceLastUpdated: row.last_updated,
   };
 }
 

@@ -4,7 +4,7 @@
  * counts what the selection holds. No documents. What the source's deletes will do (S3 versioning, Object Lock)
  * goes to the worker's log, as plan and migrate print it.
  */
-import { countSelection, ensureJournal } from '../catalog';
+import { catalogEpochSeconds, countSelection, ensureJournal } from '../catalog';
 import { sourceDeleteNotes } from '../drivers/delete-notes';
 import type { MigrationInput, PrepareResult } from '../shared/migration';
 import { activityControls, assertSameCatalog } from './context';
@@ -32,8 +32,10 @@ export function makePrepare(deps: ActivityDeps) {
         else deps.log.info(n.text, fields);
       }
     }
+    const catalogTime = await catalogEpochSeconds(deps.pool);
     const buckets = await countSelection(deps.pool, input.selection);
     return {
+      catalogTime,
       total: buckets.reduce((n, b) => n + b.documents, 0),
       totalBytes: buckets.reduce((n, b) => n + b.bytes, 0),
       buckets,

@@ -12,8 +12,8 @@ import { activityControls, assertSameCatalog } from './context';
 import { commitPerPage } from './page-fence';
 import { COPY_IN_USE, deleteUnpointedCopies } from './unpointed-copies';
 
-/** Journal phases of a document whose copy exists and no row was switched to. */
-export const UNSWITCHED = ['copied', 'stale', 'verified'] as const;
+/** Journal phases of a document whose copy exists and no row was switched to (`staged`: a staged migration's). */
+export const UNSWITCHED = ['copied', 'stale', 'verified', 'staged'] as const;
 
 /** What one batch removed; `remaining` false once no unswitched copy is left. */
 export interface RemovedCopies {
@@ -34,7 +34,13 @@ export async function removeUnswitchedBatch(
   const removed = await commitPerPage(deps, input, rows, async (client, pageRows, fence) => {
     fence.assertHeld();
     const r = await deleteUnpointedCopies(client, dest, pageRows, signal);
-    await setPhase(client, input.taskId, r.deleted, 'rolled_back');
+    // A staged migration's row found by a delta pass has no copy yet: nothing to remove.
+    await setPhase(
+      client,
+      input.taskId,
+      [...r.deleted, ...pageRows.filter((x) => x.dest_url === null)],
+      'rolled_back',
+    );
     await setPhase(client, input.taskId, r.inUse, 'rolled_back', COPY_IN_USE);
     return r.deleted.length;
   });

@@ -13,6 +13,7 @@ import {
   setPhase,
   sourceVersion,
   switchMetadata,
+  toDestination,
   type JournalRow,
   type MetadataSwitch,
 } from '../catalog';
@@ -24,7 +25,6 @@ import { commitPerPage } from './page-fence';
 import { removeUnswitchedBatch } from './remove-unswitched';
 import { deleteUnpointedCopies } from './unpointed-copies';
 import type { PoolClient } from 'pg';
-import { toDestination } from './verify-page';
 
 /** What one batch did; `remaining` false when nothing is left to roll back. */
 export interface RollbackCounts {

@@ -12,15 +12,15 @@ import {
   addToTaskCount,
   setPhase,
   switchMetadata,
-  destVersion,
   lockVersions,
   movedBytes,
+  sameVersion,
   sourceVersion,
   type JournalRow,
-  type MetadataSwitch,
+  toDestination,
 } from '../catalog';
 import type { PoolClient } from 'pg';
-import type { ObjectStat } from '../drivers/types';
+import type { ObjectStat, ObjectStoreDriver } from '../drivers/types';
 import type { MigrationInput, MovedBytes, PageBounds } from '../shared/migration';
 import { activityControls, assertSameCatalog } from './context';
 import type { ActivityDeps } from './deps';
@@ -28,6 +28,7 @@ import { destinationStats } from './destination-stats';
 import { holdPageFence, type PageFence } from './page-fence';
 import { assertSharedStores } from './shared-stores';
 import { StoreRefusals } from './store-refusals';
+import { settleChangedRows } from './settle-changed';
 
 /**
  * Outcome of verifying and switching one page. `stale`: documents Anchore rewrote at the source since they were
@@ -41,6 +42,42 @@ export interface VerifyCounts {
   readonly bytes?: MovedBytes;
   /** Overloaded answers the stores gave meanwhile (PageCounts.busy). */
   readonly busy?: number;
+  /** Verified copies of a staged migration, waiting for the cutover (absent: not staged). */
+  readonly staged?: number;
+}
+
+/** What verifying found of a page's copies: good ones, and bad ones with their journal error. */
+interface Checked {
+  readonly good: JournalRow[];
+  readonly bad: Array<{ row: JournalRow; code: string; why: string }>;
+}
+
+/**
+ * Stages a staged migration's verified copies: no row is switched while Anchore runs on the source config. Rows
+ * that no longer hold the copied version are settled (settle-changed.ts).
+ */
+async function stageVerified(
+  client: PoolClient,
+  taskId: number,
+  dest: ObjectStoreDriver,
+  { good, bad }: Checked,
+  fence: PageFence,
+  signal?: AbortSignal,
+): Promise<VerifyCounts> {
+  for (const { row, code, why } of bad)
+    await setPhase(client, taskId, [row], 'failed', { code, message: why });
+  const now = await lockVersions(client, good);
+  const staged = good.filter((r) => sameVersion(now.get(docKeyString(r)), sourceVersion(r)));
+  await setPhase(client, taskId, staged, 'staged');
+  const changed = good.filter((r) => !staged.includes(r));
+  const settled = await settleChangedRows(client, taskId, dest, changed, fence, signal, now);
+  return {
+    switched: 0,
+    staged: staged.length,
+    failed: bad.length + settled.failed,
+    stale: settled.stale,
+    bytes: movedBytes(staged),
+  };
 }
 
 function mismatch(row: JournalRow, stat: ObjectStat | undefined): string | undefined {
@@ -50,18 +87,6 @@ function mismatch(row: JournalRow, stat: ObjectStat | undefined): string | undef
     return `destination md5 ${stat.md5}, expected ${row.dest_digest}`;
   }
   return undefined;
-}
-
-/** The metadata switch that points a journaled document at its verified copy. */
-export function toDestination(r: JournalRow): MetadataSwitch {
-  return {
-    bucket: r.bucket,
-    archiveId: r.archiveId,
-    userId: r.userId,
-    documentName: r.documentName,
-    from: sourceVersion(r),
-    to: destVersion(r),
-  };
 }
 
 /**
@@ -119,6 +144,8 @@ export function makeVerifyPage(deps: ActivityDeps) {
       else good.push(row);
     }
 
+    if (input.stage)
+      return fence.commit((c) => stageVerified(c, input.taskId, dest, { good, bad }, fence, signal));
     return fence.commit(async (client) => {
       for (const { row, code, why } of bad) {
         await setPhase(client, input.taskId, [row], 'failed', { code, message: why });

@@ -5,6 +5,7 @@ export * from './tasks';
 export * from './services';
 export * from './journal';
 export * from './pages';
+export * from './staging';
 export * from './fingerprint';
 export * from './migrations';
 export * from './transaction';

@@ -7,7 +7,7 @@ import type { Pool, PoolClient } from 'pg';
 import { queryByKeyProbes, TASK_PER_KEY } from './key-probes';
 import { PAGE_LEASES_SCHEMA_SQL } from './page-leases';
 import type { MovedBytes } from '../shared/migration';
-import type { StoredVersion } from './pages';
+import type { MetadataSwitch, StoredVersion } from './pages';
 import { inTransaction } from './transaction';
 
 /** Idempotent DDL of our tables; never touches Anchore's. */
@@ -54,14 +54,16 @@ ALTER TABLE objectstorage_migrations ADD COLUMN IF NOT EXISTS namespace VARCHAR;
 ALTER TABLE objectstorage_migrations ADD COLUMN IF NOT EXISTS stop_reason VARCHAR;
 ALTER TABLE objectstorage_migrations ADD COLUMN IF NOT EXISTS pruned_at TIMESTAMPTZ;
 ALTER TABLE objectstorage_journal ADD COLUMN IF NOT EXISTS dest_checksum VARCHAR;
+ALTER TABLE objectstorage_journal ADD COLUMN IF NOT EXISTS source_last_updated BIGINT;
 `;
 
 /**
  * Journal phases, in the order a document goes through them. `stale`: Anchore rewrote the source after it was
  * copied (before its switch, or after it and before the source delete); the document is copied again.
+ * `staged`: a `stage` migration verified the copy and waits for the cutover to switch it (docs/adr/0006).
  */
 export type JournalPhase =
-  'copied' | 'stale' | 'verified' | 'switched' | 'deleted' | 'kept' | 'failed' | 'rolled_back';
+  'copied' | 'stale' | 'verified' | 'staged' | 'switched' | 'deleted' | 'kept' | 'failed' | 'rolled_back';
 
 /**
  * The journal's state machine: the phases a row may be in when it moves to each phase. Every update of a phase
@@ -70,14 +72,16 @@ export type JournalPhase =
  */
 export const MOVES_TO: Readonly<Record<JournalPhase, readonly JournalPhase[]>> = {
   copied: ['copied', 'stale'],
-  stale: ['copied', 'verified', 'switched'],
+  // A staged copy goes stale when a delta pass or the cutover finds its row changed (or new: a first copy).
+  stale: ['copied', 'verified', 'staged', 'switched'],
   verified: ['copied'],
-  switched: ['copied', 'verified'],
+  staged: ['copied'],
+  switched: ['copied', 'verified', 'staged'],
   deleted: ['switched'],
   // Migrated, but the source store refused its delete (Object Lock, a policy): the source is kept and reported.
   kept: ['switched'],
-  failed: ['copied', 'stale', 'verified', 'switched', 'kept'],
-  rolled_back: ['copied', 'stale', 'verified', 'switched', 'kept'],
+  failed: ['copied', 'stale', 'verified', 'staged', 'switched', 'kept'],
+  rolled_back: ['copied', 'stale', 'verified', 'staged', 'switched', 'kept'],
 };
 
 /** A journal row as stored. */
@@ -124,6 +128,18 @@ export function destVersion(r: JournalRow): StoredVersion {
   };
 }
 
+/** The metadata switch that points a journaled document at its verified copy. */
+export function toDestination(r: JournalRow): MetadataSwitch {
+  return {
+    bucket: r.bucket,
+    archiveId: r.archiveId,
+    userId: r.userId,
+    documentName: r.documentName,
+    from: sourceVersion(r),
+    to: destVersion(r),
+  };
+}
+
 /** The bytes of documents moved, from what the journal recorded of both ends (see MovedBytes). */
 export function movedBytes(rows: readonly JournalRow[]): MovedBytes {
   let source = 0;
@@ -151,6 +167,8 @@ export interface JournalEntry {
   readonly sourceDigest: string | null;
   readonly sourceSize: number | null;
   readonly sourceCompressed: boolean | null;
+  /** The row's last_updated (epoch seconds) when it was read for the copy: what a delta pass compares after. */
+  readonly sourceLastUpdated?: number | null;
   readonly destUrl?: string;
   readonly destDigest?: string;
   readonly destSize?: number;
@@ -206,20 +224,20 @@ export async function recordCopies(
   await db.query(
     `INSERT INTO objectstorage_journal AS j (task_id, page, bucket, "archiveId", "userId", "documentName", phase,
        source_url, source_digest, source_size, source_compressed, dest_url, dest_digest, dest_size, dest_compressed,
-       error_code, error_message, dest_checksum, copied_at)
+       error_code, error_message, dest_checksum, source_last_updated, copied_at)
      SELECT $1::integer, $2::integer, *, CASE WHEN r.phase = 'copied' THEN now() END FROM unnest(
        $3::varchar[], $4::varchar[], $5::varchar[], $6::varchar[], $7::varchar[], $8::varchar[], $9::varchar[],
        $10::bigint[], $11::boolean[], $12::varchar[], $13::varchar[], $14::bigint[], $15::boolean[], $16::varchar[],
-       $17::varchar[], $20::varchar[]) AS r(bucket, "archiveId", "userId", "documentName", phase, source_url,
-       source_digest, source_size, source_compressed, dest_url, dest_digest, dest_size, dest_compressed, error_code,
-       error_message, dest_checksum)
+       $17::varchar[], $20::varchar[], $21::bigint[]) AS r(bucket, "archiveId", "userId", "documentName", phase,
+       source_url, source_digest, source_size, source_compressed, dest_url, dest_digest, dest_size, dest_compressed,
+       error_code, error_message, dest_checksum, source_last_updated)
      ON CONFLICT (task_id, bucket, "archiveId", "userId", "documentName") DO UPDATE SET
        page = EXCLUDED.page, phase = EXCLUDED.phase, source_url = EXCLUDED.source_url,
        source_digest = EXCLUDED.source_digest, source_size = EXCLUDED.source_size,
        source_compressed = EXCLUDED.source_compressed, dest_url = EXCLUDED.dest_url, dest_digest = EXCLUDED.dest_digest,
        dest_size = EXCLUDED.dest_size, dest_compressed = EXCLUDED.dest_compressed, error_code = EXCLUDED.error_code,
        error_message = EXCLUDED.error_message, dest_checksum = EXCLUDED.dest_checksum,
-       copied_at = EXCLUDED.copied_at, attempts = j.attempts + 1,
+       source_last_updated = EXCLUDED.source_last_updated, copied_at = EXCLUDED.copied_at, attempts = j.attempts + 1,
        verified_at = NULL, switched_at = NULL, deleted_at = NULL, updated_at = now()
      WHERE j.phase = ANY(CASE EXCLUDED.phase WHEN 'copied' THEN $18::varchar[] ELSE $19::varchar[] END)`,
     [
@@ -243,6 +261,7 @@ export async function recordCopies(
       MOVES_TO.copied,
       MOVES_TO.failed,
       col(entries, (e) => e.destChecksum ?? null),
+      col(entries, (e) => e.sourceLastUpdated ?? null),
     ],
   );
 }
@@ -281,7 +300,9 @@ export async function setPhase(
       ? ', verified_at = COALESCE(verified_at, now()), switched_at = now()'
       : phase === 'verified' || phase === 'deleted'
         ? `, ${phase}_at = now()`
-        : '';
+        : phase === 'staged'
+          ? ', verified_at = now()'
+          : '';
   // The predecessors are tested by array_position, which no index serves: `phase = ANY(…)` made PostgreSQL scan
   // the (task_id, phase) index instead of probing the primary key.
   const res = await queryByKeyProbes(
@@ -313,6 +334,7 @@ export async function phaseCounts(pool: Pool, taskId: number): Promise<Record<Jo
     copied: 0,
     stale: 0,
     verified: 0,
+    staged: 0,
     switched: 0,
     deleted: 0,
     kept: 0,

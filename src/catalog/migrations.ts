@@ -10,7 +10,7 @@ import { failRunningTask, insertMigrationTask } from './tasks';
 import { inTransaction } from './transaction';
 
 export type MigrationRecordState =
-  'running' | 'complete' | 'failed' | 'cancelled' | 'abandoned' | 'rolling_back' | 'rolled_back';
+  'running' | 'complete' | 'failed' | 'cancelled' | 'abandoned' | 'rolling_back' | 'rolled_back' | 'aborted';
 
 /** States that hold the catalog: one at a time, whether a migration or its rollback. */
 const ACTIVE_STATES = `('running', 'rolling_back')`;

@@ -18,20 +18,28 @@ const ROW_COLUMNS = `bucket, "archiveId", "userId", "documentName", content_url,
 /** Journal phases of a document a migration switched to its destination (kept or deleted source). */
 const MOVED_PHASES = ['switched', 'deleted', 'kept'];
 
-/** WHERE clause of a selection; `params` continues after `first - 1` existing parameters. */
-export function selectionWhere(sel: Selection, first: number): { sql: string; params: unknown[] } {
+/**
+ * WHERE clause of a selection; `params` continues after `first - 1` existing parameters. `table` names
+ * archive_metadata in the statement (an alias where it is joined to a table with the same column names).
+ */
+export function selectionWhere(
+  sel: Selection,
+  first: number,
+  table = 'archive_metadata',
+): { sql: string; params: unknown[] } {
   const params: unknown[] = [sel.sourcePrefix, sel.buckets, sel.excludeBuckets];
+  const t = table;
   let sql =
-    `starts_with(content_url, $${first}) ` +
-    `AND (cardinality($${first + 1}::varchar[]) = 0 OR bucket = ANY($${first + 1}::varchar[])) ` +
-    `AND NOT (bucket = ANY($${first + 2}::varchar[]))`;
+    `starts_with(${t}.content_url, $${first}) ` +
+    `AND (cardinality($${first + 1}::varchar[]) = 0 OR ${t}.bucket = ANY($${first + 1}::varchar[])) ` +
+    `AND NOT (${t}.bucket = ANY($${first + 2}::varchar[]))`;
   if (sel.movedBy !== undefined) {
     // A lookup by the journal's primary key (task id, then the document's key) per row.
     sql +=
-      ` AND EXISTS (SELECT 1 FROM objectstorage_journal j WHERE j.task_id = $${first + 3}` +
-      ` AND j.bucket = archive_metadata.bucket AND j."archiveId" = archive_metadata."archiveId"` +
-      ` AND j."userId" = archive_metadata."userId" AND j."documentName" = archive_metadata."documentName"` +
-      ` AND j.phase = ANY($${first + 4}::varchar[]))`;
+      ` AND EXISTS (SELECT 1 FROM objectstorage_journal mj WHERE mj.task_id = $${first + 3}` +
+      ` AND mj.bucket = ${t}.bucket AND mj."archiveId" = ${t}."archiveId"` +
+      ` AND mj."userId" = ${t}."userId" AND mj."documentName" = ${t}."documentName"` +
+      ` AND mj.phase = ANY($${first + 4}::varchar[]))`;
     params.push(sel.movedBy, MOVED_PHASES);
   }
   return { sql, params };

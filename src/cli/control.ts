@@ -82,7 +82,7 @@ async function cancelWithoutWorker(
     .getHandle(record.workflow_id)
     .terminate(`objectstorage cancel ${id}: no worker served task queue ${queue}`);
   const phases = await phaseCounts(pool, id);
-  const unswitched = phases.copied + phases.verified + phases.stale;
+  const unswitched = phases.copied + phases.verified + phases.stale + phases.staged;
   await closeMigrationFromOutside(
     pool,
     id,

@@ -4,6 +4,7 @@
  */
 import type { Client } from '@temporalio/client';
 import { ExitCode } from '../errors';
+import { formatBytes } from '../shared/bytes';
 import { MESSAGES, type MigrationResult, type Progress } from '../shared/migration';
 import type { Output } from './output';
 import { noWorkerMessage, workersServing } from './workers-serving';
@@ -19,12 +20,28 @@ const NO_WORKER_REMINDER_MS = 60_000;
 
 function bar(p: Progress, width = 30): string {
   const c = p.counters;
+  if (p.staging && !p.staging.cutover) return stagingLine(p, p.staging);
   const ratio = c.total > 0 ? Math.min(1, (c.migrated + c.failed) / c.total) : 0;
   const filled = Math.round(ratio * width);
   const eta = p.etaSeconds !== undefined ? ` ETA ${p.etaSeconds}s` : '';
   return (
     `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${Math.floor(ratio * 100)}% ` +
     `${c.migrated}/${c.total} migrated, ${c.failed} failed, ${p.docsPerSecond} docs/s${eta} (${p.phase})`
+  );
+}
+
+/** A staged migration between its passes: what is staged, and what the last pass found to copy again. */
+export function stagingLine(p: Progress, s: NonNullable<Progress['staging']>): string {
+  const c = p.counters;
+  const delta = s.lastDelta
+    ? `last pass found ${s.lastDelta.documents} new or changed (${formatBytes(s.lastDelta.bytes)})` +
+      (s.lastDelta.dropped ? `, ${s.lastDelta.dropped} deleted` : '')
+    : 'first pass';
+  const cutover =
+    s.cutoverCopySeconds !== undefined ? `; a cutover now would copy for ~${s.cutoverCopySeconds} s` : '';
+  return (
+    `${c.staged ?? 0}/${c.total} staged, ${c.failed} failed, ${p.docsPerSecond} docs/s, pass ${s.passes}: ` +
+    `${delta}${cutover} (${p.phase})`
   );
 }
 

@@ -7,36 +7,24 @@ import type { Command } from 'commander';
 import { catalogFingerprint, countSelection } from '../catalog';
 import { checkAnchoreOffline, checkNoAnchoreMigration } from '../activities/guards';
 import { ExitCode, UsageError } from '../errors';
-import { LIMITS, throttleProblem, type VerifyMode } from '../shared/migration';
 import { withCatalog } from './catalog-connection';
 import type { GlobalOptions } from './globals';
-import { buildInput, loadMigrationSides, type MigrationTuning } from './migration-setup';
+import { addCopyOptions, tuningOf, type CopyOptions } from './migration-options';
+import { buildInput, loadMigrationSides } from './migration-setup';
 import { confirmStopped } from './confirm';
 import { createOutput } from './output';
-import { collect, nonNegativeNumber, positiveInt } from './parse';
 import { describeSourceDeletes, printSourceDeletes } from './source-deletes';
 import { startMigration } from './start-migration';
 
-interface MigrateOptions {
+interface MigrateOptions extends CopyOptions {
   nodelete?: boolean;
   reclaimVersions?: boolean;
   dontask?: boolean;
-  bucket: string[];
-  fromAnalysisArchive?: boolean;
-  toAnalysisArchive?: boolean;
-  concurrency: number;
-  pageSize: number;
-  pageMib: number;
-  pagesPerRun: number;
-  maxDocsPerSecond: number;
-  maxBytesPerSecond: number;
-  verify: VerifyMode;
   force?: boolean;
-  detach?: boolean;
 }
 
 export function registerMigrate(program: Command, globals: () => GlobalOptions): void {
-  program
+  const command = program
     .command('migrate')
     .description('move every document from the store FROM describes to the store TO describes')
     .argument('<from>', 'Anchore config.yaml of the current store')
@@ -47,43 +35,8 @@ export function registerMigrate(program: Command, globals: () => GlobalOptions):
       'in a versioned S3 source bucket, also delete the migrated version behind each delete marker (frees the space; needs s3:DeleteObjectVersion)',
     )
     .option('--dontask', 'do not ask for confirmation')
-    .option('--bucket <name>', 'only this logical bucket (repeatable)', collect, [])
-    .option('--from-analysis-archive', 'the source is the analysis_archive section of FROM')
-    .option('--to-analysis-archive', 'the destination is the analysis_archive section of TO')
-    .option('--concurrency <n>', 'pages in flight at once', positiveInt('--concurrency'), 8)
-    .option('--page-size <n>', 'documents per page at most', positiveInt('--page-size'), 500)
-    .option(
-      '--page-mib <n>',
-      'stored MiB per page at most (bounds worker memory)',
-      positiveInt('--page-mib'),
-      64,
-    )
-    .option(
-      '--pages-per-run <n>',
-      'pages per workflow run before continue-as-new',
-      positiveInt('--pages-per-run'),
-      200,
-    )
-    .option(
-      '--max-docs-per-second <r>',
-      'rate limit, 0 = none',
-      nonNegativeNumber('--max-docs-per-second'),
-      0,
-    )
-    .option(
-      '--max-bytes-per-second <b>',
-      'rate limit, 0 = none',
-      nonNegativeNumber('--max-bytes-per-second'),
-      0,
-    )
-    .option(
-      '--verify <mode>',
-      'head: size/md5 from metadata calls; full: read every copy back',
-      verifyMode,
-      'head',
-    )
-    .option('--force', 'migrate even though Anchore services still heartbeat')
-    .option('--detach', 'start the migration and return at once')
+    .option('--force', 'migrate even though Anchore services still heartbeat');
+  addCopyOptions(command)
     .addHelpText(
       'after',
       '\nExit codes: 0 every document migrated, 1 usage/config error, 2 finished with failures (see status --failures),\n' +
@@ -93,12 +46,6 @@ export function registerMigrate(program: Command, globals: () => GlobalOptions):
     .action(async (from: string, to: string, opts: MigrateOptions) => {
       process.exitCode = await runMigrate(from, to, opts, globals());
     });
-}
-
-function verifyMode(value: string): VerifyMode {
-  if (value !== 'head' && value !== 'full')
-    throw new UsageError(`--verify must be head or full, got "${value}" (run with --help for usage)`);
-  return value;
 }
 
 async function runMigrate(
@@ -114,23 +61,11 @@ async function runMigrate(
       throw new UsageError(
         '--reclaim-versions deletes source versions; --nodelete keeps every source: choose one',
       );
-    const tuning: MigrationTuning = {
+    const tuning = tuningOf(o, {
       nodelete: o.nodelete === true,
       reclaimVersions: o.reclaimVersions === true,
-      verify: o.verify,
-      concurrency: o.concurrency,
-      pageSize: o.pageSize,
-      pageBytes: o.pageMib * 1024 * 1024,
-      pagesPerRun: o.pagesPerRun,
-      maxDocsPerSecond: o.maxDocsPerSecond,
-      maxBytesPerSecond: o.maxBytesPerSecond,
       watchAnchore: o.force !== true,
-    };
-    // One rule for migrate and throttle: a value the workflow would refuse later is refused now, not capped.
-    if (throttleProblem({ concurrency: o.concurrency }))
-      throw new UsageError(`--concurrency must be from 1 to ${LIMITS.maxConcurrency}, got ${o.concurrency}`);
-    if (o.pageSize > LIMITS.maxPageSize)
-      throw new UsageError(`--page-size must be at most ${LIMITS.maxPageSize}, got ${o.pageSize}`);
+    });
     const fingerprint = await catalogFingerprint(pool);
     // Validate inputs and secrets before asking or writing anything.
     buildInput(0, fingerprint, from, to, selection, tuning);

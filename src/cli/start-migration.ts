@@ -88,7 +88,13 @@ export async function startMigration(
       staticSummary:
         `${input.selection.sourcePrefix} → ${input.destLocation} · ${m.total.toLocaleString('en-US')} docs · ` +
         `migration ${input.taskId}`,
-      staticDetails: `${m.total} documents · ${input.nodelete ? 'sources kept (--nodelete)' : 'sources deleted after verify'}`,
+      staticDetails: `${m.total} documents · ${
+        input.stage
+          ? 'staged while Anchore runs; switched by objectstorage cutover'
+          : input.nodelete
+            ? 'sources kept (--nodelete)'
+            : 'sources deleted after verify'
+      }`,
     });
     out.event({ event: 'started', taskId: input.taskId, workflowId, total: m.total });
     return announceAndFollow(session, g, out, input, workflowId, opts);

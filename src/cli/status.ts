@@ -9,7 +9,7 @@ import { MigrationNotFoundError } from '../errors';
 import { adaptiveLine } from '../shared/adaptive-line';
 import { bytesSummary } from '../shared/bytes';
 import { MESSAGES, taskQueueFor, type Progress } from '../shared/migration';
-import { follow } from './follow';
+import { follow, stagingLine } from './follow';
 import { withMigration } from './migration-record';
 import type { GlobalOptions } from './globals';
 import { createOutput } from './output';
@@ -109,6 +109,12 @@ export function registerStatus(program: Command, globals: () => GlobalOptions): 
               `  live:      ${progress.phase}, ${progress.docsPerSecond} docs/s, ${progress.inFlightPages} pages in flight`,
             );
           if (progress) out.line(`  bytes:     ${bytesSummary(progress.counters)}`);
+          if (progress?.staging && !progress.staging.cutover)
+            out.line(`  staging:   ${stagingLine(progress, progress.staging)}`);
+          if (progress?.staging?.cutover)
+            out.line(
+              `  cutover:   ${progress.staging.cutover.step}, ${progress.staging.cutover.bulkSwitched} staged document(s) switched in bulk`,
+            );
           if (progress?.waitingFor) out.line(`  waiting:   ${progress.waitingFor}`);
           if (progress?.adaptive) out.line(`  slowed:    ${adaptiveLine(progress.adaptive, Date.now())}`);
           if (opts.failures) {

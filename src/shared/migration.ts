@@ -114,6 +114,11 @@ export interface MigrationInput {
    * was kept: their prepare wrote no marker, so none is required.
    */
   readonly markSharedStores?: boolean;
+  /**
+   * A staged migration (`objectstorage stage`, docs/adr/0006): copies and verifies while Anchore serves, never
+   * switches or deletes, and keeps passing over what changed every `passEverySeconds` until `cutover`.
+   */
+  readonly stage?: { readonly passEverySeconds: number };
 }
 
 /** Whether two migrations move the same documents the same way (what re-running the same command would start). */
@@ -128,6 +133,7 @@ export function sameWork(a: MigrationInput, b: MigrationInput): boolean {
       i.fromAnalysisArchive,
       i.toAnalysisArchive,
       i.nodelete,
+      i.stage !== undefined,
     ]);
   return what(a) === what(b);
 }
@@ -139,6 +145,8 @@ export interface PageBounds {
   readonly last: DocKey;
   readonly documents: number;
   readonly bytes: number;
+  /** A delta page of a staged migration: its documents are the journal's `stale` rows of this page index. */
+  readonly delta?: boolean;
 }
 
 /** Counts an activity reports for one page. */
@@ -162,10 +170,13 @@ export interface PrepareResult {
   readonly total: number;
   readonly totalBytes: number;
   readonly buckets: readonly BucketCount[];
+  /** The catalog's clock (epoch seconds) before counting: where a staged migration's first delta pass looks. */
+  readonly catalogTime?: number;
 }
 
 /** Phase names shown in the UI and the CLI. */
-export type MigrationPhase = 'preparing' | 'migrating' | 'paused' | 'cancelling' | 'finishing' | 'done';
+export type MigrationPhase =
+  'preparing' | 'migrating' | 'staging' | 'cutover' | 'paused' | 'cancelling' | 'finishing' | 'done';
 
 /**
  * Bytes of the documents a page migrated (verified, switched, and deleted at the source unless --nodelete).
@@ -197,6 +208,46 @@ export interface Counters {
   readonly pagesDone: number;
   /** Migrated documents whose source the store refused to delete (Object Lock, a policy): kept and reported. */
   readonly sourcesKept?: number;
+  /** A staged migration's verified copies waiting for the cutover (absent: not staged). */
+  readonly staged?: number;
+}
+
+/** A staged migration's state between its passes (docs/adr/0006); carried across continue-as-new. */
+export interface StagingState {
+  /** Catalog time (epoch seconds) the last complete pass began: where the next one looks from. */
+  readonly since?: number;
+  /** Delta passes done. */
+  readonly passes: number;
+  /** Workflow time of the next pass. */
+  readonly nextPassAt: number;
+  /** Workflow time the last pass ended. */
+  readonly lastPassAt?: number;
+  /** What the last pass found: documents and bytes new or changed since the pass before, staged copies dropped. */
+  readonly lastDelta?: { readonly documents: number; readonly bytes: number; readonly dropped: number };
+  /** Documents and source bytes staged after the last pass. */
+  readonly staged: { readonly documents: number; readonly bytes: number };
+  readonly cutover?: CutoverState;
+}
+
+/** Where a cutover stands: switch every staged row, migrate the rest, then (outside the window) clean up. */
+export interface CutoverState {
+  /** Workflow time the cutover was accepted (its offline guard had just passed). */
+  readonly acceptedAt: number;
+  readonly nodelete: boolean;
+  readonly watchAnchore: boolean;
+  readonly step: 'drain' | 'switch' | 'rest' | 'sweep' | 'delete';
+  /** Staged rows switched in bulk. */
+  readonly bulkSwitched: number;
+  /** Workflow time the last row was switched: the end of the offline window. */
+  readonly switchedAt?: number;
+}
+
+/** What the `cutover` update carries. */
+export interface CutoverRequest {
+  /** Keep the sources (rollback stays possible). */
+  readonly nodelete: boolean;
+  /** Do not pause when Anchore services heartbeat during the cutover. */
+  readonly force: boolean;
 }
 
 /** A page that failed as a whole and waits for a later retry. */
@@ -231,6 +282,8 @@ export interface CarriedState {
   readonly breaker?: Breaker;
   /** The rate the stores allow lately, learnt from their overloaded answers (absent: none lately). */
   readonly adaptive?: AdaptiveLimit;
+  /** A staged migration's passes and cutover (absent: not staged). */
+  readonly staging?: StagingState;
 }
 
 /** A ceiling on the pages in flight under the operator's concurrency: halved on overload, recovering slowly. */
@@ -283,6 +336,11 @@ export interface Progress {
   readonly stoppedBy?: string;
   /** The ceiling the stores' overloaded answers set, while it holds. */
   readonly adaptive?: AdaptiveLimit;
+  /** A staged migration: its passes, the live delta, and the cutover once it began. */
+  readonly staging?: StagingState & {
+    /** What a cutover would copy now, at the rate staging has measured (absent: no rate measured yet). */
+    readonly cutoverCopySeconds?: number;
+  };
 }
 
 /** Final outcome of a migration (also the Anchore task state). */
@@ -296,6 +354,8 @@ export interface MigrationResult {
   readonly unswitchedCopies?: number;
   /** Why it did not complete, as status and list-migrations show it (absent when it completed). */
   readonly stopReason?: string;
+  /** A staged migration's cutover: its offline window (acceptance to last switch) and what it switched in bulk. */
+  readonly cutover?: { readonly offlineWindowMs: number; readonly bulkSwitched: number };
 }
 
 /** Update names and payloads. */
@@ -319,6 +379,7 @@ export const MESSAGES = {
   resume: 'resume',
   cancel: 'cancel',
   throttle: 'throttle',
+  cutover: 'cutover',
 } as const;
 
 /** Why a throttle request is invalid, or undefined when it is fine. */

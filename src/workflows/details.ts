@@ -21,6 +21,20 @@ function throttleLine(p: Progress): string {
   return `throttle: ${limits.join(' · ')}`;
 }
 
+/** A staged migration: what is staged, what the last pass found, and where a cutover stands. */
+function stagingDetails(p: Progress, s: NonNullable<Progress['staging']>): string {
+  if (s.cutover)
+    return `**cutover:** ${s.cutover.step} · ${s.cutover.bulkSwitched} staged documents switched in bulk`;
+  const found = s.lastDelta
+    ? `last pass found ${s.lastDelta.documents} new or changed (${formatBytes(s.lastDelta.bytes)})`
+    : 'first pass running';
+  const eta =
+    s.cutoverCopySeconds !== undefined
+      ? ` · a cutover now would copy ~${duration(s.cutoverCopySeconds)}`
+      : '';
+  return `**staged:** ${p.counters.staged ?? 0} of ${p.counters.total} · pass ${s.passes} · ${found}${eta}`;
+}
+
 /**
  * Short lines, no tables: the details pane of the Temporal UI is narrow on a laptop screen (the browser test
  * checks it at 1280 px), and a wide table there scrolls sideways.
@@ -40,6 +54,7 @@ export function progressDetails(input: MigrationInput, buckets: readonly BucketC
     `${p.inFlightPages} pages in flight · ${p.setAsidePages} set aside for retry · run ${p.runs}`,
     '',
     throttleLine(p),
+    ...(p.staging ? ['', stagingDetails(p, p.staging)] : []),
     ...(p.adaptive ? ['', `**slowed:** ${adaptiveLine(p.adaptive, Date.now())}`] : []),
     ...(p.waitingFor ? ['', `**waiting:** ${p.waitingFor}`] : []),
     ...(p.stoppedBy ? ['', `**stopped by:** ${p.stoppedBy}`] : []),

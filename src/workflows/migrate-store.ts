@@ -14,12 +14,14 @@ import {
   throttleProblem,
   type CarriedState,
   type Counters,
+  type CutoverRequest,
   type MigrationInput,
   type MigrationPhase,
   type MigrationResult,
   type MovedBytes,
   type PageBounds,
   type Progress,
+  type StagingState,
   type ThrottleUpdate,
 } from '../shared/migration';
 import { cutOnBusy, effectiveThrottle, recoverAfterCleanPage } from './adaptive-limit';
@@ -46,17 +48,31 @@ import {
   withoutCredit,
 } from './page-scheduler';
 import { bookkeepingPreset, pagePreset, planPreset, preparePreset } from './presets';
+import {
+  acceptCutover,
+  CUTOVER_BATCH,
+  cutoverInput,
+  cutoverRefusal,
+  DELTA_PAGES_PER_CALL,
+  PASSES_PER_RUN,
+  stagingPhase,
+  stagingProgress,
+  startStaging,
+  sweepsThisPass,
+} from './staging';
 
 export const progressQuery = wf.defineQuery<Progress>(MESSAGES.progress);
 export const pauseUpdate = wf.defineUpdate<Progress>(MESSAGES.pause);
 export const resumeUpdate = wf.defineUpdate<Progress>(MESSAGES.resume);
 export const cancelUpdate = wf.defineUpdate<Progress>(MESSAGES.cancel);
 export const throttleUpdate = wf.defineUpdate<Progress, [ThrottleUpdate]>(MESSAGES.throttle);
+export const cutoverUpdate = wf.defineUpdate<Progress, [CutoverRequest]>(MESSAGES.cutover);
 
 const { prepare } = wf.proxyActivities<Activities>(preparePreset);
 const { planPages } = wf.proxyActivities<Activities>(planPreset);
 const { finish, failPage } = wf.proxyActivities<Activities>(bookkeepingPreset);
-const { removeUnswitchedCopies } = wf.proxyActivities<Activities>(pagePreset);
+const { removeUnswitchedCopies, stageDelta, switchStaged, deleteSwitched } =
+  wf.proxyActivities<Activities>(pagePreset);
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
@@ -99,7 +115,12 @@ const ZERO: Counters = {
   pagesDone: 0,
 };
 
-export async function migrateStore(input: MigrationInput, carried?: CarriedState): Promise<MigrationResult> {
+export async function migrateStore(
+  started: MigrationInput,
+  carried?: CarriedState,
+): Promise<MigrationResult> {
+  // A staged migration's cutover runs on with the cutover's choices (no staging, its own nodelete and watch).
+  let input = carried?.staging?.cutover ? cutoverInput(started, carried.staging.cutover) : started;
   const st: Mutable<CarriedState> = carried
     ? { ...carried, runs: carried.runs + 1 }
     : {
@@ -114,8 +135,11 @@ export async function migrateStore(input: MigrationInput, carried?: CarriedState
         cancelled: false,
         startedAt: Date.now(),
         runs: 1,
+        ...(input.stage ? { staging: startStaging(undefined, Date.now()) } : {}),
       };
-  let phase: MigrationPhase = carried ? 'migrating' : 'preparing';
+  /** The phase once prepared: a staged migration stages, then cuts over. */
+  const workingPhase = (): MigrationPhase => (st.staging ? stagingPhase(st.staging) : 'migrating');
+  let phase: MigrationPhase = carried ? workingPhase() : 'preparing';
   let fatal: string | undefined;
   let wake = 0;
   const inFlight = new Map<number, Promise<void>>();
@@ -123,16 +147,17 @@ export async function migrateStore(input: MigrationInput, carried?: CarriedState
   /** Set while planning waits to be tried again after a transient failure. */
   let planRetry: { failures: number; at: number; reason: string } | undefined;
   let startedThisRun = 0;
+  let passesThisRun = 0;
   let stoppedBy: string | undefined;
   // This run's samples of the migrated count (a new run starts the window again).
-  let rateSamples: RateSample[] = [{ at: Date.now(), migrated: st.counters.migrated }];
+  let rateSamples: RateSample[] = [{ at: Date.now(), migrated: doneCount(st.counters) }];
   const rate = { since: Date.now(), docs: 0, bytes: 0 };
 
   const progress = (): Progress => {
     // The last minute's rate, so a throttle or a pause shows at once (not the average since the start).
-    const docsPerSecond = recentRate(rateSamples, Date.now(), st.counters.migrated);
-    const left = st.counters.total - st.counters.migrated - st.counters.failed;
-    const paused = st.paused && phase === 'migrating';
+    const docsPerSecond = recentRate(rateSamples, Date.now(), doneCount(st.counters));
+    const left = st.counters.total - doneCount(st.counters) - st.counters.failed;
+    const paused = st.paused && (phase === 'migrating' || phase === 'staging' || phase === 'cutover');
     return {
       taskId: input.taskId,
       phase: paused ? 'paused' : phase,
@@ -146,6 +171,7 @@ export async function migrateStore(input: MigrationInput, carried?: CarriedState
       ...(waitingFor() ? { waitingFor: waitingFor() } : {}),
       ...(stoppedBy ? { stoppedBy } : {}),
       ...(st.adaptive ? { adaptive: st.adaptive } : {}),
+      ...(st.staging ? { staging: stagingProgress(st.staging, docsPerSecond) } : {}),
     };
   };
   /** Why the migration is held back, if it is: planning waiting to retry, or the latest set-aside page's error. */
@@ -227,6 +253,24 @@ export async function migrateStore(input: MigrationInput, carried?: CarriedState
   wf.setHandler(cancelUpdate, requestCancel, {
     validator: () => assertNot(controlRefusal(phase, 'cancel'), ''),
   });
+  wf.setHandler(
+    cutoverUpdate,
+    (req) => {
+      const staging = st.staging as StagingState;
+      if (!staging.cutover) {
+        st.staging = { ...staging, cutover: acceptCutover(req, Date.now()) };
+        input = cutoverInput(input, st.staging.cutover as NonNullable<StagingState['cutover']>);
+        // The operator stopped Anchore for this: a paused staging goes on as the cutover.
+        st.paused = false;
+        st.pausedBecause = undefined;
+        phase = 'cutover';
+      }
+      bump();
+      publish();
+      return progress();
+    },
+    { validator: (_req) => assertNot(cutoverRefusal(st.staging, phase, st.cancelled, started.taskId), '') },
+  );
   // A Temporal cancellation (UI button, `temporal workflow cancel`) is handled like the cancel update: the work
   // below runs in a non-cancellable scope, so in-flight pages finish, nothing is left half-moved and finish()
   // records the outcome, instead of activities being abandoned mid-page.
@@ -242,8 +286,9 @@ export async function migrateStore(input: MigrationInput, carried?: CarriedState
         return end(failureMessage(err));
       }
       st.counters = { ...ZERO, total: st.prepared.total, totalBytes: st.prepared.totalBytes };
+      if (st.staging) st.staging = startStaging(st.prepared.catalogTime, Date.now());
     }
-    phase = 'migrating';
+    phase = workingPhase();
     publish();
 
     const countPage = (delta: {
@@ -252,6 +297,7 @@ export async function migrateStore(input: MigrationInput, carried?: CarriedState
       bytes?: MovedBytes;
       failed?: number;
       pagesDone?: number;
+      staged?: number;
     }) => {
       const c = st.counters;
       const b = delta.bytes;
@@ -265,8 +311,9 @@ export async function migrateStore(input: MigrationInput, carried?: CarriedState
         failed: c.failed + (delta.failed ?? 0),
         pagesDone: c.pagesDone + (delta.pagesDone ?? 0),
         ...(delta.kept || c.sourcesKept ? { sourcesKept: (c.sourcesKept ?? 0) + (delta.kept ?? 0) } : {}),
+        ...(delta.staged || c.staged ? { staged: (c.staged ?? 0) + (delta.staged ?? 0) } : {}),
       };
-      rateSamples = withSample(rateSamples, { at: Date.now(), migrated: st.counters.migrated });
+      rateSamples = withSample(rateSamples, { at: Date.now(), migrated: doneCount(st.counters) });
     };
 
     /**
@@ -291,16 +338,20 @@ export async function migrateStore(input: MigrationInput, carried?: CarriedState
       page: PageBounds,
       tally: { busy: number },
     ): Promise<number> => {
-      const copied = await acts.copyPage(input, page);
-      const verified = await acts.verifyPage(input, page);
-      const deleted = deleteCountsOf(await acts.deletePage(input, page));
+      // The input as the round began: a cutover accepted meanwhile applies from the next round on.
+      const at = input;
+      const copied = await acts.copyPage(at, page);
+      const verified = await acts.verifyPage(at, page);
+      // A staged round never deletes: no row points anywhere new yet.
+      const deleted = at.stage ? { deleted: 0, stale: 0 } : deleteCountsOf(await acts.deletePage(at, page));
       tally.busy += (copied.busy ?? 0) + (verified.busy ?? 0) + (deleted.busy ?? 0);
       countPage({
-        migrated: input.nodelete ? verified.switched : deleted.deleted + (deleted.kept ?? 0),
+        migrated: at.stage ? 0 : at.nodelete ? verified.switched : deleted.deleted + (deleted.kept ?? 0),
         kept: deleted.kept ?? 0,
         // Only verified copies count, in the same units as the total (stored bytes at the source).
-        bytes: input.nodelete ? verified.bytes : deleted.bytes,
+        bytes: at.stage ? undefined : at.nodelete ? verified.bytes : deleted.bytes,
         failed: copied.failed + verified.failed,
+        staged: verified.staged ?? 0,
       });
       return (verified.stale ?? 0) + deleted.stale;
     };
@@ -467,6 +518,14 @@ export async function migrateStore(input: MigrationInput, carried?: CarriedState
 
       const idle = inFlight.size === 0 && !planning;
       const noWork = st.exhausted && st.planned.length === 0 && st.setAside.length === 0;
+      if (idle && noWork && !stopping() && st.staging) {
+        const turn = await stagingTurn(st.staging);
+        if (turn === 'again') continue;
+        if (turn === 'continueAsNew') {
+          await wf.condition(wf.allHandlersFinished);
+          return wf.continueAsNew<typeof migrateStore>(input, { ...st });
+        }
+      }
       if (idle && (stopping() || noWork)) break;
       if (idle && runFull() && !st.paused) {
         await wf.condition(wf.allHandlersFinished);
@@ -488,13 +547,149 @@ export async function migrateStore(input: MigrationInput, carried?: CarriedState
       }
     }
     return end(fatal);
+
+    /**
+     * What a staged migration does once its pages are done: wait for the next delta pass and run it (its pages
+     * then run like any), or take the cutover's next step. `end` when the cutover is through.
+     */
+    async function stagingTurn(s: StagingState): Promise<'again' | 'end' | 'continueAsNew'> {
+      if (s.cutover) return cutoverTurn(s);
+      const seen = wake;
+      if (st.paused) {
+        await wf.condition(() => wake !== seen);
+        return 'again';
+      }
+      if (passesThisRun >= PASSES_PER_RUN || wf.workflowInfo().continueAsNewSuggested) return 'continueAsNew';
+      if (Date.now() < s.nextPassAt) {
+        await wf.condition(() => wake !== seen, Math.max(1, s.nextPassAt - Date.now()));
+        return 'again';
+      }
+      const pass = await retrying('a delta pass', () =>
+        stageDelta(input, {
+          ...(s.since === undefined ? {} : { since: s.since }),
+          firstIndex: st.nextPageIndex,
+          pages: DELTA_PAGES_PER_CALL,
+          sweep: sweepsThisPass(s),
+        }),
+      );
+      if (!pass) return 'again';
+      passesThisRun += 1;
+      const found = pass.pages.reduce(
+        (n, p) => ({ documents: n.documents + p.documents, bytes: n.bytes + p.bytes }),
+        {
+          documents: 0,
+          bytes: 0,
+        },
+      );
+      st.planned = [...st.planned, ...pass.pages];
+      st.nextPageIndex += pass.pages.length;
+      const now = Date.now();
+      const every = (started.stage?.passEverySeconds ?? 30) * 1000;
+      // As it is now: a cutover accepted while the pass ran is kept.
+      const current = st.staging as StagingState;
+      st.staging = {
+        ...current,
+        // A pass cut short by its page limit goes on from the same point at once.
+        ...(pass.more ? {} : { since: pass.startedAt, passes: current.passes + 1, lastPassAt: now }),
+        nextPassAt: pass.more ? now : now + every,
+        lastDelta: { documents: found.documents, bytes: found.bytes, dropped: pass.dropped },
+        staged: pass.staged,
+      };
+      st.counters = {
+        ...st.counters,
+        staged: pass.staged.documents,
+        total: pass.staged.documents + found.documents + st.counters.failed,
+        totalBytes: pass.staged.bytes + found.bytes,
+      };
+      publish();
+      return 'again';
+    }
+
+    /**
+     * The cutover's steps, each once the pages before it are done: count what is there (drain), switch every
+     * staged row in bulk (switch), migrate what is still at the source (rest, pages like migrate's), then, outside
+     * the offline window, remove the copies of deleted documents (sweep) and delete the sources (delete).
+     */
+    async function cutoverTurn(s: StagingState): Promise<'again' | 'end'> {
+      const c = s.cutover as NonNullable<StagingState['cutover']>;
+      const step = (next: Partial<NonNullable<StagingState['cutover']>>): 'again' => {
+        st.staging = { ...(st.staging as StagingState), cutover: { ...c, ...next } };
+        publish();
+        return 'again';
+      };
+      if (c.step === 'drain') {
+        const prepared = await retrying('counting before the switch', () => prepare(input));
+        if (!prepared) return 'again';
+        st.counters = { ...ZERO, total: prepared.total, totalBytes: prepared.totalBytes };
+        return step({ step: 'switch' });
+      }
+      if (c.step === 'switch') {
+        const batch = await retrying('the bulk switch', () => switchStaged(input, CUTOVER_BATCH));
+        if (!batch) return 'again';
+        if (input.nodelete) countPage({ migrated: batch.switched, bytes: batch.bytes });
+        countPage({ failed: batch.failed });
+        if (batch.remaining) return step({ bulkSwitched: c.bulkSwitched + batch.switched });
+        // What is still at the source (never staged, changed since, or staged pages the drain ran) moves now.
+        st.cursor = undefined;
+        st.exhausted = false;
+        return step({ step: 'rest' });
+      }
+      if (c.step === 'rest') return step({ step: 'sweep', switchedAt: Date.now() });
+      if (c.step === 'sweep') {
+        const pass = await retrying('removing copies of deleted documents', () =>
+          stageDelta(input, { firstIndex: st.nextPageIndex, pages: 0, sweep: true }),
+        );
+        if (!pass) return 'again';
+        if (input.nodelete) return 'end';
+        return step({ step: 'delete' });
+      }
+      const batch = await retrying('deleting the sources', () => deleteSwitched(input, CUTOVER_BATCH));
+      if (!batch) return 'again';
+      countPage({ migrated: batch.deleted + (batch.kept ?? 0), kept: batch.kept ?? 0, bytes: batch.bytes });
+      return batch.remaining ? 'again' : 'end';
+    }
+
+    /**
+     * Runs a staging or cutover activity: a permanent failure stops the migration, a transient one is tried again
+     * after a while, saying so (undefined then; the caller comes back).
+     */
+    async function retrying<T>(what: string, fn: () => Promise<T>): Promise<T | undefined> {
+      try {
+        const result = await fn();
+        planRetry = undefined;
+        return result;
+      } catch (err) {
+        if (isPermanentFailure(err)) {
+          fatal ??= failureMessage(err);
+          return undefined;
+        }
+        const failures = (planRetry?.failures ?? 0) + 1;
+        const at = Date.now() + planningRetryMs(failures);
+        planRetry = { failures, at, reason: `${what} failed (${failureMessage(err)}); retrying` };
+        publish();
+        const seen = wake;
+        await wf.condition(() => wake !== seen || stopping(), Math.max(1, at - Date.now()));
+        return undefined;
+      }
+    }
   }
 
   async function end(error: string | undefined): Promise<MigrationResult> {
     phase = 'finishing';
     publish();
     if ((st.cancelled || error !== undefined) && wf.patched(CLEAN_AFTER_STOP)) await removeOwnCopiesOf(input);
-    const result = await finish(input, st.counters, { cancelled: st.cancelled, ...(error ? { error } : {}) });
+    const finished = await finish(input, st.counters, {
+      cancelled: st.cancelled,
+      ...(error ? { error } : {}),
+    });
+    const cut = st.staging?.cutover;
+    const result: MigrationResult =
+      cut?.switchedAt === undefined
+        ? finished
+        : {
+            ...finished,
+            cutover: { offlineWindowMs: cut.switchedAt - cut.acceptedAt, bulkSwitched: cut.bulkSwitched },
+          };
     st.counters = result.counters;
     stoppedBy = result.stopReason;
     phase = 'done';
@@ -514,6 +709,11 @@ async function removeOwnCopiesOf(input: MigrationInput): Promise<void> {
   } catch {
     // finish reports what is left; the stop's cause is already the migration's error.
   }
+}
+
+/** Documents done: migrated, or staged for the cutover (what the rate and the ETA count). */
+function doneCount(c: Counters): number {
+  return c.migrated + (c.staged ?? 0);
 }
 
 /** Validator helper: throws (rejecting the update before it reaches history) when `problem` is set. */

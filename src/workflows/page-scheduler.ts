@@ -85,7 +85,10 @@ export function withoutCredit(b: RateBuckets, now: number): RateBuckets {
 }
 
 /** Why a pause or cancel is refused in this phase: once finishing has begun there is nothing left to stop. */
-export function controlRefusal(phase: MigrationPhase, what: 'pause' | 'cancel'): string | undefined {
+export function controlRefusal(
+  phase: MigrationPhase,
+  what: 'pause' | 'cancel' | 'cut over',
+): string | undefined {
   if (phase === 'finishing' || phase === 'done') {
     return `the migration is ${phase === 'done' ? 'done' : 'finishing (every page has ended)'}; there is nothing left to ${what}`;
   }
