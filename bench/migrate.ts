@@ -104,7 +104,7 @@ function runMigrate(o: MigrateOptions): Promise<{
 }
 
 /** History events of every run of `workflowId` (continue-as-new makes a chain of runs). */
-async function historyEvents(address: string, workflowId: string): Promise<number[]> {
+export async function historyEvents(address: string, workflowId: string): Promise<number[]> {
   const connection = await Connection.connect({ address });
   try {
     const client = new Client({ connection });
@@ -121,22 +121,36 @@ async function historyEvents(address: string, workflowId: string): Promise<numbe
 
 const mib = (kib: number): number => Math.round((kib / 1024) * 10) / 10;
 
-export async function measureMigration(stack: Stack, o: MigrateOptions): Promise<MigrationRun> {
+/**
+ * Starts `count` fresh workers and waits until all poll: the first alone, then the others (workers started
+ * together on a fresh catalog race creating our tables: "duplicate key value violates unique constraint
+ * pg_type_typname_nsp_index"; see the report). Returns them with each one's peak RSS when ready.
+ */
+export async function startWorkers(
+  o: Pick<MigrateOptions, 'label' | 'env' | 'workers' | 'logDir' | 'cpuProfDir'>,
+): Promise<{ workers: Worker[]; readyPeaks: number[] }> {
   mkdirSync(o.logDir, { recursive: true });
   if (o.cpuProfDir) mkdirSync(o.cpuProfDir, { recursive: true });
   const workers: Worker[] = [];
   const start = (i: number): Worker =>
     startWorker(o.env, join(o.logDir, `${o.label}-worker-${i + 1}.log`), o.cpuProfDir);
   try {
-    // The first worker alone, then the others: workers started together on a fresh catalog race creating our
-    // tables ("duplicate key value violates unique constraint pg_type_typname_nsp_index"; see the report).
     workers.push(start(0));
     await workers[0]?.ready();
     for (let i = 1; i < o.workers; i++) workers.push(start(i));
     // All must be polling before the migration starts, or a fast run may finish on the first alone.
     await Promise.all(workers.map((w) => w.ready()));
-    // Peak RSS of an idle, ready worker: what the process costs before any page (runtime, SDKs, workflow bundle).
-    const readyPeaks = workers.map((w) => mib(w.peakKiB()));
+  } catch (err) {
+    await Promise.all(workers.map((w) => w.stop()));
+    throw err;
+  }
+  // Peak RSS of an idle, ready worker: what the process costs before any page (runtime, SDKs, workflow bundle).
+  return { workers, readyPeaks: workers.map((w) => mib(w.peakKiB())) };
+}
+
+export async function measureMigration(stack: Stack, o: MigrateOptions): Promise<MigrationRun> {
+  const { workers, readyPeaks } = await startWorkers(o);
+  try {
     o.log(
       `  ${o.label}: ${o.workers} workers ready (peak RSS ${readyPeaks.join('/')} MiB); migrate ${o.documents} documents`,
     );

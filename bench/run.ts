@@ -23,6 +23,7 @@ import {
 import { measureCeiling, type Ceiling } from './ceiling';
 import { cpuDelta, cpuSnapshot, describeCpu, describeCpuPerDocument, type CpuUse } from './cpu';
 import { cliEnv, dbConfig, s3Config } from './configs';
+import { measureCutover, type CutoverRun } from './cutover';
 import { summarizeProfile } from './cpu-profile';
 import { docBody, docRef, type SizeMix } from './dataset';
 import { measureMigration, profilesIn, type MigrationRun } from './migrate';
@@ -179,6 +180,7 @@ async function main(): Promise<void> {
   let dbS3: MigrationRun | undefined;
   let s3S3: MigrationRun | undefined;
   let rclone: RcloneRun | undefined;
+  let cutover: CutoverRun | undefined;
   const planSeconds: number[] = [];
   let planRows = 0;
   try {
@@ -334,6 +336,35 @@ async function main(): Promise<void> {
     await mainCat?.drop();
     mainCat = undefined;
 
+    cutover = await phase('cutover', async () => {
+      const cat = await createCatalog(stack.pgAdminUrl, 'cutover');
+      try {
+        await fillCatalog(cat, settings.cutoverDocs, 'main', log);
+        await settle(cat);
+        const r = await withCpu('cutover', settings.cutoverDocs, () =>
+          measureCutover({
+            cat,
+            documents: settings.cutoverDocs,
+            from: dbYaml,
+            to: dest('bench-cutover'),
+            env: cliEnv(stack, cat.url),
+            workers: settings.workers,
+            logDir: join(runDir, 'logs'),
+            log,
+          }),
+        );
+        details.cutover = { ...r, cpu: cpuUse.cutover };
+        log(
+          `  cutover: offline window ${r.offlineWindowSeconds.toFixed(2)} s, cutover ${r.cutoverSeconds.toFixed(1)} s, exit ${r.cutoverExitCode}`,
+        );
+        if (r.cutoverExitCode !== 0) throw new Error(`cutover exited ${r.cutoverExitCode}`);
+        return r;
+      } finally {
+        await cat.drop();
+        removeBucketDir(settings.dataDir, 'bench-cutover');
+      }
+    });
+
     const largest = Math.max(...settings.scales); // `plan` runs over the largest scale catalog
     for (const size of [...settings.scales].sort((a, b) => a - b)) {
       await phase(`scale-${size}`, async () => {
@@ -418,6 +449,21 @@ async function main(): Promise<void> {
         mibPerSecond: mibps(r.seconds, mainBytes),
         note: `exit ${r.exitCode}, first progress ${r.firstProgressAfter?.toFixed(2) ?? 'n/a'} s${cpuNote(label)}`,
       });
+  if (cutover)
+    figures.push(
+      {
+        name: `stage while Anchore writes (${cutover.rewrites} rewrites, ${cutover.adds} new), then cutover`,
+        documents: cutover.documents,
+        seconds: cutover.stagedSeconds,
+        note: `${cutover.passes} delta passes; ${cutover.lastMoment} of the writes just before the cutover`,
+      },
+      {
+        name: 'cutover offline window (guard passed → last switch)',
+        documents: cutover.documents,
+        seconds: cutover.offlineWindowSeconds,
+        note: `the cutover command took ${cutover.cutoverSeconds.toFixed(1)} s with its source deletes`,
+      },
+    );
   const rcloneDps = rclone ? settings.docs / rclone.seconds : undefined;
   if (rclone)
     figures.push({
@@ -509,6 +555,16 @@ async function main(): Promise<void> {
       '≥ 1.2×',
       (v) => v >= 1.2,
       cpuBound('s3-to-s3', rcloneDps && rcloneDps * 1.2, '1.2× rclone'),
+    ),
+    target(
+      'cutover offline window ÷ offline migrate (db→s3) of the same data',
+      cutover && ok(dbS3) && settings.cutoverDocs === settings.docs
+        ? (cutover.offlineWindowSeconds / dbS3.seconds) * 100
+        : undefined,
+      '%',
+      '≤ 5%',
+      (v) => v <= 5,
+      settings.cutoverDocs === settings.docs ? undefined : 'BENCH_CUTOVER_DOCS differs from BENCH_DOCS',
     ),
     target(
       'worker peak RSS, max over runs',

@@ -38,6 +38,8 @@ export interface Settings {
   /** The floor's own catalog (it deletes what it moves) and the chunks each of its threads keeps in flight. */
   readonly floorDocs: number;
   readonly floorLanes: number;
+  /** Documents of the staged catalog the cutover row measures (BENCH_SKIP=cutover leaves it out). */
+  readonly cutoverDocs: number;
   /** Ceiling concurrency sweep and the documents each step writes. */
   readonly sweep: number[];
   readonly sweepDocs: number;
@@ -70,6 +72,7 @@ export function loadSettings(): Settings {
     oldWaySeconds: int('BENCH_OLDWAY_SECONDS', 300),
     floorDocs: int('BENCH_FLOOR_DOCS', Math.min(docs, 20_000)),
     floorLanes: int('BENCH_FLOOR_LANES', 4),
+    cutoverDocs: int('BENCH_CUTOVER_DOCS', docs),
     sweep: ints('BENCH_SWEEP', '8,16,32,64'),
     sweepDocs: int('BENCH_SWEEP_DOCS', Math.min(docs, 3000)),
     workers: int('BENCH_WORKERS', 2),

@@ -109,12 +109,12 @@ async function runThread(input: ThreadInput): Promise<number> {
         const ref = { userId: row.userId, bucket: row.bucket, key: row.archiveId };
         items.push({ ref, data: out.data, md5: out.digest });
         switches.push({
-          ...row,
-          sourceUrl: row.content_url,
-          destUrl: dest.uriFor(ref),
-          digest: out.digest,
-          size: out.size,
-          isCompressed: out.isCompressed,
+          bucket: row.bucket,
+          archiveId: row.archiveId,
+          userId: row.userId,
+          documentName: row.documentName,
+          from: { url: row.content_url, digest: row.digest, size: row.size, isCompressed: row.is_compressed },
+          to: { url: dest.uriFor(ref), digest: out.digest, size: out.size, isCompressed: out.isCompressed },
         });
       }
       bodies.clear();

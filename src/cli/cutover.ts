@@ -148,7 +148,7 @@ async function runCutover(id: number, o: CutoverOptions, g: GlobalOptions): Prom
       await update(session, record, MESSAGES.cutover, req);
       const result = await followToEnd(session, record, out);
       if (!result) return ExitCode.ok;
-      const code = printResult(out, result, { ...record.input, nodelete: req.nodelete });
+      const code = printResult(out, result, { ...record.input, nodelete: req.nodelete }, o.acceptFailures);
       if (result.cutover) {
         out.line(
           `Offline window: ${(result.cutover.offlineWindowMs / 1000).toFixed(1)} s (from the cutover's start to ` +

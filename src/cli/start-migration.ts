@@ -129,8 +129,17 @@ async function announceAndFollow(
   return printResult(out, result, input);
 }
 
-/** The summary and the destination config block; returns the exit code of the outcome. */
-export function printResult(out: Output, result: MigrationResult, input: MigrationInput): number {
+/**
+ * The summary and the destination config block; returns the exit code of the outcome. `acceptedFailures`: the
+ * operator chose to leave the failed documents at the source (cutover --accept-failures), so the config block is
+ * printed when they are all that is left.
+ */
+export function printResult(
+  out: Output,
+  result: MigrationResult,
+  input: MigrationInput,
+  acceptedFailures = false,
+): number {
   out.event({ event: 'finished', ...result });
   const c = result.counters;
   out.line(
@@ -163,7 +172,14 @@ export function printResult(out: Output, result: MigrationResult, input: Migrati
     );
   }
   const left = c.total - c.migrated;
-  if (left === 0 && c.failed === 0 && !result.cancelled && !result.error) {
+  const ended = !result.cancelled && !result.error;
+  if (ended && left === 0 && c.failed === 0) {
+    printConfigBlock(out, input.to, input.toAnalysisArchive);
+  } else if (ended && acceptedFailures && left <= c.failed) {
+    out.line(
+      `The ${c.failed} failed document(s) you accepted stay at ${input.selection.sourcePrefix}; every other ` +
+        'selected document is at the destination.',
+    );
     printConfigBlock(out, input.to, input.toAnalysisArchive);
   } else {
     // Anchore must not be pointed at the new store while documents remain at the old one.

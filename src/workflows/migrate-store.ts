@@ -621,6 +621,8 @@ export async function migrateStore(
         const prepared = await retrying('counting before the switch', () => prepare(input));
         if (!prepared) return 'again';
         st.counters = { ...ZERO, total: prepared.total, totalBytes: prepared.totalBytes };
+        // The rate from here on counts migrated documents only.
+        rateSamples = [{ at: Date.now(), migrated: 0 }];
         return step({ step: 'switch' });
       }
       if (c.step === 'switch') {

@@ -131,3 +131,92 @@ describe('stage while Anchore writes, then cut over: every kind of store as sour
   test('localfs directory A → directory B', () =>
     stageAndCutOver(stores.localfs(), stores.localfs(), 'stg-fs-fs'));
 });
+
+describe('abort and the refusals of cutover', () => {
+  test('abort drops a staged migration: its staged copies and journal rows go, every row stays where it was', async () => {
+    const from = stores.db2();
+    const to = stores.s3();
+    const docs = taggedFixture('stg-abort', 60);
+    await world.load(from, docs);
+    const staged = await world.cli([
+      'stage',
+      configFile(from),
+      configFile(to),
+      '--detach',
+      '--pass-every',
+      '1',
+    ]);
+    expect(staged.code).toBe(0);
+    const taskId = Number(/Migration Task Id: (\d+)/.exec(staged.stdout)?.[1]);
+    await waitForPasses(taskId, 1);
+    const dest = driverOf(to);
+    try {
+      expect(await dest.exists(dest.uriFor(refOf(docs[0] as FixtureDoc)))).toBe(true);
+      const r = await world.cli(['abort', String(taskId)]);
+      expect(r.code).toBe(0);
+      expect(r.stdout).toContain(`Migration ${taskId} aborted`);
+      for (const d of docs) expect(await dest.exists(dest.uriFor(refOf(d)))).toBe(false);
+      await expectAllAt(world, from, docs);
+      const journal = await world.pool.query(
+        `SELECT count(*)::int AS n FROM objectstorage_journal WHERE task_id = $1`,
+        [taskId],
+      );
+      expect(journal.rows[0].n).toBe(0);
+      const record = await world.pool.query(`SELECT state FROM objectstorage_migrations WHERE task_id = $1`, [
+        taskId,
+      ]);
+      expect(record.rows[0].state).toBe('aborted');
+      // Aborted, it is not running: a cutover has nothing to cut over.
+      const late = await world.cli(['cutover', String(taskId), '--dontask']);
+      expect(late.code).toBe(1);
+      expect(late.stderr).toMatch(/MigrationNotRunningError: migration \d+ is not running/);
+    } finally {
+      await dest.close();
+    }
+  });
+
+  test('cutover refuses, by name and before anything changes, while Anchore heartbeats and for a migrate migration', async () => {
+    const from = stores.db();
+    const to = stores.localfs();
+    const docs = taggedFixture('stg-refuse', 30);
+    await world.load(from, docs);
+    const staged = await world.cli([
+      'stage',
+      configFile(from),
+      configFile(to),
+      '--detach',
+      '--pass-every',
+      '1',
+    ]);
+    const taskId = Number(/Migration Task Id: (\d+)/.exec(staged.stdout)?.[1]);
+    await waitForPasses(taskId, 1);
+    await world.pool.query(
+      `INSERT INTO services (hostid, servicename, heartbeat, status, record_state_key)
+       VALUES ('anchore-stg', 'catalog', extract(epoch from now())::int, true, 'active')`,
+    );
+    try {
+      const r = await world.cli(['cutover', String(taskId), '--dontask']);
+      expect(r.code).toBe(3);
+      expect(r.stderr).toMatch(/GuardRefusedError: .*catalog@anchore-stg/);
+      const moved = await world.pool.query(
+        `SELECT count(*)::int AS n FROM objectstorage_journal WHERE task_id = $1 AND phase = 'switched'`,
+        [taskId],
+      );
+      expect(moved.rows[0].n).toBe(0);
+    } finally {
+      await world.pool.query(`DELETE FROM services WHERE hostid = 'anchore-stg'`);
+    }
+    const cut = await world.cli(['cutover', String(taskId), '--dontask', '--nodelete']);
+    expect(cut.code).toBe(0);
+    await expectAllAt(world, to, docs);
+    const notStaged = await world.cli(['cutover', String(taskId), '--dontask']);
+    expect(notStaged.code).toBe(1);
+    const migrated = await world.migrate(configFile(to), configFile(stores.db2()), '--nodelete');
+    expect(migrated.code).toBe(0);
+    const wrongKind = await world.cli(['cutover', String(migrated.taskId), '--dontask']);
+    expect(wrongKind.code).toBe(3);
+    expect(wrongKind.stderr).toMatch(
+      /was started by migrate or reverse, not stage: there is nothing to cut over/,
+    );
+  });
+});

@@ -8,6 +8,7 @@ import type { ObjectStoreDriver } from '../../src/drivers/types';
 import { SA } from '../../src/shared/migration';
 import {
   cancelUpdate,
+  cutoverUpdate,
   pauseUpdate,
   progressQuery,
   resumeUpdate,
@@ -77,6 +78,44 @@ test('documents Anchore rewrites while their page moves are copied again at thei
   );
   expect(copies.rows.map((r) => r.attempts)).toEqual([2, 2, 2]); // copied, found stale, copied again
   await run.recordHistory('anchore-rewrites-recopy');
+});
+
+test('staged: nothing switches until the cutover, a pass copies again what Anchore rewrote, the cutover switches all', async () => {
+  const input = { ...SAFETY_RUN, taskId: 58, pageSize: 10, pagesPerRun: 2, stage: { passEverySeconds: 1 } };
+  const run = await start(input);
+  const h = run.handle;
+  const passes = async (): Promise<number> => (await h.query(progressQuery)).staging?.passes ?? 0;
+  await waitFor(async () => (await passes()) >= 1, 60_000, 'the first pass');
+  const atDest = async (): Promise<number> =>
+    (
+      await world().catalog.pool.query<{ n: number }>(
+        `SELECT count(*)::int AS n FROM archive_metadata WHERE starts_with(content_url, 'memory://')`,
+      )
+    ).rows[0]?.n ?? -1;
+  expect(await atDest()).toBe(0);
+  expect(world().dest.objects.size).toBe(DOCS);
+  const rewritten = await anchoreRewrites(world().catalog.pool, 3);
+  const seen = await passes();
+  await waitFor(async () => (await passes()) >= seen + 2, 60_000, 'two more passes');
+  const p = await h.query(progressQuery);
+  expect(p.phase).toBe('staging');
+  expect(p.counters.staged).toBe(DOCS);
+  expect(await atDest()).toBe(0);
+
+  await h.executeUpdate(cutoverUpdate, { args: [{ nodelete: false, force: true }] });
+  const result = await h.result();
+  expect(result).toMatchObject({ state: 'complete', counters: { migrated: DOCS, failed: 0 } });
+  expect(result.cutover?.bulkSwitched).toBe(DOCS);
+  expect(result.cutover?.offlineWindowMs).toBeGreaterThanOrEqual(0);
+  expect(await atDest()).toBe(DOCS);
+  expect(await world().unreadable()).toEqual([]);
+  const rows = await world().catalog.pool.query<{ archiveId: string; digest: string }>(
+    `SELECT "archiveId", digest FROM archive_metadata WHERE "archiveId" = ANY($1)`,
+    [[...rewritten.keys()]],
+  );
+  for (const r of rows.rows) expect(r.digest).toBe(rewritten.get(r.archiveId));
+  expect((await h.query(progressQuery)).runs).toBeGreaterThan(1);
+  await run.recordHistory('stage-rewrites-cutover');
 });
 
 /** Documents migrated so far, as the workflow reports them. */
