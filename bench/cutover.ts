@@ -26,6 +26,8 @@ export interface CutoverRun {
   /** Seconds from `stage` to the cutover being requested, and the delta passes done by then. */
   readonly stagedSeconds: number;
   readonly passes: number;
+  /** How long the last delta pass's query took over the whole catalog (its pages not included). */
+  readonly lastPassSeconds?: number;
   readonly offlineWindowSeconds: number;
   /** Wall time of `objectstorage cutover` (with its deletes, after the window). */
   readonly cutoverSeconds: number;
@@ -79,7 +81,7 @@ export async function measureCutover(o: Options): Promise<CutoverRun> {
     };
     const lastMoment = Math.ceil(writes.length / 10);
     for (const w of writes.slice(0, writes.length - lastMoment)) await write(w);
-    const passes = await untilPasses(o.env, taskId, 2);
+    const { passes, passMs } = await untilPasses(o.env, taskId, 2);
     for (const w of writes.slice(writes.length - lastMoment)) await write(w);
     const stagedSeconds = (Date.now() - t0) / 1000;
     o.log(`  cutover: ${passes} passes after ${stagedSeconds.toFixed(0)} s; stop Anchore, cut over`);
@@ -104,6 +106,7 @@ export async function measureCutover(o: Options): Promise<CutoverRun> {
       lastMoment,
       stagedSeconds,
       passes,
+      ...(passMs === undefined ? {} : { lastPassSeconds: passMs / 1000 }),
       offlineWindowSeconds: window / 1000,
       cutoverSeconds,
       cutoverExitCode: code,
@@ -114,13 +117,21 @@ export async function measureCutover(o: Options): Promise<CutoverRun> {
   }
 }
 
-/** Waits until the staged migration has done `passes` delta passes after the first; returns the count. */
-async function untilPasses(env: Record<string, string>, taskId: number, passes: number): Promise<number> {
+/** Waits until the staged migration has done `passes` delta passes; returns them and the last one's duration. */
+async function untilPasses(
+  env: Record<string, string>,
+  taskId: number,
+  passes: number,
+): Promise<{ passes: number; passMs?: number }> {
   for (;;) {
     const r = await run(BIN, ['--json', 'status', String(taskId)], { env });
-    const s = JSON.parse(r.stdout) as { progress?: { staging?: { passes: number } }; workflow?: string };
+    const s = JSON.parse(r.stdout) as {
+      progress?: { staging?: { passes: number; lastDelta?: { passMs?: number } } };
+      workflow?: string;
+    };
     const done = s.progress?.staging?.passes ?? 0;
-    if (done >= passes) return done;
+    const passMs = s.progress?.staging?.lastDelta?.passMs;
+    if (done >= passes) return passMs === undefined ? { passes: done } : { passes: done, passMs };
     if (s.workflow !== undefined && s.workflow !== 'RUNNING')
       throw new Error(`staged migration ${taskId} ended: ${r.stdout}`);
     await new Promise((res) => setTimeout(res, 2000));

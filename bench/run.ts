@@ -455,7 +455,9 @@ async function main(): Promise<void> {
         name: `stage while Anchore writes (${cutover.rewrites} rewrites, ${cutover.adds} new), then cutover`,
         documents: cutover.documents,
         seconds: cutover.stagedSeconds,
-        note: `${cutover.passes} delta passes; ${cutover.lastMoment} of the writes just before the cutover`,
+        note:
+          `${cutover.passes} delta passes (the last one's query ${cutover.lastPassSeconds?.toFixed(2) ?? '?'} s); ` +
+          `${cutover.lastMoment} of the writes just before the cutover`,
       },
       {
         name: 'cutover offline window (guard passed → last switch)',

@@ -2,7 +2,7 @@
  * finish: writes the outcome to the Anchore task row and our registry. `complete` only when every selected
  * document reached its final phase; otherwise `failed`, with counts and the journal saying exactly which.
  */
-import { phaseCounts, setMigrationState, updateMigrationTask } from '../catalog';
+import { dropStageIndex, phaseCounts, setMigrationState, updateMigrationTask } from '../catalog';
 import { scrubSecrets } from '../config';
 import type { Counters, MigrationInput, MigrationResult } from '../shared/migration';
 import { assertSameCatalog } from './context';
@@ -17,6 +17,8 @@ export function makeFinish(deps: ActivityDeps) {
   ): Promise<MigrationResult> {
     assertSameCatalog(deps, input);
     await unmarkSharedStores(deps, input);
+    // A staged migration's index on Anchore's table goes with it (it runs alone on the catalog).
+    await dropStageIndex(deps.pool);
     const phases = await phaseCounts(deps.pool, input.taskId);
     // A kept source (its delete refused) is a migrated document: its row points at the copy.
     const migrated = input.nodelete ? phases.switched : phases.deleted + phases.kept;

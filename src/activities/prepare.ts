@@ -4,7 +4,7 @@
  * counts what the selection holds. No documents. What the source's deletes will do (S3 versioning, Object Lock)
  * goes to the worker's log, as plan and migrate print it.
  */
-import { catalogEpochSeconds, countSelection, ensureJournal } from '../catalog';
+import { catalogEpochSeconds, countSelection, createStageIndex, ensureJournal } from '../catalog';
 import { sourceDeleteNotes } from '../drivers/delete-notes';
 import type { MigrationInput, PrepareResult } from '../shared/migration';
 import { activityControls, assertSameCatalog } from './context';
@@ -31,6 +31,14 @@ export function makePrepare(deps: ActivityDeps) {
         if (n.attention) deps.log.warn(n.text, fields);
         else deps.log.info(n.text, fields);
       }
+    }
+    if (input.stage) {
+      const refused = await createStageIndex(deps.pool);
+      if (refused)
+        deps.log.warn(
+          `cannot index archive_metadata.last_updated (${refused}): each staging pass reads the whole table`,
+          { taskId: input.taskId },
+        );
     }
     const catalogTime = await catalogEpochSeconds(deps.pool);
     const buckets = await countSelection(deps.pool, input.selection);

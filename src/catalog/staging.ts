@@ -10,6 +10,34 @@ import { MOVES_TO, type JournalRow } from './journal';
 import { queryByKeyProbes, TASK_PER_KEY } from './key-probes';
 import { PK_ORDER, selectionWhere } from './pages';
 
+/** Our index on archive_metadata.last_updated while a migration is staged: each pass reads only what changed. */
+export const STAGE_INDEX = 'objectstorage_stage_last_updated';
+
+/**
+ * Creates the staging index if missing (concurrently: Anchore's writes go on while it builds). Anchore's tables
+ * belong to Anchore's role; without the right to index one, passes read the whole table instead, which is
+ * slower, never wrong. Returns why it could not be created, if it could not.
+ */
+export async function createStageIndex(pool: Pool): Promise<string | undefined> {
+  try {
+    await pool.query(
+      `CREATE INDEX CONCURRENTLY IF NOT EXISTS ${STAGE_INDEX} ON archive_metadata (last_updated)`,
+    );
+    return undefined;
+  } catch (err) {
+    const code = (err as { code?: string }).code;
+    // 42501 insufficient_privilege; 42P07 another process created it meanwhile.
+    if (code === '42P07') return undefined;
+    if (code === '42501') return (err as Error).message;
+    throw err;
+  }
+}
+
+/** Drops the staging index (once no migration is staged: one migration runs per catalog at a time). */
+export async function dropStageIndex(pool: Pool): Promise<void> {
+  await pool.query(`DROP INDEX CONCURRENTLY IF EXISTS ${STAGE_INDEX}`);
+}
+
 /**
  * How far before the previous pass's start a delta pass looks: `last_updated` is whole seconds of the writing
  * host's clock, set before the write commits. A row committed later than that, or stamped by a clock further
@@ -45,6 +73,17 @@ export async function changedRows(
   since: number | undefined,
   limit: number,
 ): Promise<DeltaRow[]> {
+  const q = changedRowsQuery(taskId, sel, since, limit);
+  return (await pool.query<DeltaRow>(q.sql, q.params)).rows;
+}
+
+/** The statement of {@link changedRows}; exported for its plan test. */
+export function changedRowsQuery(
+  taskId: number,
+  sel: Selection,
+  since: number | undefined,
+  limit: number,
+): { sql: string; params: unknown[] } {
   const where = selectionWhere(sel, 2, 'm');
   const params: unknown[] = [taskId, ...where.params];
   let recent = '';
@@ -53,8 +92,8 @@ export async function changedRows(
     recent = ` AND m.last_updated >= $${params.length}`;
   }
   params.push(limit);
-  const res = await pool.query<DeltaRow>(
-    `SELECT m.bucket, m."archiveId", m."userId", m."documentName", m.content_url, m.digest,
+  return {
+    sql: `SELECT m.bucket, m."archiveId", m."userId", m."documentName", m.content_url, m.digest,
             m.size::float8 AS size, m.is_compressed, j.task_id IS NOT NULL AS staged
      FROM archive_metadata m LEFT JOIN objectstorage_journal j ON j.task_id = $1 AND ${SAME_KEY}
      WHERE ${where.sql}${recent}
@@ -63,8 +102,7 @@ export async function changedRows(
          OR coalesce(j.source_compressed, false) <> coalesce(m.is_compressed, false))))
      ORDER BY ${M_KEY_ORDER} LIMIT $${params.length}`,
     params,
-  );
-  return res.rows;
+  };
 }
 
 /** A metadata row `m` and a journal row `j` of the same document. */

@@ -6,7 +6,13 @@
  */
 import type { Command } from 'commander';
 import type { Pool } from 'pg';
-import { forgetAbortedRows, phaseCounts, setMigrationState, type MigrationRecord } from '../catalog';
+import {
+  dropStageIndex,
+  forgetAbortedRows,
+  phaseCounts,
+  setMigrationState,
+  type MigrationRecord,
+} from '../catalog';
 import { checkAnchoreOffline, checkNoAnchoreMigration } from '../activities/guards';
 import { ExitCode, GuardRefusedError, MigrationNotRunningError, NoWorkerError } from '../errors';
 import {
@@ -179,6 +185,8 @@ async function runAbort(id: number, g: GlobalOptions): Promise<number> {
       await followToEnd(session, record, out);
     });
     const left = await forgetAbortedRows(pool, id);
+    // Its finish dropped the staging index, unless the workflow had already ended without one.
+    await dropStageIndex(pool);
     await setMigrationState(pool, id, 'aborted', 'aborted by an operator (objectstorage abort)');
     out.result({ taskId: id, aborted: true, copiesLeft: left });
     out.line(

@@ -35,7 +35,8 @@ export function stagingLine(p: Progress, s: NonNullable<Progress['staging']>): s
   const c = p.counters;
   const delta = s.lastDelta
     ? `last pass found ${s.lastDelta.documents} new or changed (${formatBytes(s.lastDelta.bytes)})` +
-      (s.lastDelta.dropped ? `, ${s.lastDelta.dropped} deleted` : '')
+      (s.lastDelta.dropped ? `, ${s.lastDelta.dropped} deleted` : '') +
+      (s.lastDelta.passMs !== undefined ? ` in ${(s.lastDelta.passMs / 1000).toFixed(1)} s` : '')
     : 'first pass';
   const cutover =
     s.cutoverCopySeconds !== undefined ? `; a cutover now would copy for ~${s.cutoverCopySeconds} s` : '';

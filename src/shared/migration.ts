@@ -223,7 +223,13 @@ export interface StagingState {
   /** Workflow time the last pass ended. */
   readonly lastPassAt?: number;
   /** What the last pass found: documents and bytes new or changed since the pass before, staged copies dropped. */
-  readonly lastDelta?: { readonly documents: number; readonly bytes: number; readonly dropped: number };
+  readonly lastDelta?: {
+    readonly documents: number;
+    readonly bytes: number;
+    readonly dropped: number;
+    /** How long the pass's own query took (its pages not included), ms. */
+    readonly passMs?: number;
+  };
   /** Documents and source bytes staged after the last pass. */
   readonly staged: { readonly documents: number; readonly bytes: number };
   readonly cutover?: CutoverState;

@@ -564,6 +564,7 @@ export async function migrateStore(
         await wf.condition(() => wake !== seen, Math.max(1, s.nextPassAt - Date.now()));
         return 'again';
       }
+      const passStarted = Date.now();
       const pass = await retrying('a delta pass', () =>
         stageDelta(input, {
           ...(s.since === undefined ? {} : { since: s.since }),
@@ -592,7 +593,12 @@ export async function migrateStore(
         // A pass cut short by its page limit goes on from the same point at once.
         ...(pass.more ? {} : { since: pass.startedAt, passes: current.passes + 1, lastPassAt: now }),
         nextPassAt: pass.more ? now : now + every,
-        lastDelta: { documents: found.documents, bytes: found.bytes, dropped: pass.dropped },
+        lastDelta: {
+          documents: found.documents,
+          bytes: found.bytes,
+          dropped: pass.dropped,
+          passMs: now - passStarted,
+        },
         staged: pass.staged,
       };
       st.counters = {

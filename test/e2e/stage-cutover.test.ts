@@ -4,6 +4,7 @@
  * at the destination, every document reads back at its latest version, no source is left, and no copy of a
  * deleted document remains. For every kind of store as source and as destination, on both S3 servers.
  */
+import { STAGE_INDEX } from '../../src/catalog';
 import { createDriver } from '../../src/drivers/registry';
 import type { ObjectStoreDriver } from '../../src/drivers/types';
 import { taggedFixture, type FixtureDoc } from '../helpers/fixture';
@@ -35,6 +36,14 @@ async function waitForPasses(taskId: number, passes: number): Promise<void> {
   throw new Error(`migration ${taskId} did not finish ${passes} passes: ${last}\n${world.worker.output()}`);
 }
 
+/** Our index on archive_metadata.last_updated: there while a migration is staged, gone after. */
+const stageIndexes = async (): Promise<number> =>
+  (
+    await world.pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM pg_indexes WHERE indexname = $1`, [
+      STAGE_INDEX,
+    ])
+  ).rows[0]?.n ?? -1;
+
 const driverOf = (s: StoreSpec): ObjectStoreDriver =>
   createDriver({ name: s.name, config: s.config }, { pool: world.pool });
 const refOf = (d: FixtureDoc) => ({ userId: d.userId, bucket: d.bucket, key: d.key });
@@ -64,6 +73,7 @@ async function stageAndCutOver(from: StoreSpec, to: StoreSpec, tag: string): Pro
   expect(wrote.rewrites).toBeGreaterThan(0);
   expect(wrote.adds).toBeGreaterThan(0);
   expect(wrote.deletes).toBeGreaterThan(0);
+  expect(await stageIndexes()).toBe(1);
   // Until the cutover no row points at the destination, whatever Anchore wrote meanwhile.
   const dest = driverOf(to);
   const early = await world.pool.query(
@@ -90,6 +100,7 @@ async function stageAndCutOver(from: StoreSpec, to: StoreSpec, tag: string): Pro
 
   const latest = writer.latest();
   await expectAllAt(world, to, latest);
+  expect(await stageIndexes()).toBe(0);
   expect(await world.task(taskId)).toEqual({
     state: 'complete',
     total: expect.any(Number),
@@ -166,6 +177,7 @@ describe('abort and the refusals of cutover', () => {
         taskId,
       ]);
       expect(record.rows[0].state).toBe('aborted');
+      expect(await stageIndexes()).toBe(0);
       // Aborted, it is not running: a cutover has nothing to cut over.
       const late = await world.cli(['cutover', String(taskId), '--dontask']);
       expect(late.code).toBe(1);
