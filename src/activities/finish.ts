@@ -31,7 +31,12 @@ export function makeFinish(deps: ActivityDeps) {
       : whyStopped(input.taskId, outcome, phases.failed, migrated, counters);
     // Our registry first: whoever sees the Anchore task row end also sees why it ended (cancelled or not).
     await setMigrationState(deps.pool, input.taskId, outcome.cancelled ? 'cancelled' : state, stopReason);
-    await updateMigrationTask(deps.pool, input.taskId, { documentsMigrated: migrated, state });
+    // What was selected when the work was counted last (a staged migration's cutover counts again).
+    await updateMigrationTask(deps.pool, input.taskId, {
+      documentsMigrated: migrated,
+      state,
+      ...(counters.total > 0 ? { documentsToMigrate: counters.total } : {}),
+    });
     return {
       taskId: input.taskId,
       state,

@@ -51,12 +51,13 @@ export async function insertMigrationTask(
 export async function updateMigrationTask(
   pool: Pool,
   id: number,
-  u: { documentsMigrated: number; state?: TaskState },
+  u: { documentsMigrated: number; state?: TaskState; documentsToMigrate?: number },
 ): Promise<void> {
-  await pool.query(`UPDATE archive_migration_tasks SET archive_documents_migrated = $2 WHERE id = $1`, [
-    id,
-    u.documentsMigrated,
-  ]);
+  await pool.query(
+    `UPDATE archive_migration_tasks SET archive_documents_migrated = $2,
+       archive_documents_to_migrate = COALESCE($3, archive_documents_to_migrate) WHERE id = $1`,
+    [id, u.documentsMigrated, u.documentsToMigrate ?? null],
+  );
   if (u.state) {
     const ended = u.state === 'complete' || u.state === 'failed' ? `, ended_at = ${NOW_UTC}` : '';
     await pool.query(

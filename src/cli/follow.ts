@@ -39,7 +39,9 @@ export function stagingLine(p: Progress, s: NonNullable<Progress['staging']>): s
       (s.lastDelta.passMs !== undefined ? ` in ${(s.lastDelta.passMs / 1000).toFixed(1)} s` : '')
     : 'first pass';
   const cutover =
-    s.cutoverCopySeconds !== undefined ? `; a cutover now would copy for ~${s.cutoverCopySeconds} s` : '';
+    s.cutoverCopySeconds !== undefined
+      ? `; a cutover now would switch ${s.staged.documents} and copy about that again (~${s.cutoverCopySeconds} s)`
+      : '';
   return (
     `${c.staged ?? 0}/${c.total} staged, ${c.failed} failed, ${p.docsPerSecond} docs/s, pass ${s.passes}: ` +
     `${delta}${cutover} (${p.phase})`
