@@ -401,14 +401,23 @@ export function createS3Driver(o: S3DriverOptions): ObjectStoreDriver {
       );
       return refused;
     }
-    for (const e of res.Errors ?? []) {
-      if (e.Code && BUSY_ERROR_CODES.has(e.Code))
-        throw new StorageBusyError(
-          `S3 at ${endpoint} is busy deleting in bucket ${bucket} (${e.Code}); retried later`,
-        );
-      refused.set(e.Key ?? '', `${e.Code ?? 'refused'}: ${e.Message ?? ''}`);
-    }
+    for (const e of res.Errors ?? []) refused.set(e.Key ?? '', perKeyRefusal(bucket, e));
     return refused;
+  };
+
+  /**
+   * Why DeleteObjects refused one key, for the document's report; an overloaded answer (SlowDown, InternalError)
+   * is no refusal: the whole batch is tried again later.
+   */
+  const perKeyRefusal = (
+    bucket: string,
+    e: { Code?: string; Message?: string; VersionId?: string },
+  ): string => {
+    if (e.Code && BUSY_ERROR_CODES.has(e.Code))
+      throw new StorageBusyError(
+        `S3 at ${endpoint} is busy deleting in bucket ${bucket} (${e.Code}); retried later`,
+      );
+    return `${e.VersionId ? `version ${e.VersionId}: ` : ''}${e.Code ?? 'refused'}: ${e.Message ?? ''}`;
   };
 
   /** HEAD through the SDK (with the checksums the server keeps, when asked); undefined when absent. */
@@ -610,8 +619,7 @@ export function createS3Driver(o: S3DriverOptions): ObjectStoreDriver {
             ),
           );
           // A version under retention or a legal hold stays: reported with its document, not failed.
-          for (const e of res.Errors ?? [])
-            refused.set(`s3://${bucket}/${e.Key}`, `version ${e.VersionId}: ${e.Code}: ${e.Message ?? ''}`);
+          for (const e of res.Errors ?? []) refused.set(`s3://${bucket}/${e.Key}`, perKeyRefusal(bucket, e));
         }
       }
       if (refused.size > 0) throw new DeleteRefusedError(refused);

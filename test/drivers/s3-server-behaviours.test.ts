@@ -3,6 +3,7 @@
  * the real servers (test/helpers/s3-behaviour-proxy.ts): the request still reaches VersityGW or SeaweedFS.
  */
 import { randomUUID } from 'node:crypto';
+import { CreateBucketCommand, PutBucketVersioningCommand } from '@aws-sdk/client-s3';
 import { Readable } from 'node:stream';
 import { createS3Driver, type S3DriverOptions } from '../../src/drivers/s3';
 import type { ObjectStoreDriver } from '../../src/drivers/types';
@@ -12,6 +13,7 @@ import {
   type S3BehaviourProxy,
 } from '../helpers/s3-behaviour-proxy';
 import { stackEnv } from '../helpers/stack-env';
+import { stackS3Client } from '../helpers/stack-s3-client';
 
 describe.each([
   ['VersityGW', stackEnv.s3Endpoint],
@@ -126,5 +128,56 @@ describe.each([
       });
     }
     expect((await driver.get(uri)).toString()).toBe('the document at alias/b');
+  });
+});
+
+describe('SeaweedFS, a versioned bucket: the deletes of --reclaim-versions', () => {
+  let proxy: S3BehaviourProxy;
+  let driver: ObjectStoreDriver;
+  const bucket = `aos-versions-${randomUUID().slice(0, 8)}`;
+  const admin = stackS3Client(stackEnv.s3bEndpoint);
+
+  beforeAll(async () => {
+    await admin.send(new CreateBucketCommand({ Bucket: bucket }));
+    await admin.send(
+      new PutBucketVersioningCommand({ Bucket: bucket, VersioningConfiguration: { Status: 'Enabled' } }),
+    );
+    proxy = await startS3BehaviourProxy(stackEnv.s3bEndpoint);
+    driver = createS3Driver({
+      bucket,
+      accessKey: stackEnv.s3AccessKey,
+      secretKey: stackEnv.s3SecretKey,
+      url: proxy.url,
+    });
+  });
+  afterEach(() => proxy.setVersionedDeleteErrors(undefined));
+  afterAll(async () => {
+    await driver?.close();
+    await proxy?.close();
+    admin.destroy();
+  });
+
+  const source = async (name: string) => {
+    const data = Buffer.from(`a migrated source: ${name}`);
+    const uri = await driver.put({ userId: 'u', bucket: 'b', key: name }, data);
+    return { uri, size: data.length };
+  };
+
+  test('a version delete the server answers SlowDown (or InternalError) per key is retried later, not kept', async () => {
+    for (const code of ['SlowDown', 'InternalError']) {
+      const s = await source(`busy-${code}`);
+      proxy.setVersionedDeleteErrors(code);
+      await expect(driver.deleteWithVersions!([s])).rejects.toMatchObject({ name: 'StorageBusyError' });
+    }
+  });
+
+  test('a version the server refuses per key (retention, a policy) is reported with its document', async () => {
+    const s = await source('locked');
+    proxy.setVersionedDeleteErrors('AccessDenied');
+    const err = (await driver.deleteWithVersions!([s]).catch((e: unknown) => e)) as Error & {
+      refused?: Map<string, string>;
+    };
+    expect(err.name).toBe('DeleteRefusedError');
+    expect(err.refused?.get(s.uri)).toMatch(/AccessDenied/);
   });
 });

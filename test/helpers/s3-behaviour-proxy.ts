@@ -36,6 +36,11 @@ export interface S3BehaviourProxy {
    * CopySourceIfMatch with an md5 fails 412. The objects themselves are the real server's.
    */
   setSseKms(on: boolean): void;
+  /**
+   * Answers a DeleteObjects request that names versions (a `<VersionId>` in its body) as S3 does when it refuses
+   * every key on its own: 200 with one `<Error>` of `code` per key, nothing deleted. Undefined forwards them.
+   */
+  setVersionedDeleteErrors(code: string | undefined): void;
   close(): Promise<void>;
 }
 
@@ -44,6 +49,7 @@ export async function startS3BehaviourProxy(target: string, rule?: S3Rule): Prom
   const upstream = new URL(target);
   let current = rule;
   let sseKms = false;
+  let versionedDeleteErrors: string | undefined;
   const seen: S3BehaviourProxy['seen'] = [];
   const server: Server = createServer((req, res) => {
     seen.push({
@@ -61,6 +67,26 @@ export async function startS3BehaviourProxy(target: string, rule?: S3Rule): Prom
       // Drain the body first: an early answer to a request still sending confuses keep-alive clients.
       req.resume();
       req.on('end', () => answerError(res, answer));
+      return;
+    }
+    if (versionedDeleteErrors && req.method === 'POST' && /[?&]delete(=|&|$)/.test(req.url ?? '')) {
+      const code = versionedDeleteErrors;
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        const body = Buffer.concat(chunks).toString();
+        if (!body.includes('<VersionId>')) return forwardBuffered(req, res, upstream, Buffer.concat(chunks));
+        const errors = [...body.matchAll(/<Object>\s*<Key>([^<]*)<\/Key>\s*<VersionId>([^<]*)<\/VersionId>/g)]
+          .map(
+            ([, key, version]) =>
+              `<Error><Key>${key}</Key><VersionId>${version}</VersionId><Code>${code}</Code>` +
+              `<Message>${code}</Message></Error>`,
+          )
+          .join('');
+        const xml = `<?xml version="1.0" encoding="UTF-8"?>\n<DeleteResult>${errors}</DeleteResult>`;
+        res.writeHead(200, { 'Content-Type': 'application/xml', 'Content-Length': Buffer.byteLength(xml) });
+        res.end(xml);
+      });
       return;
     }
     if (sseKms && req.headers['x-amz-copy-source-if-match']) {
@@ -107,12 +133,26 @@ export async function startS3BehaviourProxy(target: string, rule?: S3Rule): Prom
     seen,
     setRule: (r) => (current = r),
     setSseKms: (on) => (sseKms = on),
+    setVersionedDeleteErrors: (code) => (versionedDeleteErrors = code),
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();
         server.close(() => resolve());
       }),
   };
+}
+
+/** Forwards a request whose body was already read. */
+function forwardBuffered(req: IncomingMessage, res: ServerResponse, upstream: URL, body: Buffer): void {
+  const forward = request(
+    { host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: req.headers },
+    (up) => {
+      res.writeHead(up.statusCode ?? 502, up.headers);
+      up.pipe(res);
+    },
+  );
+  forward.on('error', () => res.destroy());
+  forward.end(body);
 }
 
 function answerError(res: ServerResponse, answer: S3Answer): void {
