@@ -1,13 +1,13 @@
 /**
  * The cutover of a staged migration (docs/adr/0006), with Anchore stopped: switchStaged points every staged
  * row at its verified copy in bulk (compare-and-swap on the staged source version; a row changed since is
- * settled, never switched to a stale copy), a batch at a time under each page's fence; deleteSwitched then
- * deletes the sources of switched rows the way deletePage does. Both report counts only.
+ * settled, never switched to a stale copy), a range of pages at a time; deleteSwitched then deletes the sources
+ * of switched rows the way deletePage does. Both walk the journal by page index and report counts only.
  */
 import {
   addToTaskCount,
   docKeyString,
-  journalRowsInPhases,
+  journalRowsOfPages,
   movedBytes,
   setPhase,
   switchMetadata,
@@ -17,22 +17,17 @@ import type { MigrationInput, MovedBytes } from '../shared/migration';
 import { activityControls, assertSameCatalog } from './context';
 import { deleteSourcesOf, type DeleteCounts } from './delete-page';
 import type { ActivityDeps } from './deps';
-import { commitPerPage } from './page-fence';
+import { commitAcrossPages, commitPerPage } from './page-fence';
 import { settleChangedRows, type Settled } from './settle-changed';
 
-/** What one batch of the bulk switch did; `remaining` false once no staged row is left. */
+/** What one batch of the bulk switch did. */
 export interface SwitchedBatch extends Settled {
   readonly switched: number;
   readonly bytes: MovedBytes;
-  readonly remaining: boolean;
-}
-
-/** One batch of deletes after the switch; `remaining` false once no switched row is left. */
-export interface DeletedBatch extends DeleteCounts {
-  readonly remaining: boolean;
 }
 
 const NO_BYTES: MovedBytes = { source: 0, dest: 0, logical: 0, logicalUnknown: 0 };
+/** The sum of two byte counts. */
 const addBytes = (a: MovedBytes, b: MovedBytes | undefined): MovedBytes => ({
   source: a.source + (b?.source ?? 0),
   dest: a.dest + (b?.dest ?? 0),
@@ -40,53 +35,52 @@ const addBytes = (a: MovedBytes, b: MovedBytes | undefined): MovedBytes => ({
   logicalUnknown: a.logicalUnknown + (b?.logicalUnknown ?? 0),
 });
 
+/**
+ * Switches the staged rows of pages `from` to `to` (exclusive) in one transaction under all their fences: per
+ * page, the transactions alone made most of the offline window.
+ */
 export function makeSwitchStaged(deps: ActivityDeps) {
-  return async function switchStaged(input: MigrationInput, limit: number): Promise<SwitchedBatch> {
+  return async function switchStaged(
+    input: MigrationInput,
+    pages: { from: number; to: number },
+  ): Promise<SwitchedBatch> {
     assertSameCatalog(deps, input);
     const { signal } = activityControls();
     const dest = deps.drivers.driverFor(input.to);
-    const rows = await journalRowsInPhases(deps.pool, input.taskId, ['staged'], limit);
-    const done = await commitPerPage(deps, input, rows, async (client, pageRows, fence) => {
-      const switched = new Set((await switchMetadata(client, pageRows.map(toDestination))).map(docKeyString));
-      const moved = pageRows.filter((r) => switched.has(docKeyString(r)));
+    const rows = await journalRowsOfPages(deps.pool, input.taskId, pages.from, pages.to, 'staged');
+    if (rows.length === 0) return { switched: 0, bytes: NO_BYTES, stale: 0, dropped: 0, failed: 0 };
+    return commitAcrossPages(deps, input, rows, async (client, all, fence) => {
+      const switched = new Set((await switchMetadata(client, all.map(toDestination))).map(docKeyString));
+      const moved = all.filter((r) => switched.has(docKeyString(r)));
       const n = await setPhase(client, input.taskId, moved, 'switched');
       if (input.nodelete) await addToTaskCount(client, input.taskId, n);
-      const changed = pageRows.filter((r) => !switched.has(docKeyString(r)));
+      const changed = all.filter((r) => !switched.has(docKeyString(r)));
       const settled = await settleChangedRows(client, input.taskId, dest, changed, fence, signal);
       return { ...settled, switched: moved.length, bytes: movedBytes(moved) };
     });
-    return done.reduce<SwitchedBatch>(
-      (sum, b) => ({
-        switched: sum.switched + b.switched,
-        bytes: addBytes(sum.bytes, b.bytes),
-        stale: sum.stale + b.stale,
-        dropped: sum.dropped + b.dropped,
-        failed: sum.failed + b.failed,
-        remaining: true,
-      }),
-      { switched: 0, bytes: NO_BYTES, stale: 0, dropped: 0, failed: 0, remaining: rows.length > 0 },
-    );
   };
 }
 
 export function makeDeleteSwitched(deps: ActivityDeps) {
-  return async function deleteSwitched(input: MigrationInput, limit: number): Promise<DeletedBatch> {
+  return async function deleteSwitched(
+    input: MigrationInput,
+    pages: { from: number; to: number },
+  ): Promise<DeleteCounts> {
     assertSameCatalog(deps, input);
     const { signal } = activityControls();
     const source = deps.drivers.driverFor(input.from);
-    const rows = await journalRowsInPhases(deps.pool, input.taskId, ['switched'], limit);
+    const rows = await journalRowsOfPages(deps.pool, input.taskId, pages.from, pages.to, 'switched');
     const done = await commitPerPage(deps, input, rows, (client, pageRows, fence) =>
       deleteSourcesOf(client, input, source, pageRows, fence, signal),
     );
-    return done.reduce<DeletedBatch>(
+    return done.reduce<DeleteCounts>(
       (sum, b) => ({
         deleted: sum.deleted + b.deleted,
         stale: sum.stale + b.stale,
         kept: (sum.kept ?? 0) + (b.kept ?? 0),
         bytes: addBytes(sum.bytes ?? NO_BYTES, b.bytes),
-        remaining: true,
       }),
-      { deleted: 0, stale: 0, kept: 0, bytes: NO_BYTES, remaining: rows.length > 0 },
+      { deleted: 0, stale: 0, kept: 0, bytes: NO_BYTES },
     );
   };
 }

@@ -37,6 +37,8 @@ export interface PageFence {
   commit<T>(fn: (client: PoolClient) => Promise<T>): Promise<T>;
   /** Before a write outside the catalog: throws FenceLostError once the lease may have run out. */
   assertHeld(): void;
+  /** The check commit makes first, for a transaction that holds several fences (commitAcrossPages). */
+  check(client: PoolClient): Promise<void>;
   release(): Promise<void>;
 }
 
@@ -71,6 +73,7 @@ export async function holdPageFence(
   };
   return {
     assertHeld,
+    check: (client) => checkPageLease(client, lease),
     commit: (fn) =>
       inTransaction(deps.pool, async (client) => {
         assertHeld();
@@ -112,4 +115,41 @@ export async function commitPerPage<R extends { readonly page: number }, T>(
     }
   }
   return results;
+}
+
+/**
+ * Like {@link commitPerPage}, but one transaction for all the pages of `rows`, under every one of their fences
+ * at once (each acquired first, each checked first in the transaction): the cutover's bulk switch, where a
+ * transaction per page would make the offline window longer. The fence handed to `fn` asserts all of them.
+ */
+export async function commitAcrossPages<R extends { readonly page: number }, T>(
+  deps: ActivityDeps,
+  input: MigrationInput,
+  rows: readonly R[],
+  fn: (client: PoolClient, rows: readonly R[], fence: PageFence) => Promise<T>,
+): Promise<T> {
+  const pages = [...new Set(rows.map((r) => r.page))].sort((a, b) => a - b);
+  const fences: PageFence[] = [];
+  try {
+    for (const page of pages) fences.push(await holdPageFence(deps, input, page));
+    const all: PageFence = {
+      assertHeld: () => fences.forEach((f) => f.assertHeld()),
+      commit: (work) =>
+        inTransaction(deps.pool, async (client) => {
+          all.assertHeld();
+          for (const f of fences) await f.check(client);
+          await shareAnchoreMigrationLock(client);
+          return work(client);
+        }),
+      check: async (client) => {
+        for (const f of fences) await f.check(client);
+      },
+      release: async () => {
+        await Promise.all(fences.map((f) => f.release()));
+      },
+    };
+    return await all.commit((client) => fn(client, rows, all));
+  } finally {
+    await Promise.all(fences.map((f) => f.release()));
+  }
 }

@@ -266,6 +266,21 @@ export async function recordCopies(
   );
 }
 
+/** Journal rows of pages `from` to `to` (exclusive) in one phase, by the (task, page, phase) index. */
+export async function journalRowsOfPages(
+  db: Pool | PoolClient,
+  taskId: number,
+  from: number,
+  to: number,
+  phase: JournalPhase,
+): Promise<JournalRow[]> {
+  const res = await db.query<JournalRow>(
+    `SELECT ${ROW_COLUMNS} FROM objectstorage_journal WHERE task_id = $1 AND page >= $2 AND page < $3 AND phase = $4`,
+    [taskId, from, to, phase],
+  );
+  return res.rows;
+}
+
 /** Journal rows of a page in one phase. */
 export async function journalRowsOfPage(
   db: Pool | PoolClient,

@@ -76,6 +76,15 @@ async function runStage(
       `Documents to stage: ${total}${selection.buckets.length ? ` in buckets: ${selection.buckets.join(', ')}` : ''} ` +
         `(Anchore keeps running; nothing it reads changes until objectstorage cutover)`,
     );
-    return startMigration(pool, g, out, { total, fingerprint, inputFor }, { detach: o.detach === true });
+    const nextStep = (id: number): string =>
+      `Next: once objectstorage status ${id} shows a pass that found little, stop Anchore and run ` +
+      `objectstorage cutover ${id} (or drop it with objectstorage abort ${id})`;
+    return startMigration(
+      pool,
+      g,
+      out,
+      { total, fingerprint, inputFor, nextStep },
+      { detach: o.detach === true },
+    );
   });
 }

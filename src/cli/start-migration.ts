@@ -28,6 +28,8 @@ export interface PendingMigration {
   readonly total: number;
   readonly fingerprint: string;
   inputFor(taskId: number): MigrationInput;
+  /** What the operator does next, printed once the id is known (stage: when and how to cut over). */
+  nextStep?(taskId: number): string;
 }
 
 export async function startMigration(
@@ -53,7 +55,7 @@ export async function startMigration(
         `Migration ${same.task_id} moves the same documents the same way and is running: following it (its ` +
           `settings are kept; change them with objectstorage throttle ${same.task_id})`,
       );
-      return announceAndFollow(session, g, out, same.input, same.workflow_id, opts);
+      return announceAndFollow(session, g, out, same.input, same.workflow_id, { ...opts, next: m.nextStep });
     }
     const input = await registerMigration(
       pool,
@@ -97,7 +99,7 @@ export async function startMigration(
       }`,
     });
     out.event({ event: 'started', taskId: input.taskId, workflowId, total: m.total });
-    return announceAndFollow(session, g, out, input, workflowId, opts);
+    return announceAndFollow(session, g, out, input, workflowId, { ...opts, next: m.nextStep });
   });
 }
 
@@ -108,11 +110,12 @@ async function announceAndFollow(
   out: Output,
   input: MigrationInput,
   workflowId: string,
-  opts: { detach: boolean },
+  opts: { detach: boolean; next?: ((taskId: number) => string) | undefined },
 ): Promise<number> {
   out.line(`Migration Task Id: ${input.taskId}`);
   out.line(`Workflow: ${workflowId}`);
   out.line(`Temporal UI: ${session.ui}/namespaces/${g.namespace}/workflows/${workflowId}`);
+  if (opts.next) out.line(opts.next(input.taskId));
   if (opts.detach) return ExitCode.ok;
   const result = await follow(session.client, workflowId, input.taskId, out, {
     tty: process.stderr.isTTY === true,

@@ -244,6 +244,8 @@ export interface CutoverState {
   readonly step: 'drain' | 'switch' | 'rest' | 'sweep' | 'delete';
   /** Staged rows switched in bulk. */
   readonly bulkSwitched: number;
+  /** The first page index the switch or the deletes have not reached yet. */
+  readonly nextPage?: number;
   /** Workflow time the last row was switched: the end of the offline window. */
   readonly switchedAt?: number;
 }

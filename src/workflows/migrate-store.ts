@@ -50,7 +50,7 @@ import {
 import { bookkeepingPreset, pagePreset, planPreset, preparePreset } from './presets';
 import {
   acceptCutover,
-  CUTOVER_BATCH,
+  CUTOVER_PAGES,
   cutoverInput,
   cutoverRefusal,
   DELTA_PAGES_PER_CALL,
@@ -631,16 +631,19 @@ export async function migrateStore(
         rateSamples = [{ at: Date.now(), migrated: 0 }];
         return step({ step: 'switch' });
       }
+      const from = c.nextPage ?? 0;
+      const pages = { from, to: from + CUTOVER_PAGES };
       if (c.step === 'switch') {
-        const batch = await retrying('the bulk switch', () => switchStaged(input, CUTOVER_BATCH));
+        const batch = await retrying('the bulk switch', () => switchStaged(input, pages));
         if (!batch) return 'again';
         if (input.nodelete) countPage({ migrated: batch.switched, bytes: batch.bytes });
         countPage({ failed: batch.failed });
-        if (batch.remaining) return step({ bulkSwitched: c.bulkSwitched + batch.switched });
+        if (pages.to < st.nextPageIndex)
+          return step({ bulkSwitched: c.bulkSwitched + batch.switched, nextPage: pages.to });
         // What is still at the source (never staged, changed since, or staged pages the drain ran) moves now.
         st.cursor = undefined;
         st.exhausted = false;
-        return step({ step: 'rest' });
+        return step({ step: 'rest', bulkSwitched: c.bulkSwitched + batch.switched, nextPage: 0 });
       }
       if (c.step === 'rest') return step({ step: 'sweep', switchedAt: Date.now() });
       if (c.step === 'sweep') {
@@ -651,10 +654,10 @@ export async function migrateStore(
         if (input.nodelete) return 'end';
         return step({ step: 'delete' });
       }
-      const batch = await retrying('deleting the sources', () => deleteSwitched(input, CUTOVER_BATCH));
+      const batch = await retrying('deleting the sources', () => deleteSwitched(input, pages));
       if (!batch) return 'again';
       countPage({ migrated: batch.deleted + (batch.kept ?? 0), kept: batch.kept ?? 0, bytes: batch.bytes });
-      return batch.remaining ? 'again' : 'end';
+      return pages.to < st.nextPageIndex ? step({ nextPage: pages.to }) : 'end';
     }
 
     /**

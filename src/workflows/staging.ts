@@ -19,8 +19,8 @@ export const SWEEP_EVERY_PASSES = 10;
 export const DELTA_PAGES_PER_CALL = 50;
 /** Passes per workflow run before continue-as-new: a quiet staging of days keeps each history short. */
 export const PASSES_PER_RUN = 100;
-/** Journal rows per call of the cutover's bulk switch and of its deletes. */
-export const CUTOVER_BATCH = 2_000;
+/** Pages per call of the cutover's bulk switch (one transaction) and of its deletes. */
+export const CUTOVER_PAGES = 20;
 
 /** A fresh staging state, the first pass looking from the catalog time prepare saw before counting. */
 export function startStaging(catalogTime: number | undefined, now: number): StagingState {
