@@ -29,6 +29,8 @@ export interface CutoverRun {
   /** How long the last delta pass's query took over the whole catalog (its pages not included). */
   readonly lastPassSeconds?: number;
   readonly offlineWindowSeconds: number;
+  /** Where the window went: the drain, the bulk switch, moving what was still at the source. */
+  readonly windowParts: string;
   /** Wall time of `objectstorage cutover` (with its deletes, after the window). */
   readonly cutoverSeconds: number;
   readonly cutoverExitCode: number;
@@ -45,6 +47,8 @@ interface Options {
   readonly logDir: string;
   readonly log: (m: string) => void;
 }
+
+const sec = (ms: number | undefined): string => (ms === undefined ? '?' : (ms / 1000).toFixed(2));
 
 /** The JSON lines of a `--json` command's stdout. */
 const events = (stdout: string): Array<Record<string, unknown>> =>
@@ -95,7 +99,9 @@ export async function measureCutover(o: Options): Promise<CutoverRun> {
     );
     const cutoverSeconds = (Date.now() - t1) / 1000;
     const finished = events(cut.stdout).find((e) => e.event === 'finished');
-    const window = (finished?.cutover as { offlineWindowMs?: number } | undefined)?.offlineWindowMs;
+    const parts = finished?.cutover as
+      { offlineWindowMs?: number; drainMs?: number; bulkSwitchMs?: number; restMs?: number } | undefined;
+    const window = parts?.offlineWindowMs;
     const code = 'code' in cut ? Number(cut.code) : 0;
     if (window === undefined)
       throw new Error(`cutover printed no offline window: ${cut.stdout} ${cut.stderr}`);
@@ -108,6 +114,7 @@ export async function measureCutover(o: Options): Promise<CutoverRun> {
       passes,
       ...(passMs === undefined ? {} : { lastPassSeconds: passMs / 1000 }),
       offlineWindowSeconds: window / 1000,
+      windowParts: `drain ${sec(parts?.drainMs)} s, bulk switch ${sec(parts?.bulkSwitchMs)} s, the rest ${sec(parts?.restMs)} s`,
       cutoverSeconds,
       cutoverExitCode: code,
       ...(finished ? { finished } : {}),

@@ -463,7 +463,7 @@ async function main(): Promise<void> {
         name: 'cutover offline window (guard passed → last switch)',
         documents: cutover.documents,
         seconds: cutover.offlineWindowSeconds,
-        note: `the cutover command took ${cutover.cutoverSeconds.toFixed(1)} s with its source deletes`,
+        note: `${cutover.windowParts}; the cutover command took ${cutover.cutoverSeconds.toFixed(1)} s with its source deletes`,
       },
     );
   const rcloneDps = rclone ? settings.docs / rclone.seconds : undefined;

@@ -4,7 +4,13 @@
  * counts what the selection holds. No documents. What the source's deletes will do (S3 versioning, Object Lock)
  * goes to the worker's log, as plan and migrate print it.
  */
-import { catalogEpochSeconds, countSelection, createStageIndex, ensureJournal } from '../catalog';
+import {
+  catalogEpochSeconds,
+  countSelection,
+  createStageIndex,
+  dropStageIndex,
+  ensureJournal,
+} from '../catalog';
 import { sourceDeleteNotes } from '../drivers/delete-notes';
 import type { MigrationInput, PrepareResult } from '../shared/migration';
 import { activityControls, assertSameCatalog } from './context';
@@ -32,6 +38,9 @@ export function makePrepare(deps: ActivityDeps) {
         else deps.log.info(n.text, fields);
       }
     }
+    // The staging index serves staging passes only; the cutover (and any later migration) drops it before it
+    // switches rows, each of which would otherwise also update the index.
+    if (!input.stage) await dropStageIndex(deps.pool);
     if (input.stage) {
       const refused = await createStageIndex(deps.pool);
       if (refused)

@@ -158,12 +158,20 @@ async function runCutover(id: number, o: CutoverOptions, g: GlobalOptions): Prom
       if (result.cutover) {
         out.line(
           `Offline window: ${(result.cutover.offlineWindowMs / 1000).toFixed(1)} s (from the cutover's start to ` +
-            `its last switch; ${result.cutover.bulkSwitched} staged document(s) switched in bulk)`,
+            `its last switch; ${result.cutover.bulkSwitched} staged document(s) switched in bulk${windowParts(result.cutover)})`,
         );
       }
       return code;
     });
   });
+}
+
+/** The offline window's parts, in seconds, where the result has them. */
+function windowParts(c: NonNullable<MigrationResult['cutover']>): string {
+  const s = (ms: number | undefined): string => ((ms ?? 0) / 1000).toFixed(1);
+  return c.bulkSwitchMs === undefined
+    ? ''
+    : `: drain ${s(c.drainMs)} s, bulk switch ${s(c.bulkSwitchMs)} s, what changed since ${s(c.restMs)} s`;
 }
 
 async function runAbort(id: number, g: GlobalOptions): Promise<number> {

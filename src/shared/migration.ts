@@ -246,6 +246,9 @@ export interface CutoverState {
   readonly bulkSwitched: number;
   /** The first page index the switch or the deletes have not reached yet. */
   readonly nextPage?: number;
+  /** Workflow times the drain (pages in flight, the count) and the bulk switch ended. */
+  readonly drainedAt?: number;
+  readonly bulkSwitchedAt?: number;
   /** Workflow time the last row was switched: the end of the offline window. */
   readonly switchedAt?: number;
 }
@@ -363,7 +366,14 @@ export interface MigrationResult {
   /** Why it did not complete, as status and list-migrations show it (absent when it completed). */
   readonly stopReason?: string;
   /** A staged migration's cutover: its offline window (acceptance to last switch) and what it switched in bulk. */
-  readonly cutover?: { readonly offlineWindowMs: number; readonly bulkSwitched: number };
+  readonly cutover?: {
+    readonly offlineWindowMs: number;
+    readonly bulkSwitched: number;
+    /** The window's parts: the drain, the bulk switch, and moving what was still at the source. */
+    readonly drainMs?: number;
+    readonly bulkSwitchMs?: number;
+    readonly restMs?: number;
+  };
 }
 
 /** Update names and payloads. */

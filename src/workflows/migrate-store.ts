@@ -50,7 +50,7 @@ import {
 import { bookkeepingPreset, pagePreset, planPreset, preparePreset } from './presets';
 import {
   acceptCutover,
-  CUTOVER_PAGES,
+  cutoverRanges,
   cutoverInput,
   cutoverRefusal,
   DELTA_PAGES_PER_CALL,
@@ -629,21 +629,32 @@ export async function migrateStore(
         st.counters = { ...ZERO, total: prepared.total, totalBytes: prepared.totalBytes };
         // The rate from here on counts migrated documents only.
         rateSamples = [{ at: Date.now(), migrated: 0 }];
-        return step({ step: 'switch' });
+        return step({ step: 'switch', drainedAt: Date.now() });
       }
-      const from = c.nextPage ?? 0;
-      const pages = { from, to: from + CUTOVER_PAGES };
+      // Disjoint ranges of pages at once, each under its own pages' fences; a range done twice finds nothing.
+      const ranges = cutoverRanges(c.nextPage ?? 0, st.nextPageIndex);
+      const to = (ranges[ranges.length - 1] as { to: number }).to;
       if (c.step === 'switch') {
-        const batch = await retrying('the bulk switch', () => switchStaged(input, pages));
-        if (!batch) return 'again';
-        if (input.nodelete) countPage({ migrated: batch.switched, bytes: batch.bytes });
-        countPage({ failed: batch.failed });
-        if (pages.to < st.nextPageIndex)
-          return step({ bulkSwitched: c.bulkSwitched + batch.switched, nextPage: pages.to });
+        const batches = await retrying('the bulk switch', () =>
+          Promise.all(ranges.map((r) => switchStaged(input, r))),
+        );
+        if (!batches) return 'again';
+        let switched = 0;
+        for (const b of batches) {
+          if (input.nodelete) countPage({ migrated: b.switched, bytes: b.bytes });
+          countPage({ failed: b.failed });
+          switched += b.switched;
+        }
+        if (to < st.nextPageIndex) return step({ bulkSwitched: c.bulkSwitched + switched, nextPage: to });
         // What is still at the source (never staged, changed since, or staged pages the drain ran) moves now.
         st.cursor = undefined;
         st.exhausted = false;
-        return step({ step: 'rest', bulkSwitched: c.bulkSwitched + batch.switched, nextPage: 0 });
+        return step({
+          step: 'rest',
+          bulkSwitched: c.bulkSwitched + switched,
+          nextPage: 0,
+          bulkSwitchedAt: Date.now(),
+        });
       }
       if (c.step === 'rest') return step({ step: 'sweep', switchedAt: Date.now() });
       if (c.step === 'sweep') {
@@ -654,10 +665,13 @@ export async function migrateStore(
         if (input.nodelete) return 'end';
         return step({ step: 'delete' });
       }
-      const batch = await retrying('deleting the sources', () => deleteSwitched(input, pages));
-      if (!batch) return 'again';
-      countPage({ migrated: batch.deleted + (batch.kept ?? 0), kept: batch.kept ?? 0, bytes: batch.bytes });
-      return pages.to < st.nextPageIndex ? step({ nextPage: pages.to }) : 'end';
+      const batches = await retrying('deleting the sources', () =>
+        Promise.all(ranges.map((r) => deleteSwitched(input, r))),
+      );
+      if (!batches) return 'again';
+      for (const b of batches)
+        countPage({ migrated: b.deleted + (b.kept ?? 0), kept: b.kept ?? 0, bytes: b.bytes });
+      return to < st.nextPageIndex ? step({ nextPage: to }) : 'end';
     }
 
     /**
@@ -699,7 +713,17 @@ export async function migrateStore(
         ? finished
         : {
             ...finished,
-            cutover: { offlineWindowMs: cut.switchedAt - cut.acceptedAt, bulkSwitched: cut.bulkSwitched },
+            cutover: {
+              offlineWindowMs: cut.switchedAt - cut.acceptedAt,
+              bulkSwitched: cut.bulkSwitched,
+              ...(cut.drainedAt && cut.bulkSwitchedAt
+                ? {
+                    drainMs: cut.drainedAt - cut.acceptedAt,
+                    bulkSwitchMs: cut.bulkSwitchedAt - cut.drainedAt,
+                    restMs: cut.switchedAt - cut.bulkSwitchedAt,
+                  }
+                : {}),
+            },
           };
     st.counters = result.counters;
     stoppedBy = result.stopReason;

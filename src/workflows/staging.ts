@@ -21,6 +21,19 @@ export const DELTA_PAGES_PER_CALL = 50;
 export const PASSES_PER_RUN = 100;
 /** Pages per call of the cutover's bulk switch (one transaction) and of its deletes. */
 export const CUTOVER_PAGES = 20;
+/** Calls of the bulk switch (and of the deletes) at once: one per core of a small catalog database. */
+export const CUTOVER_PARALLEL = 2;
+
+/** The page ranges of the cutover's next calls from page `from`, up to `end` (one past the last page). */
+export function cutoverRanges(from: number, end: number): Array<{ from: number; to: number }> {
+  const ranges: Array<{ from: number; to: number }> = [];
+  for (let k = 0; k < CUTOVER_PARALLEL; k++) {
+    const start = from + k * CUTOVER_PAGES;
+    if (k > 0 && start >= end) break;
+    ranges.push({ from: start, to: start + CUTOVER_PAGES });
+  }
+  return ranges;
+}
 
 /** A fresh staging state, the first pass looking from the catalog time prepare saw before counting. */
 export function startStaging(catalogTime: number | undefined, now: number): StagingState {

@@ -5,7 +5,9 @@ import type { MigrationInput, StagingState } from '../../src/shared/migration';
 import {
   acceptCutover,
   cutoverInput,
+  cutoverRanges,
   cutoverRefusal,
+  CUTOVER_PAGES,
   stagingProgress,
   startStaging,
   sweepsThisPass,
@@ -88,4 +90,16 @@ describe('cutDeltaPages', () => {
     expect(small.map((p) => p.bounds.documents)).toEqual([1, 1, 1]);
     expect(cutDeltaPages([], 10, 1000, 0)).toEqual([]);
   });
+});
+
+test('the cutover walks the pages in disjoint ranges, CUTOVER_PARALLEL at a time, never past the last page', () => {
+  expect(cutoverRanges(0, 100)).toEqual([
+    { from: 0, to: CUTOVER_PAGES },
+    { from: CUTOVER_PAGES, to: 2 * CUTOVER_PAGES },
+  ]);
+  expect(cutoverRanges(0, 5)).toEqual([{ from: 0, to: CUTOVER_PAGES }]);
+  expect(cutoverRanges(0, 0)).toEqual([{ from: 0, to: CUTOVER_PAGES }]);
+  expect(cutoverRanges(CUTOVER_PAGES, CUTOVER_PAGES + 1)).toEqual([
+    { from: CUTOVER_PAGES, to: 2 * CUTOVER_PAGES },
+  ]);
 });
