@@ -12,7 +12,7 @@ import { createDbDriver } from '../src/drivers/db';
 import { createObjectStoreManager } from '../src/drivers/manager';
 import type { BenchCatalog } from './catalog';
 import { docBody, docRef } from './dataset';
-import { startWorkers } from './migrate';
+import { startWorkers, type MigrateOptions } from './migrate';
 import { BIN } from './processes';
 
 const run = promisify(execFile);
@@ -37,16 +37,9 @@ export interface CutoverRun {
   readonly finished?: Record<string, unknown>;
 }
 
-interface Options {
+type Options = Pick<MigrateOptions, 'documents' | 'from' | 'to' | 'env' | 'workers' | 'logDir' | 'log'> & {
   readonly cat: BenchCatalog;
-  readonly documents: number;
-  readonly from: string;
-  readonly to: string;
-  readonly env: Record<string, string>;
-  readonly workers: number;
-  readonly logDir: string;
-  readonly log: (m: string) => void;
-}
+};
 
 const sec = (ms: number | undefined): string => (ms === undefined ? '?' : (ms / 1000).toFixed(2));
 

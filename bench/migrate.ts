@@ -32,7 +32,7 @@ export interface MigrationRun {
   readonly migrated: number;
 }
 
-interface MigrateOptions {
+export interface MigrateOptions {
   readonly label: string;
   readonly documents: number;
   readonly from: string;

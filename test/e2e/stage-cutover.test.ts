@@ -44,6 +44,21 @@ const stageIndexes = async (): Promise<number> =>
     ])
   ).rows[0]?.n ?? -1;
 
+/** Starts `stage FROM TO` detached, a pass every second; returns its migration id. */
+async function stageDetached(from: StoreSpec, to: StoreSpec, ...args: string[]): Promise<number> {
+  const staged = await world.cli([
+    'stage',
+    configFile(from),
+    configFile(to),
+    '--detach',
+    '--pass-every',
+    '1',
+    ...args,
+  ]);
+  if (staged.code !== 0) throw new Error(`stage exited ${staged.code}\n${staged.stdout}\n${staged.stderr}`);
+  return Number(/Migration Task Id: (\d+)/.exec(staged.stdout)?.[1]);
+}
+
 const driverOf = (s: StoreSpec): ObjectStoreDriver =>
   createDriver({ name: s.name, config: s.config }, { pool: world.pool });
 const refOf = (d: FixtureDoc) => ({ userId: d.userId, bucket: d.bucket, key: d.key });
@@ -51,18 +66,7 @@ const refOf = (d: FixtureDoc) => ({ userId: d.userId, bucket: d.bucket, key: d.k
 async function stageAndCutOver(from: StoreSpec, to: StoreSpec, tag: string): Promise<void> {
   const docs = taggedFixture(tag, 160, 200 * 1024);
   await world.load(from, docs);
-  const staged = await world.cli([
-    'stage',
-    configFile(from),
-    configFile(to),
-    '--detach',
-    '--page-size',
-    '40',
-    '--pass-every',
-    '1',
-  ]);
-  if (staged.code !== 0) throw new Error(`stage exited ${staged.code}\n${staged.stdout}\n${staged.stderr}`);
-  const taskId = Number(/Migration Task Id: (\d+)/.exec(staged.stdout)?.[1]);
+  const taskId = await stageDetached(from, to, '--page-size', '40');
   const writer = startLiveWriter(world.manager(from), docs, { intervalMs: 15, seed: tag.length });
   try {
     await waitForPasses(taskId, 3);
@@ -146,16 +150,7 @@ describe('abort and the refusals of cutover', () => {
     const to = stores.s3();
     const docs = taggedFixture('stg-abort', 60);
     await world.load(from, docs);
-    const staged = await world.cli([
-      'stage',
-      configFile(from),
-      configFile(to),
-      '--detach',
-      '--pass-every',
-      '1',
-    ]);
-    expect(staged.code).toBe(0);
-    const taskId = Number(/Migration Task Id: (\d+)/.exec(staged.stdout)?.[1]);
+    const taskId = await stageDetached(from, to);
     await waitForPasses(taskId, 1);
     const dest = driverOf(to);
     try {
@@ -189,15 +184,7 @@ describe('abort and the refusals of cutover', () => {
     const to = stores.localfs();
     const docs = taggedFixture('stg-refuse', 30);
     await world.load(from, docs);
-    const staged = await world.cli([
-      'stage',
-      configFile(from),
-      configFile(to),
-      '--detach',
-      '--pass-every',
-      '1',
-    ]);
-    const taskId = Number(/Migration Task Id: (\d+)/.exec(staged.stdout)?.[1]);
+    const taskId = await stageDetached(from, to);
     await waitForPasses(taskId, 1);
     await world.pool.query(
       `INSERT INTO services (hostid, servicename, heartbeat, status, record_state_key)
