@@ -130,11 +130,12 @@ async function stageAndCutOver(from: StoreSpec, to: StoreSpec, tag: string): Pro
   }
 }
 
-describe('stage while Anchore writes, then cut over: every kind of store as source and as destination', () => {
+describe('stage while Anchore writes, then cut over: the pairs of the migration matrix, and swift', () => {
   test('db → s3', () => stageAndCutOver(stores.db(), stores.s3(), 'stg-db-s3'));
   // db and db2 live in the catalog itself (one location each): each is a source before it is a destination.
   test('db2 → localfs', () => stageAndCutOver(stores.db2(), stores.localfs(), 'stg-db2-fs'));
   test('s3 → db2', () => stageAndCutOver(stores.s3(), stores.db2(), 'stg-s3-db2'));
+  test('db → db2', () => stageAndCutOver(stores.db(), stores.db2(), 'stg-db-db2'));
   test('localfs → swift', () => stageAndCutOver(stores.localfs(), stores.swift(), 'stg-fs-swift'));
   test('swift → s3 on SeaweedFS', () => stageAndCutOver(stores.swift(), stores.seaweed(), 'stg-swift-weed'));
   test('s3 on SeaweedFS → db', () => stageAndCutOver(stores.seaweed(), stores.db(), 'stg-weed-db'));
@@ -142,6 +143,11 @@ describe('stage while Anchore writes, then cut over: every kind of store as sour
     stageAndCutOver(stores.s3(), stores.s3(), 'stg-s3-s3'));
   test('localfs directory A → directory B', () =>
     stageAndCutOver(stores.localfs(), stores.localfs(), 'stg-fs-fs'));
+  test('localfs → s3', () => stageAndCutOver(stores.localfs(), stores.s3(), 'stg-fs-s3'));
+  test('s3 on VersityGW → s3 on SeaweedFS', () =>
+    stageAndCutOver(stores.s3(), stores.seaweed(), 'stg-s3-weed'));
+  test('SeaweedFS bucket A → bucket B', () =>
+    stageAndCutOver(stores.seaweed(), stores.seaweed(), 'stg-weed-weed'));
 });
 
 describe('abort and the refusals of cutover', () => {
