@@ -626,9 +626,21 @@ export async function migrateStore(
       if (c.step === 'drain') {
         const prepared = await retrying('counting before the switch', () => prepare(input));
         if (!prepared) return 'again';
-        st.counters = { ...ZERO, total: prepared.total, totalBytes: prepared.totalBytes };
+        // Pages the drain ran (in cutover mode) have already moved some: they count with what is still there.
+        const c0 = st.counters;
+        st.counters = {
+          ...ZERO,
+          migrated: c0.migrated,
+          migratedBytes: c0.migratedBytes,
+          migratedDestBytes: c0.migratedDestBytes ?? 0,
+          migratedLogicalBytes: c0.migratedLogicalBytes ?? 0,
+          logicalUnknown: c0.logicalUnknown ?? 0,
+          failed: c0.failed,
+          total: prepared.total + c0.migrated,
+          totalBytes: prepared.totalBytes + c0.migratedBytes,
+        };
         // The rate from here on counts migrated documents only.
-        rateSamples = [{ at: Date.now(), migrated: 0 }];
+        rateSamples = [{ at: Date.now(), migrated: c0.migrated }];
         return step({ step: 'switch', drainedAt: Date.now() });
       }
       // Disjoint ranges of pages at once, each under its own pages' fences; a range done twice finds nothing.

@@ -67,6 +67,29 @@ async function stageAndCutOver(from: StoreSpec, to: StoreSpec, tag: string): Pro
   const docs = taggedFixture(tag, 160, 200 * 1024);
   await world.load(from, docs);
   const taskId = await stageDetached(from, to, '--page-size', '40');
+  try {
+    await writeThenCutOver(taskId, from, to, tag, docs);
+  } catch (err) {
+    // One migration runs per catalog: a pair that failed must not leave the next ones refused.
+    await world.cli(['cancel', String(taskId)]);
+    for (const until = Date.now() + 60_000; Date.now() < until;) {
+      const s = JSON.parse((await world.cli(['--json', 'status', String(taskId)])).stdout) as {
+        workflow?: string;
+      };
+      if (s.workflow !== 'RUNNING') break;
+      await new Promise((res) => setTimeout(res, 500));
+    }
+    throw err;
+  }
+}
+
+async function writeThenCutOver(
+  taskId: number,
+  from: StoreSpec,
+  to: StoreSpec,
+  tag: string,
+  docs: FixtureDoc[],
+): Promise<void> {
   const writer = startLiveWriter(world.manager(from), docs, { intervalMs: 15, seed: tag.length });
   try {
     await waitForPasses(taskId, 3);
@@ -81,8 +104,8 @@ async function stageAndCutOver(from: StoreSpec, to: StoreSpec, tag: string): Pro
   // Until the cutover no row points at the destination, whatever Anchore wrote meanwhile.
   const dest = driverOf(to);
   const early = await world.pool.query(
-    `SELECT count(*)::int AS n FROM archive_metadata WHERE starts_with(content_url, $1)`,
-    [dest.location],
+    `SELECT count(*)::int AS n FROM archive_metadata WHERE starts_with(content_url, $1) AND starts_with("userId", $2)`,
+    [dest.location, tag],
   );
   expect(early.rows[0].n).toBe(0);
 
