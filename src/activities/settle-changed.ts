@@ -45,14 +45,26 @@ export async function settleChangedRows(
   const moved = rows.filter((r) => !rewritten.includes(r) && !gone.includes(r));
   await setPhase(client, taskId, rewritten, 'stale');
   fence.assertHeld();
-  const removed = await deleteUnpointedCopies(client, dest, gone, signal);
-  const dropped = await forgetDocuments(client, taskId, [
-    ...removed.deleted,
-    ...gone.filter((r) => r.dest_url === null),
-  ]);
+  const dropped = await dropDeletedDocuments(client, taskId, dest, gone, signal);
   await setPhase(client, taskId, moved, 'failed', {
     code: 'metadata_changed',
     message: 'archive_metadata no longer points at the source (moved while staged); left as it is',
   });
   return { stale: rewritten.length, dropped, failed: moved.length };
+}
+
+/**
+ * Documents Anchore deleted: their copies are removed (only while no row points at them), and their journal rows
+ * with them, those that never had a copy included. Returns the journal rows removed. The caller holds the
+ * rows' fence and has asserted it.
+ */
+export async function dropDeletedDocuments(
+  client: PoolClient,
+  taskId: number,
+  dest: ObjectStoreDriver,
+  gone: readonly JournalRow[],
+  signal?: AbortSignal,
+): Promise<number> {
+  const removed = await deleteUnpointedCopies(client, dest, gone, signal);
+  return forgetDocuments(client, taskId, [...removed.deleted, ...gone.filter((r) => r.dest_url === null)]);
 }

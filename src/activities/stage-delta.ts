@@ -9,7 +9,6 @@ import {
   changedRows,
   DELTA_OVERLAP_SECONDS,
   ensureJournal,
-  forgetDocuments,
   goneDocuments,
   inTransaction,
   markForCopy,
@@ -21,11 +20,11 @@ import type { MigrationInput, PageBounds } from '../shared/migration';
 import { activityControls, assertSameCatalog } from './context';
 import type { ActivityDeps } from './deps';
 import { commitPerPage } from './page-fence';
-import { deleteUnpointedCopies } from './unpointed-copies';
+import { dropDeletedDocuments } from './settle-changed';
 
 /** What the workflow asks of a pass. */
 export interface DeltaPassRequest {
-  /** Catalog time (epoch seconds) the previous pass began; absent: the exact pass over every selected row. */
+  /** Catalog time (epoch seconds) the previous pass began; absent: every selected row. */
   readonly since?: number;
   /** Index of the first delta page. */
   readonly firstIndex: number;
@@ -100,11 +99,7 @@ export function makeStageDelta(deps: ActivityDeps) {
       const gone = await goneDocuments(deps.pool, input.taskId, SWEEP_BATCH);
       const removed = await commitPerPage(deps, input, gone, async (client, rows, fence) => {
         fence.assertHeld();
-        const r = await deleteUnpointedCopies(client, dest, rows, signal);
-        return forgetDocuments(client, input.taskId, [
-          ...r.deleted,
-          ...rows.filter((x) => x.dest_url === null),
-        ]);
+        return dropDeletedDocuments(client, input.taskId, dest, rows, signal);
       });
       dropped += removed.reduce((a, b) => a + b, 0);
       heartbeat({ stage: 'delta', dropped });

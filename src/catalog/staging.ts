@@ -41,7 +41,7 @@ export async function dropStageIndex(pool: Pool): Promise<void> {
 /**
  * How far before the previous pass's start a delta pass looks: `last_updated` is whole seconds of the writing
  * host's clock, set before the write commits. A row committed later than that, or stamped by a clock further
- * behind, is still found by the cutover's exact pass; here it only makes the cutover's delta larger.
+ * behind, is still at the source at the cutover, which moves it like migrate; it only makes that delta larger.
  */
 export const DELTA_OVERLAP_SECONDS = 5;
 
@@ -63,8 +63,8 @@ export interface DeltaRow extends DocKey {
 /**
  * Selected rows with no journal row yet, or whose staged version (URL, digest, size, compression flag) is not
  * the one the row holds now, in key order, `limit` at most. With `since` (epoch seconds) only rows updated since
- * then are looked at; without it every selected row is (the cutover's exact pass). PostgreSQL still reads the
- * table (Anchore's has no index on last_updated and we add none), but only changed rows come back.
+ * then are looked at, through the staging index where it could be created ({@link STAGE_INDEX}); without it
+ * every selected row is.
  */
 export async function changedRows(
   pool: Pool,
