@@ -1,6 +1,7 @@
 # anchore-objectstorage image: the `objectstorage` CLI and its Temporal worker (see docs/deployment.md).
-# Debian (glibc), not Alpine: the Temporal SDK's native core ships glibc builds only.
-ARG NODE_IMAGE=node:20-bookworm-slim
+# Debian (glibc), not Alpine: the Temporal SDK's native core ships glibc builds only. Node 24 is the current LTS
+# (Node 20 reached its end of life in April 2026); the code still runs on Node 20 (package.json engines).
+ARG NODE_IMAGE=node:24-bookworm-slim
 
 # Build stage: dev dependencies, TypeScript compile and the prebuilt workflow bundle (lib/workflow-bundle.js),
 # so workers run exactly the workflow code that was built instead of bundling sources at start-up.

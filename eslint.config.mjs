@@ -49,6 +49,29 @@ export default tseslint.config(
     },
   },
   {
+    // Loaded into the workflow sandbox as its failure converter (failureConverterPath): no Node module may enter.
+    files: [
+      'src/converter/failure-converter.ts',
+      'src/config/secret-registry.ts',
+      'src/config/anchore-reference.ts',
+    ],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              regex: '^(?!@temporalio/common$|\\.\\./config/secret-registry$|\\./anchore-reference$).*',
+              allowTypeImports: true,
+              message:
+                'The failure converter runs in the workflow sandbox: only @temporalio/common and the registry.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     // Drivers and the catalog are Temporal-agnostic so they can be used by the CLI and tests alike.
     files: ['src/drivers/**/*.ts', 'src/catalog/**/*.ts', 'src/config/**/*.ts'],
     rules: {

@@ -57,6 +57,10 @@ build versitygw github.com/versity/versitygw cmd/versitygw \
 build toxiproxy github.com/Shopify/toxiproxy/v2 cmd/server \
   "-s -w -X github.com/Shopify/toxiproxy/v2.Version=@VERSION@" v2.5.0 v2.4.0
 
+# Helm, to lint and render our chart (deploy/helm) in make test.
+build helm helm.sh/helm/v4 cmd/helm \
+  "-s -w -X helm.sh/helm/v4/internal/version.version=v@VERSION@" v4.3.2 v4.3.1 v4.2.4
+
 # build_in_module NAME MODULE PACKAGE VERSION: for modules whose go.mod has replace directives, which `go install
 # pkg@version` refuses ("must not contain directives that would cause it to be interpreted differently than if it
 # were the main module"): the same source from the module proxy, built as the main module in a scratch copy.
@@ -107,4 +111,4 @@ ensure_debian_packages() {
   (apt-get install -y --no-install-recommends "${missing[@]}" >&2 ||
     { apt-get update >&2 && apt-get install -y --no-install-recommends "${missing[@]}" >&2; })
 }
-ensure_debian_packages chromium docker-compose rclone swift swift-proxy swift-object swift-container swift-account memcached curl
+ensure_debian_packages chromium docker-compose rclone swift swift-proxy swift-object swift-container swift-account memcached curl stunnel4

@@ -18,6 +18,8 @@ export SEAWEED_PORT="${TEST_SEAWEED_PORT:-$((S3_PORT + 20))}"
 export TEMPORAL_DYNAMIC_CONFIG="limit.historyCount.suggestContinueAsNew=400"
 export TEMPORAL_ADDRESS="127.0.0.1:$TEMPORAL_PORT"
 export OBJECTSTORAGE_S3_ENDPOINT="http://127.0.0.1:$S3_PORT"
+# Set from this stack's ports, never inherited: a dev shell's value would point the tests at another stack.
+export OBJECTSTORAGE_S3B_ENDPOINT="http://127.0.0.1:$SEAWEED_PORT"
 # Node 20 is supported; the SDK's notice about its future Node 22 requirement is noise in test output.
 export AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED=true
 

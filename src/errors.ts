@@ -113,6 +113,23 @@ export class SecretNotSealableError extends ConfigError {
 /** A sealed value that cannot be opened: wrong or missing key, or tampered ciphertext. */
 export class SecretUnsealError extends ConfigError {}
 
+/**
+ * A Temporal payload encrypted under a payload key this process does not hold (or none is set here): the CLI
+ * and the workers must share OBJECTSTORAGE_PAYLOAD_KEY; retired keys stay readable in OBJECTSTORAGE_PAYLOAD_OLD_KEYS.
+ */
+export class UnknownPayloadKeyError extends ConfigError {
+  constructor(
+    message: string,
+    /** The id (sha256 prefix) of the key the payload was encrypted with; never the key. */
+    readonly keyId: string,
+  ) {
+    super(message);
+  }
+}
+
+/** A Temporal payload marked encrypted that does not open with its key: malformed, altered or corrupted. */
+export class PayloadDecryptionError extends ConfigError {}
+
 /** Anchore's name: a driver config that cannot work (missing keys, bad values). */
 export class DriverConfigurationError extends ObjectStorageError {
   constructor(
@@ -326,6 +343,33 @@ export class DecompressionError extends ObjectStorageError {
 /** The catalog database cannot be reached, refused us, or is not an Anchore catalog. */
 export class CatalogError extends ObjectStorageError {}
 
+/** The catalog's TLS settings cannot be used as given: an unknown sslmode, an unreadable CA or key file. */
+export class CatalogTlsSettingsError extends CatalogError {}
+
+/** The catalog's server certificate is not signed by a CA we trust (sslrootcert), or is not valid now. */
+export class CatalogCertificateUntrustedError extends CatalogError {}
+
+/** sslmode=verify-full: the catalog's certificate does not name the host we connected to. */
+export class CatalogHostnameMismatchError extends CatalogError {}
+
+/** sslmode asks for TLS and the catalog's server does not offer it. */
+export class CatalogServerWithoutTlsError extends CatalogError {}
+
+/** The catalog's server accepts only encrypted connections and sslmode=disable (or no sslmode) was given. */
+export class CatalogTlsRequiredError extends CatalogError {}
+
+/** RDS IAM authentication: no token could be made, or the server refused it. */
+export class CatalogIamAuthError extends CatalogError {}
+
+/** RDS IAM authentication without TLS: the token would cross the network in clear text, so it is refused. */
+export class IamAuthNeedsTlsError extends CatalogTlsSettingsError {}
+
+/** A connection pooler (PgBouncer) in front of the catalog refuses the session settings our sessions start with. */
+export class CatalogPoolerSettingsError extends CatalogError {}
+
+/** The catalog role lacks privileges a command needs; the message lists them with the GRANTs that give them. */
+export class CatalogPrivilegeError extends CatalogError {}
+
 /** `check`: the test document did not round-trip. */
 export class ObjectStoreCheckFailedError extends ObjectStorageError {
   override readonly exitCode: number = ExitCode.objectStoreCheckFailed;
@@ -368,3 +412,15 @@ export class TemporalBinaryNotFoundError extends ObjectStorageError {}
 
 /** Embedded mode: the Temporal dev server this command started exited or did not answer in time. */
 export class EmbeddedTemporalError extends ObjectStorageError {}
+
+/** A Temporal connection setting that cannot be used: a profile that is not there, a certificate file missing. */
+export class TemporalConfigError extends ConfigError {}
+
+/** The TLS handshake with Temporal failed: an untrusted server certificate, a name mismatch, a refused client one. */
+export class TemporalTlsError extends ObjectStorageError {}
+
+/** Our tables in the catalog were written by a newer release than this one. */
+export class CatalogSchemaTooNewError extends ObjectStorageError {}
+
+/** `drain` waited its whole --timeout and pages were still in flight. */
+export class DrainTimeoutError extends ObjectStorageError {}

@@ -11,6 +11,8 @@ import {
   dropStageIndex,
   ensureJournal,
 } from '../catalog';
+import { hostname } from 'node:os';
+import { checkPrivileges, migrationNeeds } from '../catalog/privileges';
 import { sourceDeleteNotes } from '../drivers/delete-notes';
 import type { MigrationInput, PrepareResult } from '../shared/migration';
 import { activityControls, assertSameCatalog } from './context';
@@ -22,6 +24,9 @@ export function makePrepare(deps: ActivityDeps) {
   return async function prepare(input: MigrationInput): Promise<PrepareResult> {
     assertSameCatalog(deps, input);
     const { signal } = activityControls();
+    // This worker's own role, which may not be the CLI's: refused before the probes write anything.
+    const drivers = [input.from.storage_driver.name, input.to.storage_driver.name];
+    await checkPrivileges(deps.pool, `the worker on ${hostname()}`, migrationNeeds(drivers));
     await ensureJournal(deps.pool);
     const source = deps.drivers.driverFor(input.from);
     const dest = deps.drivers.driverFor(input.to);

@@ -1,18 +1,18 @@
 /**
- * A fingerprint of the catalog database, so a worker connected to another catalog (another environment, a
- * restored copy) refuses work planned against this one. Needs no privileges beyond reading the catalog.
+ * The catalog's identity as workflows carry it (`catalogFingerprint` in their input, the task queue's name): a
+ * worker connected to another catalog refuses work planned against this one.
  */
-import { createHash } from 'node:crypto';
 import type { Pool } from 'pg';
+import { catalogIdentity } from './identity';
+import { ensureJournal } from './our-tables';
 
-/** sha256 over the database's oid and name and the oid of archive_metadata: stable for one catalog. */
+/**
+ * The catalog's stable identity (its identity row, created by the first call on a catalog): the same after a
+ * pg_dump/restore, pg_upgrade or switchover, unlike the database's OIDs.
+ */
 export async function catalogFingerprint(pool: Pool): Promise<string> {
-  const res = await pool.query<{ id: string }>(
-    `SELECT d.oid::text || ':' || d.datname || ':' || 'archive_metadata'::regclass::oid::text AS id
-     FROM pg_database d WHERE d.datname = current_database()`,
-  );
-  return createHash('sha256')
-    .update(res.rows[0]?.id ?? '')
-    .digest('hex')
-    .slice(0, 16);
+  await ensureJournal(pool);
+  const identity = await catalogIdentity(pool);
+  if (!identity) throw new Error('the catalog identity row is missing right after it was created');
+  return identity.id;
 }

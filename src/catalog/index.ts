@@ -7,6 +7,8 @@ export * from './journal';
 export * from './pages';
 export * from './staging';
 export * from './fingerprint';
+export * from './identity';
+export * from './our-tables';
 export * from './migrations';
 export * from './transaction';
 export * from './page-leases';

@@ -5,10 +5,8 @@
  */
 import type { Pool, PoolClient } from 'pg';
 import { queryByKeyProbes, TASK_PER_KEY } from './key-probes';
-import { PAGE_LEASES_SCHEMA_SQL } from './page-leases';
 import type { MovedBytes } from '../shared/migration';
 import type { MetadataSwitch, StoredVersion } from './pages';
-import { inTransaction } from './transaction';
 
 /** Idempotent DDL of our tables; never touches Anchore's. */
 export const JOURNAL_SCHEMA_SQL = `
@@ -181,25 +179,6 @@ export interface JournalEntry {
 const ROW_COLUMNS = `task_id, bucket, "archiveId", "userId", "documentName", page, phase, source_url, source_digest,
   source_size::float8 AS source_size, source_compressed, dest_url, dest_digest, dest_size::float8 AS dest_size,
   dest_compressed, dest_checksum, error_code, error_message, attempts`;
-
-/** Advisory lock key of our DDL ("aos-journal"). */
-const JOURNAL_DDL_LOCK = 0x616f736a;
-const ensured = new WeakSet<Pool>();
-
-/**
- * Creates our tables if missing, once per pool. Two processes running CREATE TABLE IF NOT EXISTS at the same
- * moment can still collide in pg_type (workers started together by `--scale`), so the DDL is serialized with a
- * transaction-scoped advisory lock.
- */
-export async function ensureJournal(pool: Pool): Promise<void> {
-  if (ensured.has(pool)) return;
-  await inTransaction(pool, async (client) => {
-    await client.query('SELECT pg_advisory_xact_lock($1)', [JOURNAL_DDL_LOCK]);
-    await client.query(JOURNAL_SCHEMA_SQL);
-    await client.query(PAGE_LEASES_SCHEMA_SQL);
-  });
-  ensured.add(pool);
-}
 
 const col = <T>(entries: readonly JournalEntry[], f: (e: JournalEntry) => T): T[] => entries.map(f);
 

@@ -5,7 +5,7 @@
 import type { Pool, PoolClient } from 'pg';
 import { GuardRefusedError } from '../errors';
 import { sameWork, type MigrationInput } from '../shared/migration';
-import { ensureJournal } from './journal';
+import { ensureJournal } from './our-tables';
 import { failRunningTask, insertMigrationTask } from './tasks';
 import { inTransaction } from './transaction';
 

@@ -4,7 +4,7 @@
  * (docs/journal.md, "Retention").
  */
 import type { Pool } from 'pg';
-import { ensureJournal } from './journal';
+import { ensureJournal } from './our-tables';
 import { laterMigrationsThatSwitched, listMigrationRecords, type MigrationRecord } from './migrations';
 
 /** Rows deleted per statement, so a prune of millions of rows never holds long locks. */

@@ -6,12 +6,12 @@
  */
 import type { Command } from 'commander';
 import { setMaxListeners } from 'node:events';
-import { Pool } from 'pg';
+import type { Pool } from 'pg';
 import { openReport, reportFormat, type ReportWriter } from '../audit/report';
 import { showProgress, startingProgress } from '../audit/progress';
 import { runAudit } from '../audit/run';
 import { isProblemCode, type AuditProblem, type AuditProgress, type AuditSummary } from '../audit/types';
-import { checkCatalog, pgUrl, resolveCatalogUrl } from '../catalog';
+import { checkCatalog, createCatalogPool, resolveCatalogUrl } from '../catalog';
 import { createDriver } from '../drivers/registry';
 import { AuditFoundProblemsError, ExitCode } from '../errors';
 import { registerDbPassword } from './db-secrets';
@@ -63,13 +63,7 @@ export function registerAudit(program: Command, globals: () => GlobalOptions): v
 async function readOnlyCatalog(g: GlobalOptions, concurrency: number): Promise<Pool> {
   const db = resolveCatalogUrl(g.dbConnect, process.env);
   registerDbPassword(db.url);
-  const pool = new Pool({
-    connectionString: pgUrl(db.url),
-    max: concurrency + 2,
-    connectionTimeoutMillis: 10_000,
-    options: '-c default_transaction_read_only=on',
-  });
-  pool.on('error', () => undefined); // a lost idle client: the next query reports it
+  const pool = createCatalogPool(db.url, concurrency + 2, undefined, { readOnly: true });
   try {
     await checkCatalog(pool, db.url);
   } catch (err) {

@@ -4,7 +4,8 @@
  * Exit 5 when the round trip fails, like anchore-manager.
  */
 import type { Command } from 'commander';
-import { createPgMetadataStore } from '../catalog';
+import { catalogIdentity, createPgMetadataStore, type CatalogIdentity } from '../catalog';
+import { taskQueueFor } from '../shared/migration';
 import { loadStoreConfig, redactStoreConfig } from '../config';
 import { createObjectStoreManager, type ObjectStoreManager } from '../drivers/manager';
 import { createDriver } from '../drivers/registry';
@@ -55,6 +56,7 @@ export async function runCheck(file: string, analysisArchive: boolean, g: Global
         createPgMetadataStore(pool),
       );
       const latencyMs = await roundTrip(manager);
+      const identity = await catalogIdentity(pool);
       const summary = {
         file,
         section: loaded.sectionPath,
@@ -63,6 +65,7 @@ export async function runCheck(file: string, analysisArchive: boolean, g: Global
         location: driver.location,
         config: redactStoreConfig(loaded.config),
         roundTripMs: latencyMs,
+        catalog: identity ?? null,
         result: 'ok',
       };
       out.result(summary);
@@ -72,11 +75,24 @@ export async function runCheck(file: string, analysisArchive: boolean, g: Global
       out.line(`Driver:         ${summary.driver}`);
       out.line(`Location:       ${summary.location}`);
       out.line(`Round trip:     ${latencyMs} ms (put, get, delete of ${TEST_USER}/${TEST_BUCKET})`);
+      out.line(`Catalog:        ${describeIdentity(identity)}`);
       out.line('Object storage check: success');
     } finally {
       await driver.close();
     }
   });
+}
+
+/** The catalog's identity as `check` prints it: what names its workers' task queue, and whether it moved. */
+function describeIdentity(identity: CatalogIdentity | undefined): string {
+  if (!identity) return 'no identity yet (the first migrate or worker creates it)';
+  const moved = identity.movedSinceCreated
+    ? '; restored, upgraded or switched over since (the identity, task queue and workflow ids stay)'
+    : '';
+  return (
+    `identity ${identity.id} (task queue ${taskQueueFor(identity.id)}, tables at schema version ` +
+    `${identity.schemaVersion}, created ${identity.createdAt.toISOString()}${moved})`
+  );
 }
 
 /** Anchore's test: pick a free id, put, get and compare, delete, confirm it is gone. Returns milliseconds. */

@@ -7,6 +7,7 @@ import { ExitCode } from '../errors';
 import { formatBytes } from '../shared/bytes';
 import { MESSAGES, type MigrationResult, type Progress } from '../shared/migration';
 import type { Output } from './output';
+import { payloadKeyMismatch } from './payload-key-mismatch';
 import { noWorkerMessage, workersServing } from './workers-serving';
 
 /** A query the workflow's worker does not answer within this long is given up and tried again. */
@@ -123,8 +124,11 @@ export async function follow(
           else if (opts.tty) process.stderr.write(`\r${bar(p)}\u001b[K`);
           else if (bar(p) !== last) out.line(bar(p));
           last = bar(p);
-        } catch {
-          // the workflow just ended, or its worker is busy or restarting; look again
+        } catch (err) {
+          // Workers and this command without the same payload key never answer: say so instead of waiting.
+          const mismatch = await payloadKeyMismatch(client, workflowId, err).catch(() => undefined);
+          if (mismatch) throw mismatch;
+          // else the workflow just ended, or its worker is busy or restarting; look again
         }
       }
       // Until a worker answers the first query, look again soon: first progress should show within a second.

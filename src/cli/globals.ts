@@ -1,5 +1,6 @@
 /** Options every command accepts (they go before or after the command name). */
 import type { LogFormat, LogLevel } from '../logger';
+import type { SecureConnectionOptions } from '../shared/temporal-connection';
 
 export interface GlobalOptions {
   readonly dbConnect?: string;
@@ -9,6 +10,10 @@ export interface GlobalOptions {
   readonly temporalAddress: string;
   /** Whether the address came from the flag or TEMPORAL_ADDRESS (else embedded mode may be chosen). */
   readonly temporalAddressGiven: boolean;
+  /** TLS, mTLS, API key of the given Temporal (not of the embedded one). */
+  readonly temporalConnection: SecureConnectionOptions;
+  /** How that connection is secured, for what commands print (`mTLS`, `plaintext` …). */
+  readonly temporalSecurity: string;
   /** `--embedded`: run Temporal on this host whatever answers on the default address. */
   readonly embedded: boolean;
   /** Where embedded mode keeps its Temporal (SQLite file, server record, log). */

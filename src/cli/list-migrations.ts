@@ -44,7 +44,13 @@ export function registerListMigrations(program: Command, globals: () => GlobalOp
         const statuses = new Map<number, string>();
         if (records.size > 0) {
           // Only looks: an embedded Temporal that is not running is not started for this.
-          const session = await openTemporalIfRunning(g, { say: (l) => out.note(l) }).catch(() => undefined);
+          const session = await openTemporalIfRunning(g, { say: (l) => out.note(l) }).catch(
+            (err: unknown) => {
+              // The catalog's rows are still worth listing; why their workflow column is empty is said.
+              out.warn(`workflow states not shown: ${(err as Error).name}: ${(err as Error).message}`);
+              return undefined;
+            },
+          );
           const client = session?.client;
           for (const [id, r] of records) {
             const status = client

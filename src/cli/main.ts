@@ -4,10 +4,12 @@ import { ExitCode } from '../errors';
 import { LOG_FORMATS, LOG_LEVELS, setDefaultLogFormat } from '../logger';
 import { registerAudit } from './audit';
 import { registerCheck } from './check';
+import { registerCodecServer } from './codec-server';
 import type { GlobalOptions } from './globals';
 import { registerControl } from './control';
 import { registerCutover } from './cutover';
 import { registerDemoData } from './demo-data';
+import { registerDrain } from './drain';
 import { registerListDrivers } from './list-drivers';
 import { registerListMigrations } from './list-migrations';
 import { registerPlan } from './plan';
@@ -19,7 +21,14 @@ import { registerStage } from './stage';
 import { registerStatus } from './status';
 import { registerWorker } from './worker';
 import { reportError } from './output';
+import { payloadKeysFromEnv } from '../converter/payload-keys';
 import { defaultStateDir } from './embedded/dev-server';
+import {
+  DEFAULT_TEMPORAL_ADDRESS,
+  resolveTemporalTarget,
+  type TemporalFlags,
+  type TemporalTarget,
+} from '../shared/temporal-connection';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { version } = require('../../package.json') as { version: string };
@@ -51,10 +60,8 @@ export function buildProgram(): Command {
     .addOption(
       new Option(
         '--temporal-address <host:port>',
-        'Temporal frontend; without it and with none answering on the default, Temporal runs embedded on this host',
-      )
-        .env('TEMPORAL_ADDRESS')
-        .default('127.0.0.1:7233'),
+        `Temporal frontend (default ${DEFAULT_TEMPORAL_ADDRESS}); without one given and none answering on the default, Temporal runs embedded on this host`,
+      ).env('TEMPORAL_ADDRESS'),
     )
     .option(
       '--embedded',
@@ -72,8 +79,28 @@ export function buildProgram(): Command {
       ).env('OBJECTSTORAGE_TEMPORAL_BIN'),
     )
     .addOption(
-      new Option('--namespace <name>', 'Temporal namespace').env('TEMPORAL_NAMESPACE').default('default'),
+      new Option('--namespace <name>', 'Temporal namespace (default: default)').env('TEMPORAL_NAMESPACE'),
     )
+    .addOption(
+      new Option(
+        '--temporal-profile <name>',
+        'profile of the temporal CLI config file (TEMPORAL_CONFIG_FILE, else ~/.config/temporalio/temporal.toml)',
+      ).env('TEMPORAL_PROFILE'),
+    )
+    .option(
+      '--temporal-tls',
+      'connect to Temporal with TLS (TEMPORAL_TLS=true; implied by the options below)',
+    )
+    .option(
+      '--temporal-tls-ca <file>',
+      'CA certificate of the Temporal server (TEMPORAL_TLS_SERVER_CA_CERT_PATH)',
+    )
+    .option(
+      '--temporal-tls-server-name <name>',
+      'name the Temporal server certificate must carry (TEMPORAL_TLS_SERVER_NAME)',
+    )
+    .option('--temporal-tls-cert <file>', 'client certificate for mTLS (TEMPORAL_TLS_CLIENT_CERT_PATH)')
+    .option('--temporal-tls-key <file>', 'key of the client certificate (TEMPORAL_TLS_CLIENT_KEY_PATH)')
     .addOption(
       new Option('--temporal-ui <url>', 'Temporal UI base URL, for the links printed')
         .env('OBJECTSTORAGE_TEMPORAL_UI')
@@ -82,19 +109,40 @@ export function buildProgram(): Command {
     )
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
+  let target: { key: string; value: TemporalTarget } | undefined;
+  /** The Temporal target of the parsed options, resolved once (it reads the profile and certificate files). */
+  const temporalTarget = (o: TemporalOptionValues): TemporalTarget => {
+    const flags: TemporalFlags = {
+      // Variables (TEMPORAL_ADDRESS …) reach commander's values too; the profile loader applies them itself.
+      address: cliValue(program, 'temporalAddress', o.temporalAddress),
+      namespace: cliValue(program, 'namespace', o.namespace),
+      profile: o.temporalProfile,
+      tls: o.temporalTls,
+      tlsCaFile: o.temporalTlsCa,
+      tlsServerName: o.temporalTlsServerName,
+      tlsCertFile: o.temporalTlsCert,
+      tlsKeyFile: o.temporalTlsKey,
+    };
+    const key = JSON.stringify(flags);
+    if (target?.key !== key) target = { key, value: resolveTemporalTarget(flags, process.env) };
+    return target.value;
+  };
   const globals = (): GlobalOptions => {
-    const o = program.opts<GlobalOptions>();
+    const o = program.opts<GlobalOptions & TemporalOptionValues>();
+    const t = temporalTarget(o);
     return {
       dbConnect: o.dbConnect,
       json: o.json,
       logLevel: o.logLevel,
       logFormat: o.logFormat,
-      temporalAddress: o.temporalAddress,
-      temporalAddressGiven: program.getOptionValueSource('temporalAddress') !== 'default',
+      temporalAddress: t.address,
+      temporalAddressGiven: t.addressGiven,
+      temporalConnection: t.connection,
+      temporalSecurity: t.security,
       embedded: o.embedded === true,
       stateDir: o.stateDir,
       temporalBin: o.temporalBin,
-      namespace: o.namespace,
+      namespace: t.namespace,
       temporalUi: o.temporalUi.replace(/\/+$/, ''),
     };
   };
@@ -112,7 +160,9 @@ export function buildProgram(): Command {
   registerRollback(program, globals);
   registerPrune(program, globals);
   registerWorker(program, globals);
+  registerDrain(program, globals);
   registerDemoData(program, globals);
+  registerCodecServer(program, globals);
   program.addHelpText(
     'after',
     '\nExit codes: 0 success, 1 usage or config error, 2 partial migration, 3 guard refused, 4 cancelled,\n' +
@@ -121,7 +171,26 @@ export function buildProgram(): Command {
   program.commands.forEach((c) => c.exitOverride());
   // Commands create their loggers without passing the format; this makes --log-format theirs.
   program.hook('preAction', () => setDefaultLogFormat(globals().logFormat ?? 'auto'));
+  // A malformed payload key stops the command before it connects, as what it is (not as an unreachable server).
+  program.hook('preAction', () => void payloadKeysFromEnv(process.env));
   return program;
+}
+
+/** The Temporal options as commander parses them. */
+interface TemporalOptionValues {
+  readonly temporalAddress?: string;
+  readonly namespace?: string;
+  readonly temporalProfile?: string;
+  readonly temporalTls?: boolean;
+  readonly temporalTlsCa?: string;
+  readonly temporalTlsServerName?: string;
+  readonly temporalTlsCert?: string;
+  readonly temporalTlsKey?: string;
+}
+
+/** An option's value when the command line gave it (not its variable: the profile loader reads those). */
+function cliValue(program: Command, name: string, value: string | undefined): string | undefined {
+  return program.getOptionValueSource(name) === 'cli' ? value : undefined;
 }
 
 /** Runs the CLI and resolves to the process exit code. */

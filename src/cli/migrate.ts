@@ -11,6 +11,7 @@ import { withCatalog } from './catalog-connection';
 import type { GlobalOptions } from './globals';
 import { addCopyOptions, tuningOf, type CopyOptions } from './migration-options';
 import { buildInput, loadMigrationSides } from './migration-setup';
+import { checkMigrationPrivileges } from './migration-privileges';
 import { confirmStopped } from './confirm';
 import { createOutput } from './output';
 import { describeSourceDeletes, printSourceDeletes } from './source-deletes';
@@ -57,6 +58,7 @@ async function runMigrate(
   const out = createOutput(g.json);
   return withCatalog(g, async (pool) => {
     const { from, to, selection } = await loadMigrationSides(pool, fromFile, toFile, o, (w) => out.warn(w));
+    await checkMigrationPrivileges(pool, 'migrate', from, to);
     if (o.reclaimVersions && o.nodelete)
       throw new UsageError(
         '--reclaim-versions deletes source versions; --nodelete keeps every source: choose one',

@@ -11,6 +11,7 @@ import { withCatalog } from './catalog-connection';
 import type { GlobalOptions } from './globals';
 import { addCopyOptions, tuningOf, type CopyOptions } from './migration-options';
 import { buildInput, loadMigrationSides } from './migration-setup';
+import { checkMigrationPrivileges } from './migration-privileges';
 import { createOutput } from './output';
 import { positiveInt } from './parse';
 import { startMigration } from './start-migration';
@@ -55,6 +56,7 @@ async function runStage(
   const out = createOutput(g.json);
   return withCatalog(g, async (pool) => {
     const { from, to, selection } = await loadMigrationSides(pool, fromFile, toFile, o, (w) => out.warn(w));
+    await checkMigrationPrivileges(pool, 'stage', from, to);
     // The cutover chooses whether sources are kept; staging deletes nothing either way.
     const tuning = tuningOf(o, { nodelete: false, watchAnchore: false });
     const fingerprint = await catalogFingerprint(pool);

@@ -13,6 +13,7 @@ import { follow, stagingLine } from './follow';
 import { withMigration } from './migration-record';
 import type { GlobalOptions } from './globals';
 import { createOutput } from './output';
+import { payloadKeyMismatch } from './payload-key-mismatch';
 import { taskIdArg } from './parse';
 import { openTemporal } from './temporal';
 import { noWorkerMessage, workersServing } from './workers-serving';
@@ -71,7 +72,14 @@ export function registerStatus(program: Command, globals: () => GlobalOptions): 
               .withDeadline(Date.now() + 10_000, () =>
                 client.workflow.getHandle(record.workflow_id).query<Progress>(MESSAGES.progress),
               )
-              .catch(() => undefined); // a worker busy past the deadline: the catalog still tells the counts
+              .catch(async (err: unknown) => {
+                // Without the workers' payload key no answer is readable: a named error, not a missing line.
+                const mismatch = await payloadKeyMismatch(client, record.workflow_id, err).catch(
+                  () => undefined,
+                );
+                if (mismatch) throw mismatch;
+                return undefined; // a worker busy past the deadline: the catalog still tells the counts
+              });
           }
           // Closing a migration ended outside us changes both rows: read them after.
           const now = (await getMigration(pool, id)) ?? record;

@@ -7,11 +7,17 @@
 import { connect } from 'node:net';
 import type { Client } from '@temporalio/client';
 import { EndpointUnreachableError } from '../errors';
+import { dataConverterFromEnv } from '../converter/data-converter';
 import { resolveCatalogUrl } from '../catalog';
 import { createLogger } from '../logger';
 import { ensureEmbeddedServer, runningEmbeddedServer } from './embedded/dev-server';
 import { findTemporalBinary } from './embedded/temporal-binary';
 import type { GlobalOptions } from './globals';
+import {
+  temporalTlsError,
+  tlsHandshakeProblem,
+  type SecureConnectionOptions,
+} from '../shared/temporal-connection';
 import { WORKER_DEFAULTS } from './worker';
 
 /** A connected client and what ending the command must undo. */
@@ -71,11 +77,11 @@ export function openTemporalIfRunning(
 /** Opens the command's Temporal, starting the embedded server if this command runs in embedded mode. */
 export async function openTemporal(g: GlobalOptions, o: SessionOptions): Promise<TemporalSession> {
   if (!(await usesEmbedded(g))) {
-    const client = await connectClient(g, g.temporalAddress);
+    const client = await connectClient(g, g.temporalAddress, g.temporalConnection);
     if (o.workers)
       o.say(
-        `Temporal: ${g.temporalAddress}, namespace ${g.namespace} (objectstorage worker processes on any host ` +
-          'serve it)',
+        `Temporal: ${g.temporalAddress} (${g.temporalSecurity}), namespace ${g.namespace} (objectstorage worker ` +
+          'processes on any host serve it)',
       );
     return { client, ui: g.temporalUi, close: () => client.connection.close() };
   }
@@ -86,7 +92,7 @@ export async function openTemporal(g: GlobalOptions, o: SessionOptions): Promise
   let client: Client | undefined;
   let worker: InProcessWorker | undefined;
   try {
-    client = await connectClient(g, server.address);
+    client = await connectClient(g, server.address, {});
     if (o.workers) worker = await startWorker(g, server.address, o.say);
   } catch (err) {
     await client?.connection.close();
@@ -124,19 +130,33 @@ export async function withTemporal<T>(
   }
 }
 
-/** Connects a client; a server that does not answer is a named error. */
-async function connectClient(g: GlobalOptions, address: string): Promise<Client> {
+/**
+ * Connects a client (with the TLS/API key options of a given Temporal); a server that does not answer and a TLS
+ * handshake that fails are named errors.
+ */
+async function connectClient(
+  g: GlobalOptions,
+  address: string,
+  secure: SecureConnectionOptions,
+): Promise<Client> {
   // Loaded on use: the client library costs a few hundred ms of start-up that `plan` or `--help` need not pay.
   const { Client, Connection } = await import('@temporalio/client');
   try {
-    const connection = await Connection.connect({ address, connectTimeout: '5s' });
-    return new Client({ connection, namespace: g.namespace });
+    const connection = await Connection.connect({ ...secure, address, connectTimeout: '5s' });
+    return new Client({ connection, namespace: g.namespace, dataConverter: dataConverterFromEnv() });
   } catch (err) {
-    throw new EndpointUnreachableError(
-      `Temporal at ${address}`,
-      (err as Error).message,
-      { cause: err },
-      'Check --temporal-address (or TEMPORAL_ADDRESS) and that the Temporal server is up.',
+    const target = { address, connection: secure, security: g.temporalSecurity };
+    // grpc-js only says it could not connect in time; a handshake of our own tells a TLS problem apart.
+    const handshake = secure.tls ? await tlsHandshakeProblem(address, secure) : undefined;
+    throw (
+      temporalTlsError(target, handshake ?? err) ??
+      new EndpointUnreachableError(
+        `Temporal at ${address}`,
+        (err as Error).message,
+        { cause: err },
+        'Check --temporal-address (or TEMPORAL_ADDRESS) and that the Temporal server is up' +
+          (secure.tls ? '.' : '; if it requires TLS, give --temporal-tls (TEMPORAL_TLS=true) and its CA.'),
+      )
     );
   }
 }
@@ -180,6 +200,7 @@ async function startWorker(
     namespace: g.namespace,
     concurrency: WORKER_DEFAULTS.concurrency,
     memoryBudgetBytes: WORKER_DEFAULTS.memoryBudgetMib * 1024 * 1024,
+    shutdownGraceSeconds: WORKER_DEFAULTS.shutdownGraceSeconds,
     log: createLogger(g.logLevel),
     stop: stopped,
     handleSignals: false,

@@ -7,7 +7,12 @@ import { registerDbPassword } from './db-secrets';
 import { positiveInt } from './parse';
 
 /** A worker's defaults, also those of the worker embedded mode runs in a command (memory budget: `make bench`). */
-export const WORKER_DEFAULTS = { concurrency: 8, memoryBudgetMib: 16 } as const;
+export const WORKER_DEFAULTS = {
+  concurrency: 8,
+  memoryBudgetMib: 16,
+  /** After SIGTERM: a page of 1,000 small documents takes a few seconds, a page of large ones longer. */
+  shutdownGraceSeconds: 30,
+} as const;
 
 export function registerWorker(program: Command, globals: () => GlobalOptions): void {
   program
@@ -27,17 +32,38 @@ export function registerWorker(program: Command, globals: () => GlobalOptions): 
       positiveInt('--memory-budget'),
       WORKER_DEFAULTS.memoryBudgetMib,
     )
-    .option('--metrics-port <port>', 'serve Prometheus metrics on http://HOST:PORT/metrics', port)
+    .option(
+      '--metrics-port <port>',
+      'serve Prometheus metrics on http://HOST:PORT/metrics',
+      tcpPort('--metrics-port'),
+    )
     .option(
       '--metrics-host <host>',
       'address the metrics endpoint listens on (0.0.0.0 in a container)',
       '127.0.0.1',
     )
+    .option(
+      '--health-port <port>',
+      'serve /healthz and /readyz (Kubernetes probes) on http://HOST:PORT',
+      tcpPort('--health-port'),
+    )
+    .option(
+      '--health-host <host>',
+      'address the health endpoints listen on (0.0.0.0 in a container)',
+      '127.0.0.1',
+    )
+    .option(
+      '--shutdown-grace <seconds>',
+      'after SIGTERM, how long in-flight page activities may run before they are cancelled and handed back to the queue',
+      positiveInt('--shutdown-grace'),
+      WORKER_DEFAULTS.shutdownGraceSeconds,
+    )
     .addHelpText(
       'after',
       '\nThe worker connects to the catalog with --db-connect / ANCHORE_DB_* (it must be the catalog the CLI uses),\n' +
         'resolves ${ANCHORE_*} secret references from its own environment and unseals sealed values with\n' +
-        'OBJECTSTORAGE_SECRET_KEY. SIGTERM or Ctrl-C stops it after in-flight activities finish.\n' +
+        'OBJECTSTORAGE_SECRET_KEY. SIGTERM or Ctrl-C stops it: it takes no new work, lets in-flight activities\n' +
+        'finish for --shutdown-grace seconds, hands back the rest (another worker redoes them) and exits 0.\n' +
         'With --metrics-port it serves the Temporal SDK metrics (temporal_*) and its own (anchore_objectstorage_*)\n' +
         'on one Prometheus endpoint.',
     )
@@ -47,6 +73,9 @@ export function registerWorker(program: Command, globals: () => GlobalOptions): 
         memoryBudget: number;
         metricsPort?: number;
         metricsHost: string;
+        healthPort?: number;
+        healthHost: string;
+        shutdownGrace: number;
       }) => {
         const g = globals();
         const db = resolveCatalogUrl(g.dbConnect, process.env);
@@ -57,19 +86,25 @@ export function registerWorker(program: Command, globals: () => GlobalOptions): 
         await runWorker({
           dbUrl: db.url,
           temporalAddress: g.temporalAddress,
+          temporalConnection: g.temporalConnection,
           namespace: g.namespace,
           concurrency: opts.concurrency,
           memoryBudgetBytes: opts.memoryBudget * 1024 * 1024,
           log,
           ...(opts.metricsPort ? { metrics: { host: opts.metricsHost, port: opts.metricsPort } } : {}),
+          ...(opts.healthPort ? { health: { host: opts.healthHost, port: opts.healthPort } } : {}),
+          shutdownGraceSeconds: opts.shutdownGrace,
         });
       },
     );
 }
 
-function port(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1 || n > 65535)
-    throw new InvalidArgumentError(`--metrics-port must be a TCP port (1-65535), got "${value}"`);
-  return n;
+/** A parser of TCP port values for `flag`. */
+function tcpPort(flag: string): (value: string) => number {
+  return (value) => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < 1 || n > 65535)
+      throw new InvalidArgumentError(`${flag} must be a TCP port (1-65535), got "${value}"`);
+    return n;
+  };
 }

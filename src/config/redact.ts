@@ -4,18 +4,18 @@
  * process has seen can be scrubbed from any text (error messages of SDKs included).
  */
 import type { DriverName, StoreConfig } from './schema';
-import { isAnchoreReference } from './substitute';
+import { isAnchoreReference } from './anchore-reference';
+import { REDACTED, registerSecret } from './secret-registry';
 import { forEachLeaf, mapLeaves } from './tree';
 import type { PathSegment } from './tree';
 
-/** What a redacted secret is shown as. Constant, so that neither length nor characters leak. */
-export const REDACTED = '****';
+// The registry lives apart so that the workflow sandbox can load it (secret-registry.ts says why).
+export { REDACTED, registerSecret, scrubSecrets } from './secret-registry';
 
 const SECRET_KEY = /key|secret|password|passwd|token|credential/i;
 // Names that match the pattern but hold no secret: object-key prefixes.
 const NOT_SECRET = new Set(['anchore_key_prefix', 'key_prefix']);
 const SCHEME = /^[A-Za-z][A-Za-z0-9+.-]*:\/\//;
-const MIN_SCRUBBED_LENGTH = 4;
 
 /**
  * True when a config key holds a secret: `access_key`, `secret_key`, Swift's `key` and `os_password`, any
@@ -95,27 +95,6 @@ export function redactStoreConfig(config: StoreConfig): RedactedStoreConfig {
       ),
     },
   };
-}
-
-const registered = new Set<string>();
-let longestFirst: string[] = [];
-
-/**
- * Remembers `value` as a secret for {@link scrubSecrets}. Values shorter than 4 characters (they would
- * garble ordinary text) and `${ANCHORE...}` references are ignored.
- */
-export function registerSecret(value: string): void {
-  if (value.length < MIN_SCRUBBED_LENGTH || isAnchoreReference(value) || registered.has(value)) return;
-  registered.add(value);
-  // Longest first, so that a secret containing another one is replaced whole.
-  longestFirst = [...registered].sort((a, b) => b.length - a.length);
-}
-
-/** `text` with every occurrence of every registered secret replaced by {@link REDACTED}. */
-export function scrubSecrets(text: string): string {
-  let out = text;
-  for (const secret of longestFirst) out = out.split(secret).join(REDACTED);
-  return out;
 }
 
 /**

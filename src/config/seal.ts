@@ -13,8 +13,8 @@ const PREFIX = 'sealed:v1:';
 const SEALED = /^sealed:v1:([0-9a-f]{8}):([A-Za-z0-9_-]+)$/;
 const IV_BYTES = 12;
 const TAG_BYTES = 16;
-const HOW_TO_MAKE_A_KEY =
-  `${SECRET_KEY_ENV} must be 32 random bytes written as base64 (44 characters) or hex (64 characters); ` +
+const howToMakeAKey = (source: string): string =>
+  `${source} must be 32 random bytes written as base64 (44 characters) or hex (64 characters); ` +
   'generate one with `openssl rand -base64 32` and give the same value to the CLI and every worker';
 
 /** A parsed sealing key. `id` (first 8 hex digits of its sha256) tells keys apart without revealing them. */
@@ -24,16 +24,17 @@ export interface SealingKey {
 }
 
 /**
- * Parses a sealing key given as 64 hex digits or as base64/base64url of 32 bytes.
+ * Parses a sealing key given as 64 hex digits or as base64/base64url of 32 bytes. `source` names where the text
+ * came from in the error (the payload codec's keys use the same format).
  * @throws ConfigError explaining how to generate a key; the message never contains the value.
  */
-export function parseSealingKey(text: string): SealingKey {
+export function parseSealingKey(text: string, source: string = SECRET_KEY_ENV): SealingKey {
   const t = text.trim();
   let bytes: Buffer | undefined;
   if (/^[0-9a-fA-F]{64}$/.test(t)) bytes = Buffer.from(t, 'hex');
   else if (/^[A-Za-z0-9+/]{43}=?$/.test(t) || /^[A-Za-z0-9_-]{43}=?$/.test(t))
     bytes = Buffer.from(t, 'base64');
-  if (bytes?.length !== 32) throw new ConfigError(`invalid ${SECRET_KEY_ENV}: ${HOW_TO_MAKE_A_KEY}`);
+  if (bytes?.length !== 32) throw new ConfigError(`invalid ${source}: ${howToMakeAKey(source)}`);
   return { id: createHash('sha256').update(bytes).digest('hex').slice(0, 8), bytes };
 }
 

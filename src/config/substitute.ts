@@ -9,7 +9,6 @@ import { ConfigError, UnsetVariableError } from '../errors';
 
 // Same shape as Anchore's leftover check (`\$\{ANCHORE.*?\}`), without crossing a closing brace.
 const REFERENCE = /\$\{(ANCHORE[^}]*)\}/g;
-const ONLY_REFERENCES = /^(?:\$\{ANCHORE[^}]*\})+$/;
 const ANCHORE_NAME = /^ANCHORE/;
 // Python's str.splitlines() boundaries (but the ASCII separators 0x1c-0x1e), so that an env file splits into
 // the same lines as in Anchore.
@@ -18,13 +17,7 @@ const LINE_BREAK = /\r\n|[\n\r\v\f\x85\u2028\u2029]/;
 /** Name of the variable that points at an extra `K=V` file of Anchore variables. */
 export const ANCHORE_ENV_FILE = 'ANCHORE_ENV_FILE';
 
-/**
- * True when `value` is a string made only of `${ANCHORE...}` references (e.g. `${ANCHORE_S3_SECRET}`).
- * Such a value names a secret without holding it; a value that mixes literal text in is not a reference.
- */
-export function isAnchoreReference(value: unknown): value is string {
-  return typeof value === 'string' && ONLY_REFERENCES.test(value);
-}
+export { isAnchoreReference } from './anchore-reference';
 
 /** True when `text` contains at least one `${ANCHORE...}` reference. */
 export function containsAnchoreReference(text: string): boolean {

@@ -13,4 +13,5 @@ export const PERMANENT_ERROR_NAMES = [
   'SecretUnsealError',
   'CatalogMismatchError',
   'GuardRefusedError',
+  'CatalogPrivilegeError',
 ] as const;

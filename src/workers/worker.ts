@@ -12,9 +12,12 @@ import { createActivities } from '../activities';
 import { createByteBudget, type ByteBudget } from '../activities/byte-budget';
 import { createActivityMetrics } from '../activities/metrics';
 import { catalogFingerprint, checkCatalog, createWorkerPool, ensureJournal } from '../catalog';
+import { dataConverterFromEnv } from '../converter/data-converter';
 import type { Logger } from '../logger';
 import { taskQueueFor } from '../shared/migration';
+import { temporalTlsError, type SecureConnectionOptions } from '../shared/temporal-connection';
 import { createDriverProvider } from './driver-provider';
+import { serveHealth, type HealthAddress, type Readiness } from './health';
 import { collectorAbove, startHeapCeiling } from './heap-ceiling';
 import { installRuntime, type MetricsAddress } from './runtime';
 
@@ -26,6 +29,8 @@ const HEAP_CEILING_BYTES = 96 * MIB;
 export interface WorkerSettings {
   readonly dbUrl: string;
   readonly temporalAddress: string;
+  /** TLS, mTLS, API key of that Temporal (none: plaintext). */
+  readonly temporalConnection?: SecureConnectionOptions;
   readonly namespace: string;
   /** Activities (page stages) run at once by this worker. @default 8 */
   readonly concurrency: number;
@@ -38,6 +43,10 @@ export interface WorkerSettings {
   readonly stop?: Promise<void>;
   /** Whether the SDK drains the worker on SIGINT/SIGTERM itself (not inside a CLI command, which decides). @default true */
   readonly handleSignals?: boolean;
+  /** Serve `/healthz` and `/readyz` here; none when absent. */
+  readonly health?: HealthAddress;
+  /** Seconds in-flight activities get after a stop before they are cancelled and handed back. */
+  readonly shutdownGraceSeconds: number;
   /** Called once the worker polls its task queue. */
   readonly onReady?: () => void;
 }
@@ -57,10 +66,15 @@ export async function runWorker(s: WorkerSettings): Promise<void> {
   // A page's transaction can need a second connection (a db/db2 driver's delete, the fence renewal).
   const pool = createWorkerPool(s.dbUrl, Math.max(4, 2 * s.concurrency + 2));
   const drivers = createDriverProvider(pool);
+  const state: WorkerState = { step: 'catalog' };
+  const health = s.health ? await serveHealth(s.health, () => readiness(state, pool, s)) : undefined;
+  if (s.health) s.log.info(`serving /healthz and /readyz on http://${s.health.host}:${s.health.port}`);
   try {
     const stop = s.stop ?? signalled();
+    void stop.then(() => (state.step = 'stopping'));
     const fingerprint = await openCatalog(pool, s, stop);
     if (fingerprint === undefined) return;
+    state.step = 'temporal';
     const connection = await connectTemporal(s, stop);
     if (!connection) return;
     try {
@@ -74,28 +88,85 @@ export async function runWorker(s: WorkerSettings): Promise<void> {
           createActivityMetrics(Runtime.instance().metricMeter),
         ),
         maxConcurrentActivityTaskExecutions: s.concurrency,
-        shutdownGraceTime: '30s',
+        dataConverter: dataConverterFromEnv(),
+        // After this, activities still running are cancelled: their pages go back to the queue for another worker.
+        shutdownGraceTime: `${s.shutdownGraceSeconds}s`,
       });
       s.log.info(
         `worker ready on task queue ${taskQueueFor(fingerprint)} (${s.concurrency} activity slots, ` +
           `${Math.round(s.memoryBudgetBytes / MIB)} MiB document budget)`,
       );
       void stop.then(() => {
-        s.log.info('stopping: finishing in-flight activities');
+        s.log.info(
+          'stopping: no new work is taken; in-flight activities get ' +
+            `${s.shutdownGraceSeconds} s to finish, then go back to the queue`,
+        );
         // The SDK's Runtime reacts to SIGTERM/SIGINT itself and may already be draining this worker.
         if (worker.getState() === 'RUNNING') worker.shutdown();
       });
       const running = worker.run();
+      state.step = 'running';
+      state.worker = worker;
+      state.connection = connection;
       s.onReady?.();
       await running;
+      s.log.info('stopped: every in-flight activity finished or went back to the queue');
     } finally {
+      state.step = 'stopping';
       await connection.close();
     }
   } finally {
     stopHeapCeiling();
+    await health?.close();
     await drivers.close();
     await pool.end();
   }
+}
+
+/** Where the worker is in its life, for `/readyz`. */
+interface WorkerState {
+  step: 'catalog' | 'temporal' | 'running' | 'stopping';
+  worker?: Worker;
+  connection?: NativeConnection;
+}
+
+/** How long a readiness check waits for the catalog and Temporal to answer. */
+const READINESS_TIMEOUT_MS = 2_000;
+
+/** Ready while polling, with the catalog and Temporal answering now; else what the worker waits for. */
+async function readiness(state: WorkerState, pool: Pool, s: WorkerSettings): Promise<Readiness> {
+  if (state.step === 'catalog') return { ready: false, reason: 'waiting for the catalog database to answer' };
+  if (state.step === 'temporal')
+    return { ready: false, reason: `waiting for Temporal at ${s.temporalAddress}` };
+  if (state.step === 'stopping' || state.worker?.getState() !== 'RUNNING')
+    return { ready: false, reason: 'stopping: finishing in-flight activities' };
+  const connection = state.connection as NativeConnection;
+  const [catalog, temporal] = await Promise.allSettled([
+    withTimeout(pool.query('SELECT 1'), 'the catalog database'),
+    connection.withDeadline(Date.now() + READINESS_TIMEOUT_MS, () =>
+      connection.workflowService.getSystemInfo({}),
+    ),
+  ]);
+  if (catalog.status === 'rejected')
+    return { ready: false, reason: `catalog not answering: ${(catalog.reason as Error).message}` };
+  if (temporal.status === 'rejected')
+    return {
+      ready: false,
+      reason: `Temporal at ${s.temporalAddress} not answering: ${(temporal.reason as Error).message}`,
+    };
+  return { ready: true, reason: 'ready: polling, catalog and Temporal answer' };
+}
+
+function withTimeout<T>(p: Promise<T>, what: string): Promise<T> {
+  return Promise.race([
+    p,
+    new Promise<T>((_, reject) =>
+      setTimeout(
+        () => reject(new Error(`${what} did not answer in ${READINESS_TIMEOUT_MS} ms`)),
+        READINESS_TIMEOUT_MS,
+      ),
+    ),
+  ]);
 }
 
 /**
@@ -151,9 +222,17 @@ async function openCatalog(pool: Pool, s: WorkerSettings, stop: Promise<void>): 
  * a worker waits instead of exiting. Resolves undefined when stopped while waiting.
  */
 function connectTemporal(s: WorkerSettings, stop: Promise<void>): Promise<NativeConnection | undefined> {
+  const target = {
+    address: s.temporalAddress,
+    connection: s.temporalConnection ?? {},
+    security: s.temporalConnection?.tls ? 'TLS' : 'plaintext',
+  };
   return untilReachable(
-    () => NativeConnection.connect({ address: s.temporalAddress }),
+    () => NativeConnection.connect({ ...target.connection, address: target.address }),
     (err, delayMs) => {
+      // A certificate that does not verify will not start verifying: say so and stop.
+      const tlsError = temporalTlsError(target, err);
+      if (tlsError) throw tlsError;
       s.log.warn(`Temporal at ${s.temporalAddress} is not reachable; retrying in ${delayMs / 1000} s`, {
         error: (err as Error).message,
       });

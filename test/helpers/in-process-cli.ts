@@ -10,6 +10,8 @@ export const offlineGlobals = (dbConnect: string, json: boolean): GlobalOptions 
   logLevel: 'warn',
   temporalAddress: '127.0.0.1:1',
   temporalAddressGiven: false,
+  temporalConnection: {},
+  temporalSecurity: 'plaintext',
   embedded: false,
   stateDir: '/nonexistent',
   namespace: 'default',

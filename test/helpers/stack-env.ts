@@ -14,10 +14,20 @@ export const stackEnv = {
   temporalUiUrl: `http://127.0.0.1:${process.env.TEMPORAL_UI_PORT ?? '8233'}`,
 };
 
-/** The Temporal CLI that scripts/ensure-tools.sh builds into the tool cache (same default directory). */
-export function temporalBin(): string {
-  const dir =
+/** The tool cache scripts/ensure-tools.sh builds into (same default directory). */
+function toolsDir(): string {
+  return (
     process.env.OBJECTSTORAGE_TOOLS_DIR ??
-    `${process.env.XDG_CACHE_HOME ?? `${process.env.HOME ?? ''}/.cache`}/anchore-objectstorage/bin`;
-  return `${dir}/temporal`;
+    `${process.env.XDG_CACHE_HOME ?? `${process.env.HOME ?? ''}/.cache`}/anchore-objectstorage/bin`
+  );
+}
+
+/** The Temporal CLI of the tool cache. */
+export function temporalBin(): string {
+  return `${toolsDir()}/temporal`;
+}
+
+/** Helm of the tool cache, for the chart under deploy/helm. */
+export function helmBin(): string {
+  return `${toolsDir()}/helm`;
 }

@@ -301,10 +301,10 @@ describe('Dockerfile', () => {
       };
     });
 
-  test('every stage is Debian-based Node 20 (glibc for the Temporal core bridge)', () => {
+  test('every stage is Debian-based Node 24, the current LTS (glibc for the Temporal core bridge)', () => {
     expect(stages.length).toBeGreaterThanOrEqual(2);
     for (const { image } of stages)
-      expect(image).toMatch(/^node:20(\.\d+){0,2}-(bookworm|bullseye|trixie)(-slim)?$/);
+      expect(image).toMatch(/^node:24(\.\d+){0,2}-(bookworm|bullseye|trixie)(-slim)?$/);
   });
 
   test('builds the workflow bundle and ships production dependencies only, as a non-root user', () => {
