@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { catalogFingerprint, SCHEMA_VERSION } from '../../src/catalog';
 import { createTestCatalog, type TestCatalog } from '../helpers/catalog-db';
 import { anchoreConfig, runCli, writeTempConfig } from '../helpers/cli';
 import { stackEnv } from '../helpers/stack-env';
@@ -79,6 +80,27 @@ describe('check: success paths', () => {
     expect(r.stdout).toMatch(/Driver:\s+db/);
     expect(r.stdout).toMatch(/Round trip:\s+\d+ ms/);
     expect(await metadataRows()).toBe(0); // the test document is gone
+  });
+
+  test("the catalog's identity: none before a migration; once created, its id, task queue and schema version", async () => {
+    const file = writeTempConfig(anchoreConfig('object_store:\n  storage_driver: {name: db, config: {}}'));
+    const before = await runCli(['check', file], db());
+    expect(before.code).toBe(0);
+    expect(before.stdout).toContain(
+      'Catalog:        no identity yet (the first migrate or worker creates it)',
+    );
+    const id = await catalogFingerprint(catalog.pool);
+    const after = await runCli(['check', file], db());
+    expect(after.stdout).toContain(
+      `Catalog:        identity ${id} (task queue anchore-objectstorage-${id}, tables at schema version ${SCHEMA_VERSION}`,
+    );
+    expect(after.stdout).not.toContain('restored, upgraded or switched over');
+    const json = await runCli(['check', file, '--json'], db());
+    expect(JSON.parse(json.stdout).catalog).toMatchObject({
+      id,
+      schemaVersion: SCHEMA_VERSION,
+      movedSinceCreated: false,
+    });
   });
 
   test('analysis archive falls back to the object store when the section is absent', async () => {
