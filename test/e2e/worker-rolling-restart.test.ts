@@ -55,6 +55,29 @@ async function startWorker(args: string[], env: Record<string, string> = {}): Pr
   return w;
 }
 
+/** Loads `n` documents into a db store and starts a throttled, detached migration of them to `to`. */
+async function startThrottled(
+  tag: string,
+  n: number,
+  to: StoreSpec,
+  o: { pageSize: number; concurrency: number; docsPerSecond: number },
+): Promise<{ taskId: number; docs: ReturnType<typeof taggedFixture> }> {
+  const from = stores.db();
+  const docs = taggedFixture(tag, n);
+  await world.load(from, docs);
+  const taskId = await startDetached(
+    from,
+    to,
+    '--page-size',
+    String(o.pageSize),
+    '--concurrency',
+    String(o.concurrency),
+    '--max-docs-per-second',
+    String(o.docsPerSecond),
+  );
+  return { taskId, docs };
+}
+
 async function startDetached(from: StoreSpec, to: StoreSpec, ...args: string[]): Promise<number> {
   const r = await world.cli(['migrate', configFile(from), configFile(to), '--dontask', '--detach', ...args]);
   if (r.code !== 0) throw new Error(`migrate exited ${r.code}\n${r.stdout}\n${r.stderr}`);
@@ -96,20 +119,12 @@ test('probes: /healthz answers at once, /readyz says what the worker waits for u
 });
 
 test('rolling restart mid-migration: the new worker gets ready, the old one drains on SIGTERM and exits 0', async () => {
-  const from = stores.db();
   const to = stores.s3();
-  const docs = taggedFixture('roll', 300);
-  await world.load(from, docs);
-  const taskId = await startDetached(
-    from,
-    to,
-    '--page-size',
-    '10',
-    '--concurrency',
-    '2',
-    '--max-docs-per-second',
-    '60',
-  );
+  const { taskId, docs } = await startThrottled('roll', 300, to, {
+    pageSize: 10,
+    concurrency: 2,
+    docsPerSecond: 60,
+  });
   await waitFor(async () => (await world.task(taskId)).done >= 40, 60_000, 'some documents migrated');
 
   const port = await freePort();
@@ -128,23 +143,15 @@ test('rolling restart mid-migration: the new worker gets ready, the old one drai
 });
 
 test('a grace shorter than a page: in-flight pages are handed back and redone elsewhere, none failed', async () => {
-  const from = stores.db();
   const to = stores.localfs();
-  const docs = taggedFixture('grace', 200);
-  await world.load(from, docs);
   const hasty = await startWorker(['--shutdown-grace', '1']);
   await waitFor(() => hasty.output().includes('worker ready'), 60_000, 'hasty worker ready');
   // Slow enough that every page activity is mid-way when the signal comes.
-  const taskId = await startDetached(
-    from,
-    to,
-    '--page-size',
-    '20',
-    '--concurrency',
-    '4',
-    '--max-docs-per-second',
-    '20',
-  );
+  const { taskId, docs } = await startThrottled('grace', 200, to, {
+    pageSize: 20,
+    concurrency: 4,
+    docsPerSecond: 20,
+  });
   await waitFor(async () => (await world.task(taskId)).done >= 20, 60_000, 'some documents migrated');
   const stopped = Date.now();
   expect(await hasty.stop('SIGTERM')).toBe(0);
@@ -157,20 +164,12 @@ test('drain then deploy: drain pauses with no page in flight, the new worker res
   expect(quiet.code).toBe(0);
   expect(quiet.stdout).toContain('no migration is running on this catalog');
 
-  const from = stores.db();
   const to = stores.s3();
-  const docs = taggedFixture('drain', 200);
-  await world.load(from, docs);
-  const taskId = await startDetached(
-    from,
-    to,
-    '--page-size',
-    '10',
-    '--concurrency',
-    '3',
-    '--max-docs-per-second',
-    '50',
-  );
+  const { taskId, docs } = await startThrottled('drain', 200, to, {
+    pageSize: 10,
+    concurrency: 3,
+    docsPerSecond: 50,
+  });
   await waitFor(async () => (await world.task(taskId)).done >= 20, 60_000, 'some documents migrated');
   const drained = await world.cli(['drain', '--timeout', '120']);
   if (drained.code !== 0)

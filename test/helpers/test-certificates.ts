@@ -77,8 +77,8 @@ function makeLeaf(dir: string, name: string, ca: string, extensions: string): vo
   ]);
 }
 
-export function makeTestCertificates(): TestCertificates {
-  const dir = mkdtempSync(join(tmpdir(), 'aos-certs-'));
+/** Makes the certificates in `dir` (a new temp directory by default). */
+export function makeTestCertificates(dir = mkdtempSync(join(tmpdir(), 'aos-certs-'))): TestCertificates {
   makeCa(dir, 'ca');
   makeCa(dir, 'other-ca');
   makeLeaf(

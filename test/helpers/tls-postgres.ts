@@ -10,6 +10,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
+import { makeTestCertificates } from './test-certificates';
 
 const BIN = process.env.OBJECTSTORAGE_TEST_PG_BIN ?? '/usr/lib/postgresql/15/bin';
 
@@ -47,75 +48,6 @@ function freePort(): Promise<number> {
   });
 }
 
-function openssl(dir: string, args: readonly string[]): void {
-  execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' });
-}
-
-/** CA, server certificate (SAN localhost and 127.0.0.1) signed by it, and an unrelated CA. */
-function makeCertificates(dir: string): void {
-  const days = ['-days', '2'];
-  openssl(dir, [
-    'req',
-    '-x509',
-    '-newkey',
-    'rsa:2048',
-    '-nodes',
-    '-keyout',
-    'ca.key',
-    '-out',
-    'ca.crt',
-    ...days,
-    '-subj',
-    '/CN=objectstorage test CA',
-  ]);
-  openssl(dir, [
-    'req',
-    '-newkey',
-    'rsa:2048',
-    '-nodes',
-    '-keyout',
-    'server.key',
-    '-out',
-    'server.csr',
-    '-subj',
-    '/CN=localhost',
-  ]);
-  writeFileSync(
-    join(dir, 'server.ext'),
-    'subjectAltName=DNS:localhost,IP:127.0.0.1\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n',
-  );
-  openssl(dir, [
-    'x509',
-    '-req',
-    '-in',
-    'server.csr',
-    '-CA',
-    'ca.crt',
-    '-CAkey',
-    'ca.key',
-    '-CAcreateserial',
-    '-out',
-    'server.crt',
-    ...days,
-    '-extfile',
-    'server.ext',
-  ]);
-  openssl(dir, [
-    'req',
-    '-x509',
-    '-newkey',
-    'rsa:2048',
-    '-nodes',
-    '-keyout',
-    'other-ca.key',
-    '-out',
-    'other-ca.crt',
-    ...days,
-    '-subj',
-    '/CN=another CA',
-  ]);
-}
-
 async function waitReady(socketDir: string, port: number, server: ChildProcess, log: () => string) {
   const deadline = Date.now() + 30_000;
   for (;;) {
@@ -145,13 +77,13 @@ export async function startTlsPostgres(): Promise<TlsPostgres> {
   }
   const dir = mkdtempSync(join(tmpdir(), 'aos-tls-pg-'));
   const data = join(dir, 'data');
-  makeCertificates(dir);
+  const certs = makeTestCertificates(dir);
   const as = serverUser();
   if (as) {
     chmodSync(dir, 0o755);
-    for (const f of ['', 'server.key', 'server.crt']) chownSync(join(dir, f), as.uid, as.gid);
+    for (const f of [dir, certs.serverKey, certs.serverCert]) chownSync(f, as.uid, as.gid);
   }
-  chmodSync(join(dir, 'server.key'), 0o600);
+  chmodSync(certs.serverKey, 0o600);
   execFileSync(
     join(BIN, 'initdb'),
     ['-D', data, '-U', 'postgres', '-A', 'trust', '-E', 'UTF8', '--no-instructions'],
@@ -172,8 +104,8 @@ export async function startTlsPostgres(): Promise<TlsPostgres> {
     listen_addresses: '127.0.0.1,127.0.0.2',
     unix_socket_directories: dir,
     ssl: 'on',
-    ssl_cert_file: join(dir, 'server.crt'),
-    ssl_key_file: join(dir, 'server.key'),
+    ssl_cert_file: certs.serverCert,
+    ssl_key_file: certs.serverKey,
     fsync: 'off',
     shared_buffers: '16MB',
     max_connections: '40',
@@ -210,8 +142,8 @@ export async function startTlsPostgres(): Promise<TlsPostgres> {
     });
     return {
       port,
-      caFile: join(dir, 'ca.crt'),
-      otherCaFile: join(dir, 'other-ca.crt'),
+      caFile: certs.caCert,
+      otherCaFile: certs.otherCaCert,
       user,
       password,
       database,
