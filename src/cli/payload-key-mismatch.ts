@@ -16,7 +16,7 @@ export async function payloadKeyMismatch(
 ): Promise<Error | undefined> {
   const e = err as Error | undefined;
   if (e && PAYLOAD_CODEC_ERRORS.includes(e.name)) return e;
-  if (!/Workflow Task in failed state/i.test(e?.message ?? '')) return undefined;
+  if (!/Workflow Task in failed state/i.test(messages(err))) return undefined;
   const history = await client.workflow.getHandle(workflowId).fetchHistory();
   const failure = [...(history.events ?? [])].reverse().find((ev) => ev.workflowTaskFailedEventAttributes)
     ?.workflowTaskFailedEventAttributes?.failure;
@@ -28,4 +28,12 @@ export async function payloadKeyMismatch(
     `worker the ${PAYLOAD_KEY_ENV} this command uses`;
   if (name === 'PayloadDecryptionError') return new PayloadDecryptionError(message);
   return new UnknownPayloadKeyError(message, /payload key (\S+)/.exec(failure?.message ?? '')?.[1] ?? '');
+}
+
+// The client wraps the server's answer ("Failed to query Workflow", its cause the gRPC error): the whole chain.
+function messages(err: unknown): string {
+  const parts: string[] = [];
+  for (let e = err as Error | undefined; e && parts.length < 5; e = e.cause as Error | undefined)
+    parts.push(String(e.message));
+  return parts.join('\n');
 }

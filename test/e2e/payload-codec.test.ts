@@ -171,7 +171,9 @@ test('a malformed payload key stops a command with a ConfigError naming the vari
   const bad = 'definitely-not-a-key-0123456789';
   const r = await cli(['list-migrations'], { OBJECTSTORAGE_PAYLOAD_KEY: bad });
   expect(r.code).toBe(1);
-  expect(r.out).toMatch(/error: ConfigError: invalid OBJECTSTORAGE_PAYLOAD_KEY: must be 32 random bytes/);
+  expect(r.out).toMatch(
+    /error: ConfigError: invalid OBJECTSTORAGE_PAYLOAD_KEY: OBJECTSTORAGE_PAYLOAD_KEY must be 32 random bytes/,
+  );
   expect(r.out).not.toContain(bad);
 });
 

@@ -16,8 +16,12 @@ const { leakPlain, leakApplication } = proxyActivities<LeakyActivities>({
   retry: { maximumAttempts: 1 },
 });
 
-/** Runs both activities, then fails with the second one's failure as cause and `url` in its message. */
-export async function leakyWorkflow(url: string): Promise<void> {
+/** A URL with a password that only this workflow code holds (not its input): as a config could hold one. */
+export const WORKFLOW_URL_PASSWORD = 'wf-only-8d1c2e';
+const url = `postgresql://anchore:${WORKFLOW_URL_PASSWORD}@db.internal:5432/anchore`;
+
+/** Runs both activities, then fails with the second one's failure as cause and a URL password in its message. */
+export async function leakyWorkflow(): Promise<void> {
   try {
     await leakPlain();
   } catch {

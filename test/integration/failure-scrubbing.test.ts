@@ -12,14 +12,12 @@ import { ApplicationFailure } from '@temporalio/common';
 import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { registerSecret } from '../../src/config/redact';
 import { dataConverterFromEnv } from '../../src/converter/data-converter';
-import type { LeakyActivities, leakyWorkflow } from '../helpers/leaky-workflows';
+import { WORKFLOW_URL_PASSWORD, type LeakyActivities, type leakyWorkflow } from '../helpers/leaky-workflows';
 import { stackEnv, temporalBin } from '../helpers/stack-env';
 
 jest.setTimeout(120_000);
 
 const SECRET = `wJalr-${randomBytes(12).toString('hex')}`;
-const URL_PASSWORD = `pw${randomBytes(6).toString('hex')}`;
-const URL_WITH_PASSWORD = `postgresql://anchore:${URL_PASSWORD}@db.internal:5432/anchore`;
 
 const activities: LeakyActivities = {
   async leakPlain() {
@@ -61,7 +59,6 @@ async function runLeaky(dataConverter: DataConverter | undefined): Promise<strin
       const handle = await client.workflow.start<typeof leakyWorkflow>('leakyWorkflow', {
         taskQueue,
         workflowId,
-        args: [URL_WITH_PASSWORD],
       });
       await expect(handle.result()).rejects.toMatchObject({ name: 'WorkflowFailedError' });
     });
@@ -96,7 +93,7 @@ function searchable(raw: string): string {
 test("the workers' data converter keeps secrets and URL passwords out of the raw history, failures intact", async () => {
   const text = searchable(await runLeaky(dataConverterFromEnv({})));
   expect(text).not.toContain(SECRET);
-  expect(text).not.toContain(URL_PASSWORD);
+  expect(text).not.toContain(WORKFLOW_URL_PASSWORD);
   // The failures are still there, each part with the secret replaced.
   expect(text).toContain('socket closed while signing with ****'); // plain error: message and stack
   expect(text).toContain('InvalidAccessKeyId: ****'); // its cause
@@ -113,5 +110,5 @@ test("the workers' data converter keeps secrets and URL passwords out of the raw
 test("control: the SDK's default converter leaves them in, so the search above sees a leak", async () => {
   const text = searchable(await runLeaky(undefined));
   expect(text).toContain(SECRET);
-  expect(text).toContain(URL_PASSWORD);
+  expect(text).toContain(WORKFLOW_URL_PASSWORD);
 });
