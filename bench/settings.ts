@@ -50,6 +50,13 @@ export interface Settings {
   readonly cpuProfile: boolean;
   /** Further `migrate` options for every migration, to compare settings (e.g. `--page-size 1000`). */
   readonly migrateArgs: string[];
+  /** One-way latency Toxiproxy adds between the migrators and S3 / PostgreSQL in the latency phases (ms). */
+  readonly latencyS3Ms: number;
+  readonly latencyPgMs: number;
+  /** Documents of each latency phase's catalog, the old way's time cap there, and the worker counts of db→s3. */
+  readonly latencyDocs: number;
+  readonly latencyOldWaySeconds: number;
+  readonly latencyWorkers: number[];
   readonly keepStack: boolean;
   readonly skip: Set<string>;
   readonly dataDir: string;
@@ -80,6 +87,11 @@ export function loadSettings(): Settings {
     rcloneTransfers: int('BENCH_RCLONE_TRANSFERS', 32),
     cpuProfile: process.env.BENCH_CPU_PROF === '1',
     migrateArgs: (process.env.BENCH_MIGRATE_ARGS ?? '').split(/\s+/).filter(Boolean),
+    latencyS3Ms: int('BENCH_LATENCY_S3_MS', 10),
+    latencyPgMs: int('BENCH_LATENCY_PG_MS', 1),
+    latencyDocs: int('BENCH_LATENCY_DOCS', Math.min(docs, 20_000)),
+    latencyOldWaySeconds: int('BENCH_LATENCY_OLDWAY_SECONDS', 120),
+    latencyWorkers: ints('BENCH_LATENCY_WORKERS', '1,2,4'),
     keepStack: process.env.BENCH_KEEP_STACK === '1',
     skip: new Set((process.env.BENCH_SKIP ?? '').split(',').filter(Boolean)),
     dataDir: process.env.BENCH_DATA_DIR ?? join(ROOT, '.data/bench/stack'),

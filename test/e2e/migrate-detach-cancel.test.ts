@@ -145,7 +145,7 @@ test('SIGTERM stops a worker gracefully: it drains and exits 0', async () => {
   const extra = world.startWorker();
   await waitFor(() => extra.output().includes('worker ready'), 60_000, 'the worker to be ready');
   expect(await extra.stop('SIGTERM')).toBe(0);
-  expect(extra.output()).toContain('stopping: finishing in-flight activities');
+  expect(extra.output()).toContain('stopping: no new work is taken');
 });
 
 test('a worker started while Temporal is unreachable waits and retries instead of exiting; SIGTERM still stops it', async () => {
