@@ -236,7 +236,7 @@ async function main(): Promise<void> {
       run: (cat: BenchCatalog) => Promise<T>,
       describe: (r: T) => string,
     ): Promise<T> => {
-      const cat = await createCatalog(stack.pgAdminUrl, label);
+      const cat = await createCatalog(stack.pgAdminUrl, label.replace(/[^a-z0-9_]/gi, '_'));
       try {
         await fillCatalog(cat, docs, 'main', log);
         await settle(cat);
