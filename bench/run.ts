@@ -597,13 +597,17 @@ async function main(): Promise<void> {
    * The same bound for the floor (bench/baselines/floor.ts): the work every db→s3 migration must do. A goal above
    * the floor's bound is out of reach on this machine for any implementation, not only for this one.
    */
-  const floorBound = (goal: number | undefined): string | undefined => {
-    const c = cpuUse.floor;
-    if (!floor || !c || goal === undefined) return undefined;
+  const floorBound = (
+    goal: number | undefined,
+    label = 'floor',
+    run: FloorResult | undefined = floor,
+  ): string | undefined => {
+    const c = cpuUse[label];
+    if (!run || !c || goal === undefined) return undefined;
     const perDoc = Object.values(c.seconds).reduce((a, b) => a + b, 0) / c.documents;
     const bound = mach.nproc / perDoc;
     return (
-      `floor (unavoidable work only) ${floor.docsPerSecond.toFixed(0)} docs/s measured, ${(perDoc * 1000).toFixed(2)} ms CPU ` +
+      `floor (unavoidable work only) ${run.docsPerSecond.toFixed(0)} docs/s measured, ${(perDoc * 1000).toFixed(2)} ms CPU ` +
       `per document (${describeCpuPerDocument(c, c.documents)}): at most ${bound.toFixed(0)} docs/s on ${mach.nproc} cores, ` +
       (bound < goal
         ? 'so the goal is out of reach on this machine'
@@ -624,6 +628,14 @@ async function main(): Promise<void> {
   const ratio = (a: number | undefined, b: number | undefined): number | undefined =>
     a !== undefined && b !== undefined && b > 0 ? a / b : undefined;
   const latDbS3 = lat?.dbS3[settings.workers];
+  /** At latency the machine's CPU still bounds both the migration and the floor: the notes say how far. */
+  const latNote = (goal: number | undefined, goalName: string): string | undefined => {
+    const notes = [
+      cpuBound(`lat-db-to-s3-${settings.workers}w`, goal, goalName),
+      floorBound(goal, 'lat-floor', lat?.floor),
+    ].filter(Boolean);
+    return notes.length ? notes.join('; ') : undefined;
+  };
   const targets: Target[] = [
     target(
       `db→s3 ${latLabel} ÷ old way at the same latency`,
@@ -631,6 +643,7 @@ async function main(): Promise<void> {
       '×',
       '≥ 25×',
       (v) => v >= 25,
+      latNote(lat?.oldWay && lat.oldWay.docsPerSecond * 25, '25× the old way'),
     ),
     target(
       `db→s3 ${latLabel} ÷ floor at the same latency`,
@@ -638,6 +651,7 @@ async function main(): Promise<void> {
       '×',
       '≥ 0.8×',
       (v) => v >= 0.8,
+      latNote(lat?.floor && lat.floor.docsPerSecond * 0.8, '0.8× the floor'),
     ),
     target(
       `s3→s3 ${latLabel} ÷ rclone move at the same latency`,
