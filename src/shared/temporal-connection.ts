@@ -4,6 +4,7 @@
  * variables, then our flags. TLS, mTLS and Temporal Cloud API keys; the API key never leaves this object's
  * connection options (it is not printed, logged or passed to workflows).
  */
+import { isIP } from 'node:net';
 import { checkServerIdentity, connect as tlsConnect } from 'node:tls';
 import { loadClientConfigProfile, toClientOptions } from '@temporalio/envconfig';
 import type { ClientConfigProfile, ClientConfigTLS } from '@temporalio/envconfig';
@@ -129,7 +130,8 @@ function readCertificates(profile: ClientConfigProfile): ReturnType<typeof toCli
   }
 }
 
-function describeSecurity(c: SecureConnectionOptions): string {
+/** `mTLS`, `TLS, API key`, `plaintext` …: how a connection is secured, for what is printed and logged. */
+export function describeSecurity(c: SecureConnectionOptions): string {
   const parts: string[] = [];
   if (c.tls) parts.push(typeof c.tls === 'object' && c.tls.clientCertPair ? 'mTLS' : 'TLS');
   if (c.apiKey) parts.push('API key');
@@ -174,7 +176,7 @@ export function tlsHandshakeProblem(
   const i = address.lastIndexOf(':');
   const host = address.slice(0, i);
   const t = typeof c.tls === 'object' ? c.tls : {};
-  const servername = t.serverNameOverride ?? (/^[\d.]+$|:/.test(host) ? undefined : host);
+  const servername = t.serverNameOverride ?? (isIP(host.replace(/^\[|\]$/g, '')) ? undefined : host);
   return new Promise((resolve) => {
     const socket = tlsConnect({
       host,

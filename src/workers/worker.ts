@@ -15,7 +15,11 @@ import { catalogFingerprint, checkCatalog, createWorkerPool, ensureJournal } fro
 import { dataConverterFromEnv } from '../converter/data-converter';
 import type { Logger } from '../logger';
 import { taskQueueFor } from '../shared/migration';
-import { temporalTlsError, type SecureConnectionOptions } from '../shared/temporal-connection';
+import {
+  describeSecurity,
+  temporalTlsError,
+  type SecureConnectionOptions,
+} from '../shared/temporal-connection';
 import { createDriverProvider } from './driver-provider';
 import { serveHealth, type HealthAddress, type Readiness } from './health';
 import { collectorAbove, startHeapCeiling } from './heap-ceiling';
@@ -225,7 +229,7 @@ function connectTemporal(s: WorkerSettings, stop: Promise<void>): Promise<Native
   const target = {
     address: s.temporalAddress,
     connection: s.temporalConnection ?? {},
-    security: s.temporalConnection?.tls ? 'TLS' : 'plaintext',
+    security: describeSecurity(s.temporalConnection ?? {}),
   };
   return untilReachable(
     () => NativeConnection.connect({ ...target.connection, address: target.address }),

@@ -3,12 +3,11 @@
  * A throttled db → s3 migration is scraped while it runs (counters grow) and after it (counters equal what
  * the catalog says moved), with no secret or document key anywhere in the exposition.
  */
-import { createServer } from 'node:net';
 import { METRIC_NAMES } from '../../src/activities/metrics';
 import { anchoreDbStore, createTestCatalog, type TestCatalog } from '../helpers/catalog-db';
 import { runCli } from '../helpers/cli';
 import { loadFixture, makeFixture } from '../helpers/fixture';
-import { startCli, waitFor, type RunningProcess } from '../helpers/processes';
+import { freePort, startCli, waitFor, type RunningProcess } from '../helpers/processes';
 import { stackEnv } from '../helpers/stack-env';
 import { configFile, stores } from '../helpers/world';
 
@@ -20,16 +19,6 @@ let worker: RunningProcess;
 let env: Record<string, string>;
 let metricsUrl: string;
 let port: number;
-
-/** A loopback port nobody listens on right now. */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject()));
-    });
-  });
-}
 
 async function scrape(): Promise<string> {
   const res = await fetch(metricsUrl);

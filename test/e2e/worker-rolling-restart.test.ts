@@ -4,9 +4,8 @@
  * exits 0; the migration completes with no failed document and no page left half-journaled. The probes answer
  * what the worker waits for.
  */
-import { createServer } from 'node:net';
 import { taggedFixture } from '../helpers/fixture';
-import { startCli, waitFor, type RunningProcess } from '../helpers/processes';
+import { freePort, startCli, waitFor, type RunningProcess } from '../helpers/processes';
 import {
   configFile,
   createWorld,
@@ -30,15 +29,6 @@ afterAll(async () => {
   await Promise.all(extra.map((w) => w.stop()));
   await world?.close();
 });
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject()));
-    });
-  });
-}
 
 async function probe(port: number, path: string): Promise<{ status: number; body: string }> {
   try {

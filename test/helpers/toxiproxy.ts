@@ -3,8 +3,8 @@
  * inject the network faults a real deployment sees — cut connections, latency, resets — without root or iptables.
  */
 import { spawn } from 'node:child_process';
-import { createServer, type AddressInfo } from 'node:net';
 import { dirname, join } from 'node:path';
+import { freePort } from './processes';
 import { temporalBin } from './stack-env';
 
 export interface Proxy {
@@ -44,14 +44,6 @@ export class ToxiproxyApiError extends Error {
 }
 
 const STREAMS = ['downstream', 'upstream'] as const;
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve, reject) => server.once('error', reject).listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 export async function startToxiproxy(): Promise<Toxiproxy> {
   const bin = toxiproxyBin();
