@@ -180,10 +180,31 @@ export async function measureAtLatency(
   return runs;
 }
 
-/** The journal's size on disk (table, indexes, TOAST; dead row versions included) per migrated document. */
+/**
+ * The journal's size on disk per migrated document: its table and the compacted rows' (indexes, TOAST and dead
+ * row versions included).
+ */
 export async function journalBytesPerDocument(cat: BenchCatalog, documents: number): Promise<number> {
   const r = await cat.pool.query<{ bytes: string }>(
-    `SELECT pg_total_relation_size('objectstorage_journal')::text AS bytes`,
+    `SELECT (coalesce(pg_total_relation_size(to_regclass('objectstorage_journal')), 0)
+       + coalesce(pg_total_relation_size(to_regclass('objectstorage_moved')), 0))::text AS bytes`,
   );
   return Number(r.rows[0]?.bytes ?? 0) / documents;
+}
+
+/** Samples {@link journalBytesPerDocument} every 2 s until stopped; returns the largest seen. */
+export function sampleJournalPeak(cat: BenchCatalog, documents: number): () => Promise<number> {
+  let peak = 0;
+  let pending: Promise<void> = Promise.resolve();
+  const timer = setInterval(() => {
+    pending = journalBytesPerDocument(cat, documents).then(
+      (b) => void (peak = Math.max(peak, b)),
+      () => undefined,
+    );
+  }, 2_000);
+  return async () => {
+    clearInterval(timer);
+    await pending;
+    return peak;
+  };
 }

@@ -26,6 +26,7 @@ import { cliEnv, dbConfig, s3Config } from './configs';
 import { measureCutover, type CutoverRun } from './cutover';
 import {
   journalBytesPerDocument,
+  sampleJournalPeak,
   measureAtLatency,
   type LatencyNetwork,
   type LatencyRuns,
@@ -191,6 +192,7 @@ async function main(): Promise<void> {
   let cutover: CutoverRun | undefined;
   let latency: LatencyRuns | undefined;
   let journalBytesPerDoc: number | undefined;
+  let journalPeakPerDoc: number | undefined;
   const planSeconds: number[] = [];
   let planRows = 0;
   try {
@@ -306,10 +308,15 @@ async function main(): Promise<void> {
 
     dbS3 = await phase('dbs3', async () => {
       if (!mainCat) throw new Error('no main catalog');
-      return (await migrate('db-to-s3', mainCat, settings.docs, dbYaml, dest('bench-a'))).result;
+      const peak = sampleJournalPeak(mainCat, settings.docs);
+      try {
+        return (await migrate('db-to-s3', mainCat, settings.docs, dbYaml, dest('bench-a'))).result;
+      } finally {
+        journalPeakPerDoc = await peak();
+      }
     });
     if (dbS3) memoryRuns.push({ documents: settings.docs, mix: 'main', run: dbS3 });
-    // The journal as db→s3 left it, dead row versions included: what the catalog's disk holds.
+    // The journal as db→s3 left it (compacted at its end), dead row versions included: what the catalog keeps.
     if (dbS3 && mainCat) journalBytesPerDoc = await journalBytesPerDocument(mainCat, settings.docs);
 
     s3S3 = await phase('s3s3', async () => {
@@ -554,7 +561,9 @@ async function main(): Promise<void> {
   if (journalBytesPerDoc !== undefined)
     observations.push(
       `journal after db→s3 of ${settings.docs} documents: ${journalBytesPerDoc.toFixed(0)} bytes per document ` +
-        '(pg_total_relation_size: table, indexes, TOAST, dead row versions)',
+        '(pg_total_relation_size of objectstorage_journal and objectstorage_moved: tables, indexes, TOAST, dead ' +
+        `row versions); at most ${journalPeakPerDoc?.toFixed(0) ?? '?'} while it ran (sampled every 2 s, before ` +
+        'the compaction at its end)',
     );
   for (const m of memoryRuns)
     figures.push({

@@ -2,6 +2,7 @@
  * createActivities(deps): every activity of the migration workflow, closed over the worker's dependencies.
  * Workflows see only the type: `proxyActivities<Activities>(preset)`.
  */
+import { makeCompactJournal } from './compact-journal';
 import { keepHeartbeating } from './context';
 import { makeCopyPage } from './copy-page';
 import { makeDeleteSwitched, makeSwitchStaged } from './cutover';
@@ -67,6 +68,7 @@ export function createActivities(deps: ActivityDeps, metrics: ActivityMetrics = 
     deletePage: guarded(metrics.observe(reportingBusy(deps, makeDeletePage(deps)), pageOutcomes.deletePage)),
     failPage: guarded(metrics.observe(makeFailPage(deps), pageOutcomes.failPage)),
     finish: guarded(makeFinish(deps)),
+    compactJournal: guarded(makeCompactJournal(deps)),
     rollbackBatch: guarded(makeRollbackBatch(deps)),
     removeUnswitchedCopies: guarded(makeRemoveUnswitchedCopies(deps)),
     stageDelta: guarded(makeStageDelta(deps)),

@@ -320,8 +320,10 @@ export async function setPhase(
 
 /** Count of documents per phase for a task. */
 export async function phaseCounts(pool: Pool, taskId: number): Promise<Record<JournalPhase, number>> {
+  // Rows of deleted sources of an ended migration are counted where compaction moved them (compaction.ts).
   const res = await pool.query<{ phase: JournalPhase; n: number }>(
-    `SELECT phase, count(*)::int AS n FROM objectstorage_journal WHERE task_id = $1 GROUP BY phase`,
+    `SELECT phase, count(*)::int AS n FROM objectstorage_journal WHERE task_id = $1 GROUP BY phase
+     UNION ALL SELECT 'deleted', count(*)::int FROM objectstorage_moved WHERE task_id = $1`,
     [taskId],
   );
   const out: Record<JournalPhase, number> = {
@@ -335,7 +337,7 @@ export async function phaseCounts(pool: Pool, taskId: number): Promise<Record<Jo
     failed: 0,
     rolled_back: 0,
   };
-  for (const r of res.rows) out[r.phase] = r.n;
+  for (const r of res.rows) out[r.phase] += r.n;
   return out;
 }
 

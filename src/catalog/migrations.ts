@@ -5,6 +5,7 @@
 import type { Pool, PoolClient } from 'pg';
 import { GuardRefusedError } from '../errors';
 import { sameWork, type MigrationInput } from '../shared/migration';
+import { movedDocumentName } from './compaction';
 import { ensureJournal } from './our-tables';
 import { failRunningTask, insertMigrationTask } from './tasks';
 import { inTransaction } from './transaction';
@@ -218,9 +219,13 @@ export async function closeMigrationFromOutside(
  * theirs. Up to five task ids, in order.
  */
 export async function laterMigrationsThatSwitched(pool: Pool, taskId: number): Promise<number[]> {
+  // Ended migrations' moved documents are in objectstorage_moved (compaction.ts), as `deleted`.
+  const documents = `(SELECT task_id, bucket, "archiveId", "userId", "documentName", phase FROM objectstorage_journal
+     UNION ALL SELECT task_id, bucket, "archiveId", "userId", ${movedDocumentName('objectstorage_moved')}, 'deleted'
+     FROM objectstorage_moved)`;
   const res = await pool.query<{ task_id: number }>(
-    `SELECT DISTINCT b.task_id FROM objectstorage_journal a
-     JOIN objectstorage_journal b ON b.bucket = a.bucket AND b."archiveId" = a."archiveId"
+    `SELECT DISTINCT b.task_id FROM ${documents} a
+     JOIN ${documents} b ON b.bucket = a.bucket AND b."archiveId" = a."archiveId"
        AND b."userId" = a."userId" AND b."documentName" = a."documentName" AND b.task_id > a.task_id
      WHERE a.task_id = $1 AND b.phase IN ('switched', 'deleted', 'kept')
      ORDER BY b.task_id LIMIT 5`,

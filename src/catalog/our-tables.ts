@@ -4,6 +4,7 @@
  * brought to the current version by running every step. docs/adr/0007.
  */
 import type { Pool } from 'pg';
+import { MOVED_SCHEMA_SQL } from './compaction';
 import { createIdentityRow, readIdentityRow, refuseNewerSchema } from './identity';
 import { JOURNAL_SCHEMA_SQL } from './journal';
 import { PAGE_LEASES_SCHEMA_SQL } from './page-leases';
@@ -13,6 +14,8 @@ import { inTransaction } from './transaction';
 export const SCHEMA_STEPS: readonly { readonly version: number; readonly ddl: string }[] = [
   // Version 1: the tables as the first versioned release found them (older releases wrote a subset of these).
   { version: 1, ddl: JOURNAL_SCHEMA_SQL + PAGE_LEASES_SCHEMA_SQL },
+  // Version 2: the moved documents of ended migrations, compacted out of the journal (docs/adr/0008).
+  { version: 2, ddl: MOVED_SCHEMA_SQL },
 ];
 
 /** The version of our tables this release writes. */

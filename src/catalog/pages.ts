@@ -5,6 +5,7 @@
 import type { Pool, PoolClient } from 'pg';
 import type { BucketCount, DocKey, PageBounds, Selection } from '../shared/migration';
 import type { ArchiveMetadataRow } from './archive-metadata';
+import { keyHashOf, movedDocumentName } from './compaction';
 import { docKeyString } from './journal';
 import { queryByKeyProbes } from './key-probes';
 
@@ -34,12 +35,16 @@ export function selectionWhere(
     `AND (cardinality($${first + 1}::varchar[]) = 0 OR ${t}.bucket = ANY($${first + 1}::varchar[])) ` +
     `AND NOT (${t}.bucket = ANY($${first + 2}::varchar[]))`;
   if (sel.movedBy !== undefined) {
-    // A lookup by the journal's primary key (task id, then the document's key) per row.
+    // A lookup by the journal's primary key (task id, then the document's key) per row; an ended migration's
+    // moved documents are looked up by the hash of their key where compaction put them (compaction.ts).
     sql +=
-      ` AND EXISTS (SELECT 1 FROM objectstorage_journal mj WHERE mj.task_id = $${first + 3}` +
+      ` AND (EXISTS (SELECT 1 FROM objectstorage_journal mj WHERE mj.task_id = $${first + 3}` +
       ` AND mj.bucket = ${t}.bucket AND mj."archiveId" = ${t}."archiveId"` +
       ` AND mj."userId" = ${t}."userId" AND mj."documentName" = ${t}."documentName"` +
-      ` AND mj.phase = ANY($${first + 4}::varchar[]))`;
+      ` AND mj.phase = ANY($${first + 4}::varchar[]))` +
+      ` OR EXISTS (SELECT 1 FROM objectstorage_moved mm WHERE mm.task_id = $${first + 3}` +
+      ` AND mm.key_hash = ${keyHashOf(t)} AND mm.bucket = ${t}.bucket AND mm."archiveId" = ${t}."archiveId"` +
+      ` AND mm."userId" = ${t}."userId" AND ${movedDocumentName('mm')} = ${t}."documentName"))`;
     params.push(sel.movedBy, MOVED_PHASES);
   }
   return { sql, params };

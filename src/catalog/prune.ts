@@ -4,6 +4,7 @@
  * (docs/journal.md, "Retention").
  */
 import type { Pool } from 'pg';
+import { phaseCounts } from './journal';
 import { ensureJournal } from './our-tables';
 import { laterMigrationsThatSwitched, listMigrationRecords, type MigrationRecord } from './migrations';
 
@@ -26,10 +27,12 @@ export interface PruneDecision {
 export async function journalSize(pool: Pool): Promise<{ rows: Map<number, number>; bytes: number }> {
   await ensureJournal(pool);
   const rows = await pool.query<{ task_id: number; n: string }>(
-    `SELECT task_id, count(*) AS n FROM objectstorage_journal GROUP BY task_id`,
+    `SELECT task_id, sum(n) AS n FROM (
+       SELECT task_id, count(*) AS n FROM objectstorage_journal GROUP BY task_id
+       UNION ALL SELECT task_id, count(*) FROM objectstorage_moved GROUP BY task_id) t GROUP BY task_id`,
   );
   const size = await pool.query<{ bytes: string }>(
-    `SELECT pg_total_relation_size('objectstorage_journal') AS bytes`,
+    `SELECT pg_total_relation_size('objectstorage_journal') + pg_total_relation_size('objectstorage_moved') AS bytes`,
   );
   return {
     rows: new Map(rows.rows.map((r) => [r.task_id, Number(r.n)])),
@@ -87,11 +90,8 @@ export async function pruneJournal(
 }
 
 async function rowsByPhase(pool: Pool, taskId: number): Promise<Map<string, number>> {
-  const res = await pool.query<{ phase: string; n: string }>(
-    `SELECT phase, count(*) AS n FROM objectstorage_journal WHERE task_id = $1 GROUP BY phase`,
-    [taskId],
-  );
-  return new Map(res.rows.map((r) => [r.phase, Number(r.n)]));
+  const counts = await phaseCounts(pool, taskId);
+  return new Map(Object.entries(counts).filter(([, n]) => n > 0));
 }
 
 /** Why none of the migration's rows may go, if so. */
@@ -117,6 +117,14 @@ async function deleteInBatches(pool: Pool, taskId: number): Promise<void> {
       `DELETE FROM objectstorage_journal WHERE ctid IN (
          SELECT ctid FROM objectstorage_journal WHERE task_id = $1 AND phase = ANY($2) LIMIT $3)`,
       [taskId, PRUNABLE_PHASES, BATCH],
+    );
+    if ((res.rowCount ?? 0) < BATCH) break;
+  }
+  for (;;) {
+    const res = await pool.query(
+      `DELETE FROM objectstorage_moved WHERE task_id = $1 AND key_hash IN (
+         SELECT key_hash FROM objectstorage_moved WHERE task_id = $1 LIMIT $2)`,
+      [taskId, BATCH],
     );
     if ((res.rowCount ?? 0) < BATCH) break;
   }

@@ -47,7 +47,7 @@ import {
   spent,
   withoutCredit,
 } from './page-scheduler';
-import { bookkeepingPreset, pagePreset, planPreset, preparePreset } from './presets';
+import { bookkeepingPreset, compactPreset, pagePreset, planPreset, preparePreset } from './presets';
 import {
   acceptCutover,
   cutoverRanges,
@@ -71,6 +71,7 @@ export const cutoverUpdate = wf.defineUpdate<Progress, [CutoverRequest]>(MESSAGE
 const { prepare } = wf.proxyActivities<Activities>(preparePreset);
 const { planPages } = wf.proxyActivities<Activities>(planPreset);
 const { finish, failPage } = wf.proxyActivities<Activities>(bookkeepingPreset);
+const { compactJournal } = wf.proxyActivities<Activities>(compactPreset);
 const { removeUnswitchedCopies, stageDelta, switchStaged, deleteSwitched } =
   wf.proxyActivities<Activities>(pagePreset);
 
@@ -90,6 +91,8 @@ const RECOPY_STALE = 'recopy-stale';
 const ADAPTIVE_LIMIT = 'adaptive-limit';
 /** Patch: a cancel or a fatal stop removes its own unswitched copies before finishing (issue 20, deliver 4). */
 const CLEAN_AFTER_STOP = 'clean-after-stop';
+/** Patch: an ended migration's moved documents are compacted out of the journal (issue 25, docs/adr/0008). */
+const COMPACT_JOURNAL = 'compact-journal';
 /** Journal rows per clean-up batch after a stop. */
 const CLEANUP_BATCH = 500;
 /** Extra rounds of a page with rewritten documents before it is set aside like a page that failed. */
@@ -737,12 +740,24 @@ export async function migrateStore(
                 : {}),
             },
           };
+    if (wf.patched(COMPACT_JOURNAL)) await compactQuietly(input);
     st.counters = result.counters;
     stoppedBy = result.stopReason;
     phase = 'done';
     publish();
     await wf.condition(wf.allHandlersFinished);
     return result;
+  }
+}
+
+/** The migration's outcome is written already: a compaction that keeps failing leaves the rows where they are. */
+async function compactQuietly(input: MigrationInput): Promise<void> {
+  try {
+    await compactJournal(input);
+  } catch (err) {
+    wf.log.warn('the journal was not compacted; its rows stay where they are', {
+      error: failureMessage(err),
+    });
   }
 }
 

@@ -66,6 +66,19 @@ export const bookkeepingPreset = {
   },
 } as const satisfies ActivityOptions;
 
+/** compactJournal: moves an ended migration's rows a batch of pages at a time, then rewrites the journal. */
+export const compactPreset = {
+  startToCloseTimeout: '60 minutes',
+  heartbeatTimeout,
+  retry: {
+    initialInterval: '2s',
+    backoffCoefficient: 2,
+    maximumInterval: '1 minute',
+    maximumAttempts: 5,
+    nonRetryableErrorTypes,
+  },
+} as const satisfies ActivityOptions;
+
 /** A page that failed all its activity retries waits this long before its next try (doubling, capped). */
 export const SET_ASIDE_BACKOFF_MS = { initial: 60_000, max: 30 * 60_000 } as const;
 

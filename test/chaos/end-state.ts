@@ -8,6 +8,7 @@ import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import type { Pool } from 'pg';
 import type { ObjectStoreManager } from '../../src/drivers/manager';
 import { docId, md5, type Snapshot } from './catalog-fill';
+import { ALL_JOURNAL_ROWS } from '../helpers/journal-rows';
 
 export interface Violations {
   readonly kind: string;
@@ -147,13 +148,13 @@ export async function orphanObjects(
 /** Journal rows of `taskId` not `deleted` in order copied ≤ verified ≤ switched ≤ deleted, and their count. */
 export async function journalProblems(pool: Pool, taskId: number, expected: number): Promise<Violations[]> {
   const bad = await pool.query<{ doc: string; phase: string }>(
-    `SELECT "userId" || '/' || bucket || '/' || "archiveId" AS doc, phase FROM objectstorage_journal
+    `SELECT "userId" || '/' || bucket || '/' || "archiveId" AS doc, phase FROM ${ALL_JOURNAL_ROWS} j
      WHERE task_id = $1 AND NOT (phase = 'deleted' AND copied_at <= verified_at AND verified_at <= switched_at
        AND switched_at <= deleted_at)`,
     [taskId],
   );
   const total = await pool.query<{ n: number }>(
-    'SELECT count(*)::int AS n FROM objectstorage_journal WHERE task_id = $1',
+    `SELECT count(*)::int AS n FROM ${ALL_JOURNAL_ROWS} j WHERE task_id = $1`,
     [taskId],
   );
   const n = total.rows[0]?.n ?? 0;

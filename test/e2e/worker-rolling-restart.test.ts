@@ -15,6 +15,7 @@ import {
   type StoreSpec,
   type World,
 } from '../helpers/world';
+import { ALL_JOURNAL_ROWS } from '../helpers/journal-rows';
 
 jest.setTimeout(300_000);
 
@@ -82,7 +83,7 @@ async function expectCleanEnd(taskId: number, to: StoreSpec, docs: ReturnType<ty
   );
   expect(await world.task(taskId)).toEqual({ state: 'complete', total: docs.length, done: docs.length });
   const phases = await world.pool.query(
-    'SELECT phase, count(*)::int AS n FROM objectstorage_journal WHERE task_id = $1 GROUP BY phase',
+    `SELECT phase, count(*)::int AS n FROM ${ALL_JOURNAL_ROWS} j WHERE task_id = $1 GROUP BY phase`,
     [taskId],
   );
   expect(phases.rows).toEqual([{ phase: 'deleted', n: docs.length }]);

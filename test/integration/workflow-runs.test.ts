@@ -17,6 +17,7 @@ import {
 import { waitFor } from '../helpers/processes';
 import { anchoreRewrites, DOCS, downDestination, pagesStarted, SAFETY_RUN } from '../helpers/safety-world';
 import { workflowWorldPerTest, type WorkflowRun } from '../helpers/workflow-world';
+import { ALL_JOURNAL_ROWS } from '../helpers/journal-rows';
 
 jest.setTimeout(180_000);
 
@@ -73,7 +74,7 @@ test('documents Anchore rewrites while their page moves are copied again at thei
     expect(r.content_url.startsWith('memory://')).toBe(true);
   }
   const copies = await world().catalog.pool.query<{ attempts: number }>(
-    `SELECT attempts FROM objectstorage_journal WHERE task_id = 52 AND "archiveId" = ANY($1)`,
+    `SELECT attempts FROM ${ALL_JOURNAL_ROWS} j WHERE task_id = 52 AND "archiveId" = ANY($1)`,
     [[...(rewritten?.keys() ?? [])]],
   );
   expect(copies.rows.map((r) => r.attempts)).toEqual([2, 2, 2]); // copied, found stale, copied again

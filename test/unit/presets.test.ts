@@ -15,6 +15,7 @@ const activityPresets = (Object.entries(presets) as Array<[string, unknown]>).fi
 test('there are presets to check', () => {
   expect(activityPresets.map(([name]) => name).sort()).toEqual([
     'bookkeepingPreset',
+    'compactPreset',
     'pagePreset',
     'planPreset',
     'preparePreset',
