@@ -32,6 +32,7 @@ export interface LeanS3 {
     signal?: AbortSignal,
   ): Promise<{ size: number; etag: string; encrypted: boolean } | 'absent' | undefined>;
   get(bucket: string, key: string, signal?: AbortSignal): Promise<Buffer | 'absent' | undefined>;
+  /** The written object's ETag, and whether a KMS or customer key encrypts it (then the ETag is no md5). */
   put(
     bucket: string,
     key: string,
@@ -39,7 +40,7 @@ export interface LeanS3 {
     md5Base64: string,
     signal?: AbortSignal,
     sha256Base64?: string,
-  ): Promise<true | undefined>;
+  ): Promise<{ etag: string; encrypted: boolean } | undefined>;
   /** CopyObject; with `ifMatchMd5` only when the source's ETag is that md5 (else 'etag_mismatch'). */
   copy(
     bucket: string,
@@ -148,17 +149,22 @@ export function createLeanS3(o: LeanS3Options): LeanS3 {
   };
 
   const etagOf = (h: IncomingHttpHeaders): string => String(h.etag ?? '').replace(/"/g, '');
+  const encryptedBy = (h: IncomingHttpHeaders): boolean => {
+    const customer = h['x-amz-server-side-encryption-customer-algorithm'];
+    return encryptedByKey(
+      String(h['x-amz-server-side-encryption'] ?? ''),
+      customer === undefined ? undefined : String(customer),
+    );
+  };
 
   return {
     async head(bucket, key, signal) {
       const a = await call('HEAD', bucket, key, {}, undefined, signal);
       if (a?.status === 200) {
-        const sse = a.headers['x-amz-server-side-encryption'];
-        const customer = a.headers['x-amz-server-side-encryption-customer-algorithm'];
         return {
           size: Number(a.headers['content-length'] ?? -1),
           etag: etagOf(a.headers),
-          encrypted: encryptedByKey(String(sse ?? ''), customer === undefined ? undefined : String(customer)),
+          encrypted: encryptedBy(a.headers),
         };
       }
       return a?.status === 404 ? 'absent' : undefined;
@@ -176,7 +182,7 @@ export function createLeanS3(o: LeanS3Options): LeanS3 {
         ...(sha256Base64 ? { 'x-amz-checksum-sha256': sha256Base64 } : {}),
       };
       const a = await call('PUT', bucket, key, headers, data, signal);
-      return a?.status === 200 ? true : undefined;
+      return a?.status === 200 ? { etag: etagOf(a.headers), encrypted: encryptedBy(a.headers) } : undefined;
     },
     async copy(bucket, key, source, ifMatchMd5, signal) {
       const headers: Record<string, string> = {

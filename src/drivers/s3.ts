@@ -221,6 +221,18 @@ export function createS3Driver(o: S3DriverOptions): ObjectStoreDriver {
     }
   };
 
+  /**
+   * Whether the last single-part PUT's ETag was its body's md5 (no KMS or customer key): while it is, a listing
+   * proves every copy and no checksum is computed for verify (checksumFor). Undefined before the first PUT; a
+   * server that stops answering so (a bucket given SSE-KMS meanwhile) turns checksums on again at its next PUT,
+   * and what was written without one is read back by verify.
+   */
+  let etagsAreMd5: boolean | undefined;
+  const learnEtags = (etag: string | undefined, md5Base64: string, encrypted: boolean): void => {
+    etagsAreMd5 =
+      !encrypted && (etag ?? '').replace(/"/g, '') === Buffer.from(md5Base64, 'base64').toString('hex');
+  };
+
   const writeObject = async (
     bucket: string,
     key: string,
@@ -238,8 +250,12 @@ export function createS3Driver(o: S3DriverOptions): ObjectStoreDriver {
       'base64',
     );
     const sha256 = checksum?.startsWith(SHA256) ? checksum.slice(SHA256.length) : undefined;
-    if (await leanNow()?.put(bucket, key, data, md5, signal, sha256)) return;
-    await client.send(
+    const quick = await leanNow()?.put(bucket, key, data, md5, signal, sha256);
+    if (quick) {
+      learnEtags(quick.etag, md5, quick.encrypted);
+      return;
+    }
+    const put = await client.send(
       new PutObjectCommand({
         ...common,
         Body: data,
@@ -248,6 +264,7 @@ export function createS3Driver(o: S3DriverOptions): ObjectStoreDriver {
       }),
       { abortSignal: signal },
     );
+    learnEtags(put.ETag, md5, encryptedByKey(put.ServerSideEncryption, put.SSECustomerAlgorithm));
   };
 
   const readObject = async (uri: string, signal?: AbortSignal): Promise<Buffer | undefined> => {
@@ -502,7 +519,7 @@ export function createS3Driver(o: S3DriverOptions): ObjectStoreDriver {
       return copyMany(items, opts?.signal);
     },
     checksumFor: (data) =>
-      data.length > multipartThreshold
+      data.length > multipartThreshold || etagsAreMd5 === true
         ? undefined
         : `${SHA256}${createHash('sha256').update(data).digest('base64')}`,
     async checksumsOf(uris, opts) {

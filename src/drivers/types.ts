@@ -172,8 +172,8 @@ export interface ObjectStoreDriver {
   takeBusyAnswers?(): number;
   /**
    * The checksum the backend will keep for `data` written as one object (`sha256:<base64>`), undefined where it
-   * keeps none (a multipart upload's is of its parts). Journaled with the copy, it proves the copy without
-   * reading it back where an ETag cannot (SSE-KMS): see checksumsOf.
+   * keeps none (a multipart upload's is of its parts) or where its ETags are the md5 already. Journaled with the
+   * copy, it proves the copy without reading it back where an ETag cannot (SSE-KMS): see checksumsOf.
    */
   checksumFor?(data: Buffer): string | undefined;
   /** The checksums the backend keeps for these objects, as checksumFor gives them (absent: none kept). */

@@ -99,6 +99,30 @@ describe.each([
     expect(proxy.seen.some((r) => /list-type=2/.test(r.url))).toBe(true);
   });
 
+  test('a single-part PUT carries a SHA-256 only while ETags are no md5 (SSE-KMS): elsewhere the listing proves it', async () => {
+    const learning = createS3Driver({ ...options(proxy.url), bucket: bucketOf(driver) });
+    const data = Buffer.from('a body whose copy verify must prove');
+    const sentChecksums = async (key: string): Promise<Array<string | undefined>> => {
+      const from = proxy.seen.length;
+      const checksum = learning.checksumFor!(data);
+      await learning.putMany([{ ref: doc(key), data, ...(checksum ? { checksum } : {}) }]);
+      return proxy.seen
+        .slice(from)
+        .filter((r) => r.method === 'PUT')
+        .map((r) => r.headers['x-amz-checksum-sha256']);
+    };
+    // Before any answer it cannot know: the first PUT carries one.
+    expect(await sentChecksums('learn-1')).toEqual([expect.stringMatching(/^[A-Za-z0-9+/]{43}=$/)]);
+    // The server's ETag was the md5: a listing proves every later copy, no SHA-256 is computed or sent.
+    expect(await sentChecksums('learn-2')).toEqual([undefined]);
+    expect(learning.checksumFor!(data)).toBeUndefined();
+    // The bucket gets SSE-KMS meanwhile: that PUT's answer turns the checksums on again.
+    proxy.setSseKms(true);
+    await sentChecksums('learn-3');
+    expect(await sentChecksums('learn-4')).toEqual([expect.stringMatching(/^[A-Za-z0-9+/]{43}=$/)]);
+    await learning.close();
+  });
+
   test('every part of a multipart upload carries a SHA-256 checksum the server checks (streamed or not)', async () => {
     const big = createS3Driver({
       ...options(proxy.url),
