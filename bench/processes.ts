@@ -32,7 +32,12 @@ function profiledWorker(
   env: Record<string, string>,
   dir: string,
 ): [string, string[], Record<string, string>] {
-  const flags = ['--cpu-prof', `--cpu-prof-dir=${dir}`, '--max-semi-space-size=8'];
+  const flags = [
+    '--cpu-prof',
+    `--cpu-prof-dir=${dir}`,
+    '--max-semi-space-size=8',
+    ...(process.env.BENCH_TRACE_GC ? ['--trace-gc'] : []),
+  ];
   const launcherEnv = { MALLOC_ARENA_MAX: '2', MALLOC_MMAP_THRESHOLD_: '131072', ...env };
   return [process.execPath, [...flags, `${BIN}.js`, 'worker'], launcherEnv];
 }
