@@ -32,7 +32,7 @@ import {
 } from '../../src/catalog';
 import { createDbDriver } from '../../src/drivers/db';
 import { createS3Driver, type S3DriverOptions } from '../../src/drivers/s3';
-import { decodeStored, encodeStored } from '../../src/drivers/stored-bytes';
+import { recodeStored } from '../../src/drivers/stored-bytes';
 import type { PutItem } from '../../src/drivers/types';
 
 export interface FloorRow {
@@ -136,7 +136,7 @@ async function runThread(input: ThreadInput): Promise<number> {
     for (const row of chunk) {
       const stored = bodies.get(row.content_url);
       if (!stored) throw new Error(`floor: no body at ${row.content_url}`);
-      const out = encodeStored(decodeStored(stored, row, row.content_url), input.compression, true);
+      const out = recodeStored(stored, row, row.content_url, input.compression, true);
       const ref = { userId: row.userId, bucket: row.bucket, key: row.archiveId };
       items.push({ ref, data: out.data, md5: out.digest });
       switches.push({

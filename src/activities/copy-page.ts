@@ -19,7 +19,7 @@ import {
   UNKNOWN_SIZE_BYTES,
 } from '../catalog';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { decodeStored, encodeStored } from '../drivers/stored-bytes';
+import { recodeStored, type StoredBytes } from '../drivers/stored-bytes';
 import type { ObjectStoreDriver } from '../drivers/types';
 import type { MigrationInput, PageBounds, PageCounts } from '../shared/migration';
 import { unlimitedBudget } from './byte-budget';
@@ -328,16 +328,15 @@ export function makeCopyPage(deps: ActivityDeps) {
         fail('size_mismatch', `stored ${stored.length} bytes, archive_metadata says ${row.size}`);
         continue;
       }
-      let logical: Buffer;
+      let out: StoredBytes;
       try {
-        logical = decodeStored(stored, row, base.sourceUrl);
+        out = recodeStored(stored, row, base.sourceUrl, input.to.compression, dest.supportsCompression);
       } catch (err) {
         const code = documentErrorCode(err);
         if (!code) throw err;
         fail(code, (err as Error).message);
         continue;
       }
-      const out = encodeStored(logical, input.to.compression, dest.supportsCompression);
       const checksum = dest.checksumFor?.(out.data);
       copies.push({
         item: {

@@ -30,8 +30,8 @@ export class CopyFormatError extends Error {
 
 /**
  * A push parser of the binary COPY format: feed it the stream's chunks in order, then call `end`. Rows are
- * handed to `onRow` as soon as their last field is complete; a field's bytes are copied once, into its own
- * Buffer, wherever the chunk borders fall.
+ * handed to `onRow` as soon as their last field is complete. A field within one chunk is a view of it; one that
+ * spans chunks is copied once, into its own Buffer.
  */
 export function createCopyBinaryParser(onRow: (row: CopyRow) => void): {
   push(chunk: Buffer): void;
@@ -98,11 +98,14 @@ export function createCopyBinaryParser(onRow: (row: CopyRow) => void): {
           const length = bytes.readInt32BE(0);
           if (length === -1) {
             finishField(null);
+          } else if (length <= chunk.length - at) {
+            // Whole in this chunk: a view, not a copy (the chunk is this COPY's own and read once).
+            at += length;
+            finishField(chunk.subarray(at - length, at));
           } else {
             field = Buffer.allocUnsafe(length);
             filled = 0;
-            if (length === 0) finishField(field);
-            else state = 'data';
+            state = 'data';
           }
         }
       }

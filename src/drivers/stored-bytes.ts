@@ -58,3 +58,20 @@ export function decodeStored(
     throw new DecompressionError(url, { cause: err });
   }
 }
+
+/**
+ * Stored bytes of one store → stored bytes for another: decodeStored, then encodeStored, except that bytes that
+ * pass through unchanged keep the digest decodeStored just checked instead of being hashed again.
+ */
+export function recodeStored(
+  stored: Buffer,
+  meta: { readonly digest: string | null; readonly is_compressed: boolean | null },
+  url: string,
+  compression: CompressionSettings,
+  driverSupports: boolean,
+): StoredBytes {
+  const logical = decodeStored(stored, meta, url);
+  if (logical === stored && meta.digest && !shouldCompress(logical.length, compression, driverSupports))
+    return { data: stored, isCompressed: false, digest: meta.digest, size: stored.length };
+  return encodeStored(logical, compression, driverSupports);
+}

@@ -4,10 +4,12 @@ import { inflateSync } from 'node:zlib';
 import { decodeLegacyBody, encodeLegacyBody, mimeBase64 } from '../../../src/drivers/db';
 import { localfsPath } from '../../../src/drivers/localfs';
 import { documentEnvelope, pythonJsonDumps } from '../../../src/drivers/python-json';
-import { decodeStored, encodeStored, shouldCompress } from '../../../src/drivers/stored-bytes';
+import { decodeStored, encodeStored, recodeStored, shouldCompress } from '../../../src/drivers/stored-bytes';
 
 const md5 = (b: Buffer): string => createHash('md5').update(b).digest('hex');
 const on = { enabled: true, min_size_kbytes: 1 };
+
+const md5Of = (s: string): string => createHash('md5').update(s).digest('hex');
 
 describe('compression threshold (strictly greater than min_size_kbytes * 1024)', () => {
   test.each([
@@ -60,6 +62,23 @@ describe('digest and size are of the stored bytes', () => {
     );
     expect(() => decodeStored(Buffer.from('not zlib'), { digest: null, is_compressed: true }, 'u')).toThrow(
       expect.objectContaining({ name: 'DecompressionError' }),
+    );
+  });
+
+  test('recoding for another store gives what decoding then encoding gives, whichever way compression goes', () => {
+    const off = { enabled: false, min_size_kbytes: 1 };
+    for (const logical of [Buffer.alloc(5000, 'x'), Buffer.from('{"document": {"a": 1}}')])
+      for (const from of [on, off])
+        for (const to of [on, off])
+          for (const withDigest of [true, false]) {
+            const source = encodeStored(logical, from, true);
+            const meta = { digest: withDigest ? source.digest : null, is_compressed: source.isCompressed };
+            const want = encodeStored(decodeStored(source.data, meta, 'u'), to, true);
+            expect(recodeStored(source.data, meta, 'u', to, true)).toEqual(want);
+          }
+    const meta = { digest: md5Of('the real body'), is_compressed: false };
+    expect(() => recodeStored(Buffer.from('tampered'), meta, 'u', off, true)).toThrow(
+      expect.objectContaining({ name: 'DigestMismatchError' }),
     );
   });
 });
