@@ -13,17 +13,20 @@ const nonRetryableErrorTypes = [...PERMANENT_ERROR_NAMES];
 /** A killed worker's activity is retried elsewhere after this (six missed heartbeats). */
 const heartbeatTimeout = '30s';
 
+/** Five tries, 2 s apart at first, doubling up to a minute: prepare, the pages and compaction. */
+const fiveTries = {
+  initialInterval: '2s',
+  backoffCoefficient: 2,
+  maximumInterval: '1 minute',
+  maximumAttempts: 5,
+  nonRetryableErrorTypes,
+} as const;
+
 /** prepare: self-checks and counting; may wait for a slow backend but is not long. */
 export const preparePreset = {
   startToCloseTimeout: '10 minutes',
   heartbeatTimeout,
-  retry: {
-    initialInterval: '2s',
-    backoffCoefficient: 2,
-    maximumInterval: '1 minute',
-    maximumAttempts: 5,
-    nonRetryableErrorTypes,
-  },
+  retry: fiveTries,
 } as const satisfies ActivityOptions;
 
 /** planPages: a keyset query over keys and sizes. */
@@ -45,13 +48,7 @@ export const pagePreset = {
   heartbeatTimeout,
   // Eager dispatch would run pages on the worker that runs the workflow; pages belong to every worker.
   allowEagerDispatch: false,
-  retry: {
-    initialInterval: '2s',
-    backoffCoefficient: 2,
-    maximumInterval: '1 minute',
-    maximumAttempts: 5,
-    nonRetryableErrorTypes,
-  },
+  retry: fiveTries,
 } as const satisfies ActivityOptions;
 
 /** finish and failPage: small catalog writes that must happen eventually. */
@@ -70,13 +67,7 @@ export const bookkeepingPreset = {
 export const compactPreset = {
   startToCloseTimeout: '60 minutes',
   heartbeatTimeout,
-  retry: {
-    initialInterval: '2s',
-    backoffCoefficient: 2,
-    maximumInterval: '1 minute',
-    maximumAttempts: 5,
-    nonRetryableErrorTypes,
-  },
+  retry: fiveTries,
 } as const satisfies ActivityOptions;
 
 /** A page that failed all its activity retries waits this long before its next try (doubling, capped). */
