@@ -27,13 +27,13 @@ import {
   setPhase,
   switchMetadata,
   type JournalEntry,
-  type JournalRow,
   type MetadataSwitch,
 } from '../../src/catalog';
 import { createDbDriver } from '../../src/drivers/db';
 import { createS3Driver, type S3DriverOptions } from '../../src/drivers/s3';
 import { recodeStored } from '../../src/drivers/stored-bytes';
 import type { PutItem } from '../../src/drivers/types';
+import type { DocKey } from '../../src/shared/migration';
 
 export interface FloorRow {
   readonly bucket: string;
@@ -232,10 +232,9 @@ function copiedEntry(w: MetadataSwitch): JournalEntry {
 }
 
 /** setPhase finds rows by their key only. */
-const journalKeys = (w: MetadataSwitch): JournalRow =>
-  ({
-    bucket: w.bucket,
-    archiveId: w.archiveId,
-    userId: w.userId,
-    documentName: w.documentName,
-  }) as JournalRow;
+const journalKeys = (w: MetadataSwitch): DocKey => ({
+  bucket: w.bucket,
+  archiveId: w.archiveId,
+  userId: w.userId,
+  documentName: w.documentName,
+});

@@ -88,14 +88,17 @@ export async function compactMovedRows(
     onBatch(moved);
   }
   if (moved === 0) return { moved, spaceReturned: false, why: 'nothing was moved' };
-  return { moved, ...(await rewriteJournal(pool)) };
+  return { moved, ...(await rewriteJournal(pool, moved)) };
 }
 
 /**
- * VACUUM FULL of the journal: the rows that stay are few, so the rewrite is short. Only the table's owner may run
- * it (PostgreSQL skips it with a warning for anyone else), and it waits for no long-held lock.
+ * VACUUM FULL of the journal when the rows that stay are fewer than those moved, so the rewrite is short: it
+ * locks every migration's journal while it copies what stays. When more stay (large --nodelete migrations, other
+ * migrations' rows), a plain VACUUM makes the space reusable by later rows instead, without that lock. Only the
+ * table's owner may run either (PostgreSQL skips it with a warning for anyone else); neither waits for a
+ * long-held lock.
  */
-async function rewriteJournal(pool: Pool): Promise<{ spaceReturned: boolean; why?: string }> {
+async function rewriteJournal(pool: Pool, moved: number): Promise<{ spaceReturned: boolean; why?: string }> {
   const client = await pool.connect();
   try {
     const owner = await client.query<{ owns: boolean }>(
@@ -108,8 +111,19 @@ async function rewriteJournal(pool: Pool): Promise<{ spaceReturned: boolean; why
         why: 'the catalog role does not own objectstorage_journal; its owner may run VACUUM FULL objectstorage_journal',
       };
     }
+    const left = await client.query<{ n: number }>('SELECT count(*)::int AS n FROM objectstorage_journal');
+    const staying = left.rows[0]?.n ?? 0;
     await client.query(`SET lock_timeout = '${REWRITE_LOCK_TIMEOUT}'`);
     try {
+      if (staying >= moved) {
+        await client.query('VACUUM objectstorage_journal');
+        return {
+          spaceReturned: false,
+          why:
+            `the journal keeps ${staying} rows, not fewer than the ${moved} moved: rewriting them would lock ` +
+            "every migration's journal for as long; VACUUM made the space reusable by later rows instead",
+        };
+      }
       await client.query('VACUUM FULL objectstorage_journal');
     } catch (err) {
       if ((err as { code?: string }).code !== '55P03') throw err; // lock_not_available

@@ -5,7 +5,7 @@
  */
 import type { Pool, PoolClient } from 'pg';
 import { queryByKeyProbes, TASK_PER_KEY } from './key-probes';
-import type { MovedBytes } from '../shared/migration';
+import type { DocKey, MovedBytes } from '../shared/migration';
 import type { MetadataSwitch, StoredVersion } from './pages';
 
 /** Idempotent DDL of our tables; never touches Anchore's. */
@@ -283,7 +283,7 @@ export async function journalRowsOfPage(
 export async function setPhase(
   db: Pool | PoolClient,
   taskId: number,
-  rows: readonly JournalRow[],
+  rows: readonly DocKey[],
   phase: JournalPhase,
   error?: { code: string; message: string },
 ): Promise<number> {

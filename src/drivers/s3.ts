@@ -228,9 +228,8 @@ export function createS3Driver(o: S3DriverOptions): ObjectStoreDriver {
    * and what was written without one is read back by verify.
    */
   let etagsAreMd5: boolean | undefined;
-  const learnEtags = (etag: string | undefined, md5Base64: string, encrypted: boolean): void => {
-    etagsAreMd5 =
-      !encrypted && (etag ?? '').replace(/"/g, '') === Buffer.from(md5Base64, 'base64').toString('hex');
+  const learnEtags = (etag: string | undefined, md5: Buffer, encrypted: boolean): void => {
+    etagsAreMd5 = statOf(0, etag ?? '', encrypted ? 'encrypted' : 'head').md5 === md5.toString('hex');
   };
 
   const writeObject = async (
@@ -246,13 +245,12 @@ export function createS3Driver(o: S3DriverOptions): ObjectStoreDriver {
       await upload(bucket, key, data, signal);
       return;
     }
-    const md5 = (md5Hex ? Buffer.from(md5Hex, 'hex') : createHash('md5').update(data).digest()).toString(
-      'base64',
-    );
+    const digest = md5Hex ? Buffer.from(md5Hex, 'hex') : createHash('md5').update(data).digest();
+    const md5 = digest.toString('base64');
     const sha256 = checksum?.startsWith(SHA256) ? checksum.slice(SHA256.length) : undefined;
     const quick = await leanNow()?.put(bucket, key, data, md5, signal, sha256);
     if (quick) {
-      learnEtags(quick.etag, md5, quick.encrypted);
+      learnEtags(quick.etag, digest, quick.encrypted);
       return;
     }
     const put = await client.send(
@@ -264,7 +262,7 @@ export function createS3Driver(o: S3DriverOptions): ObjectStoreDriver {
       }),
       { abortSignal: signal },
     );
-    learnEtags(put.ETag, md5, encryptedByKey(put.ServerSideEncryption, put.SSECustomerAlgorithm));
+    learnEtags(put.ETag, digest, encryptedByKey(put.ServerSideEncryption, put.SSECustomerAlgorithm));
   };
 
   const readObject = async (uri: string, signal?: AbortSignal): Promise<Buffer | undefined> => {

@@ -127,6 +127,26 @@ test('the moved documents of a finished migration keep their keys in a fraction 
   expect(await phaseCounts(pool, 1)).toEqual(before);
 });
 
+test('a journal that keeps more rows than were moved is vacuumed, not rewritten under every migration', async () => {
+  const pool = catalog.pool;
+  await journal(pool, 1, range(0, 300), 'deleted');
+  await journal(pool, 2, range(1000, 2000), 'switched'); // a --nodelete migration's rows stay
+  const file = async (): Promise<string> =>
+    (await pool.query<{ f: string }>(`SELECT pg_relation_filenode('objectstorage_journal')::text AS f`))
+      .rows[0]?.f ?? '';
+  const before = await file();
+
+  const result = await compactMovedRows(pool, 1);
+
+  expect(result).toEqual({
+    moved: 300,
+    spaceReturned: false,
+    why: expect.stringMatching(/keeps 1000 rows.*VACUUM/),
+  });
+  expect(await file()).toBe(before); // VACUUM FULL would have written a new file
+  expect((await journalSize(pool)).rows.get(2)).toBe(1000);
+});
+
 test("reverse's selection and rollback's and prune's check for later migrations read the compacted rows", async () => {
   const pool = catalog.pool;
   await journal(pool, 1, range(0, 600), 'deleted');
