@@ -404,6 +404,9 @@ export class PageBusyError extends ObjectStorageError {}
 /** This attempt lost its page's fence (it stalled past the lease): it stops before its next write. */
 export class FenceLostError extends ObjectStorageError {}
 
+/** A worker's copy thread died (a crash, out of memory): the chunks it had go back to their pages, which retry. */
+export class CopyThreadExitedError extends ObjectStorageError {}
+
 /** anchore-manager's own migration holds its lock on the catalog: our pages wait (retryable). */
 export class AnchoreMigrationRunningError extends ObjectStorageError {}
 

@@ -2,7 +2,7 @@
  * copyPage: works through the page in chunks. Per chunk it reads the source bodies in one batch (one query for
  * db/db2, bounded parallel GETs for object stores), checks each against its metadata (digest, size,
  * documentName), decompresses, re-compresses under the destination's rules, writes the chunk to the destination
- * and journals every outcome, then heartbeats the chunk's last key as the in-page cursor. A retry resumes after
+ * (copy-round.ts; in a worker's copy threads when it has them) and journals every outcome, then heartbeats the chunk's last key as the in-page cursor. A retry resumes after
  * that cursor, and documents the journal already knows are skipped, so a retried page never copies twice.
  * Chunks also bound the bodies held in memory. Sources are not touched.
  */
@@ -19,21 +19,18 @@ import {
   UNKNOWN_SIZE_BYTES,
 } from '../catalog';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { recodeStored, type StoredBytes } from '../drivers/stored-bytes';
 import type { ObjectStoreDriver } from '../drivers/types';
 import type { MigrationInput, PageBounds, PageCounts } from '../shared/migration';
 import { unlimitedBudget } from './byte-budget';
 import { activityControls, assertSameCatalog, previousHeartbeat } from './context';
 import type { ActivityDeps } from './deps';
-import { documentErrorCode } from './failures';
-import { badDocumentName, failedEntry, journalBase } from './journal-base';
 import { holdPageFence, type PageFence } from './page-fence';
-import { isUriParseError, readBodies } from './read-bodies';
+import { inlineCopier } from './copy-round';
+import { isUriParseError } from './read-bodies';
 import { copyServerSide, sameCompressionRules } from './server-side-copy';
 import { assertSharedStores } from './shared-stores';
 import { STREAM_ABOVE_BYTES, STREAMED_COPY_BYTES, streamCopy, streamsRow } from './stream-copy';
 import { deleteUnpointedCopies } from './unpointed-copies';
-import { writeCopies, type Copy } from './write-copies';
 
 /** Documents and source bytes per chunk: enough to keep parallel I/O busy, small enough to bound memory. */
 const CHUNK_DOCS = 100;
@@ -128,6 +125,7 @@ function add(counts: { documents: number; bytes: number; failed: number }, more:
 export function makeCopyPage(deps: ActivityDeps) {
   const budget = deps.budget ?? unlimitedBudget;
   const streamAbove = deps.streamAboveBytes ?? STREAM_ABOVE_BYTES;
+  const copier = deps.copier ?? inlineCopier(deps.drivers);
   return async function copyPage(input: MigrationInput, page: PageBounds): Promise<PageCounts> {
     assertSameCatalog(deps, input);
     await assertSharedStores(deps, input);
@@ -243,118 +241,47 @@ export function makeCopyPage(deps: ActivityDeps) {
     }
   }
 
-  /** Reads a chunk's bodies, writes them to the destination within the worker's budget, and journals them. */
-  async function copyByReading(todo: readonly ArchiveMetadataRow[], at: PageWork): Promise<PageCounts> {
-    const { input, page, dest, signal, fence } = at;
+  /**
+   * Copies a chunk within the worker's budget and journals it. Documents whose body disagreed with their row are
+   * read again (with the row as it is by then) until they agree or the waits run out; a document whose row is
+   * gone meanwhile was deleted by Anchore: there is nothing left to copy.
+   */
+  async function copyByReading(rows: readonly ArchiveMetadataRow[], at: PageWork): Promise<PageCounts> {
+    const { input, page, signal, fence } = at;
     const release = await budget.acquire(
-      todo.reduce((n, r) => n + expectedBytes(r), 0),
+      rows.reduce((n, r) => n + expectedBytes(r), 0),
       signal,
     );
     try {
-      const { copies, failed } = await readAndPrepare(todo, at);
-      fence.assertHeld();
-      const { written, rejected } = await writeCopies(dest, copies, signal);
-      const entries = [...written, ...failed, ...rejected];
-      await fence.commit((c) => recordCopies(c, input.taskId, page, entries));
+      const written: JournalEntry[] = [];
+      const failed: JournalEntry[] = [];
+      let todo = rows;
+      for (let round = 0; todo.length > 0; round++) {
+        fence.assertHeld();
+        const done = await copier.copy(todo, input.from, input.to, signal);
+        written.push(...done.written);
+        const waitMs = REREAD_AFTER_MS[round];
+        const suspect =
+          waitMs === undefined ? [] : done.failed.filter((f) => MID_WRITE_CODES.has(f.errorCode ?? ''));
+        failed.push(...done.failed.filter((f) => !suspect.includes(f)));
+        if (suspect.length === 0) break;
+        await sleep(waitMs, undefined, { signal });
+        const now = await currentVersions(deps.pool, suspect);
+        const read = new Map(todo.map((r) => [docKeyString(r), r]));
+        todo = suspect.flatMap((f) => {
+          const r = read.get(docKeyString(f));
+          const v = now.get(docKeyString(f));
+          return r && v ? [asNow(r, v)] : [];
+        });
+      }
+      await fence.commit((c) => recordCopies(c, input.taskId, page, [...written, ...failed]));
       return {
         documents: written.length,
         bytes: written.reduce((n, c) => n + (c.destSize ?? 0), 0),
-        failed: failed.length + rejected.length,
+        failed: failed.length,
       };
     } finally {
       release();
     }
-  }
-
-  /**
-   * Reads and prepares the chunk; documents whose body disagrees with their row are read again (with the row as
-   * it is by then) until they agree or the waits run out. A document whose row is gone meanwhile was deleted by
-   * Anchore: there is nothing left to copy.
-   */
-  async function readAndPrepare(
-    rows: readonly ArchiveMetadataRow[],
-    at: { input: MigrationInput; source: ObjectStoreDriver; dest: ObjectStoreDriver; signal?: AbortSignal },
-  ): Promise<{ copies: Copy[]; failed: JournalEntry[] }> {
-    const copies: Copy[] = [];
-    const failed: JournalEntry[] = [];
-    let todo = rows;
-    for (let round = 0; todo.length > 0; round++) {
-      const { bodies, readable, unparseable } = await readBodies(at.source, todo, at.signal);
-      const prepared = prepareCopies(readable, bodies, at.input, at.dest);
-      bodies.clear();
-      copies.push(...prepared.copies);
-      const waitMs = REREAD_AFTER_MS[round];
-      const suspect =
-        waitMs === undefined ? [] : prepared.failed.filter((f) => MID_WRITE_CODES.has(f.errorCode ?? ''));
-      failed.push(...unparseable, ...prepared.failed.filter((f) => !suspect.includes(f)));
-      if (suspect.length === 0) break;
-      await sleep(waitMs, undefined, { signal: at.signal });
-      const now = await currentVersions(deps.pool, suspect);
-      const read = new Map(readable.map((r) => [docKeyString(r), r]));
-      todo = suspect.flatMap((f) => {
-        const r = read.get(docKeyString(f));
-        const v = now.get(docKeyString(f));
-        return r && v ? [asNow(r, v)] : [];
-      });
-    }
-    return { copies, failed };
-  }
-
-  /** Checks each body against its metadata and encodes it for the destination; failures are journal entries. */
-  function prepareCopies(
-    todo: readonly ArchiveMetadataRow[],
-    bodies: Map<string, Buffer>,
-    input: MigrationInput,
-    dest: ObjectStoreDriver,
-  ): { copies: Copy[]; failed: JournalEntry[] } {
-    const failed: JournalEntry[] = [];
-    const copies: Copy[] = [];
-    for (const row of todo) {
-      const base = journalBase(row);
-      const fail = (errorCode: string, errorMessage: string): void => {
-        failed.push(failedEntry(row, errorCode, errorMessage));
-      };
-      const badName = badDocumentName(row);
-      if (badName) {
-        failed.push(badName);
-        continue;
-      }
-      const stored = bodies.get(base.sourceUrl);
-      if (!stored) {
-        fail('source_missing', `no object at ${base.sourceUrl}`);
-        continue;
-      }
-      if (row.size !== null && stored.length !== row.size) {
-        fail('size_mismatch', `stored ${stored.length} bytes, archive_metadata says ${row.size}`);
-        continue;
-      }
-      let out: StoredBytes;
-      try {
-        out = recodeStored(stored, row, base.sourceUrl, input.to.compression, dest.supportsCompression);
-      } catch (err) {
-        const code = documentErrorCode(err);
-        if (!code) throw err;
-        fail(code, (err as Error).message);
-        continue;
-      }
-      const checksum = dest.checksumFor?.(out.data);
-      copies.push({
-        item: {
-          ref: { userId: row.userId, bucket: row.bucket, key: row.archiveId },
-          data: out.data,
-          md5: out.digest,
-          ...(checksum ? { checksum } : {}),
-        },
-        entry: {
-          ...base,
-          phase: 'copied',
-          destDigest: out.digest,
-          destSize: out.size,
-          destCompressed: out.isCompressed,
-          ...(checksum ? { destChecksum: checksum } : {}),
-        },
-      });
-    }
-    return { copies, failed };
   }
 }

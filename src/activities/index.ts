@@ -38,8 +38,8 @@ function guarded<A extends unknown[], R>(fn: (...args: A) => Promise<R>): (...ar
 
 /**
  * Adds to a page activity's result the overloaded answers (S3 SlowDown) its stores gave since another activity
- * last took them, so the workflow slows the migration down for every worker. The worker's pages share drivers:
- * each answer is reported once, by whichever page ends first after it.
+ * last took them, so the workflow slows the migration down for every worker. The worker's pages share drivers
+ * (and its copy threads theirs): each answer is reported once, by whichever page ends first after it.
  */
 function reportingBusy<R extends object>(
   deps: ActivityDeps,
@@ -48,7 +48,9 @@ function reportingBusy<R extends object>(
   const wrapped = async (input: MigrationInput, page: PageBounds): Promise<R & { busy?: number }> => {
     const result = await fn(input, page);
     const stores = new Set([deps.drivers.driverFor(input.from), deps.drivers.driverFor(input.to)]);
-    const busy = [...stores].reduce((n, d) => n + (d.takeBusyAnswers?.() ?? 0), 0);
+    const busy =
+      [...stores].reduce((n, d) => n + (d.takeBusyAnswers?.() ?? 0), 0) +
+      (deps.copier?.takeBusyAnswers() ?? 0);
     return busy > 0 ? { ...result, busy } : result;
   };
   Object.defineProperty(wrapped, 'name', { value: fn.name });

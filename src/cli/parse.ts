@@ -15,6 +15,15 @@ export function positiveInt(flag: string): (value: string) => number {
   };
 }
 
+export function nonNegativeInt(flag: string): (value: string) => number {
+  return (value) => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < 0)
+      throw new UsageError(`${flag} must be an integer >= 0, got "${value}"${HELP}`);
+    return n;
+  };
+}
+
 export function nonNegativeNumber(flag: string): (value: string) => number {
   return (value) => {
     const n = Number(value);

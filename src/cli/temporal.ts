@@ -200,6 +200,7 @@ async function startWorker(
     namespace: g.namespace,
     concurrency: WORKER_DEFAULTS.concurrency,
     memoryBudgetBytes: WORKER_DEFAULTS.memoryBudgetMib * 1024 * 1024,
+    copyThreads: WORKER_DEFAULTS.copyThreads,
     shutdownGraceSeconds: WORKER_DEFAULTS.shutdownGraceSeconds,
     log: createLogger(g.logLevel),
     stop: stopped,

@@ -4,12 +4,14 @@ import { resolveCatalogUrl } from '../catalog';
 import { createLogger } from '../logger';
 import type { GlobalOptions } from './globals';
 import { registerDbPassword } from './db-secrets';
-import { positiveInt } from './parse';
+import { nonNegativeInt, positiveInt } from './parse';
 
 /** A worker's defaults, also those of the worker embedded mode runs in a command (memory budget: `make bench`). */
 export const WORKER_DEFAULTS = {
   concurrency: 8,
   memoryBudgetMib: 16,
+  /** The bench's machine has two cores; a thread takes the bodies' churn off the main heap (docs/adr/0009). */
+  copyThreads: 2,
   /** After SIGTERM: a page of 1,000 small documents takes a few seconds, a page of large ones longer. */
   shutdownGraceSeconds: 30,
 } as const;
@@ -31,6 +33,12 @@ export function registerWorker(program: Command, globals: () => GlobalOptions): 
       'document bytes its page activities hold in memory at once; above 4× this the worker collects garbage after each large chunk (bounds its RSS; more trades memory for CPU)',
       positiveInt('--memory-budget'),
       WORKER_DEFAULTS.memoryBudgetMib,
+    )
+    .option(
+      '--copy-threads <n>',
+      'threads that read, re-encode and write documents, so their bytes stay out of the main heap (0: none)',
+      nonNegativeInt('--copy-threads'),
+      WORKER_DEFAULTS.copyThreads,
     )
     .option(
       '--metrics-port <port>',
@@ -71,6 +79,7 @@ export function registerWorker(program: Command, globals: () => GlobalOptions): 
       async (opts: {
         concurrency: number;
         memoryBudget: number;
+        copyThreads: number;
         metricsPort?: number;
         metricsHost: string;
         healthPort?: number;
@@ -90,6 +99,7 @@ export function registerWorker(program: Command, globals: () => GlobalOptions): 
           namespace: g.namespace,
           concurrency: opts.concurrency,
           memoryBudgetBytes: opts.memoryBudget * 1024 * 1024,
+          copyThreads: opts.copyThreads,
           log,
           ...(opts.metricsPort ? { metrics: { host: opts.metricsHost, port: opts.metricsPort } } : {}),
           ...(opts.healthPort ? { health: { host: opts.healthHost, port: opts.healthPort } } : {}),

@@ -20,6 +20,7 @@ import {
   temporalTlsError,
   type SecureConnectionOptions,
 } from '../shared/temporal-connection';
+import { copyThreadsAvailable, startCopyThreads, type CopyThreads } from './copy-threads';
 import { createDriverProvider } from './driver-provider';
 import { serveHealth, type HealthAddress, type Readiness } from './health';
 import { collectorAbove, startHeapCeiling } from './heap-ceiling';
@@ -40,6 +41,8 @@ export interface WorkerSettings {
   readonly concurrency: number;
   /** Document bytes the worker's page activities may hold in memory at once. */
   readonly memoryBudgetBytes: number;
+  /** Threads that read, re-encode and write the documents of chunks (docs/adr/0009); 0: the main thread. */
+  readonly copyThreads: number;
   readonly log: Logger;
   /** Serve Prometheus metrics (SDK and ours) here; none when absent. */
   readonly metrics?: MetricsAddress;
@@ -70,6 +73,7 @@ export async function runWorker(s: WorkerSettings): Promise<void> {
   // A page's transaction can need a second connection (a db/db2 driver's delete, the fence renewal).
   const pool = createWorkerPool(s.dbUrl, Math.max(4, 2 * s.concurrency + 2));
   const drivers = createDriverProvider(pool);
+  const copier = startCopier(s);
   const state: WorkerState = { step: 'catalog' };
   const health = s.health ? await serveHealth(s.health, () => readiness(state, pool, s)) : undefined;
   if (s.health) s.log.info(`serving /healthz and /readyz on http://${s.health.host}:${s.health.port}`);
@@ -88,7 +92,14 @@ export async function runWorker(s: WorkerSettings): Promise<void> {
         taskQueue: taskQueueFor(fingerprint),
         ...workflowSource(),
         activities: createActivities(
-          { pool, fingerprint, drivers, log: s.log, budget: documentBudget(s.memoryBudgetBytes) },
+          {
+            pool,
+            fingerprint,
+            drivers,
+            log: s.log,
+            budget: documentBudget(s.memoryBudgetBytes),
+            ...(copier ? { copier } : {}),
+          },
           createActivityMetrics(Runtime.instance().metricMeter),
         ),
         maxConcurrentActivityTaskExecutions: s.concurrency,
@@ -98,7 +109,8 @@ export async function runWorker(s: WorkerSettings): Promise<void> {
       });
       s.log.info(
         `worker ready on task queue ${taskQueueFor(fingerprint)} (${s.concurrency} activity slots, ` +
-          `${Math.round(s.memoryBudgetBytes / MIB)} MiB document budget)`,
+          `${Math.round(s.memoryBudgetBytes / MIB)} MiB document budget, ` +
+          `${copier ? `${s.copyThreads} copy threads` : 'copies in the main thread'})`,
       );
       void stop.then(() => {
         s.log.info(
@@ -122,9 +134,20 @@ export async function runWorker(s: WorkerSettings): Promise<void> {
   } finally {
     stopHeapCeiling();
     await health?.close();
+    await copier?.close();
     await drivers.close();
     await pool.end();
   }
+}
+
+/**
+ * The worker's copy threads, each with catalog sessions for the chunks it may have in flight (a db/db2 source
+ * reads a chunk with one). None when asked for none, or when the worker runs from TypeScript sources (tests).
+ */
+function startCopier(s: WorkerSettings): CopyThreads | undefined {
+  if (s.copyThreads === 0 || !copyThreadsAvailable()) return undefined;
+  const connections = Math.ceil(s.concurrency / s.copyThreads) + 1;
+  return startCopyThreads(s.copyThreads, { dbUrl: s.dbUrl, connections }, s.log);
 }
 
 /** Where the worker is in its life, for `/readyz`. */

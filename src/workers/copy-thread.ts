@@ -1,0 +1,60 @@
+/**
+ * A worker's copy thread (docs/adr/0009): runs the copy rounds its process sends it (copy-round.ts) with drivers
+ * and a catalog pool of its own, so the documents' bodies — read, re-encoded, written — churn this small heap and
+ * not the worker's main one, where every full collection would also mark the Temporal and AWS SDKs. Secrets are
+ * resolved here from the process's environment, as the main thread does; only rows, store configs and journal
+ * entries cross over.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { copyRound } from '../activities/copy-round';
+import { createWorkerPool } from '../catalog';
+import type { ObjectStoreDriver } from '../drivers/types';
+import { createDriverProvider } from './driver-provider';
+import { toWire, type CopyThreadData, type ToThread, type FromThread } from './copy-wire';
+
+const port = parentPort;
+if (!port) throw new Error('copy-thread.ts runs only as a worker thread');
+const data = workerData as CopyThreadData;
+const pool = createWorkerPool(data.dbUrl, data.connections);
+const drivers = createDriverProvider(pool);
+const running = new Map<number, AbortController>();
+const reply = (message: FromThread): void => port.postMessage(message);
+
+port.on('message', (message: ToThread) => {
+  if (message.type === 'cancel') {
+    running.get(message.id)?.abort();
+    return;
+  }
+  if (message.type === 'close') {
+    void drivers
+      .close()
+      .then(() => pool.end())
+      .finally(() => port.close());
+    return;
+  }
+  void copy(message);
+});
+
+/** Runs one round and answers it; everything it throws (an unset secret variable too) becomes the answer. */
+async function copy({ id, rows, from, to }: Extract<ToThread, { type: 'copy' }>): Promise<void> {
+  const abort = new AbortController();
+  running.set(id, abort);
+  try {
+    const source = drivers.driverFor(from);
+    const dest = drivers.driverFor(to);
+    try {
+      const round = await copyRound(source, dest, rows, to, abort.signal);
+      reply({ type: 'done', id, round, busy: busyAnswers(source, dest) });
+    } catch (err) {
+      reply({ type: 'failed', id, error: toWire(err), busy: busyAnswers(source, dest) });
+    }
+  } catch (err) {
+    reply({ type: 'failed', id, error: toWire(err), busy: 0 });
+  } finally {
+    running.delete(id);
+  }
+}
+
+function busyAnswers(...stores: ObjectStoreDriver[]): number {
+  return [...new Set(stores)].reduce((n, d) => n + (d.takeBusyAnswers?.() ?? 0), 0);
+}
