@@ -10,8 +10,8 @@ import { nonNegativeInt, positiveInt } from './parse';
 export const WORKER_DEFAULTS = {
   concurrency: 8,
   memoryBudgetMib: 16,
-  /** The bench's machine has two cores; a thread takes the bodies' churn off the main heap (docs/adr/0009). */
-  copyThreads: 2,
+  /** One thread takes the bodies' churn off the main heap; each more adds its modules' memory (docs/adr/0009). */
+  copyThreads: 1,
   /** After SIGTERM: a page of 1,000 small documents takes a few seconds, a page of large ones longer. */
   shutdownGraceSeconds: 30,
 } as const;

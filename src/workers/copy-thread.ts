@@ -10,11 +10,21 @@ import { copyRound } from '../activities/copy-round';
 import { createWorkerPool } from '../catalog';
 import type { ObjectStoreDriver } from '../drivers/types';
 import { createDriverProvider } from './driver-provider';
+import { startHeapCeiling } from './heap-ceiling';
 import { toWire, type CopyThreadData, type ToThread, type FromThread } from './copy-wire';
+
+const MIB = 1024 * 1024;
+/**
+ * Heap and Buffers of a thread above which it collects: its chunks in flight (a few MiB each, in three forms
+ * while re-encoded) and the drivers' own heap fit; the bodies' garbage beyond does not wait for V8's own
+ * collection, which set the workers' peak RSS above 300 MB (bench, docs/adr/0009).
+ */
+const THREAD_HEAP_CEILING_BYTES = 48 * MIB;
 
 const port = parentPort;
 if (!port) throw new Error('copy-thread.ts runs only as a worker thread');
 const data = workerData as CopyThreadData;
+const stopHeapCeiling = startHeapCeiling(THREAD_HEAP_CEILING_BYTES);
 const pool = createWorkerPool(data.dbUrl, data.connections);
 const drivers = createDriverProvider(pool);
 const running = new Map<number, AbortController>();
@@ -29,7 +39,10 @@ port.on('message', (message: ToThread) => {
     void drivers
       .close()
       .then(() => pool.end())
-      .finally(() => port.close());
+      .finally(() => {
+        stopHeapCeiling();
+        port.close();
+      });
     return;
   }
   void copy(message);
