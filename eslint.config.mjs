@@ -25,6 +25,69 @@ export default tseslint.config(
       '@typescript-eslint/consistent-type-imports': 'error',
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }],
       'import-x/no-cycle': 'error',
+      // One direction of imports (docs/architecture.md): cli → workers → activities → drivers, catalog → sql,
+      // config, shared, errors. A module never imports one above it.
+      'import-x/no-restricted-paths': [
+        'error',
+        {
+          zones: [
+            {
+              target: './src/cli',
+              from: './src/activities',
+              message:
+                'The CLI shares code with activities through src/catalog or src/shared, never directly.',
+            },
+            {
+              target: './src/cli',
+              from: './src/workers',
+              except: ['./worker.ts'],
+              message: 'The CLI starts a worker through src/workers/worker.ts only.',
+            },
+            {
+              target: ['./src/workers', './src/activities', './src/catalog', './src/drivers'],
+              from: ['./src/cli', './src/demo', './src/audit'],
+              message: 'Workers load neither the CLI, the demo generator (docs/adr/0010) nor audit.',
+            },
+            {
+              target: ['./src/activities', './src/catalog', './src/drivers'],
+              from: ['./src/workers'],
+              message: 'Activities, the catalog and drivers never import the worker process.',
+            },
+            {
+              target: ['./src/catalog', './src/drivers'],
+              from: ['./src/activities', './src/workflows'],
+              message: 'The catalog and drivers sit below activities and workflows.',
+            },
+            {
+              target: './src/drivers',
+              from: './src/catalog',
+              message:
+                'Drivers never import the catalog: shared SQL helpers live in src/sql, row types in src/shared.',
+            },
+            {
+              target: './src/catalog',
+              from: './src/drivers',
+              message: 'The catalog never imports drivers.',
+            },
+            {
+              target: ['./src/shared', './src/config', './src/sql', './src/errors.ts'],
+              from: [
+                './src/cli',
+                './src/workers',
+                './src/activities',
+                './src/workflows',
+                './src/catalog',
+                './src/drivers',
+                './src/demo',
+                './src/audit',
+                './src/converter',
+              ],
+              message:
+                'src/shared, src/config, src/sql and src/errors.ts are the bottom layer: they import none above.',
+            },
+          ],
+        },
+      ],
       eqeqeq: ['error', 'always'],
     },
   },
@@ -65,6 +128,26 @@ export default tseslint.config(
               allowTypeImports: true,
               message:
                 'The failure converter runs in the workflow sandbox: only @temporalio/common and the registry.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    // The CLI starts workflows by their types and calls their handlers through src/shared/messages.ts: it never
+    // loads workflow code (the sandbox's modules are not the client's).
+    files: ['src/cli/**/*.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              regex: '^\\.\\./workflows(/|$)',
+              allowTypeImports: true,
+              message:
+                'The CLI imports workflow types only; queries and updates come from src/shared/messages.',
             },
           ],
         },

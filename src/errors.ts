@@ -427,3 +427,45 @@ export class CatalogSchemaTooNewError extends ObjectStorageError {}
 
 /** `drain` waited its whole --timeout and pages were still in flight. */
 export class DrainTimeoutError extends ObjectStorageError {}
+
+/** The worker's catalog is not the one the migration was planned against. */
+export class CatalogMismatchError extends ObjectStorageError {}
+
+/** The binary COPY stream is not what PostgreSQL documents (a server or protocol error). */
+export class CopyFormatError extends ObjectStorageError {}
+
+/** The document's URL is served by another driver than this manager's (Anchore raises KeyError here). */
+export class ForeignContentUrlError extends ObjectStorageError {}
+
+/** The backend answered but did not give back what was written. */
+export class SelfCheckFailedError extends ObjectStorageError {}
+
+/** Swift answered with a status the driver does not expect for this request. Never holds the token. */
+export class SwiftRequestError extends ObjectStorageError {
+  readonly status: number;
+
+  constructor(what: string, where: string, res: { readonly status: number; readonly body: Buffer }) {
+    const text = res.body.toString('utf8').replace(/\s+/g, ' ').trim().slice(0, 200);
+    super(`Swift ${what} at ${where} answered HTTP ${res.status}${text ? `: ${text}` : ''}`);
+    this.status = res.status;
+  }
+}
+
+/** The catalog already holds documents: the demo only writes into an empty one and never overwrites. */
+export class DemoCatalogNotEmptyError extends ObjectStorageError {
+  constructor(
+    readonly database: string,
+    readonly rows: number,
+  ) {
+    super(
+      `the catalog ${database} already has ${rows} archive_metadata row(s); demo-data writes only into a catalog ` +
+        'without documents, so it never overwrites or deletes anything. Create a fresh database ' +
+        '(e.g. `createdb anchore_demo`) and run demo-data with --init-schema against it.',
+    );
+  }
+}
+
+/** Documents read back through the config differ from, or miss, what the seed generates. */
+export class DemoVerifyFailedError extends ObjectStorageError {
+  override readonly exitCode: number = ExitCode.objectStoreCheckFailed;
+}

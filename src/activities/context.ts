@@ -3,7 +3,7 @@ import { setMaxListeners } from 'node:events';
 import { Context } from '@temporalio/activity';
 import type { MigrationInput } from '../shared/migration';
 import type { ActivityDeps } from './deps';
-import { CatalogMismatchError } from './failures';
+import { CatalogMismatchError } from '../errors';
 
 /** Refuses work planned against another catalog than the worker's. */
 export function assertSameCatalog(deps: ActivityDeps, input: MigrationInput): void {

@@ -37,8 +37,8 @@ const CHUNK_DOCS = 100;
 const CHUNK_BYTES = 2 * 1024 * 1024;
 /**
  * Documents per chunk of server-side copies: no body passes through the worker, so only the count matters —
- * eight rounds of the driver's 32 parallel copies per journal write and heartbeat. (Cut by bytes, a chunk of
- * the bench's documents was ~40: a round of 32 copies and a round of 8, then a journal write.)
+ * eight rounds of the driver's 32 parallel copies per journal write and heartbeat, where a cut by bytes left
+ * rounds half-empty.
  */
 const SERVER_SIDE_CHUNK_DOCS = 256;
 

@@ -3,11 +3,7 @@
  * listed in the presets), everything else is retried with backoff.
  */
 import { ApplicationFailure } from '@temporalio/activity';
-import { ObjectStorageError } from '../errors';
 import { PERMANENT_ERROR_NAMES } from '../shared/errors';
-
-/** The worker's catalog is not the one the migration was planned against. */
-export class CatalogMismatchError extends ObjectStorageError {}
 
 /** Rethrows `err` as a non-retryable ApplicationFailure when retrying cannot help. Messages carry no secrets. */
 export function asActivityFailure(err: unknown): unknown {

@@ -17,7 +17,7 @@ import { sourceDeleteNotes } from '../drivers/delete-notes';
 import type { MigrationInput, PrepareResult } from '../shared/migration';
 import { activityControls, assertSameCatalog } from './context';
 import type { ActivityDeps } from './deps';
-import { checkLocations, checkNoAnchoreMigration } from './guards';
+import { checkLocations, checkNoAnchoreMigration } from '../catalog/guards';
 import { markSharedStores } from './shared-stores';
 
 export function makePrepare(deps: ActivityDeps) {

@@ -3,38 +3,9 @@
  * Writes set the values Anchore's ORM would (no DEFAULT clauses in the table, §11.2).
  */
 import type { Pool } from 'pg';
+import type { ArchiveMetadataRow, MetadataStore } from '../shared/archive-metadata';
 
-/** A row of archive_metadata. `size` is a bigint; pg returns it as a string, we parse it. */
-export interface ArchiveMetadataRow {
-  readonly bucket: string;
-  readonly archiveId: string;
-  readonly userId: string;
-  readonly documentName: string;
-  readonly content_url: string | null;
-  readonly is_compressed: boolean | null;
-  readonly digest: string | null;
-  readonly size: number | null;
-  readonly created_at: number | null;
-  readonly last_updated: number | null;
-}
-
-/** What a writer supplies; the rest follows Anchore's rules. */
-export interface MetadataWrite {
-  readonly userId: string;
-  readonly bucket: string;
-  readonly archiveId: string;
-  readonly contentUrl: string;
-  readonly isCompressed: boolean;
-  readonly digest: string;
-  readonly size: number;
-}
-
-/** The metadata operations the object-store manager needs; a Map-backed fake implements it in unit tests. */
-export interface MetadataStore {
-  get(userId: string, bucket: string, archiveId: string): Promise<ArchiveMetadataRow | undefined>;
-  upsert(write: MetadataWrite): Promise<void>;
-  delete(userId: string, bucket: string, archiveId: string): Promise<void>;
-}
+export type { ArchiveMetadataRow, MetadataStore, MetadataWrite } from '../shared/archive-metadata';
 
 const COLUMNS = `bucket, "archiveId", "userId", "documentName", content_url, is_compressed, digest, size::float8 AS size, created_at, last_updated`;
 

@@ -11,7 +11,7 @@ export * from './fingerprint';
 export * from './identity';
 export * from './our-tables';
 export * from './migrations';
-export * from './transaction';
+export * from '../sql/transaction';
 export * from './page-leases';
 export * from './anchore-lock';
 export * from './prune';

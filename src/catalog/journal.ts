@@ -4,7 +4,7 @@
  * timestamps let anyone check that no source was deleted before its copy was verified and switched.
  */
 import type { Pool, PoolClient } from 'pg';
-import { queryByKeyProbes, TASK_PER_KEY } from './key-probes';
+import { queryByKeyProbes, TASK_PER_KEY } from '../sql/key-probes';
 import type { DocKey, MovedBytes } from '../shared/migration';
 import type { MetadataSwitch, StoredVersion } from './pages';
 

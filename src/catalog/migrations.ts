@@ -8,7 +8,7 @@ import { sameWork, type MigrationInput } from '../shared/migration';
 import { movedDocumentName } from './compaction';
 import { ensureJournal } from './our-tables';
 import { failRunningTask, insertMigrationTask } from './tasks';
-import { inTransaction } from './transaction';
+import { inTransaction } from '../sql/transaction';
 
 export type MigrationRecordState =
   'running' | 'complete' | 'failed' | 'cancelled' | 'abandoned' | 'rolling_back' | 'rolled_back' | 'aborted';

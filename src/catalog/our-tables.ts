@@ -8,7 +8,7 @@ import { MOVED_SCHEMA_SQL } from './compaction';
 import { createIdentityRow, readIdentityRow, refuseNewerSchema } from './identity';
 import { JOURNAL_SCHEMA_SQL } from './journal';
 import { PAGE_LEASES_SCHEMA_SQL } from './page-leases';
-import { inTransaction } from './transaction';
+import { inTransaction } from '../sql/transaction';
 
 /** The schema of our tables, version by version; a catalog below a step's version gets its DDL, once, in order. */
 export const SCHEMA_STEPS: readonly { readonly version: number; readonly ddl: string }[] = [

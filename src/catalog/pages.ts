@@ -7,7 +7,7 @@ import type { BucketCount, DocKey, PageBounds, Selection } from '../shared/migra
 import type { ArchiveMetadataRow } from './archive-metadata';
 import { keyHashOf, movedDocumentName } from './compaction';
 import { docKeyString } from './journal';
-import { queryByKeyProbes } from './key-probes';
+import { queryByKeyProbes } from '../sql/key-probes';
 
 /** archive_metadata's primary key as a row value, for keyset comparisons. */
 export const PK = `(bucket, "archiveId", "userId", "documentName")`;
@@ -142,9 +142,9 @@ export async function planPages(
 /**
  * The selected rows of one page, read in key order with a LIMIT a little above the page's planned count, so
  * PostgreSQL walks the primary-key index: it estimates a key range by its first column, and without a LIMIT it
- * may sort a whole logical bucket. (The 1M bench read 369M rows in 1,008 scans: ORDER BY sorted by a row value
- * instead of the key's columns, and no index can serve that; see PK_ORDER.) Rows added to the range since
- * planning are still returned: a full batch is followed by another from its last key.
+ * may sort a whole logical bucket; ORDER BY names the key's columns (PK_ORDER), since no index serves a row
+ * value (bench/README.md#measurements-behind-the-code). Rows added to the range since planning are still
+ * returned: a full batch is followed by another from its last key.
  */
 export async function pageRows(pool: Pool, sel: Selection, page: PageBounds): Promise<ArchiveMetadataRow[]> {
   const limit = page.documents + 64;

@@ -7,7 +7,7 @@ import type { Pool, PoolClient } from 'pg';
 import type { DocKey, Selection } from '../shared/migration';
 import type { ArchiveMetadataRow } from './archive-metadata';
 import { MOVES_TO, type JournalRow } from './journal';
-import { queryByKeyProbes, TASK_PER_KEY } from './key-probes';
+import { queryByKeyProbes, TASK_PER_KEY } from '../sql/key-probes';
 import { PK_ORDER, selectionWhere } from './pages';
 
 /** Our index on archive_metadata.last_updated while a migration is staged: each pass reads only what changed. */

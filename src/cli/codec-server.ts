@@ -1,6 +1,6 @@
 /**
  * `objectstorage codec-server --port P`: the codec endpoint of the Temporal Web UI, so that people allowed to
- * see migrations read their encrypted payloads in the browser (README "Secrets in Temporal").
+ * see migrations read their encrypted payloads in the browser (docs/configuration.md, "Secrets in Temporal").
  */
 import type { Command } from 'commander';
 import { ENCRYPTED_ENCODING, EncryptionCodec } from '../converter/payload-codec';

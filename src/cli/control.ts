@@ -7,13 +7,8 @@ import type { Command } from 'commander';
 import type { Pool } from 'pg';
 import { closeMigrationFromOutside, phaseCounts, type MigrationRecord } from '../catalog';
 import { ConfigError, MigrationNotRunningError, NoWorkerError } from '../errors';
-import {
-  MESSAGES,
-  taskQueueFor,
-  throttleProblem,
-  type Progress,
-  type ThrottleUpdate,
-} from '../shared/migration';
+import { PLAIN_UPDATES, throttleUpdate } from '../shared/messages';
+import { MESSAGES, taskQueueFor, throttleProblem, type ThrottleUpdate } from '../shared/migration';
 import type { GlobalOptions } from './globals';
 import { createOutput, type Output } from './output';
 import { nonNegativeNumber, positiveInt, taskIdArg } from './parse';
@@ -22,7 +17,15 @@ import { openTemporal } from './temporal';
 import { noWorkerMessage, workersServing } from './workers-serving';
 import { statusWords, workflowStatusOf } from './workflow-state';
 
-async function sendUpdate(g: GlobalOptions, id: number, name: string, arg?: ThrottleUpdate): Promise<void> {
+/** The control commands: each is the workflow update of the same name. */
+type ControlName = keyof typeof PLAIN_UPDATES | typeof MESSAGES.throttle;
+
+async function sendUpdate(
+  g: GlobalOptions,
+  id: number,
+  name: ControlName,
+  arg?: ThrottleUpdate,
+): Promise<void> {
   const out = createOutput(g.json);
   await withMigration(g, id, async (record, pool) => {
     // Embedded: a cancel is applied by a worker of this command, so the migration ends as a cancel does.
@@ -47,9 +50,10 @@ async function sendUpdate(g: GlobalOptions, id: number, name: string, arg?: Thro
         return;
       }
       const handle = client.workflow.getHandle(record.workflow_id);
-      const call = arg
-        ? handle.executeUpdate<Progress, [ThrottleUpdate]>(name, { args: [arg] })
-        : handle.executeUpdate<Progress, []>(name);
+      const call =
+        name === MESSAGES.throttle
+          ? handle.executeUpdate(throttleUpdate, { args: [arg ?? {}] })
+          : handle.executeUpdate(PLAIN_UPDATES[name]);
       const p = await call.catch((err: unknown) => {
         const e = err as Error;
         if (e?.name === 'WorkflowUpdateFailedError')
@@ -103,7 +107,7 @@ async function cancelWithoutWorker(
 }
 
 export function registerControl(program: Command, globals: () => GlobalOptions): void {
-  const simple: Array<[string, string]> = [
+  const simple: Array<[keyof typeof PLAIN_UPDATES, string]> = [
     [MESSAGES.pause, 'stop starting new pages (in-flight pages finish)'],
     [MESSAGES.resume, 'start pages again after pause'],
     [MESSAGES.cancel, 'stop after in-flight pages; no document is left half-moved (exit code 4 for migrate)'],

@@ -13,7 +13,7 @@ import {
   setMigrationState,
   type MigrationRecord,
 } from '../catalog';
-import { checkAnchoreOffline, checkNoAnchoreMigration } from '../activities/guards';
+import { checkAnchoreOffline, checkNoAnchoreMigration } from '../catalog/guards';
 import { ExitCode, GuardRefusedError, MigrationNotRunningError, NoWorkerError } from '../errors';
 import {
   MESSAGES,
@@ -24,6 +24,7 @@ import {
 } from '../shared/migration';
 import { confirmStopped } from './confirm';
 import { follow } from './follow';
+import { cancelUpdate, cutoverUpdate } from '../shared/messages';
 import type { GlobalOptions } from './globals';
 import { withMigration } from './migration-record';
 import { createOutput, type Output } from './output';
@@ -101,13 +102,14 @@ async function runningStaged(
 async function update(
   session: TemporalSession,
   record: MigrationRecord,
-  name: string,
+  name: typeof MESSAGES.cutover | typeof MESSAGES.cancel,
   arg?: CutoverRequest,
 ): Promise<Progress> {
   const handle = session.client.workflow.getHandle(record.workflow_id);
-  const call = arg
-    ? handle.executeUpdate<Progress, [CutoverRequest]>(name, { args: [arg] })
-    : handle.executeUpdate<Progress, []>(name);
+  const call =
+    name === MESSAGES.cutover && arg
+      ? handle.executeUpdate(cutoverUpdate, { args: [arg] })
+      : handle.executeUpdate(cancelUpdate);
   return call.catch((err: unknown) => {
     const e = err as Error;
     if (e?.name === 'WorkflowUpdateFailedError')

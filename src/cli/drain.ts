@@ -6,7 +6,8 @@
 import type { Command } from 'commander';
 import { runningMigrations } from '../catalog';
 import { DrainTimeoutError, GuardRefusedError } from '../errors';
-import { MESSAGES, taskQueueFor, type Progress } from '../shared/migration';
+import { pauseUpdate, progressQuery } from '../shared/messages';
+import { taskQueueFor } from '../shared/migration';
 import { withCatalog } from './catalog-connection';
 import type { GlobalOptions } from './globals';
 import { createOutput } from './output';
@@ -62,11 +63,11 @@ async function drain(g: GlobalOptions, timeoutMs: number): Promise<void> {
         return;
       }
       const handle = session.client.workflow.getHandle(record.workflow_id);
-      await handle.executeUpdate<Progress, []>(MESSAGES.pause);
+      await handle.executeUpdate(pauseUpdate);
       const started = Date.now();
       let said = 0;
       for (;;) {
-        const p = await handle.query<Progress>(MESSAGES.progress);
+        const p = await handle.query(progressQuery);
         if (p.inFlightPages === 0) {
           out.result({ drained: true, migration: id, progress: p });
           out.line(

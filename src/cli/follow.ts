@@ -5,7 +5,8 @@
 import type { Client } from '@temporalio/client';
 import { ExitCode } from '../errors';
 import { formatBytes } from '../shared/bytes';
-import { MESSAGES, type MigrationResult, type Progress } from '../shared/migration';
+import { progressQuery } from '../shared/messages';
+import type { MigrationResult, Progress } from '../shared/migration';
 import type { Output } from './output';
 import { payloadKeyMismatch } from './payload-key-mismatch';
 import { noWorkerMessage, workersServing } from './workers-serving';
@@ -114,7 +115,7 @@ export async function follow(
       } else {
         try {
           const p = await client.connection.withDeadline(Date.now() + QUERY_DEADLINE_MS, () =>
-            handle.query<Progress>(MESSAGES.progress),
+            handle.query(progressQuery),
           );
           if (warnedAt) out.line(`a worker serves task queue ${opts.taskQueue} now: the migration goes on`);
           seen = true;

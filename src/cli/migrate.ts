@@ -5,7 +5,7 @@
  */
 import type { Command } from 'commander';
 import { catalogFingerprint, countSelection } from '../catalog';
-import { checkAnchoreOffline, checkNoAnchoreMigration } from '../activities/guards';
+import { checkAnchoreOffline, checkNoAnchoreMigration } from '../catalog/guards';
 import { ExitCode, UsageError } from '../errors';
 import { withCatalog } from './catalog-connection';
 import type { GlobalOptions } from './globals';

@@ -7,7 +7,7 @@ import type { Pool } from 'pg';
 import { ConfigError, UnknownBucketError } from '../errors';
 import { loadStoreConfig, toPortableStoreConfig, type LoadedStoreConfig } from '../config';
 import { createDriver } from '../drivers/registry';
-import { checkLocations } from '../activities/guards';
+import { checkLocations } from '../catalog/guards';
 import { bucketsInCatalog } from '../catalog';
 import { LOGICAL_BUCKETS } from '../shared/logical-buckets';
 import { nearest } from '../shared/nearest';

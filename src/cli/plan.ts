@@ -3,7 +3,7 @@
  * per logical bucket, the source and destination locations, and the guards' verdict. Writes nothing.
  */
 import type { Command } from 'commander';
-import { checkLocations } from '../activities/guards';
+import { checkLocations } from '../catalog/guards';
 import { countSelection } from '../catalog';
 import { findAnchoreUnreadableKeys, type AnchoreUnreadableKeys } from '../catalog/anchore-unreadable-keys';
 import { driverLimitsKeys } from '../shared/anchore-unreadable-keys';

@@ -5,7 +5,7 @@
  */
 import type { Command } from 'commander';
 import { activeWorkflowId, catalogFingerprint, countSelection } from '../catalog';
-import { checkAnchoreOffline, checkNoAnchoreMigration, checkLocations } from '../activities/guards';
+import { checkAnchoreOffline, checkNoAnchoreMigration, checkLocations } from '../catalog/guards';
 import { ExitCode, GuardRefusedError, JournalPrunedError } from '../errors';
 import type { MigrationInput, Selection } from '../shared/migration';
 import type { GlobalOptions } from './globals';

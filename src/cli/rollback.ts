@@ -7,7 +7,7 @@
  */
 import type { Command } from 'commander';
 import { phaseCounts, claimCatalogForRollback, setMigrationState } from '../catalog';
-import { checkAnchoreOffline, checkNoAnchoreMigration, checkRollbackAllowed } from '../activities/guards';
+import { checkAnchoreOffline, checkNoAnchoreMigration, checkRollbackAllowed } from '../catalog/guards';
 import { GuardRefusedError } from '../errors';
 import { taskQueueFor } from '../shared/migration';
 import type { rollbackMigration, RollbackTotals } from '../workflows/rollback-migration';

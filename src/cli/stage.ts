@@ -6,7 +6,7 @@
  */
 import type { Command } from 'commander';
 import { catalogFingerprint, countSelection } from '../catalog';
-import { checkNoAnchoreMigration } from '../activities/guards';
+import { checkNoAnchoreMigration } from '../catalog/guards';
 import { withCatalog } from './catalog-connection';
 import type { GlobalOptions } from './globals';
 import { addCopyOptions, tuningOf, type CopyOptions } from './migration-options';
@@ -39,7 +39,7 @@ export function registerStage(program: Command, globals: () => GlobalOptions): v
     .addHelpText(
       'after',
       '\nNothing Anchore reads changes: no row is switched and no source deleted until the cutover.\n' +
-        'Then: stop Anchore, run objectstorage cutover ID, start Anchore on the new config (README: Near-zero downtime).\n' +
+        'Then: stop Anchore, run objectstorage cutover ID, start Anchore on the new config (docs/operations.md: Near-zero downtime).\n' +
         'Exit codes: 0 staged and cut over (or detached), 1 usage/config error, 3 a guard refused.',
     )
     .action(async (from: string, to: string, opts: StageOptions) => {

@@ -8,7 +8,8 @@ import { failedDocuments, getMigration, listMigrationTasks, phaseCounts, type Jo
 import { MigrationNotFoundError } from '../errors';
 import { adaptiveLine } from '../shared/adaptive-line';
 import { bytesSummary } from '../shared/bytes';
-import { MESSAGES, taskQueueFor, type Progress } from '../shared/migration';
+import { progressQuery } from '../shared/messages';
+import { taskQueueFor, type Progress } from '../shared/migration';
 import { follow, stagingLine } from './follow';
 import { withMigration } from './migration-record';
 import type { GlobalOptions } from './globals';
@@ -70,7 +71,7 @@ export function registerStatus(program: Command, globals: () => GlobalOptions): 
           if (workers?.length) {
             progress = await client.connection
               .withDeadline(Date.now() + 10_000, () =>
-                client.workflow.getHandle(record.workflow_id).query<Progress>(MESSAGES.progress),
+                client.workflow.getHandle(record.workflow_id).query(progressQuery),
               )
               .catch(async (err: unknown) => {
                 // Without the workers' payload key no answer is readable: a named error, not a missing line.

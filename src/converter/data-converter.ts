@@ -1,6 +1,6 @@
 /**
  * The data converter the CLI's client and every worker use: failures scrubbed of secrets, and payloads encrypted
- * when OBJECTSTORAGE_PAYLOAD_KEY is set (README "Secrets in Temporal").
+ * when OBJECTSTORAGE_PAYLOAD_KEY is set (docs/configuration.md, "Secrets in Temporal").
  */
 import type { DataConverter } from '@temporalio/common';
 import { EncryptionCodec } from './payload-codec';

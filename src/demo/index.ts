@@ -8,5 +8,5 @@ export { verifyDemoData } from './verify';
 export type { DemoVerifyResult, VerifyDemoOptions } from './verify';
 export { metadataRowCount, storedBucketStats } from './catalog-stats';
 export type { StoredBucketStats } from './catalog-stats';
-export { DemoCatalogNotEmptyError, DemoVerifyFailedError } from './errors';
+export { DemoCatalogNotEmptyError, DemoVerifyFailedError } from '../errors';
 export { dumpPythonJson } from './python-json';

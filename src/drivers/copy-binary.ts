@@ -2,13 +2,14 @@
  * Reading rows with `COPY (SELECT …) TO STDOUT (FORMAT binary)`: every field arrives as its raw bytes (text as
  * UTF-8, bytea as is), streamed into a Buffer of the field's exact length as the socket delivers it. A normal
  * query instead makes node-pg gather each row whole, decode every field to a string (bytea as hex) and leave
- * both as garbage: for a 1–64 KiB document mix with a 1% tail of 1–8 MiB that was 2.3× the client CPU per body
- * (5,000 bodies: 2.2 s → 0.9 s), and a large body was held about three times.
+ * both as garbage, at more than twice the client CPU per body, and held a large body about three times
+ * (docs/adr/0004).
  * COPY takes no bind parameters: callers put values into the SQL with {@link sqlArray} only.
  */
 import type { Pool, PoolClient } from 'pg';
 import { escapeLiteral } from 'pg';
 import { to as copyTo } from 'pg-copy-streams';
+import { CopyFormatError } from '../errors';
 import { throwIfAborted } from './util';
 
 /** A row's fields in select order; NULL is null. */
@@ -22,11 +23,6 @@ export function sqlArray(values: readonly string[], type = 'varchar[]'): string 
 // PGCOPY\n\377\r\n\0, then the flags and header-extension lengths (int32 each).
 const SIGNATURE = Buffer.from('PGCOPY\n\xff\r\n\0', 'latin1');
 const HEADER_BYTES = SIGNATURE.length + 8;
-
-/** The binary COPY stream is not what PostgreSQL documents (a server or protocol error). */
-export class CopyFormatError extends Error {
-  override readonly name = 'CopyFormatError';
-}
 
 /**
  * A push parser of the binary COPY format: feed it the stream's chunks in order, then call `end`. Rows are

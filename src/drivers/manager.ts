@@ -3,14 +3,11 @@
  * and the archive_metadata row of every document. The `check` command and demo data write through it so their
  * bytes are exactly what Anchore would write.
  */
-import type { MetadataStore } from '../catalog/archive-metadata';
-import { ObjectStorageError } from '../errors';
+import type { MetadataStore } from '../shared/archive-metadata';
+import { ForeignContentUrlError } from '../errors';
 import { documentEnvelope } from './python-json';
 import { decodeStored, encodeStored, type CompressionSettings } from './stored-bytes';
 import type { CallOptions, ObjectStoreDriver } from './types';
-
-/** The document's URL is served by another driver than this manager's (Anchore raises KeyError here). */
-export class ForeignContentUrlError extends ObjectStorageError {}
 
 /** Manager over one primary driver. */
 export interface ObjectStoreManager {

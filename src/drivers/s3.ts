@@ -21,13 +21,18 @@ import { Upload } from '@aws-sdk/lib-storage';
 import type { Readable } from 'node:stream';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { BuildMiddleware, HandlerExecutionContext, MetadataBearer } from '@smithy/types';
-import { DeleteRefusedError, DocumentRejectedError, isDocumentRejected, StorageBusyError } from '../errors';
+import {
+  DeleteRefusedError,
+  DocumentRejectedError,
+  isDocumentRejected,
+  SelfCheckFailedError,
+  StorageBusyError,
+} from '../errors';
 import { describeS3Deletes } from './s3-delete-behaviour';
 import { BUSY_ERROR_CODES, classifyS3Error, httpStatus, type S3ErrorContext } from './s3-errors';
 import { perObjectCalls } from './per-object';
 import { createLeanS3, type LeanS3 } from './s3-lean';
 import { documentDirectory, encryptedByKey, statByListing, statOf, type ListPage } from './s3-list-stat';
-import { SelfCheckFailedError } from './self-check';
 import { DEFAULT_LIST_PAGE_SIZE, refFromPath } from './listing';
 import { encodeObjectKey, parseContainerUri, pathLikeKeyProblem, prefixedObjectKey } from './uri';
 import { chunk, mapLimit, throwIfAborted } from './util';
@@ -116,8 +121,8 @@ export function createS3Driver(o: S3DriverOptions): ObjectStoreDriver {
   const region = o.region ?? 'us-east-1';
   const endpoint = o.url ?? `https://s3.${region}.amazonaws.com`;
   // Sockets are shared by all the batch calls of a worker (its page activities, each with up to `parallelism`
-  // requests): capped at `parallelism`, copies queued in the agent and the server sat partly idle (bench, 20k
-  // s3→s3 documents on VersityGW: 535 docs/s at 32 sockets, 625 at 128, 754 at 256).
+  // requests): capped at `parallelism`, copies queued in the agent and the server sat partly idle
+  // (bench/README.md#measurements-behind-the-code).
   const agentOptions = { keepAlive: true, maxSockets: parallelism * BATCH_CALLS_SHARING_SOCKETS };
   const httpAgent = new Agent(agentOptions);
   const httpsAgent = new HttpsAgent(agentOptions);

@@ -1,14 +1,11 @@
 /** The probe round trip every driver runs in `selfCheck`, after its backend-specific checks. */
 import { randomUUID } from 'node:crypto';
-import { ObjectStorageError } from '../errors';
+import { SelfCheckFailedError } from '../errors';
 import type { CallOptions, DocumentRef, ObjectStoreDriver } from './types';
 
 /** Account and bucket of probe documents; the bucket matches anchore-manager's `check` test bucket. */
 export const PROBE_USER = '__objectstorage_selfcheck__';
 export const PROBE_BUCKET = 'anchorecliconfigtest';
-
-/** The backend answered but did not give back what was written. */
-export class SelfCheckFailedError extends ObjectStorageError {}
 
 /** Pauses before the retries of a probe delete: a dropped connection is usually back within a second. */
 const PROBE_DELETE_RETRY_MS = [200, 1_000] as const;

@@ -9,7 +9,7 @@ import { accountUri, parseAccountUri } from './uri';
 import { DEFAULT_LIST_PAGE_SIZE } from './listing';
 import { copyRows, sqlArray, type CopyRow } from './copy-binary';
 import { throwIfAborted } from './util';
-import { queryByKeyProbes } from '../catalog/key-probes';
+import { queryByKeyProbes } from '../sql/key-probes';
 import type {
   CallOptions,
   DocumentRef,
@@ -151,8 +151,7 @@ export function createSqlBodyDriver(pool: Pool, table: SqlBodyTable): ObjectStor
     async deleteMany(uris, opts) {
       throwIfAborted(opts?.signal);
       if (uris.length === 0) return;
-      // By key: PostgreSQL's own plan hashed the whole body table for every page (bench, 20,000 documents: 351 ms
-      // per DELETE of 500, growing with the table).
+      // By key: PostgreSQL's own plan hashed the whole body table for every page, slower as the table grows.
       await queryByKeyProbes(pool, table.deleteSql, refArrays(uris.map((u) => parseAccountUri(u, scheme))));
     },
     async selfCheck(opts) {

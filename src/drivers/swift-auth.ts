@@ -3,9 +3,8 @@
  * (tempauth/swauth: `auth` + `user` + `key`), Keystone v2.0 (`os_tenant_name`) or v3 (domains), chosen by
  * swiftclient's `process_options` rules. Each yields a storage URL and a token.
  */
-import { BadCredentialsError, DriverConfigurationError } from '../errors';
+import { BadCredentialsError, DriverConfigurationError, SwiftRequestError } from '../errors';
 import { header, type HttpClient, type HttpResponse } from './swift-http';
-import { SwiftRequestError } from './swift-errors';
 
 interface KeystoneCommon {
   readonly url: string;

@@ -10,12 +10,12 @@ import {
   BucketNotFoundError,
   DocumentRejectedError,
   ObjectStorageError,
+  SwiftRequestError,
 } from '../errors';
 import { DEFAULT_LIST_PAGE_SIZE, refFromPath } from './listing';
 import { perObjectCalls } from './per-object';
 import { probeRoundTrip } from './self-check';
 import { authenticate, shownSwiftCredentials, type SwiftAuth, type SwiftSession } from './swift-auth';
-import { SwiftRequestError } from './swift-errors';
 import {
   buffered,
   createHttpClient,

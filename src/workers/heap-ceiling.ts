@@ -2,8 +2,8 @@
  * A soft ceiling on the worker's JavaScript heap and Buffers. Bodies, their compressed copies and HTTP buffers
  * are memory outside the heap that only a collection of their handles frees, and V8 lets such garbage pile up
  * in old space. The worker checks ten times a second and runs a full collection once heap and Buffers together
- * hold more than `limitBytes`; a large document still fits. (Bench, 20k db→s3 documents with binary COPY reads:
- * without this and the budget's collection, worker CPU per document fell 13% and the peak rose ~45 MiB.)
+ * hold more than `limitBytes`; a large document still fits. It trades some CPU for a bounded peak
+ * (bench/README.md#measurements-behind-the-code).
  */
 import { setFlagsFromString, getHeapStatistics } from 'node:v8';
 import { runInNewContext } from 'node:vm';
@@ -28,7 +28,7 @@ const inUse = (): number => {
  * A function that collects garbage when heap and Buffers together hold more than `limitBytes`, for the moment a
  * large document has just been written: its copies (pg's receive buffers, the text, the bytes, the compressed
  * form) reach V8's old space and would otherwise wait for the next full collection, which is what set the
- * worker's peak (bench, 20k documents: 304/291 → 228/237 MiB with 8 MiB semi-spaces, same CPU per document).
+ * worker's peak (bench/README.md#measurements-behind-the-code).
  */
 export function collectorAbove(limitBytes: number): () => void {
   const gc = collector();

@@ -9,12 +9,10 @@ import * as wf from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { DeleteCounts } from '../activities/delete-page';
 import {
-  MESSAGES,
   SA,
   throttleProblem,
   type CarriedState,
   type Counters,
-  type CutoverRequest,
   type MigrationInput,
   type MigrationPhase,
   type MigrationResult,
@@ -22,8 +20,15 @@ import {
   type PageBounds,
   type Progress,
   type StagingState,
-  type ThrottleUpdate,
 } from '../shared/migration';
+import {
+  cancelUpdate,
+  cutoverUpdate,
+  pauseUpdate,
+  progressQuery,
+  resumeUpdate,
+  throttleUpdate,
+} from '../shared/messages';
 import { cutOnBusy, effectiveThrottle, recoverAfterCleanPage } from './adaptive-limit';
 import { failureMessage, isPermanentFailure } from './failures';
 import { progressDetails } from './details';
@@ -61,12 +66,14 @@ import {
   sweepsThisPass,
 } from './staging';
 
-export const progressQuery = wf.defineQuery<Progress>(MESSAGES.progress);
-export const pauseUpdate = wf.defineUpdate<Progress>(MESSAGES.pause);
-export const resumeUpdate = wf.defineUpdate<Progress>(MESSAGES.resume);
-export const cancelUpdate = wf.defineUpdate<Progress>(MESSAGES.cancel);
-export const throttleUpdate = wf.defineUpdate<Progress, [ThrottleUpdate]>(MESSAGES.throttle);
-export const cutoverUpdate = wf.defineUpdate<Progress, [CutoverRequest]>(MESSAGES.cutover);
+export {
+  cancelUpdate,
+  cutoverUpdate,
+  pauseUpdate,
+  progressQuery,
+  resumeUpdate,
+  throttleUpdate,
+} from '../shared/messages';
 
 const { prepare } = wf.proxyActivities<Activities>(preparePreset);
 const { planPages } = wf.proxyActivities<Activities>(planPreset);

@@ -5,7 +5,7 @@
  * cannot take it. Real PostgreSQL; the lock is taken exactly as anchore-manager takes it.
  */
 import { Client } from 'pg';
-import { checkNoAnchoreMigration } from '../../src/activities/guards';
+import { checkNoAnchoreMigration } from '../../src/catalog/guards';
 import { makeCopyPage } from '../../src/activities/copy-page';
 import { makeVerifyPage } from '../../src/activities/verify-page';
 import { inTransaction, phaseCounts, shareAnchoreMigrationLock } from '../../src/catalog';

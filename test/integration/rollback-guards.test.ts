@@ -2,7 +2,7 @@
  * Rollback is refused once a later migration switched documents this one journaled (issue 20, deliver 4;
  * scenario 1's re-run); the one-at-a-time part is in migration-registry.test.ts. Real PostgreSQL.
  */
-import { checkRollbackAllowed } from '../../src/activities/guards';
+import { checkRollbackAllowed } from '../../src/catalog/guards';
 import { makeCopyPage } from '../../src/activities/copy-page';
 import { journalAndOnePage } from '../helpers/copy-page';
 import { migratePage, runActivity, SAFETY_RUN, safetyWorldPerTest } from '../helpers/safety-world';

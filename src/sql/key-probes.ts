@@ -7,8 +7,8 @@ import { inTransaction } from './transaction';
 
 /**
  * PostgreSQL costs an index probe as a disk read, so for a page of 500 keys against some ten thousand rows it
- * hashes the whole table instead (bench, 20,000 documents: 43 of 90 metadata switches, 80 ms each vs 23 ms by
- * key). Without hash and merge joins each key is one probe. The settings are transaction-local and put back
+ * hashes the whole table instead, several times slower than probing by key
+ * (bench/README.md#measurements-behind-the-code). Without hash and merge joins each key is one probe. The settings are transaction-local and put back
  * right after the statement, so other statements of the caller's transaction plan on their own.
  */
 const PROBE_BY_KEY = 'SET LOCAL enable_hashjoin = off; SET LOCAL enable_mergejoin = off';
@@ -44,10 +44,9 @@ export async function queryByKeyProbes<R extends QueryResultRow>(
  * A `task_id` column as long as key array `$2`, for statements whose task is `$1`: it joins the journal's
  * leading key column to the keys instead of comparing it with a constant. With `task_id = $1`, PostgreSQL
  * estimates a new task's rows from statistics taken before the task existed (1 row; actually every row of the
- * task so far) and scans them all on every page: at 100,000 documents, 32 million journal rows read in one
- * migration, 250–360 ms per page. (While the journal is still nearly empty — the first pages in a new catalog —
- * PostgreSQL may still pick another index led by task_id; that reads only the few thousand rows then in the
- * table: 20,000-document bench, 10 such statements, 1.4 s together.)
+ * task so far) and scans them all on every page, a cost that grows with the migration. While the journal is
+ * still nearly empty PostgreSQL may pick another index led by task_id, which reads only the few rows then in the
+ * table (bench/README.md#measurements-behind-the-code).
  */
 export const TASK_PER_KEY = 'array_fill($1::integer, ARRAY[cardinality($2::varchar[])])';
 

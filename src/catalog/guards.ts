@@ -3,9 +3,9 @@
  * `prepare` runs the location guard again on the worker, against the drivers it actually resolved.
  */
 import type { Pool } from 'pg';
-import { anchoreMigrationHolder } from '../catalog/anchore-lock';
-import { laterMigrationsThatSwitched } from '../catalog/migrations';
-import { liveServices } from '../catalog/services';
+import { anchoreMigrationHolder } from './anchore-lock';
+import { laterMigrationsThatSwitched } from './migrations';
+import { liveServices } from './services';
 import { GuardRefusedError } from '../errors';
 
 /** Source and destination must be different locations, and neither may contain the other. */
