@@ -8,7 +8,7 @@ import type { MigrationInput } from '../shared/migration';
 import { activityControls, assertSameCatalog } from './context';
 import type { ActivityDeps } from './deps';
 
-export function makeCompactJournal(deps: ActivityDeps) {
+export function createCompactJournal(deps: ActivityDeps) {
   return async function compactJournal(input: MigrationInput): Promise<Compaction> {
     assertSameCatalog(deps, input);
     const { heartbeat } = activityControls();

@@ -122,7 +122,7 @@ function add(counts: { documents: number; bytes: number; failed: number }, more:
   counts.failed += more.failed;
 }
 
-export function makeCopyPage(deps: ActivityDeps) {
+export function createCopyPage(deps: ActivityDeps) {
   const budget = deps.budget ?? unlimitedBudget;
   const streamAbove = deps.streamAboveBytes ?? STREAM_ABOVE_BYTES;
   const copier = deps.copier ?? inlineCopier(deps.drivers);

@@ -39,7 +39,7 @@ const addBytes = (a: MovedBytes, b: MovedBytes | undefined): MovedBytes => ({
  * Switches the staged rows of pages `from` to `to` (exclusive) in one transaction under all their fences: per
  * page, the transactions alone made most of the offline window.
  */
-export function makeSwitchStaged(deps: ActivityDeps) {
+export function createSwitchStaged(deps: ActivityDeps) {
   return async function switchStaged(
     input: MigrationInput,
     pages: { from: number; to: number },
@@ -61,7 +61,7 @@ export function makeSwitchStaged(deps: ActivityDeps) {
   };
 }
 
-export function makeDeleteSwitched(deps: ActivityDeps) {
+export function createDeleteSwitched(deps: ActivityDeps) {
   return async function deleteSwitched(
     input: MigrationInput,
     pages: { from: number; to: number },

@@ -67,7 +67,7 @@ async function deleteSources(
   }
 }
 
-export function makeDeletePage(deps: ActivityDeps) {
+export function createDeletePage(deps: ActivityDeps) {
   return async function deletePage(input: MigrationInput, page: PageBounds): Promise<DeleteCounts> {
     assertSameCatalog(deps, input);
     if (input.nodelete) return { deleted: 0, stale: 0 };

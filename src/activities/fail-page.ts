@@ -11,7 +11,7 @@ import { failedEntry } from './journal-base';
 import { holdPageFence } from './page-fence';
 import { COPY_IN_USE, deleteUnpointedCopies } from './unpointed-copies';
 
-export function makeFailPage(deps: ActivityDeps) {
+export function createFailPage(deps: ActivityDeps) {
   return async function failPage(input: MigrationInput, page: PageBounds, reason: string): Promise<number> {
     assertSameCatalog(deps, input);
     const { signal } = activityControls();

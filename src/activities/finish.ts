@@ -9,7 +9,7 @@ import { assertSameCatalog } from './context';
 import type { ActivityDeps } from './deps';
 import { unmarkSharedStores } from './shared-stores';
 
-export function makeFinish(deps: ActivityDeps) {
+export function createFinish(deps: ActivityDeps) {
   return async function finish(
     input: MigrationInput,
     counters: Counters,

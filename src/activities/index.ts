@@ -2,22 +2,22 @@
  * createActivities(deps): every activity of the migration workflow, closed over the worker's dependencies.
  * Workflows see only the type: `proxyActivities<Activities>(preset)`.
  */
-import { makeCompactJournal } from './compact-journal';
+import { createCompactJournal } from './compact-journal';
 import { keepHeartbeating } from './context';
-import { makeCopyPage } from './copy-page';
-import { makeDeleteSwitched, makeSwitchStaged } from './cutover';
-import { makeDeletePage } from './delete-page';
+import { createCopyPage } from './copy-page';
+import { createDeleteSwitched, createSwitchStaged } from './cutover';
+import { createDeletePage } from './delete-page';
 import type { ActivityDeps } from './deps';
 import { asActivityFailure } from './failures';
-import { makeFailPage } from './fail-page';
-import { makeFinish } from './finish';
+import { createFailPage } from './fail-page';
+import { createFinish } from './finish';
 import { pageOutcomes, type ActivityMetrics } from './metrics';
-import { makePlanPages } from './plan-pages';
-import { makePrepare } from './prepare';
-import { makeRemoveUnswitchedCopies } from './remove-unswitched';
-import { makeRollbackBatch } from './rollback-batch';
-import { makeStageDelta } from './stage-delta';
-import { makeVerifyPage } from './verify-page';
+import { createPlanPages } from './plan-pages';
+import { createPrepare } from './prepare';
+import { createRemoveUnswitchedCopies } from './remove-unswitched';
+import { createRollbackBatch } from './rollback-batch';
+import { createStageDelta } from './stage-delta';
+import { createVerifyPage } from './verify-page';
 import type { MigrationInput, PageBounds } from '../shared/migration';
 
 /** Wraps an activity: permanent errors become non-retryable failures; heartbeats keep flowing while it runs. */
@@ -63,19 +63,19 @@ const unobserved: ActivityMetrics = { observe: (fn) => fn };
 /** `metrics` counts and times the page activities (the worker passes the Temporal Runtime's meter). */
 export function createActivities(deps: ActivityDeps, metrics: ActivityMetrics = unobserved) {
   return {
-    prepare: guarded(makePrepare(deps)),
-    planPages: guarded(makePlanPages(deps)),
-    copyPage: guarded(metrics.observe(reportingBusy(deps, makeCopyPage(deps)), pageOutcomes.copyPage)),
-    verifyPage: guarded(metrics.observe(reportingBusy(deps, makeVerifyPage(deps)), pageOutcomes.verifyPage)),
-    deletePage: guarded(metrics.observe(reportingBusy(deps, makeDeletePage(deps)), pageOutcomes.deletePage)),
-    failPage: guarded(metrics.observe(makeFailPage(deps), pageOutcomes.failPage)),
-    finish: guarded(makeFinish(deps)),
-    compactJournal: guarded(makeCompactJournal(deps)),
-    rollbackBatch: guarded(makeRollbackBatch(deps)),
-    removeUnswitchedCopies: guarded(makeRemoveUnswitchedCopies(deps)),
-    stageDelta: guarded(makeStageDelta(deps)),
-    switchStaged: guarded(makeSwitchStaged(deps)),
-    deleteSwitched: guarded(makeDeleteSwitched(deps)),
+    prepare: guarded(createPrepare(deps)),
+    planPages: guarded(createPlanPages(deps)),
+    copyPage: guarded(metrics.observe(reportingBusy(deps, createCopyPage(deps)), pageOutcomes.copyPage)),
+    verifyPage: guarded(metrics.observe(reportingBusy(deps, createVerifyPage(deps)), pageOutcomes.verifyPage)),
+    deletePage: guarded(metrics.observe(reportingBusy(deps, createDeletePage(deps)), pageOutcomes.deletePage)),
+    failPage: guarded(metrics.observe(createFailPage(deps), pageOutcomes.failPage)),
+    finish: guarded(createFinish(deps)),
+    compactJournal: guarded(createCompactJournal(deps)),
+    rollbackBatch: guarded(createRollbackBatch(deps)),
+    removeUnswitchedCopies: guarded(createRemoveUnswitchedCopies(deps)),
+    stageDelta: guarded(createStageDelta(deps)),
+    switchStaged: guarded(createSwitchStaged(deps)),
+    deleteSwitched: guarded(createDeleteSwitched(deps)),
   };
 }
 

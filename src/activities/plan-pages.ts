@@ -12,7 +12,7 @@ export interface PlanStep extends PlannedPages {
   readonly anchoreLive?: readonly string[];
 }
 
-export function makePlanPages(deps: ActivityDeps) {
+export function createPlanPages(deps: ActivityDeps) {
   return async function planPages(
     input: MigrationInput,
     cursor: DocKey | undefined,

@@ -20,7 +20,7 @@ import type { ActivityDeps } from './deps';
 import { checkLocations, checkNoAnchoreMigration } from '../catalog/guards';
 import { markSharedStores } from './shared-stores';
 
-export function makePrepare(deps: ActivityDeps) {
+export function createPrepare(deps: ActivityDeps) {
   return async function prepare(input: MigrationInput): Promise<PrepareResult> {
     assertSameCatalog(deps, input);
     const { signal } = activityControls();

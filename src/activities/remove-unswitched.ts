@@ -47,7 +47,7 @@ export async function removeUnswitchedBatch(
   return { removed: removed.reduce((a, b) => a + b, 0), remaining: true };
 }
 
-export function makeRemoveUnswitchedCopies(deps: ActivityDeps) {
+export function createRemoveUnswitchedCopies(deps: ActivityDeps) {
   return async function removeUnswitchedCopies(input: MigrationInput, limit: number): Promise<RemovedCopies> {
     assertSameCatalog(deps, input);
     const { signal } = activityControls();

@@ -43,7 +43,7 @@ async function existing(
   return new Set((await driver.getMany(urls, { signal })).keys());
 }
 
-export function makeRollbackBatch(deps: ActivityDeps) {
+export function createRollbackBatch(deps: ActivityDeps) {
   return async function rollbackBatch(input: MigrationInput, limit: number): Promise<RollbackCounts> {
     assertSameCatalog(deps, input);
     const { signal } = activityControls();

@@ -87,7 +87,7 @@ export function cutDeltaPages(
   return pages;
 }
 
-export function makeStageDelta(deps: ActivityDeps) {
+export function createStageDelta(deps: ActivityDeps) {
   return async function stageDelta(input: MigrationInput, req: DeltaPassRequest): Promise<DeltaPass> {
     assertSameCatalog(deps, input);
     const { signal, heartbeat } = activityControls();

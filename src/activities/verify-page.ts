@@ -102,7 +102,7 @@ async function whyNotSwitched(
   return { rewritten: rows.filter(atSource), changed: rows.filter((r) => !atSource(r)) };
 }
 
-export function makeVerifyPage(deps: ActivityDeps) {
+export function createVerifyPage(deps: ActivityDeps) {
   return async function verifyPage(input: MigrationInput, page: PageBounds): Promise<VerifyCounts> {
     assertSameCatalog(deps, input);
     await assertSharedStores(deps, input);

@@ -3,13 +3,13 @@
  * line every few seconds (JSON lines with --json), like `migrate`'s follow.
  */
 import { scrubSecrets } from '../config/redact';
+import { progressBar } from '../shared/progress-bar';
 import type { AuditProgress } from './types';
 
-function line(p: AuditProgress, width = 30): string {
-  const ratio = p.rowsTotal > 0 ? Math.min(1, p.rowsChecked / p.rowsTotal) : 1;
-  const filled = Math.round(ratio * width);
+function line(p: AuditProgress): string {
+  const ratio = p.rowsTotal > 0 ? p.rowsChecked / p.rowsTotal : 1;
   return (
-    `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${Math.floor(ratio * 100)}% ` +
+    `${progressBar(ratio)} ` +
     `${p.rowsChecked}/${p.rowsTotal} rows checked, ${p.objectsListed} objects listed, ` +
     `${p.problems} problems (${p.phase})`
   );

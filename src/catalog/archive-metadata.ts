@@ -7,14 +7,21 @@ import type { ArchiveMetadataRow, MetadataStore } from '../shared/archive-metada
 
 export type { ArchiveMetadataRow, MetadataStore, MetadataWrite } from '../shared/archive-metadata';
 
-const COLUMNS = `bucket, "archiveId", "userId", "documentName", content_url, is_compressed, digest, size::float8 AS size, created_at, last_updated`;
+/** archive_metadata's columns as ArchiveMetadataRow holds them; of the table aliased `t` when given. */
+export function metadataColumns(t?: string): string {
+  const c = (name: string): string => (t ? `${t}.${name}` : name);
+  return (
+    `${c('bucket')}, ${c('"archiveId"')}, ${c('"userId"')}, ${c('"documentName"')}, ${c('content_url')}, ` +
+    `${c('is_compressed')}, ${c('digest')}, ${c('size')}::float8 AS size, ${c('created_at')}, ${c('last_updated')}`
+  );
+}
 
 /** archive_metadata over a pg pool. */
 export function createPgMetadataStore(pool: Pool): MetadataStore {
   return {
     async get(userId, bucket, archiveId) {
       const res = await pool.query<ArchiveMetadataRow>(
-        `SELECT ${COLUMNS} FROM archive_metadata WHERE bucket = $1 AND "archiveId" = $2 AND "userId" = $3 AND "documentName" = $4`,
+        `SELECT ${metadataColumns()} FROM archive_metadata WHERE bucket = $1 AND "archiveId" = $2 AND "userId" = $3 AND "documentName" = $4`,
         [bucket, archiveId, userId, `${archiveId}.json`],
       );
       return res.rows[0];

@@ -4,6 +4,7 @@ export * from './archive-metadata';
 export * from './tasks';
 export * from './services';
 export * from './journal';
+export * from './journal-schema';
 export * from './compaction';
 export * from './pages';
 export * from './staging';

@@ -6,7 +6,7 @@
 import type { Pool } from 'pg';
 import { MOVED_SCHEMA_SQL } from './compaction';
 import { createIdentityRow, readIdentityRow, refuseNewerSchema } from './identity';
-import { JOURNAL_SCHEMA_SQL } from './journal';
+import { JOURNAL_SCHEMA_SQL } from './journal-schema';
 import { PAGE_LEASES_SCHEMA_SQL } from './page-leases';
 import { inTransaction } from '../sql/transaction';
 

@@ -4,7 +4,7 @@
  */
 import type { Pool, PoolClient } from 'pg';
 import type { BucketCount, DocKey, PageBounds, Selection } from '../shared/migration';
-import type { ArchiveMetadataRow } from './archive-metadata';
+import { metadataColumns, type ArchiveMetadataRow } from './archive-metadata';
 import { keyHashOf, movedDocumentName } from './compaction';
 import { docKeyString } from './journal';
 import { queryByKeyProbes } from '../sql/key-probes';
@@ -13,8 +13,6 @@ import { queryByKeyProbes } from '../sql/key-probes';
 export const PK = `(bucket, "archiveId", "userId", "documentName")`;
 /** The primary key's columns as a sort list: `ORDER BY (a, b)` sorts by one row value, which no index serves. */
 export const PK_ORDER = `bucket, "archiveId", "userId", "documentName"`;
-const ROW_COLUMNS = `bucket, "archiveId", "userId", "documentName", content_url, is_compressed, digest,
-  size::float8 AS size, created_at, last_updated`;
 
 /** Journal phases of a document a migration switched to its destination (kept or deleted source). */
 const MOVED_PHASES = ['switched', 'deleted', 'kept'];
@@ -175,7 +173,7 @@ async function pageRowsBatch(
   const upper = ` AND ${PK} <= ${keyTuple(params.length + 1)}`;
   params.push(...keyParams(last), limit);
   const res = await pool.query<ArchiveMetadataRow>(
-    `SELECT ${ROW_COLUMNS} FROM archive_metadata WHERE ${where.sql}${lower}${upper} ORDER BY ${PK_ORDER}
+    `SELECT ${metadataColumns()} FROM archive_metadata WHERE ${where.sql}${lower}${upper} ORDER BY ${PK_ORDER}
      LIMIT $${params.length}`,
     params,
   );

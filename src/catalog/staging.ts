@@ -5,8 +5,8 @@
  */
 import type { Pool, PoolClient } from 'pg';
 import type { DocKey, Selection } from '../shared/migration';
-import type { ArchiveMetadataRow } from './archive-metadata';
-import { MOVES_TO, type JournalRow } from './journal';
+import { metadataColumns, type ArchiveMetadataRow } from './archive-metadata';
+import { journalColumns, MOVES_TO, type JournalRow } from './journal-schema';
 import { queryByKeyProbes, TASK_PER_KEY } from '../sql/key-probes';
 import { PK_ORDER, selectionWhere } from './pages';
 
@@ -165,9 +165,6 @@ export async function markForCopy(
   }
 }
 
-const METADATA_COLUMNS = `m.bucket, m."archiveId", m."userId", m."documentName", m.content_url, m.is_compressed,
-  m.digest, m.size::float8 AS size, m.created_at, m.last_updated`;
-
 /** The metadata rows of delta page `page`: its journal rows waiting for a copy, as selected rows hold them now. */
 export async function deltaPageRows(
   pool: Pool,
@@ -177,7 +174,7 @@ export async function deltaPageRows(
 ): Promise<ArchiveMetadataRow[]> {
   const where = selectionWhere(sel, 3, 'm');
   const res = await pool.query<ArchiveMetadataRow>(
-    `SELECT ${METADATA_COLUMNS} FROM objectstorage_journal j JOIN archive_metadata m ON ${SAME_KEY}
+    `SELECT ${metadataColumns('m')} FROM objectstorage_journal j JOIN archive_metadata m ON ${SAME_KEY}
      WHERE j.task_id = $1 AND j.page = $2 AND j.phase = 'stale' AND ${where.sql}
      ORDER BY ${M_KEY_ORDER}`,
     [taskId, page, ...where.params],
@@ -185,17 +182,13 @@ export async function deltaPageRows(
   return res.rows;
 }
 
-const JOURNAL_COLUMNS = `j.task_id, j.bucket, j."archiveId", j."userId", j."documentName", j.page, j.phase, j.source_url,
-  j.source_digest, j.source_size::float8 AS source_size, j.source_compressed, j.dest_url, j.dest_digest,
-  j.dest_size::float8 AS dest_size, j.dest_compressed, j.dest_checksum, j.error_code, j.error_message, j.attempts`;
-
 /** Journal phases of a staged migration's documents that have (or wait for) a copy no row points at. */
 export const NOT_SWITCHED = ['copied', 'stale', 'staged'] as const;
 
 /** Journal rows of documents whose metadata row is gone (Anchore deleted them), `limit` at most. */
 export async function goneDocuments(pool: Pool, taskId: number, limit: number): Promise<JournalRow[]> {
   const res = await pool.query<JournalRow>(
-    `SELECT ${JOURNAL_COLUMNS} FROM objectstorage_journal j
+    `SELECT ${journalColumns('j')} FROM objectstorage_journal j
      WHERE j.task_id = $1 AND j.phase = ANY($2::varchar[])
        AND NOT EXISTS (SELECT 1 FROM archive_metadata m WHERE ${SAME_KEY})
      ORDER BY j.bucket, j."archiveId", j."userId", j."documentName" LIMIT $3`,

@@ -6,6 +6,7 @@ import type { Client } from '@temporalio/client';
 import { ExitCode } from '../errors';
 import { formatBytes } from '../shared/bytes';
 import { progressQuery } from '../shared/messages';
+import { progressBar } from '../shared/progress-bar';
 import type { MigrationResult, Progress } from '../shared/migration';
 import type { Output } from './output';
 import { payloadKeyMismatch } from './payload-key-mismatch';
@@ -20,14 +21,13 @@ const NO_WORKER_POLL_MS = 2_000;
 /** While no worker polls, say so again this often. */
 const NO_WORKER_REMINDER_MS = 60_000;
 
-function bar(p: Progress, width = 30): string {
+function bar(p: Progress): string {
   const c = p.counters;
   if (p.staging && !p.staging.cutover) return stagingLine(p, p.staging);
-  const ratio = c.total > 0 ? Math.min(1, (c.migrated + c.failed) / c.total) : 0;
-  const filled = Math.round(ratio * width);
+  const ratio = c.total > 0 ? (c.migrated + c.failed) / c.total : 0;
   const eta = p.etaSeconds !== undefined ? ` ETA ${p.etaSeconds}s` : '';
   return (
-    `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${Math.floor(ratio * 100)}% ` +
+    `${progressBar(ratio)} ` +
     `${c.migrated}/${c.total} migrated, ${c.failed} failed, ${p.docsPerSecond} docs/s${eta} (${p.phase})`
   );
 }

@@ -4,8 +4,6 @@
  * bucket named in the URI, not the configured one (anchore-storage.md §2.1).
  */
 import { randomUUID, createHash } from 'node:crypto';
-import { Agent } from 'node:http';
-import { Agent as HttpsAgent } from 'node:https';
 import {
   CopyObjectCommand,
   CreateBucketCommand,
@@ -15,12 +13,9 @@ import {
   HeadObjectCommand,
   ListObjectsV2Command,
   PutObjectCommand,
-  S3Client,
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import type { Readable } from 'node:stream';
-import { NodeHttpHandler } from '@smithy/node-http-handler';
-import type { BuildMiddleware, HandlerExecutionContext, MetadataBearer } from '@smithy/types';
 import {
   DeleteRefusedError,
   DocumentRejectedError,
@@ -29,9 +24,8 @@ import {
   StorageBusyError,
 } from '../errors';
 import { describeS3Deletes } from './s3-delete-behaviour';
-import { BUSY_ERROR_CODES, classifyS3Error, httpStatus, type S3ErrorContext } from './s3-errors';
+import { BUSY_ERROR_CODES, classifyS3Error, httpStatus } from './s3-errors';
 import { perObjectCalls } from './per-object';
-import { createLeanS3, type LeanS3 } from './s3-lean';
 import { documentDirectory, encryptedByKey, statByListing, statOf, type ListPage } from './s3-list-stat';
 import { DEFAULT_LIST_PAGE_SIZE, refFromPath } from './listing';
 import { encodeObjectKey, parseContainerUri, pathLikeKeyProblem, prefixedObjectKey } from './uri';
@@ -45,57 +39,16 @@ import type {
   ObjectStoreDriver,
 } from './types';
 
-export const DRIVER_NAME = 's3';
+import { createS3Connection, type S3DriverOptions } from './s3-client';
 
-/** Batch calls a worker runs at once on one driver: its default page activity slots (`worker --concurrency`). */
-const BATCH_CALLS_SHARING_SOCKETS = 8;
+export type { S3DriverOptions } from './s3-client';
+export const DRIVER_NAME = 's3';
 
 /** Hidden property: a hash of endpoint and credentials, equal for drivers that may copy server-side. */
 const SERVER_KEY = Symbol('s3-server');
 
-/** Options of the s3 driver, from Anchore's `storage_driver.config`. */
-export interface S3DriverOptions {
-  /** Bucket new documents are written to. */
-  readonly bucket: string;
-  /** Prepended to `<userId>/<bucket>/<key>` as is: include a trailing `/`. @default '' */
-  readonly prefix?: string;
-  /** Static credentials; omit both for `iamauto` (the SDK's default credential chain). */
-  readonly accessKey?: string;
-  readonly secretKey?: string;
-  /** Custom endpoint (MinIO, VersityGW, …); implies path-style addressing. @default AWS */
-  readonly url?: string;
-  /** @default 'us-east-1' */
-  readonly region?: string;
-  /** Create the bucket in `selfCheck` when it does not exist. @default false */
-  readonly createBucket?: boolean;
-  /** Requests in flight per batch call (a worker's calls share 8 × this many sockets). @default 32 */
-  readonly parallelism?: number;
-  /** Bodies larger than this go through multipart upload. @default 16 MiB */
-  readonly multipartThreshold?: number;
-  /** Multipart part size (S3 minimum 5 MiB); an upload buffers at most 4 parts. @default 8 MiB */
-  readonly partSize?: number;
-}
-
-/**
- * DeleteObjects with Content-MD5: recent SDKs send only a CRC32 there, and several S3-compatible servers (and
- * AWS until 2025) refuse that with 400 MissingContentMD5 — after pages were already switched. Added in the build
- * step, after the body is serialized and before it is signed.
- */
-const contentMd5OnDeleteObjects: BuildMiddleware<object, MetadataBearer> =
-  (next, context: HandlerExecutionContext) => async (args) => {
-    const req = args.request as { headers?: Record<string, string>; body?: unknown };
-    if (context.commandName === 'DeleteObjectsCommand' && req.headers && req.body !== undefined) {
-      const body = typeof req.body === 'string' ? Buffer.from(req.body) : (req.body as Uint8Array);
-      req.headers['content-md5'] = createHash('md5').update(body).digest('base64');
-    }
-    return next(args);
-  };
-
 /** Prefix of the checksums this driver journals: the server keeps a SHA-256 of single-part objects sent with one. */
 const SHA256 = 'sha256:';
-
-/** After an overloaded answer, requests go through the SDK (its adaptive retry rate-limits them) for this long. */
-const LEAN_PAUSE_AFTER_BUSY_MS = 30_000;
 
 /** The object keys of `uris` by bucket (batch calls are per bucket), each with its URI. */
 function keysByBucket(uris: readonly string[]): Map<string, Array<{ key: string; uri: string }>> {
@@ -107,99 +60,12 @@ function keysByBucket(uris: readonly string[]): Map<string, Array<{ key: string;
   return byBucket;
 }
 
-/** Redacted view of the credentials for error messages: never the secret, only the access key's first 2 chars. */
-function shownCredentials(o: S3DriverOptions): Record<string, string> {
-  if (!o.accessKey) return { iamauto: 'true' };
-  return { access_key: `${o.accessKey.slice(0, 2)}****`, secret_key: '****' };
-}
-
 /** Creates the s3 driver. No network call happens until the first operation. */
 export function createS3Driver(o: S3DriverOptions): ObjectStoreDriver {
   const prefix = o.prefix ?? '';
   const parallelism = o.parallelism ?? 32;
   const multipartThreshold = o.multipartThreshold ?? 16 * 1024 * 1024;
-  const region = o.region ?? 'us-east-1';
-  const endpoint = o.url ?? `https://s3.${region}.amazonaws.com`;
-  // Sockets are shared by all the batch calls of a worker (its page activities, each with up to `parallelism`
-  // requests): capped at `parallelism`, copies queued in the agent and the server sat partly idle
-  // (bench/README.md#measurements-behind-the-code).
-  const agentOptions = { keepAlive: true, maxSockets: parallelism * BATCH_CALLS_SHARING_SOCKETS };
-  const httpAgent = new Agent(agentOptions);
-  const httpsAgent = new HttpsAgent(agentOptions);
-  const requestTimeoutMs = 120_000;
-  const client = new S3Client({
-    region,
-    ...(o.url ? { endpoint: o.url, forcePathStyle: true } : {}),
-    ...(o.accessKey && o.secretKey
-      ? { credentials: { accessKeyId: o.accessKey, secretAccessKey: o.secretKey } }
-      : {}),
-    // S3-compatible servers differ in their support of the SDK's default CRC checksums; Content-MD5 covers integrity.
-    requestChecksumCalculation: 'WHEN_REQUIRED',
-    responseChecksumValidation: 'WHEN_REQUIRED',
-    // Adaptive: after SlowDown the client also waits for tokens before sending, not only between attempts.
-    retryMode: 'adaptive',
-    maxAttempts: 3,
-    requestHandler: new NodeHttpHandler({
-      connectionTimeout: 5_000,
-      requestTimeout: requestTimeoutMs,
-      httpAgent,
-      httpsAgent,
-    }),
-  });
-  client.middlewareStack.add(contentMd5OnDeleteObjects, {
-    step: 'build',
-    priority: 'low',
-    name: 'objectstorageContentMd5OnDeleteObjects',
-  });
-  let busyAnswers = 0;
-  let leanPausedUntil = 0;
-  const sawBusy = (): void => {
-    busyAnswers += 1;
-    leanPausedUntil = Date.now() + LEAN_PAUSE_AFTER_BUSY_MS;
-  };
-  // Every attempt's answer passes the deserialize step, retried ones included.
-  client.middlewareStack.add(
-    (next) => async (args) => {
-      // Inside the deserializer an answer is a raw response; outside it, an error: look at both.
-      const busy = (status: number | undefined): boolean => status === 503 || status === 429;
-      try {
-        const out = await next(args);
-        if (busy((out.response as { statusCode?: number } | undefined)?.statusCode)) sawBusy();
-        return out;
-      } catch (err) {
-        if (busy(httpStatus(err))) sawBusy();
-        throw err;
-      }
-    },
-    { step: 'deserialize', priority: 'low', name: 'objectstorageBusyAnswers' },
-  );
-  // Lean requests on custom endpoints (path-style, as tested); AWS itself goes through the SDK.
-  const leanRequests: LeanS3 | undefined = o.url
-    ? createLeanS3({
-        endpoint: o.url,
-        region,
-        credentials: client.config.credentials,
-        agent: o.url.startsWith('https:') ? httpsAgent : httpAgent,
-        requestTimeoutMs,
-        onBusy: sawBusy,
-      })
-    : undefined;
-  /** Lean requests, unless the server said it is overloaded lately. */
-  const leanNow = (): LeanS3 | undefined => (Date.now() < leanPausedUntil ? undefined : leanRequests);
-  const ctx = (bucket: string, url?: string): S3ErrorContext => ({
-    endpoint,
-    bucket,
-    credentials: shownCredentials(o),
-    ...(url ? { url } : {}),
-  });
-  const call = async <T>(bucket: string, url: string | undefined, fn: () => Promise<T>): Promise<T> => {
-    try {
-      return await fn();
-    } catch (err) {
-      throw classifyS3Error(err, ctx(bucket, url));
-    }
-  };
-
+  const { client, region, endpoint, leanNow, call, ctx, takeBusyAnswers } = createS3Connection(o);
   /**
    * Multipart upload of a large or streamed body, at most 4 parts in memory, every part with a SHA-256 checksum
    * the server checks (Content-MD5 covers single-part writes; without this, a multipart body carried none).
@@ -541,11 +407,7 @@ export function createS3Driver(o: S3DriverOptions): ObjectStoreDriver {
       );
       return out;
     },
-    takeBusyAnswers() {
-      const n = busyAnswers;
-      busyAnswers = 0;
-      return n;
-    },
+    takeBusyAnswers,
     name: DRIVER_NAME,
     scheme: 's3',
     supportsCompression: true,

@@ -6,10 +6,10 @@
 import { MockActivityEnvironment } from '@temporalio/testing';
 import type { Pool } from 'pg';
 import { createHash } from 'node:crypto';
-import { makeCopyPage } from '../../src/activities/copy-page';
-import { makeDeletePage } from '../../src/activities/delete-page';
+import { createCopyPage } from '../../src/activities/copy-page';
+import { createDeletePage } from '../../src/activities/delete-page';
 import type { ActivityDeps } from '../../src/activities/deps';
-import { makeVerifyPage } from '../../src/activities/verify-page';
+import { createVerifyPage } from '../../src/activities/verify-page';
 import { createDbDriver } from '../../src/drivers/db';
 import { createMemoryDriver, type MemoryDriver } from '../../src/drivers/memory';
 import type { ObjectStoreDriver } from '../../src/drivers/types';
@@ -82,9 +82,9 @@ export async function migratePage(
   input: MigrationInput,
   page: PageBounds,
 ): Promise<void> {
-  await runActivity(makeCopyPage(deps), input, page);
-  await runActivity(makeVerifyPage(deps), input, page);
-  await runActivity(makeDeletePage(deps), input, page);
+  await runActivity(createCopyPage(deps), input, page);
+  await runActivity(createVerifyPage(deps), input, page);
+  await runActivity(createDeletePage(deps), input, page);
 }
 
 /** Anchore (still on the source config) rewrites `n` documents: new bytes at the same key and content_url. */

@@ -6,8 +6,8 @@
  */
 import { Client } from 'pg';
 import { checkNoAnchoreMigration } from '../../src/catalog/guards';
-import { makeCopyPage } from '../../src/activities/copy-page';
-import { makeVerifyPage } from '../../src/activities/verify-page';
+import { createCopyPage } from '../../src/activities/copy-page';
+import { createVerifyPage } from '../../src/activities/verify-page';
 import { inTransaction, phaseCounts, shareAnchoreMigrationLock } from '../../src/catalog';
 import { journalAndOnePage } from '../helpers/copy-page';
 import { createSafetyWorld, runActivity, SAFETY_RUN, type SafetyWorld } from '../helpers/safety-world';
@@ -28,21 +28,21 @@ test('while anchore-manager migrates, ours refuses to start and a page commit wr
   const input = { ...SAFETY_RUN, taskId: 20 };
   const page = await journalAndOnePage(world.catalog.pool, input);
   const deps = world.depsWith();
-  await runActivity(makeCopyPage(deps), input, page);
+  await runActivity(createCopyPage(deps), input, page);
   await anchoreManager.query('SELECT pg_advisory_lock(2, 1)');
 
   await expect(checkNoAnchoreMigration(world.catalog.pool)).rejects.toMatchObject({
     name: 'GuardRefusedError',
     message: expect.stringMatching(/pid \d+ \(anchore-manager\).* holds its migration lock/),
   });
-  await expect(runActivity(makeVerifyPage(deps), input, page)).rejects.toMatchObject({
+  await expect(runActivity(createVerifyPage(deps), input, page)).rejects.toMatchObject({
     name: 'AnchoreMigrationRunningError',
   });
   expect(await phaseCounts(world.catalog.pool, 20)).toMatchObject({ copied: page.documents, switched: 0 });
 
   await anchoreManager.query('SELECT pg_advisory_unlock(2, 1)');
   await checkNoAnchoreMigration(world.catalog.pool);
-  await runActivity(makeVerifyPage(deps), input, page);
+  await runActivity(createVerifyPage(deps), input, page);
   expect(await phaseCounts(world.catalog.pool, 20)).toMatchObject({ switched: page.documents });
 });
 

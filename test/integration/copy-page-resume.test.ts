@@ -5,7 +5,7 @@
  */
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { phaseCounts, planPages, UNKNOWN_SIZE_BYTES } from '../../src/catalog';
-import { makeCopyPage, type CopyHeartbeat } from '../../src/activities/copy-page';
+import { createCopyPage, type CopyHeartbeat } from '../../src/activities/copy-page';
 import type { DriverProvider } from '../../src/activities/deps';
 import { createDbDriver } from '../../src/drivers/db';
 import { createMemoryDriver } from '../../src/drivers/memory';
@@ -79,7 +79,7 @@ test('a retried copyPage resumes after the heartbeated cursor and copies every d
   expect(page.documents).toBeGreaterThanOrEqual(DOCS);
   const total = page.documents;
   const first = drivers(3);
-  const copyPage = makeCopyPage({
+  const copyPage = createCopyPage({
     pool: catalog.pool,
     fingerprint: 'test',
     drivers: first.provider,
@@ -95,7 +95,7 @@ test('a retried copyPage resumes after the heartbeated cursor and copies every d
   expect((await phaseCounts(catalog.pool, input.taskId)).copied).toBe(200);
 
   const second = drivers();
-  const retry = makeCopyPage({
+  const retry = createCopyPage({
     pool: catalog.pool,
     fingerprint: 'test',
     drivers: second.provider,
@@ -119,7 +119,7 @@ test('documents without a recorded size are charged to the byte budget as UNKNOW
   );
   expect(keys.rows).toHaveLength(3);
   const { budget, held } = recordingBudget();
-  const copyPage = makeCopyPage({
+  const copyPage = createCopyPage({
     pool: catalog.pool,
     fingerprint: 'test',
     drivers: drivers().provider,

@@ -6,7 +6,7 @@
  */
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { createPgMetadataStore, phaseCounts } from '../../src/catalog';
-import { makeCopyPage } from '../../src/activities/copy-page';
+import { createCopyPage } from '../../src/activities/copy-page';
 import { createObjectStoreManager } from '../../src/drivers/manager';
 import { createMemoryDriver } from '../../src/drivers/memory';
 import type { ObjectStoreDriver } from '../../src/drivers/types';
@@ -79,7 +79,7 @@ test('server-side chunks are cut by count; what must be read goes in byte-bounde
     },
   };
   const { budget, held } = recordingBudget();
-  const copyPage = makeCopyPage({
+  const copyPage = createCopyPage({
     pool: catalog.pool,
     fingerprint: 'test',
     drivers: {

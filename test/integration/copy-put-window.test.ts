@@ -5,7 +5,7 @@
  * the document. A body that still disagrees with an unchanged row is corrupt, as before. Real PostgreSQL.
  */
 import { createHash } from 'node:crypto';
-import { makeCopyPage } from '../../src/activities/copy-page';
+import { createCopyPage } from '../../src/activities/copy-page';
 import { journalRowsInPhases } from '../../src/catalog';
 import type { ObjectStoreDriver } from '../../src/drivers/types';
 import { anchoreDbStore } from '../helpers/catalog-db';
@@ -73,7 +73,7 @@ test('a body newer than its row, whose row follows a moment later, is copied at 
   };
   const page = await journalAndOnePage(world().catalog.pool, run);
   const counts = await runActivity(
-    makeCopyPage(depsWithSource(sourceMidWrite(doc.url, body, finishPut))),
+    createCopyPage(depsWithSource(sourceMidWrite(doc.url, body, finishPut))),
     run,
     page,
   );
@@ -90,7 +90,7 @@ test('a body that keeps disagreeing with a row that does not change is still fai
   const doc = await firstDocument();
   const page = await journalAndOnePage(world().catalog.pool, run);
   const counts = await runActivity(
-    makeCopyPage(
+    createCopyPage(
       depsWithSource(sourceMidWrite(doc.url, Buffer.from('not what the row says'), () => {}, true)),
     ),
     run,

@@ -5,12 +5,12 @@
  * every activity of the test so one migration's copies are another's.
  */
 import { createHash } from 'node:crypto';
-import { makeCopyPage } from '../../src/activities/copy-page';
-import { makeDeletePage } from '../../src/activities/delete-page';
+import { createCopyPage } from '../../src/activities/copy-page';
+import { createDeletePage } from '../../src/activities/delete-page';
 import type { ActivityDeps } from '../../src/activities/deps';
-import { makeFailPage } from '../../src/activities/fail-page';
-import { makeRollbackBatch } from '../../src/activities/rollback-batch';
-import { makeVerifyPage } from '../../src/activities/verify-page';
+import { createFailPage } from '../../src/activities/fail-page';
+import { createRollbackBatch } from '../../src/activities/rollback-batch';
+import { createVerifyPage } from '../../src/activities/verify-page';
 import { phaseCounts } from '../../src/catalog';
 import type { MigrationInput, PageBounds } from '../../src/shared/migration';
 import type { TestCatalog } from '../helpers/catalog-db';
@@ -47,7 +47,7 @@ const migratePage = (input: MigrationInput, page: PageBounds): Promise<void> =>
   migrateWith(deps, input, page);
 
 async function rollbackAll(input: MigrationInput): Promise<void> {
-  const rollback = makeRollbackBatch(deps);
+  const rollback = createRollbackBatch(deps);
   for (let i = 0; i < 100; i++) {
     if (!(await run(rollback, input, 500)).remaining) return;
   }
@@ -58,7 +58,7 @@ test('rollback of a migration that stopped early leaves the copies a later re-ru
   const first = { ...base, taskId: 7, nodelete: true };
   const page = await journalAndOnePage(catalog.pool, first);
   // Task 7 copied the page and stopped (cancel or fatal error) before verifying it.
-  await run(makeCopyPage(deps), first, page);
+  await run(createCopyPage(deps), first, page);
   expect((await phaseCounts(catalog.pool, 7)).copied).toBe(page.documents);
   // The same migration started again: task 8 writes the same destination keys, switches and deletes sources.
   const second = { ...base, taskId: 8 };
@@ -75,10 +75,10 @@ test('rollback of a migration that stopped early leaves the copies a later re-ru
 test('giving up a page of a stopped migration leaves the copies a later re-run switched to', async () => {
   const first = { ...base, taskId: 7, nodelete: true };
   const page = await journalAndOnePage(catalog.pool, first);
-  await run(makeCopyPage(deps), first, page);
+  await run(createCopyPage(deps), first, page);
   await migratePage({ ...base, taskId: 8 }, page);
 
-  await run(makeFailPage(deps), first, page, 'destination unreachable');
+  await run(createFailPage(deps), first, page, 'destination unreachable');
 
   expect(await unreadable()).toEqual([]);
   expect(dest.objects.size).toBe(page.documents);
@@ -132,12 +132,12 @@ async function rowsOf(ids: Iterable<string>): Promise<Map<string, { digest: stri
 test('a document Anchore rewrites between copy and switch is copied again, never switched to the stale copy', async () => {
   const input = { ...base, taskId: 10 };
   const page = await journalAndOnePage(catalog.pool, input);
-  await run(makeCopyPage(deps), input, page);
+  await run(createCopyPage(deps), input, page);
   const rewritten = await anchoreRewrites(catalog.pool, 5);
 
-  const verified = await run(makeVerifyPage(deps), input, page);
+  const verified = await run(createVerifyPage(deps), input, page);
   expect(verified).toMatchObject({ switched: page.documents - 5, failed: 0, stale: 5 });
-  await run(makeDeletePage(deps), input, page);
+  await run(createDeletePage(deps), input, page);
   expect(await unreadable()).toEqual([]);
   // The next round of the page copies the rewritten documents again, at their new version.
   await migratePage(input, page);
@@ -151,11 +151,11 @@ test('a document Anchore rewrites between copy and switch is copied again, never
 test('a source Anchore rewrites after its switch is not deleted, and is copied again', async () => {
   const input = { ...base, taskId: 11 };
   const page = await journalAndOnePage(catalog.pool, input);
-  await run(makeCopyPage(deps), input, page);
-  await run(makeVerifyPage(deps), input, page);
+  await run(createCopyPage(deps), input, page);
+  await run(createVerifyPage(deps), input, page);
   const rewritten = await anchoreRewrites(catalog.pool, 5);
 
-  expect(await run(makeDeletePage(deps), input, page)).toMatchObject({
+  expect(await run(createDeletePage(deps), input, page)).toMatchObject({
     deleted: page.documents - 5,
     stale: 5,
   });

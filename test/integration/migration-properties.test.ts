@@ -15,8 +15,8 @@ import { createHash, randomUUID } from 'node:crypto';
 import { inflateSync } from 'node:zlib';
 import fc from 'fast-check';
 import { MockActivityEnvironment } from '@temporalio/testing';
-import { makeCopyPage } from '../../src/activities/copy-page';
-import { makeVerifyPage } from '../../src/activities/verify-page';
+import { createCopyPage } from '../../src/activities/copy-page';
+import { createVerifyPage } from '../../src/activities/verify-page';
 import { createPgMetadataStore } from '../../src/catalog';
 import { createObjectStoreManager } from '../../src/drivers/manager';
 import { shouldCompress, type CompressionSettings } from '../../src/drivers/stored-bytes';
@@ -156,9 +156,9 @@ async function migrateRun(from: Store, to: Store, run: MigrationRun, counts: Pat
     log: createLogger('silent'),
     ...(run.streamAbove === undefined ? {} : { streamAboveBytes: run.streamAbove }),
   };
-  const copied = await new MockActivityEnvironment().run(makeCopyPage(deps), input, page);
+  const copied = await new MockActivityEnvironment().run(createCopyPage(deps), input, page);
   expect(copied).toMatchObject({ documents: docs.length, failed: 0 });
-  const verified = await new MockActivityEnvironment().run(makeVerifyPage(deps), input, page);
+  const verified = await new MockActivityEnvironment().run(createVerifyPage(deps), input, page);
   expect(verified).toMatchObject({ switched: docs.length, failed: 0, stale: 0 });
 
   const { rows } = await catalog.pool.query<{

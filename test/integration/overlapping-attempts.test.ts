@@ -5,9 +5,9 @@
  * before the copy's journal write, and just before the verify's switch. Real PostgreSQL; shared memory
  * destination.
  */
-import { makeCopyPage } from '../../src/activities/copy-page';
+import { createCopyPage } from '../../src/activities/copy-page';
 import type { ActivityDeps } from '../../src/activities/deps';
-import { makeVerifyPage } from '../../src/activities/verify-page';
+import { createVerifyPage } from '../../src/activities/verify-page';
 import { phaseCounts } from '../../src/catalog';
 import type { ObjectStoreDriver } from '../../src/drivers/types';
 import type { MigrationInput, PageBounds } from '../../src/shared/migration';
@@ -70,7 +70,7 @@ async function setUp(taskId: number, nodelete: boolean) {
 test('a copy frozen before its journal write writes nothing when it wakes after another attempt moved the page', async () => {
   const { input, page, deps, frozenDeps } = await setUp(12, false);
   const freeze = frozenAt(world().dest, 'putMany');
-  const late = runActivity(makeCopyPage(frozenDeps(freeze.driver)), input, page);
+  const late = runActivity(createCopyPage(frozenDeps(freeze.driver)), input, page);
   await freeze.atFreeze;
 
   await takeOver(() => migratePage(deps, input, page));
@@ -84,12 +84,12 @@ test('a copy frozen before its journal write writes nothing when it wakes after 
 
 test('a verify frozen before its switch does not fail what another attempt switched', async () => {
   const { input, page, deps, frozenDeps } = await setUp(13, true);
-  await runActivity(makeCopyPage(deps), input, page);
+  await runActivity(createCopyPage(deps), input, page);
   const freeze = frozenAt(world().dest, 'getMany');
-  const late = runActivity(makeVerifyPage(frozenDeps(freeze.driver)), { ...input, verify: 'full' }, page);
+  const late = runActivity(createVerifyPage(frozenDeps(freeze.driver)), { ...input, verify: 'full' }, page);
   await freeze.atFreeze;
 
-  await takeOver(() => runActivity(makeVerifyPage(deps), input, page));
+  await takeOver(() => runActivity(createVerifyPage(deps), input, page));
   expect(await phaseCounts(world().catalog.pool, 13)).toMatchObject({ switched: page.documents });
   freeze.open();
 

@@ -3,7 +3,7 @@
  * scenario 1's re-run); the one-at-a-time part is in migration-registry.test.ts. Real PostgreSQL.
  */
 import { checkRollbackAllowed } from '../../src/catalog/guards';
-import { makeCopyPage } from '../../src/activities/copy-page';
+import { createCopyPage } from '../../src/activities/copy-page';
 import { journalAndOnePage } from '../helpers/copy-page';
 import { migratePage, runActivity, SAFETY_RUN, safetyWorldPerTest } from '../helpers/safety-world';
 
@@ -13,7 +13,7 @@ test('rollback of a migration whose documents a later one migrated again is refu
   const first = { ...SAFETY_RUN, taskId: 7, nodelete: true };
   const page = await journalAndOnePage(world().catalog.pool, first);
   const deps = world().depsWith();
-  await runActivity(makeCopyPage(deps), first, page);
+  await runActivity(createCopyPage(deps), first, page);
   await checkRollbackAllowed(world().catalog.pool, 7);
   await migratePage(deps, { ...SAFETY_RUN, taskId: 8 }, page);
 

@@ -10,7 +10,7 @@ import {
   PutBucketVersioningCommand,
   PutObjectLockConfigurationCommand,
 } from '@aws-sdk/client-s3';
-import { makePrepare } from '../../src/activities/prepare';
+import { createPrepare } from '../../src/activities/prepare';
 import { catalogFingerprint } from '../../src/catalog';
 import type { GlobalOptions } from '../../src/cli/globals';
 import { buildInput, loadMigrationSides } from '../../src/cli/migration-setup';
@@ -238,7 +238,7 @@ describe('prepare', () => {
     });
     const drivers = createDriverProvider(catalog.pool);
     try {
-      const prepare = makePrepare({ pool: catalog.pool, fingerprint, drivers, log });
+      const prepare = createPrepare({ pool: catalog.pool, fingerprint, drivers, log });
       await prepare(input);
       await prepare({ ...input, nodelete: true });
     } finally {

@@ -5,9 +5,9 @@
  * shared memory destination.
  */
 import { holdPageFence } from '../../src/activities/page-fence';
-import { makeCopyPage } from '../../src/activities/copy-page';
-import { makeRemoveUnswitchedCopies } from '../../src/activities/remove-unswitched';
-import { makeRollbackBatch } from '../../src/activities/rollback-batch';
+import { createCopyPage } from '../../src/activities/copy-page';
+import { createRemoveUnswitchedCopies } from '../../src/activities/remove-unswitched';
+import { createRollbackBatch } from '../../src/activities/rollback-batch';
 import { journalRowsInPhases, phaseCounts } from '../../src/catalog';
 import { journalAndOnePage } from '../helpers/copy-page';
 import { runActivity, SAFETY_RUN, safetyWorldPerTest } from '../helpers/safety-world';
@@ -18,15 +18,15 @@ const run = { ...SAFETY_RUN, taskId: 7, nodelete: true };
 
 async function copiedPage(): Promise<string[]> {
   const page = await journalAndOnePage(world().catalog.pool, run);
-  await runActivity(makeCopyPage(world().depsWith()), run, page);
+  await runActivity(createCopyPage(world().depsWith()), run, page);
   const rows = await journalRowsInPhases(world().catalog.pool, 7, ['copied'], 1000);
   expect(rows.length).toBeGreaterThan(0);
   return rows.map((r) => r.dest_url as string);
 }
 
 test.each([
-  ['rollbackBatch', () => runActivity(makeRollbackBatch(world().depsWith()), run, 500)],
-  ['removeUnswitchedCopies', () => runActivity(makeRemoveUnswitchedCopies(world().depsWith()), run, 500)],
+  ['rollbackBatch', () => runActivity(createRollbackBatch(world().depsWith()), run, 500)],
+  ['removeUnswitchedCopies', () => runActivity(createRemoveUnswitchedCopies(world().depsWith()), run, 500)],
 ])('%s waits for a page an attempt still holds, and deletes nothing meanwhile', async (_name, act) => {
   const copies = await copiedPage();
   const live = await holdPageFence(world().depsWith(), run, 0); // an attempt of page 0 still at work
@@ -42,7 +42,7 @@ test.each([
 
 test('after a stop, removeUnswitchedCopies removes every unswitched copy and journals it rolled_back', async () => {
   const copies = await copiedPage();
-  const remove = makeRemoveUnswitchedCopies(world().depsWith());
+  const remove = createRemoveUnswitchedCopies(world().depsWith());
   let removed = 0;
   for (;;) {
     const r = await runActivity(remove, run, 7);

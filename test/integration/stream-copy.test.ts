@@ -11,8 +11,8 @@ import { join } from 'node:path';
 import { inflateSync } from 'node:zlib';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { createPgMetadataStore, journalRowsOfPage } from '../../src/catalog';
-import { makeCopyPage } from '../../src/activities/copy-page';
-import { makeVerifyPage } from '../../src/activities/verify-page';
+import { createCopyPage } from '../../src/activities/copy-page';
+import { createVerifyPage } from '../../src/activities/verify-page';
 import { createLocalfsDriver } from '../../src/drivers/localfs';
 import { createObjectStoreManager } from '../../src/drivers/manager';
 import { createS3Driver } from '../../src/drivers/s3';
@@ -136,7 +136,7 @@ test.each([
     log: createLogger('silent'),
     streamAboveBytes: MIB,
   };
-  const counts = await new MockActivityEnvironment().run(makeCopyPage(deps), input, page);
+  const counts = await new MockActivityEnvironment().run(createCopyPage(deps), input, page);
   expect(counts).toMatchObject({ documents: 3, failed: 1 });
   // The three large ones streamed (the lying one too, and read again after each wait); the small one batched.
   expect(calls.filter((c) => c === 'putStream').length).toBeGreaterThanOrEqual(3);
@@ -159,7 +159,7 @@ test.each([
 
   // Verify hashes what it must read back by streaming too (multipart copies on S3 have no md5).
   calls.length = 0;
-  const verified = await new MockActivityEnvironment().run(makeVerifyPage(deps), input, page);
+  const verified = await new MockActivityEnvironment().run(createVerifyPage(deps), input, page);
   expect(verified).toMatchObject({ switched: 3, failed: 0 });
   expect(calls.filter((c) => c.startsWith('getMany'))).toEqual([]);
 });
