@@ -66,8 +66,12 @@ export function createActivities(deps: ActivityDeps, metrics: ActivityMetrics = 
     prepare: guarded(createPrepare(deps)),
     planPages: guarded(createPlanPages(deps)),
     copyPage: guarded(metrics.observe(reportingBusy(deps, createCopyPage(deps)), pageOutcomes.copyPage)),
-    verifyPage: guarded(metrics.observe(reportingBusy(deps, createVerifyPage(deps)), pageOutcomes.verifyPage)),
-    deletePage: guarded(metrics.observe(reportingBusy(deps, createDeletePage(deps)), pageOutcomes.deletePage)),
+    verifyPage: guarded(
+      metrics.observe(reportingBusy(deps, createVerifyPage(deps)), pageOutcomes.verifyPage),
+    ),
+    deletePage: guarded(
+      metrics.observe(reportingBusy(deps, createDeletePage(deps)), pageOutcomes.deletePage),
+    ),
     failPage: guarded(metrics.observe(createFailPage(deps), pageOutcomes.failPage)),
     finish: guarded(createFinish(deps)),
     compactJournal: guarded(createCompactJournal(deps)),
