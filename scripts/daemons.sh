@@ -97,3 +97,16 @@ stop_pid() {
   log "$name: pid $pid did not exit after SIGKILL"
   return 1
 }
+
+# The entry point of a service script: `SCRIPT up|down|status` runs its cmd_up, cmd_down or cmd_status after
+# validate_config.
+service_main() {
+  [ $# -eq 1 ] || die "usage: scripts/$SCRIPT_NAME up|down|status"
+  validate_config
+  case $1 in
+    up) cmd_up ;;
+    down) cmd_down ;;
+    status) cmd_status ;;
+    *) die "usage: scripts/$SCRIPT_NAME up|down|status" ;;
+  esac
+}

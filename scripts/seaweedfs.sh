@@ -138,15 +138,4 @@ cmd_status() {
   [ "$state" = up ] || return 3
 }
 
-main() {
-  [ $# -eq 1 ] || die "usage: scripts/seaweedfs.sh up|down|status"
-  validate_config
-  case $1 in
-    up) cmd_up ;;
-    down) cmd_down ;;
-    status) cmd_status ;;
-    *) die "usage: scripts/seaweedfs.sh up|down|status" ;;
-  esac
-}
-
-main "$@"
+service_main "$@"

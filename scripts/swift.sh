@@ -320,15 +320,4 @@ cmd_status() {
   return $all
 }
 
-main() {
-  [ $# -eq 1 ] || die "usage: scripts/swift.sh up|down|status"
-  validate_config
-  case $1 in
-    up) cmd_up ;;
-    down) cmd_down ;;
-    status) cmd_status ;;
-    *) die "usage: scripts/swift.sh up|down|status" ;;
-  esac
-}
-
-main "$@"
+service_main "$@"

@@ -66,14 +66,6 @@ import {
   sweepsThisPass,
 } from './staging';
 
-export {
-  cancelUpdate,
-  cutoverUpdate,
-  pauseUpdate,
-  progressQuery,
-  resumeUpdate,
-  throttleUpdate,
-} from '../shared/messages';
 
 const { prepare } = wf.proxyActivities<Activities>(preparePreset);
 const { planPages } = wf.proxyActivities<Activities>(planPreset);

@@ -7,7 +7,6 @@
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { execFileSync } from 'node:child_process';
 import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { createActivities, type Activities } from '../../src/activities';
@@ -15,7 +14,8 @@ import type { ObjectStoreDriver } from '../../src/drivers/types';
 import type { MigrationInput } from '../../src/shared/migration';
 import type { migrateStore } from '../../src/workflows/migrate-store';
 import { createSafetyWorld, type SafetyWorld } from './safety-world';
-import { stackEnv, temporalBin } from './stack-env';
+import { stackEnv } from './stack-env';
+import { historyJson } from './temporal-history';
 
 let runtimeInstalled = false;
 
@@ -66,23 +66,7 @@ export async function runMigrateStore(
     if (process.env.RECORD_HISTORIES !== '1') return;
     mkdirSync(HISTORIES_DIR, { recursive: true });
     // The CLI's JSON is the format replay reads; the SDK's historyToJSON trips over two protobufjs copies.
-    const show = (runId: string): string =>
-      execFileSync(
-        temporalBin(),
-        [
-          'workflow',
-          'show',
-          '--address',
-          stackEnv.temporalAddress,
-          '--workflow-id',
-          handle.workflowId,
-          '--run-id',
-          runId,
-          '--output',
-          'json',
-        ],
-        { encoding: 'utf8' },
-      );
+    const show = (runId: string): string => historyJson(handle.workflowId, runId);
     writeFileSync(join(HISTORIES_DIR, `${name}.json`), show(handle.firstExecutionRunId));
     const latest = await client.workflow.getHandle(handle.workflowId).describe();
     if (latest.runId !== handle.firstExecutionRunId) {

@@ -4,7 +4,7 @@
  * destination is down. The real workflow on the dev server, several runs per migration.
  */
 import type { Progress } from '../../src/shared/migration';
-import { cancelUpdate, progressQuery } from '../../src/workflows/migrate-store';
+import { cancelUpdate, progressQuery } from '../../src/shared/messages';
 import { waitFor } from '../helpers/processes';
 import { DOCS, downDestination, pagesStarted, SAFETY_RUN } from '../helpers/safety-world';
 import { workflowWorldPerTest } from '../helpers/workflow-world';

@@ -5,7 +5,6 @@
  * neither, while the failures are all there with `****`. The same run with the SDK's default converter shows
  * the secret, so the search does see a leak.
  */
-import { execFileSync } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { Client, Connection, type DataConverter } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
@@ -13,7 +12,8 @@ import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/wo
 import { registerSecret } from '../../src/config/redact';
 import { dataConverterFromEnv } from '../../src/converter/data-converter';
 import { WORKFLOW_URL_PASSWORD, type LeakyActivities, type leakyWorkflow } from '../helpers/leaky-workflows';
-import { stackEnv, temporalBin } from '../helpers/stack-env';
+import { stackEnv } from '../helpers/stack-env';
+import { historyJson } from '../helpers/temporal-history';
 
 jest.setTimeout(120_000);
 
@@ -66,20 +66,7 @@ async function runLeaky(dataConverter: DataConverter | undefined): Promise<strin
     await connection.close();
     await workerConnection.close();
   }
-  return execFileSync(
-    temporalBin(),
-    [
-      'workflow',
-      'show',
-      '--address',
-      stackEnv.temporalAddress,
-      '--workflow-id',
-      workflowId,
-      '--output',
-      'json',
-    ],
-    { encoding: 'utf8' },
-  );
+  return historyJson(workflowId);
 }
 
 /** The raw JSON plus every base64 string in it decoded: a payload's bytes are searched too. */

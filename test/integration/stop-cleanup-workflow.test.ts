@@ -5,7 +5,7 @@
  */
 import { phaseCounts } from '../../src/catalog';
 import type { ObjectStoreDriver } from '../../src/drivers/types';
-import { cancelUpdate, progressQuery } from '../../src/workflows/migrate-store';
+import { cancelUpdate, progressQuery } from '../../src/shared/messages';
 import { waitFor } from '../helpers/processes';
 import { SAFETY_RUN } from '../helpers/safety-world';
 import { workflowWorldPerTest } from '../helpers/workflow-world';

@@ -13,7 +13,7 @@ import {
   progressQuery,
   resumeUpdate,
   throttleUpdate,
-} from '../../src/workflows/migrate-store';
+} from '../../src/shared/messages';
 import { waitFor } from '../helpers/processes';
 import { anchoreRewrites, DOCS, downDestination, pagesStarted, SAFETY_RUN } from '../helpers/safety-world';
 import { workflowWorldPerTest, type WorkflowRun } from '../helpers/workflow-world';
