@@ -15,7 +15,7 @@ import {
 } from '../catalog';
 import type { MigrationInput, MovedBytes } from '../shared/migration';
 import { activityControls, assertSameCatalog } from './context';
-import { deleteSourcesOf, type DeleteCounts } from './delete-page';
+import { deleteSourcesOf, type DeleteCounts } from './source-deletes';
 import type { ActivityDeps } from './deps';
 import { commitAcrossPages, commitPerPage } from './page-fence';
 import { settleChangedRows, type Settled } from './settle-changed';

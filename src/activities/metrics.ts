@@ -9,7 +9,7 @@
 import type { MetricCounter, MetricHistogram, MetricMeter, MetricTags } from '@temporalio/common';
 import { isDriverName } from '../config';
 import type { MigrationInput, PageCounts } from '../shared/migration';
-import type { DeleteCounts } from './delete-page';
+import type { DeleteCounts } from './source-deletes';
 import type { VerifyCounts } from './verify-page';
 
 /** What one page activity did to documents; absent fields are not this activity's business. */

@@ -22,7 +22,7 @@ import type { MigrationInput } from '../shared/migration';
 import { activityControls, assertSameCatalog } from './context';
 import type { ActivityDeps } from './deps';
 import { commitPerPage } from './page-fence';
-import { removeUnswitchedBatch } from './remove-unswitched';
+import { removeUnswitchedBatch } from './unswitched-copies';
 import { deleteUnpointedCopies } from './unpointed-copies';
 import type { PoolClient } from 'pg';
 

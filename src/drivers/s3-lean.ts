@@ -1,7 +1,7 @@
 /**
  * Lean S3 requests for the hot path of a migration (HEAD, GET, single-part PUT, CopyObject): signed with the
  * SDK's own SigV4 signer and sent on the driver's keep-alive agent, without the SDK's middleware stack, which
- * costs 3–4× the CPU per request (bench/results: 0.5–1.1 ms against 0.15 ms). They only handle the expected
+ * costs several times the CPU per request (docs/adr/0002). They only handle the expected
  * answers — success, and "absent" where the caller asked for it. Any other status or a network error returns
  * undefined and the caller repeats the request through the SDK, whose retries and error classification then
  * apply unchanged. Used for custom endpoints (path-style), the ones tested here.

@@ -7,7 +7,7 @@
  */
 import * as wf from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import type { DeleteCounts } from '../activities/delete-page';
+import type { DeleteCounts } from '../activities/source-deletes';
 import {
   SA,
   throttleProblem,

@@ -11,7 +11,7 @@ import type {
   MetricTags,
   NumericMetricValueType,
 } from '@temporalio/common';
-import type { DeleteCounts } from '../../src/activities/delete-page';
+import type { DeleteCounts } from '../../src/activities/source-deletes';
 import { createActivityMetrics, METRIC_NAMES, pageOutcomes } from '../../src/activities/metrics';
 import type { MigrationInput, PageBounds, PageCounts } from '../../src/shared/migration';
 
