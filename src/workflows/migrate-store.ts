@@ -66,7 +66,6 @@ import {
   sweepsThisPass,
 } from './staging';
 
-
 const { prepare } = wf.proxyActivities<Activities>(preparePreset);
 const { planPages } = wf.proxyActivities<Activities>(planPreset);
 const { finish, failPage } = wf.proxyActivities<Activities>(bookkeepingPreset);
