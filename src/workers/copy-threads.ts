@@ -31,6 +31,12 @@ export interface CopyThreads extends ChunkCopier {
   close(): Promise<void>;
 }
 
+/**
+ * A thread's young generation: its garbage is the bodies' small handles, which die young; a smaller one keeps the
+ * thread's share of the worker's peak RSS down (docs/adr/0009).
+ */
+const THREAD_LIMITS = { maxYoungGenerationSizeMb: 12 } as const;
+
 /** Whether this process can start copy threads (it runs compiled, not from TypeScript sources). */
 export const copyThreadsAvailable = (): boolean => existsSync(THREAD_ENTRY);
 
@@ -42,7 +48,7 @@ export function startCopyThreads(count: number, data: CopyThreadData, log: Logge
 
   const spawn = (): CopyThread => {
     const t: CopyThread = {
-      worker: new Worker(THREAD_ENTRY, { workerData: data }),
+      worker: new Worker(THREAD_ENTRY, { workerData: data, resourceLimits: THREAD_LIMITS }),
       pending: new Map(),
       exited: false,
     };
