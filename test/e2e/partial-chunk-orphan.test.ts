@@ -13,57 +13,53 @@ import type { IncomingMessage } from 'node:http';
 import { createDriver } from '../../src/drivers/registry';
 import { taggedFixture } from '../helpers/fixture';
 import { waitFor } from '../helpers/processes';
-import { startS3BehaviourProxy, type S3BehaviourProxy } from '../helpers/s3-behaviour-proxy';
-import { stackEnv } from '../helpers/stack-env';
-import { configFile, createWorld, s3Through, stores, type World } from '../helpers/world';
+import { proxiedWorldPerFile } from '../helpers/proxied-world';
+import { configFile, s3Through, stores } from '../helpers/world';
 
 jest.setTimeout(300_000);
 
-let world: World;
-let proxy: S3BehaviourProxy;
-beforeAll(async () => {
-  world = await createWorld();
-  proxy = await startS3BehaviourProxy(stackEnv.s3Endpoint);
-});
-afterAll(async () => {
-  await proxy?.close();
-  await world?.close();
-});
+const env = proxiedWorldPerFile();
 
 test.failing(
   'copies a failed chunk wrote leave no orphan when Anchore deletes their documents before the retry',
   async () => {
     const from = stores.db();
     const direct = stores.s3();
-    const to = s3Through(direct, proxy.url);
+    const to = s3Through(direct, env.proxy.url);
     const docs = taggedFixture('partial', 40);
-    await world.load(from, docs);
+    await env.world.load(from, docs);
     const failing = docs[30];
     const deleted = docs[5];
     if (!failing || !deleted) throw new Error('fixture too small');
     let failures = 0;
     let deleting: Promise<void> | undefined;
-    proxy.setRule((req: IncomingMessage) => {
+    env.proxy.setRule((req: IncomingMessage) => {
       if (req.method !== 'PUT' || !decodeURIComponent(req.url ?? '').includes(failing.key)) return undefined;
       // The first attempt's writes of this object all fail; by then the rest of its chunk was written. Anchore
       // deletes another document of the chunk (row first, then its object) before the page is retried.
       if (failures >= 4) return undefined;
       failures += 1;
-      deleting ??= world.manager(from).delete(deleted.userId, deleted.bucket, deleted.key);
+      deleting ??= env.world.manager(from).delete(deleted.userId, deleted.bucket, deleted.key);
       return { status: 500, code: 'InternalError', message: 'We encountered an internal error.' };
     });
-    const started = await world.cli(['migrate', configFile(from), configFile(to), '--dontask', '--detach']);
+    const started = await env.world.cli([
+      'migrate',
+      configFile(from),
+      configFile(to),
+      '--dontask',
+      '--detach',
+    ]);
     expect(started.code).toBe(0);
     const taskId = Number(/Migration Task Id: (\d+)/.exec(started.stdout)?.[1]);
     await waitFor(
-      async () => (await world.task(taskId)).state !== 'running',
+      async () => (await env.world.task(taskId)).state !== 'running',
       240_000,
       'the migration to end',
     );
     await deleting;
     expect(failures).toBeGreaterThan(0);
     // (the task ends failed: the deleted document counts as not having reached the destination)
-    const dest = createDriver({ name: direct.name, config: direct.config }, { pool: world.pool });
+    const dest = createDriver({ name: direct.name, config: direct.config }, { pool: env.world.pool });
     try {
       const ref = { userId: deleted.userId, bucket: deleted.bucket, key: deleted.key };
       expect(await dest.exists(dest.uriFor(ref))).toBe(false);

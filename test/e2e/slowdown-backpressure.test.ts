@@ -6,22 +6,14 @@
 import type { IncomingMessage } from 'node:http';
 import { taggedFixture } from '../helpers/fixture';
 import { waitFor } from '../helpers/processes';
-import { startS3BehaviourProxy, type S3BehaviourProxy, type S3Rule } from '../helpers/s3-behaviour-proxy';
+import type { S3Rule } from '../helpers/s3-behaviour-proxy';
+import { proxiedWorldPerFile } from '../helpers/proxied-world';
 import { stackEnv } from '../helpers/stack-env';
-import { configFile, createWorld, expectAllAt, s3Through, stores, type World } from '../helpers/world';
+import { configFile, expectAllAt, s3Through, stores } from '../helpers/world';
 
 jest.setTimeout(300_000);
 
-let world: World;
-let proxy: S3BehaviourProxy;
-beforeAll(async () => {
-  world = await createWorld();
-  proxy = await startS3BehaviourProxy(stackEnv.s3Endpoint);
-});
-afterAll(async () => {
-  await proxy?.close();
-  await world?.close();
-});
+const env = proxiedWorldPerFile();
 
 /** At most `perSecond` object writes a second (a token bucket holding one second's worth), SlowDown above. */
 function slowDownAbove(perSecond: number): S3Rule & { slowDowns: () => number } {
@@ -45,13 +37,13 @@ function slowDownAbove(perSecond: number): S3Rule & { slowDowns: () => number } 
 
 test('503 SlowDown above 30 writes/s: the migration slows down, shows it, and moves everything', async () => {
   const from = stores.db();
-  const to = s3Through(stores.s3(), proxy.url);
+  const to = s3Through(stores.s3(), env.proxy.url);
   const docs = taggedFixture('slowdown', 300);
-  await world.load(from, docs);
+  await env.world.load(from, docs);
   const rule = slowDownAbove(30);
-  proxy.setRule(rule);
+  env.proxy.setRule(rule);
   try {
-    const started = await world.cli([
+    const started = await env.world.cli([
       'migrate',
       configFile(from),
       configFile(to),
@@ -65,7 +57,7 @@ test('503 SlowDown above 30 writes/s: the migration slows down, shows it, and mo
     let slowed = '';
     await waitFor(
       async () => {
-        const st = await world.cli(['status', String(taskId)]);
+        const st = await env.world.cli(['status', String(taskId)]);
         slowed = /slowed:\s+(.*)/.exec(st.stdout)?.[1] ?? slowed;
         return slowed !== '';
       },
@@ -74,14 +66,14 @@ test('503 SlowDown above 30 writes/s: the migration slows down, shows it, and mo
     );
     expect(slowed).toMatch(/\d+ page\(s\) in flight by the stores .*SlowDown/);
     await waitFor(
-      async () => (await world.task(taskId)).state !== 'running',
+      async () => (await env.world.task(taskId)).state !== 'running',
       240_000,
       'the migration to end',
     );
-    expect(await world.task(taskId)).toEqual({ state: 'complete', total: 300, done: 300 });
+    expect(await env.world.task(taskId)).toEqual({ state: 'complete', total: 300, done: 300 });
     expect(rule.slowDowns()).toBeGreaterThan(0);
   } finally {
-    proxy.setRule(undefined);
+    env.proxy.setRule(undefined);
   }
-  await expectAllAt(world, s3Through(to, stackEnv.s3Endpoint), docs);
+  await expectAllAt(env.world, s3Through(to, stackEnv.s3Endpoint), docs);
 });
