@@ -2,9 +2,10 @@
  * copyPage: works through the page in chunks. Per chunk it reads the source bodies in one batch (one query for
  * db/db2, bounded parallel GETs for object stores), checks each against its metadata (digest, size,
  * documentName), decompresses, re-compresses under the destination's rules, writes the chunk to the destination
- * (copy-round.ts; in a worker's copy threads when it has them) and journals every outcome, then heartbeats the chunk's last key as the in-page cursor. A retry resumes after
- * that cursor, and documents the journal already knows are skipped, so a retried page never copies twice.
- * Chunks also bound the bodies held in memory. Sources are not touched.
+ * (copy-round.ts; in a worker's copy threads when it has them) and journals every outcome, then heartbeats the
+ * chunk's last key as the in-page cursor. A retry resumes after that cursor, and documents the journal already
+ * knows are skipped, so a retried page never copies twice. Chunks also bound the bodies held in memory. Sources
+ * are not touched.
  */
 import {
   currentVersions,

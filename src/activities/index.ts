@@ -18,6 +18,7 @@ import { createRemoveUnswitchedCopies } from './remove-unswitched';
 import { createRollbackBatch } from './rollback-batch';
 import { createStageDelta } from './stage-delta';
 import { createVerifyPage } from './verify-page';
+import { takeBusyAnswersOf } from '../drivers/types';
 import type { MigrationInput, PageBounds } from '../shared/migration';
 
 /** Wraps an activity: permanent errors become non-retryable failures; heartbeats keep flowing while it runs. */
@@ -47,9 +48,8 @@ function reportingBusy<R extends object>(
 ): (input: MigrationInput, page: PageBounds) => Promise<R & { busy?: number }> {
   const wrapped = async (input: MigrationInput, page: PageBounds): Promise<R & { busy?: number }> => {
     const result = await fn(input, page);
-    const stores = new Set([deps.drivers.driverFor(input.from), deps.drivers.driverFor(input.to)]);
     const busy =
-      [...stores].reduce((n, d) => n + (d.takeBusyAnswers?.() ?? 0), 0) +
+      takeBusyAnswersOf(deps.drivers.driverFor(input.from), deps.drivers.driverFor(input.to)) +
       (deps.copier?.takeBusyAnswers() ?? 0);
     return busy > 0 ? { ...result, busy } : result;
   };

@@ -3,18 +3,29 @@
  * Writes set the values Anchore's ORM would (no DEFAULT clauses in the table, §11.2).
  */
 import type { Pool } from 'pg';
+import { selectList } from '../sql/columns';
 import type { ArchiveMetadataRow, MetadataStore } from '../shared/archive-metadata';
 
 export type { ArchiveMetadataRow, MetadataStore, MetadataWrite } from '../shared/archive-metadata';
 
 /** archive_metadata's columns as ArchiveMetadataRow holds them; of the table aliased `t` when given. */
 export function metadataColumns(t?: string): string {
-  const c = (name: string): string => (t ? `${t}.${name}` : name);
-  return (
-    `${c('bucket')}, ${c('"archiveId"')}, ${c('"userId"')}, ${c('"documentName"')}, ${c('content_url')}, ` +
-    `${c('is_compressed')}, ${c('digest')}, ${c('size')}::float8 AS size, ${c('created_at')}, ${c('last_updated')}`
-  );
+  return selectList(METADATA_COLUMNS, SIZE_COLUMN, t);
 }
+
+const METADATA_COLUMNS = [
+  'bucket',
+  '"archiveId"',
+  '"userId"',
+  '"documentName"',
+  'content_url',
+  'is_compressed',
+  'digest',
+  'size',
+  'created_at',
+  'last_updated',
+] as const;
+const SIZE_COLUMN: ReadonlySet<string> = new Set(['size']);
 
 /** archive_metadata over a pg pool. */
 export function createPgMetadataStore(pool: Pool): MetadataStore {

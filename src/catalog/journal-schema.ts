@@ -4,6 +4,7 @@
  * the phases.
  */
 import type { MovedBytes } from '../shared/migration';
+import { selectList } from '../sql/columns';
 import type { MetadataSwitch, StoredVersion } from './pages';
 
 /** Idempotent DDL of our tables; never touches Anchore's. */
@@ -176,25 +177,28 @@ export interface JournalEntry {
 
 /** The journal's columns as JournalRow holds them; of the table aliased `t` when given. */
 export function journalColumns(t?: string): string {
-  const c = (name: string): string => (t ? `${t}.${name}` : name);
-  const plain = [
-    'task_id',
-    'bucket',
-    '"archiveId"',
-    '"userId"',
-    '"documentName"',
-    'page',
-    'phase',
-    'source_url',
-  ];
-  const rest = ['source_compressed', 'dest_url', 'dest_digest'];
-  const tail = ['dest_compressed', 'dest_checksum', 'error_code', 'error_message', 'attempts'];
-  return [
-    ...plain.map(c),
-    c('source_digest'),
-    `${c('source_size')}::float8 AS source_size`,
-    ...rest.map(c),
-    `${c('dest_size')}::float8 AS dest_size`,
-    ...tail.map(c),
-  ].join(', ');
+  return selectList(JOURNAL_COLUMNS, SIZE_COLUMNS, t);
 }
+
+const JOURNAL_COLUMNS = [
+  'task_id',
+  'bucket',
+  '"archiveId"',
+  '"userId"',
+  '"documentName"',
+  'page',
+  'phase',
+  'source_url',
+  'source_digest',
+  'source_size',
+  'source_compressed',
+  'dest_url',
+  'dest_digest',
+  'dest_size',
+  'dest_compressed',
+  'dest_checksum',
+  'error_code',
+  'error_message',
+  'attempts',
+] as const;
+const SIZE_COLUMNS: ReadonlySet<string> = new Set(['source_size', 'dest_size']);

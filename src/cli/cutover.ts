@@ -102,18 +102,19 @@ async function runningStaged(
 async function update(
   session: TemporalSession,
   record: MigrationRecord,
-  name: typeof MESSAGES.cutover | typeof MESSAGES.cancel,
-  arg?: CutoverRequest,
+  request:
+    | { readonly name: typeof MESSAGES.cutover; readonly arg: CutoverRequest }
+    | { readonly name: typeof MESSAGES.cancel },
 ): Promise<Progress> {
   const handle = session.client.workflow.getHandle(record.workflow_id);
   const call =
-    name === MESSAGES.cutover && arg
-      ? handle.executeUpdate(cutoverUpdate, { args: [arg] })
+    request.name === MESSAGES.cutover
+      ? handle.executeUpdate(cutoverUpdate, { args: [request.arg] })
       : handle.executeUpdate(cancelUpdate);
   return call.catch((err: unknown) => {
     const e = err as Error;
     if (e?.name === 'WorkflowUpdateFailedError')
-      throw new GuardRefusedError(`${name} refused: ${(e.cause as Error)?.message ?? e.message}`);
+      throw new GuardRefusedError(`${request.name} refused: ${(e.cause as Error)?.message ?? e.message}`);
     throw err;
   });
 }
@@ -153,7 +154,7 @@ async function runCutover(id: number, o: CutoverOptions, g: GlobalOptions): Prom
         return ExitCode.ok;
       }
       const req: CutoverRequest = { nodelete: o.nodelete === true, force: o.force === true };
-      await update(session, record, MESSAGES.cutover, req);
+      await update(session, record, { name: MESSAGES.cutover, arg: req });
       const result = await followToEnd(session, record, out);
       if (!result) return ExitCode.ok;
       const code = printResult(out, result, { ...record.input, nodelete: req.nodelete }, o.acceptFailures);
@@ -191,7 +192,7 @@ async function runAbort(id: number, g: GlobalOptions): Promise<number> {
       if ((await workflowStatusOf(pool, session.client, record)) !== 'RUNNING') return;
       await runningStaged(pool, session, record, 'abort');
       // A cancel removes the copies no row points at before the workflow ends.
-      await update(session, record, MESSAGES.cancel);
+      await update(session, record, { name: MESSAGES.cancel });
       await followToEnd(session, record, out);
     });
     const left = await forgetAbortedRows(pool, id);

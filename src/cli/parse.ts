@@ -6,32 +6,23 @@ import { UsageError } from '../errors';
 
 const HELP = ' (run with --help for usage)';
 
-export function positiveInt(flag: string): (value: string) => number {
+/** A parser of `flag`'s numeric values: those `ok` accepts pass, others are a UsageError saying they must be `what`. */
+function numberOption(flag: string, ok: (n: number) => boolean, what: string): (value: string) => number {
   return (value) => {
     const n = Number(value);
-    if (!Number.isInteger(n) || n < 1)
-      throw new UsageError(`${flag} must be a positive integer, got "${value}"${HELP}`);
+    if (!ok(n)) throw new UsageError(`${flag} must be ${what}, got "${value}"${HELP}`);
     return n;
   };
 }
 
-export function nonNegativeInt(flag: string): (value: string) => number {
-  return (value) => {
-    const n = Number(value);
-    if (!Number.isInteger(n) || n < 0)
-      throw new UsageError(`${flag} must be an integer >= 0, got "${value}"${HELP}`);
-    return n;
-  };
-}
+export const positiveInt = (flag: string): ((value: string) => number) =>
+  numberOption(flag, (n) => Number.isInteger(n) && n >= 1, 'a positive integer');
 
-export function nonNegativeNumber(flag: string): (value: string) => number {
-  return (value) => {
-    const n = Number(value);
-    if (!Number.isFinite(n) || n < 0)
-      throw new UsageError(`${flag} must be a number >= 0, got "${value}"${HELP}`);
-    return n;
-  };
-}
+export const nonNegativeInt = (flag: string): ((value: string) => number) =>
+  numberOption(flag, (n) => Number.isInteger(n) && n >= 0, 'an integer >= 0');
+
+export const nonNegativeNumber = (flag: string): ((value: string) => number) =>
+  numberOption(flag, (n) => Number.isFinite(n) && n >= 0, 'a number >= 0');
 
 export function taskIdArg(value: string): number {
   const n = Number(value);

@@ -63,6 +63,11 @@ export interface ObjectStat {
   readonly etag?: string;
 }
 
+/** Takes the overloaded answers (see `takeBusyAnswers`) of `drivers`, each driver counted once. */
+export function takeBusyAnswersOf(...drivers: ObjectStoreDriver[]): number {
+  return [...new Set(drivers)].reduce((n, d) => n + (d.takeBusyAnswers?.() ?? 0), 0);
+}
+
 /** The md5 a stat proves for stored bytes expected to hash to `digest`, or undefined when it cannot tell. */
 export function provenMd5(stat: ObjectStat, digest: string | null | undefined): string | undefined {
   if (stat.md5 !== undefined) return stat.md5;

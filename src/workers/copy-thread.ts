@@ -8,7 +8,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { copyRound } from '../activities/copy-round';
 import { createWorkerPool } from '../catalog';
-import type { ObjectStoreDriver } from '../drivers/types';
+import { takeBusyAnswersOf } from '../drivers/types';
 import { createDriverProvider } from './driver-provider';
 import { startHeapCeiling } from './heap-ceiling';
 import { toWire, type CopyThreadData, type ToThread, type FromThread } from './copy-wire';
@@ -57,17 +57,13 @@ async function copy({ id, rows, from, to }: Extract<ToThread, { type: 'copy' }>)
     const dest = drivers.driverFor(to);
     try {
       const round = await copyRound(source, dest, rows, to, abort.signal);
-      reply({ type: 'done', id, round, busy: busyAnswers(source, dest) });
+      reply({ type: 'done', id, round, busy: takeBusyAnswersOf(source, dest) });
     } catch (err) {
-      reply({ type: 'failed', id, error: toWire(err), busy: busyAnswers(source, dest) });
+      reply({ type: 'failed', id, error: toWire(err), busy: takeBusyAnswersOf(source, dest) });
     }
   } catch (err) {
     reply({ type: 'failed', id, error: toWire(err), busy: 0 });
   } finally {
     running.delete(id);
   }
-}
-
-function busyAnswers(...stores: ObjectStoreDriver[]): number {
-  return [...new Set(stores)].reduce((n, d) => n + (d.takeBusyAnswers?.() ?? 0), 0);
 }

@@ -36,12 +36,6 @@ async function workflowIdOf(taskId: number): Promise<string> {
   return r.rows[0].workflow_id;
 }
 
-async function startDetached(from: StoreSpec, to: StoreSpec, ...args: string[]): Promise<number> {
-  const r = await world.cli(['migrate', configFile(from), configFile(to), '--dontask', '--detach', ...args]);
-  if (r.code !== 0) throw new Error(`migrate exited ${r.code}\n${r.stdout}\n${r.stderr}`);
-  return Number(/Migration Task Id: (\d+)/.exec(r.stdout)?.[1]);
-}
-
 async function waitDone(taskId: number, timeoutMs = 200_000): Promise<void> {
   await waitFor(
     async () => ['complete', 'failed'].includes((await world.task(taskId)).state),
@@ -55,7 +49,7 @@ test('a worker SIGKILLed mid-migration: another finishes it, nothing lost, no so
   const to = stores.s3();
   const docs = taggedFixture('kill', 300);
   await world.load(from, docs);
-  const taskId = await startDetached(
+  const taskId = await world.migrateDetached(
     from,
     to,
     '--page-size',
@@ -110,7 +104,7 @@ test('pause, resume, throttle and cancel; invalid throttle values are rejected b
   const from = stores.db();
   const to = stores.db2();
   await world.load(from, taggedFixture('ctl', 200));
-  const taskId = await startDetached(
+  const taskId = await world.migrateDetached(
     from,
     to,
     '--page-size',
@@ -164,7 +158,7 @@ test('pause, resume, throttle and cancel; invalid throttle values are rejected b
   expect((await world.task(taskId)).state).toBe('complete');
 
   await world.load(stores.db(), taggedFixture('cancel', 200));
-  const cancelId = await startDetached(
+  const cancelId = await world.migrateDetached(
     stores.db(),
     stores.db2(),
     '--page-size',

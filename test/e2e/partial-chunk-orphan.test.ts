@@ -14,7 +14,7 @@ import { createDriver } from '../../src/drivers/registry';
 import { taggedFixture } from '../helpers/fixture';
 import { waitFor } from '../helpers/processes';
 import { proxiedWorldPerFile } from '../helpers/proxied-world';
-import { configFile, s3Through, stores } from '../helpers/world';
+import { s3Through, stores } from '../helpers/world';
 
 jest.setTimeout(300_000);
 
@@ -42,15 +42,7 @@ test.failing(
       deleting ??= env.world.manager(from).delete(deleted.userId, deleted.bucket, deleted.key);
       return { status: 500, code: 'InternalError', message: 'We encountered an internal error.' };
     });
-    const started = await env.world.cli([
-      'migrate',
-      configFile(from),
-      configFile(to),
-      '--dontask',
-      '--detach',
-    ]);
-    expect(started.code).toBe(0);
-    const taskId = Number(/Migration Task Id: (\d+)/.exec(started.stdout)?.[1]);
+    const taskId = await env.world.migrateDetached(from, to);
     await waitFor(
       async () => (await env.world.task(taskId)).state !== 'running',
       240_000,

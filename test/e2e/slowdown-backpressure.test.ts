@@ -9,7 +9,7 @@ import { waitFor } from '../helpers/processes';
 import type { S3Rule } from '../helpers/s3-behaviour-proxy';
 import { proxiedWorldPerFile } from '../helpers/proxied-world';
 import { stackEnv } from '../helpers/stack-env';
-import { configFile, expectAllAt, s3Through, stores } from '../helpers/world';
+import { expectAllAt, s3Through, stores } from '../helpers/world';
 
 jest.setTimeout(300_000);
 
@@ -43,17 +43,7 @@ test('503 SlowDown above 30 writes/s: the migration slows down, shows it, and mo
   const rule = slowDownAbove(30);
   env.proxy.setRule(rule);
   try {
-    const started = await env.world.cli([
-      'migrate',
-      configFile(from),
-      configFile(to),
-      '--dontask',
-      '--detach',
-      '--page-size',
-      '20',
-    ]);
-    expect(started.code).toBe(0);
-    const taskId = Number(/Migration Task Id: (\d+)/.exec(started.stdout)?.[1]);
+    const taskId = await env.world.migrateDetached(from, to, '--page-size', '20');
     let slowed = '';
     await waitFor(
       async () => {

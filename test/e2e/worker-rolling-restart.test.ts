@@ -7,7 +7,6 @@
 import { taggedFixture } from '../helpers/fixture';
 import { freePort, startCli, waitFor, type RunningProcess } from '../helpers/processes';
 import {
-  configFile,
   createWorld,
   expectAllAt,
   expectVerifiedBeforeDeleted,
@@ -56,7 +55,7 @@ async function startThrottled(
   const from = stores.db();
   const docs = taggedFixture(tag, n);
   await world.load(from, docs);
-  const taskId = await startDetached(
+  const taskId = await world.migrateDetached(
     from,
     to,
     '--page-size',
@@ -67,12 +66,6 @@ async function startThrottled(
     String(o.docsPerSecond),
   );
   return { taskId, docs };
-}
-
-async function startDetached(from: StoreSpec, to: StoreSpec, ...args: string[]): Promise<number> {
-  const r = await world.cli(['migrate', configFile(from), configFile(to), '--dontask', '--detach', ...args]);
-  if (r.code !== 0) throw new Error(`migrate exited ${r.code}\n${r.stdout}\n${r.stderr}`);
-  return Number(/Migration Task Id: (\d+)/.exec(r.stdout)?.[1]);
 }
 
 async function expectCleanEnd(taskId: number, to: StoreSpec, docs: ReturnType<typeof taggedFixture>) {

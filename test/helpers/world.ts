@@ -115,6 +115,8 @@ export interface World {
   /** Runs the CLI; `input` is what the operator types (stdin is closed after it). */
   cli(args: readonly string[], extraEnv?: Record<string, string>, input?: string): Promise<CliResult>;
   migrate(from: string, to: string, ...args: string[]): Promise<CliResult & { taskId: number }>;
+  /** Starts `migrate FROM TO --dontask --detach ...args` (throws with its output unless it exits 0): its task id. */
+  migrateDetached(from: StoreSpec, to: StoreSpec, ...args: string[]): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -157,6 +159,18 @@ export async function createWorld(extraEnv: Record<string, string> = {}): Promis
     async migrate(from, to, ...args) {
       const r = await world.cli(['migrate', from, to, '--dontask', '--page-size', '25', ...args]);
       return { ...r, taskId: Number(/Migration Task Id: (\d+)/.exec(r.stdout)?.[1] ?? 0) };
+    },
+    async migrateDetached(from, to, ...args) {
+      const r = await world.cli([
+        'migrate',
+        configFile(from),
+        configFile(to),
+        '--dontask',
+        '--detach',
+        ...args,
+      ]);
+      if (r.code !== 0) throw new Error(`migrate exited ${r.code}\n${r.stdout}\n${r.stderr}`);
+      return Number(/Migration Task Id: (\d+)/.exec(r.stdout)?.[1]);
     },
     async close() {
       await world.worker.stop();
