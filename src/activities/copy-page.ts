@@ -165,15 +165,9 @@ export function createCopyPage(deps: ActivityDeps) {
     };
     for (const chunk of chunks) {
       let todo = chunk.filter((r) => !known.has(docKeyString(r)));
-      // An unparseable content URL fails the server-side stat before any copy: read the chunk instead.
       if (todo.length > 0) fence.assertHeld();
       const copied =
-        serverSide && todo.length > 0
-          ? await copyServerSide(todo, source, dest, signal).catch((err: unknown) => {
-              if (isUriParseError(err)) return undefined;
-              throw err;
-            })
-          : undefined;
+        serverSide && todo.length > 0 ? await copyServerSide(todo, source, dest, signal) : undefined;
       if (copied) {
         // A source that disagrees with its row may be in the middle of Anchore's write: the read path reads it
         // again (with the row as it is then) before it fails the document.
@@ -182,13 +176,20 @@ export function createCopyPage(deps: ActivityDeps) {
         );
         const suspect = new Set(midWrite.map(docKeyString));
         const entries = copied.entries.filter((e) => !suspect.has(docKeyString(e)));
+        // Journaled even when the chunk stopped part-way, so every copy that exists is known.
         await fence.commit((c) => recordCopies(c, input.taskId, page.index, entries));
         add(counts, {
           documents: copied.copied,
           bytes: copied.bytes,
           failed: copied.failed - midWrite.length,
         });
-        todo = [...copied.readInstead, ...todo.filter((r) => suspect.has(docKeyString(r)))];
+        const { interrupted } = copied;
+        // An unparseable content URL stops the server-side copies: the rest of the chunk is read instead.
+        if (interrupted && !isUriParseError(interrupted)) throw interrupted;
+        const settled = new Set(entries.map(docKeyString));
+        todo = interrupted
+          ? todo.filter((r) => !settled.has(docKeyString(r)))
+          : [...copied.readInstead, ...todo.filter((r) => suspect.has(docKeyString(r)))];
       }
       const at = { input, page: page.index, source, dest, signal, fence };
       const streamed = todo.filter((r) => streamsRow(r, input.to, source, dest, streamAbove));
@@ -257,23 +258,31 @@ export function createCopyPage(deps: ActivityDeps) {
       const written: JournalEntry[] = [];
       const failed: JournalEntry[] = [];
       let todo = rows;
-      for (let round = 0; todo.length > 0; round++) {
-        fence.assertHeld();
-        const done = await copier.copy(todo, input.from, input.to, signal);
-        written.push(...done.written);
-        const waitMs = REREAD_AFTER_MS[round];
-        const suspect =
-          waitMs === undefined ? [] : done.failed.filter((f) => MID_WRITE_CODES.has(f.errorCode ?? ''));
-        failed.push(...done.failed.filter((f) => !suspect.includes(f)));
-        if (suspect.length === 0) break;
-        await sleep(waitMs, undefined, { signal });
-        const now = await currentVersions(deps.pool, suspect);
-        const read = new Map(todo.map((r) => [docKeyString(r), r]));
-        todo = suspect.flatMap((f) => {
-          const r = read.get(docKeyString(f));
-          const v = now.get(docKeyString(f));
-          return r && v ? [asNow(r, v)] : [];
-        });
+      try {
+        for (let round = 0; todo.length > 0; round++) {
+          fence.assertHeld();
+          const done = await copier.copy(todo, input.from, input.to, signal);
+          written.push(...done.written);
+          if (done.interrupted) throw done.interrupted;
+          const waitMs = REREAD_AFTER_MS[round];
+          const suspect =
+            waitMs === undefined ? [] : done.failed.filter((f) => MID_WRITE_CODES.has(f.errorCode ?? ''));
+          failed.push(...done.failed.filter((f) => !suspect.includes(f)));
+          if (suspect.length === 0) break;
+          await sleep(waitMs, undefined, { signal });
+          const now = await currentVersions(deps.pool, suspect);
+          const read = new Map(todo.map((r) => [docKeyString(r), r]));
+          todo = suspect.flatMap((f) => {
+            const r = read.get(docKeyString(f));
+            const v = now.get(docKeyString(f));
+            return r && v ? [asNow(r, v)] : [];
+          });
+        }
+      } catch (err) {
+        // The copies made before the error are journaled before it goes up: a document Anchore deletes before
+        // the retry then has its copy removed like any unswitched one, not left at the destination unknown.
+        if (written.length > 0) await fence.commit((c) => recordCopies(c, input.taskId, page, written));
+        throw err;
       }
       await fence.commit((c) => recordCopies(c, input.taskId, page, [...written, ...failed]));
       return {

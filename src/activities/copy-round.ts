@@ -15,10 +15,15 @@ import { badDocumentName, failedEntry, journalBase } from './journal-base';
 import { readBodies } from './read-bodies';
 import { writeCopies, type Copy } from './write-copies';
 
-/** The journal entries of a round: copies written, and documents given up (with their codes). */
+/**
+ * The journal entries of a round: copies written, and documents given up (with their codes). A round whose
+ * writes failed part-way is `interrupted` by that error: `written` still holds every copy it made, which the
+ * caller journals before it throws the error.
+ */
 export interface CopyRound {
   readonly written: JournalEntry[];
   readonly failed: JournalEntry[];
+  readonly interrupted?: Error;
 }
 
 export async function copyRound(
@@ -31,8 +36,9 @@ export async function copyRound(
   const { bodies, readable, unparseable } = await readBodies(source, rows, signal);
   const prepared = prepareCopies(readable, bodies, to, dest);
   bodies.clear();
-  const { written, rejected } = await writeCopies(dest, prepared.copies, signal);
-  return { written, failed: [...unparseable, ...prepared.failed, ...rejected] };
+  const { written, rejected, interrupted } = await writeCopies(dest, prepared.copies, signal);
+  const failed = [...unparseable, ...prepared.failed, ...rejected];
+  return interrupted ? { written, failed, interrupted } : { written, failed };
 }
 
 /** Checks each body against its metadata and encodes it for the destination; failures are journal entries. */

@@ -1,8 +1,15 @@
 /**
  * finish: writes the outcome to the Anchore task row and our registry. `complete` only when every selected
- * document reached its final phase; otherwise `failed`, with counts and the journal saying exactly which.
+ * document reached its final phase (or was deleted by Anchore meanwhile: no row of the selection is left at the
+ * source); otherwise `failed`, with counts and the journal saying exactly which.
  */
-import { dropStageIndex, phaseCounts, setMigrationState, updateMigrationTask } from '../catalog';
+import {
+  dropStageIndex,
+  phaseCounts,
+  selectionLeftAtSource,
+  setMigrationState,
+  updateMigrationTask,
+} from '../catalog';
 import { scrubSecrets } from '../config';
 import type { Counters, MigrationInput, MigrationResult } from '../shared/migration';
 import { assertSameCatalog } from './context';
@@ -24,7 +31,11 @@ export function createFinish(deps: ActivityDeps) {
     const migrated = input.nodelete ? phases.switched : phases.deleted + phases.kept;
     const unswitched = phases.copied + phases.stale + phases.verified + phases.staged;
     const complete =
-      !outcome.cancelled && !outcome.error && phases.failed === 0 && migrated >= counters.total;
+      !outcome.cancelled &&
+      !outcome.error &&
+      phases.failed === 0 &&
+      // Fewer than counted: documents Anchore deleted meanwhile have no row left to move, which is no failure.
+      (migrated >= counters.total || !(await selectionLeftAtSource(deps.pool, input.selection)));
     const state = complete ? 'complete' : 'failed';
     const stopReason = complete
       ? undefined

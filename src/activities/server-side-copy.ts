@@ -23,6 +23,11 @@ export interface ServerSideOutcome {
   readonly bytes: number;
   readonly failed: number;
   readonly readInstead: ArchiveMetadataRow[];
+  /**
+   * The error that stopped the chunk part-way; `entries` then holds only the copies made before it, which the
+   * caller journals before it throws the error (a retry copies the rest).
+   */
+  readonly interrupted?: Error;
 }
 
 /** Same compression rules: the stored form of every document is what the destination would write. */
@@ -57,57 +62,69 @@ export async function copyServerSide(
       ref: { userId: row.userId, bucket: row.bucket, key: row.archiveId },
       ...(conditional ? { expectMd5: digest } : {}),
     }));
-    const results = await copyFrom(source, copyItems, { signal }).catch(async (err: unknown) => {
-      if (!isDocumentRejected(err)) throw err;
-      // One object refused (by the source or the destination): copy one by one and read the refused ones, so
-      // the read or the write names which end refused it.
-      const one: CopyResult[] = [];
-      for (const item of copyItems)
-        one.push(
+    // Each copy is recorded as it completes, so a batch that fails part-way still reports what it copied.
+    const results = new Map<number, CopyResult>();
+    const onDone = (i: number, r: CopyResult): void => {
+      results.set(i, r);
+      const { row, digest, size } = items[i] as (typeof items)[number];
+      if (!('skipped' in r)) copies.push(copiedEntry(row, r.uri, digest, size));
+    };
+    await copyFrom(source, copyItems, { signal, onDone }).then(
+      // Whatever a driver did not report as it went (it need not), its answer holds.
+      (all) => all.forEach((r, i) => results.has(i) || onDone(i, r)),
+      async (err: unknown) => {
+        if (!isDocumentRejected(err)) throw err;
+        // One object refused (by the source or the destination): copy the rest one by one and read the refused
+        // ones, so the read or the write names which end refused it.
+        for (const [i, item] of copyItems.entries()) {
+          if (results.has(i)) continue;
           await copyFrom(source, [item], { signal }).then(
-            (r) => r[0] as CopyResult,
+            ([r]) => onDone(i, r as CopyResult),
             (e: unknown) => {
               if (!isDocumentRejected(e)) throw e;
-              return REJECTED;
+              results.set(i, REJECTED);
             },
-          ),
-        );
-      return one;
-    });
+          );
+        }
+      },
+    );
     const refused: ArchiveMetadataRow[] = [];
-    items.forEach(({ row, digest, size }, i) => {
-      const r = results[i] as CopyResult;
+    items.forEach(({ row }, i) => {
+      const r = results.get(i);
       if (r === REJECTED) readInstead.push(row);
-      else if ('skipped' in r) refused.push(row);
-      else copies.push(copiedEntry(row, r.uri, digest, size));
+      else if (r && 'skipped' in r) refused.push(row);
     });
     return refused;
   };
 
-  const unknown: ArchiveMetadataRow[] = [];
-  const checked: Array<{ row: ArchiveMetadataRow; digest: string; size: number }> = [];
-  for (const row of rows) {
-    const bad = badDocumentName(row);
-    if (bad) failed.push(bad);
-    else if (row.digest !== null && row.size !== null)
-      checked.push({ row, digest: row.digest, size: row.size });
-    else unknown.push(row);
-  }
-  unknown.push(...(await copy(checked, true)));
-  const checkedByHead = await statChecked(unknown, statMany, failed, signal);
-  readInstead.push(...checkedByHead.readInstead);
-  const ok = checkedByHead.ok;
-  // An unconditional copy may still meet a source removed since the HEAD: that one is missing, not copied.
-  for (const row of await copy(ok, false)) {
-    failed.push(failedEntry(row, 'source_missing', `no object at ${row.content_url}`));
-  }
-  return {
-    entries: [...copies, ...failed],
+  const outcome = (entries: JournalEntry[]): Omit<ServerSideOutcome, 'interrupted'> => ({
+    entries,
     copied: copies.length,
     bytes: copies.reduce((n, c) => n + (c.destSize ?? 0), 0),
-    failed: failed.length,
+    failed: entries.length - copies.length,
     readInstead,
-  };
+  });
+  try {
+    const unknown: ArchiveMetadataRow[] = [];
+    const checked: Array<{ row: ArchiveMetadataRow; digest: string; size: number }> = [];
+    for (const row of rows) {
+      const bad = badDocumentName(row);
+      if (bad) failed.push(bad);
+      else if (row.digest !== null && row.size !== null)
+        checked.push({ row, digest: row.digest, size: row.size });
+      else unknown.push(row);
+    }
+    unknown.push(...(await copy(checked, true)));
+    const checkedByHead = await statChecked(unknown, statMany, failed, signal);
+    readInstead.push(...checkedByHead.readInstead);
+    // An unconditional copy may still meet a source removed since the HEAD: that one is missing, not copied.
+    for (const row of await copy(checkedByHead.ok, false)) {
+      failed.push(failedEntry(row, 'source_missing', `no object at ${row.content_url}`));
+    }
+  } catch (err) {
+    return { ...outcome([...copies]), interrupted: err instanceof Error ? err : new Error(String(err)) };
+  }
+  return outcome([...copies, ...failed]);
 }
 
 function copiedEntry(row: ArchiveMetadataRow, uri: string, digest: string, size: number): JournalEntry {

@@ -1,8 +1,8 @@
 /**
- * What becomes of a staged migration's copies whose metadata row no longer holds the version they were copied
- * from: Anchore rewrote the document in place (copied again: `stale`), deleted it (its copy and journal row are
- * removed, only while no row points at the copy), or something moved the row elsewhere (the document fails and
- * is left as it is). Shared by staging's verify and the cutover's switch.
+ * What becomes of copies whose metadata row no longer holds the version they were copied from: Anchore rewrote
+ * the document in place (copied again: `stale`), deleted it (its copy and journal row are removed, only while no
+ * row points at the copy), or something moved the row elsewhere (the document fails and is left as it is).
+ * Shared by verify's switch, staging's verify and the cutover's switch.
  */
 import {
   docKeyString,
@@ -48,7 +48,7 @@ export async function settleChangedRows(
   const dropped = await dropDeletedDocuments(client, taskId, dest, gone, signal);
   await setPhase(client, taskId, moved, 'failed', {
     code: 'metadata_changed',
-    message: 'archive_metadata no longer points at the source (moved while staged); left as it is',
+    message: 'archive_metadata no longer points at the source (moved while migrating); left as it is',
   });
   return { stale: rewritten.length, dropped, failed: moved.length };
 }

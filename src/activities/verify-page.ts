@@ -89,19 +89,6 @@ function mismatch(row: JournalRow, stat: ObjectStat | undefined): string | undef
   return undefined;
 }
 
-/**
- * Splits the rows whose switch found another version: `rewritten` when the row still points at the source
- * (Anchore rewrote it there: copy it again), `changed` when it was deleted or points elsewhere.
- */
-async function whyNotSwitched(
-  client: PoolClient,
-  rows: JournalRow[],
-): Promise<{ rewritten: JournalRow[]; changed: JournalRow[] }> {
-  const now = await lockVersions(client, rows);
-  const atSource = (r: JournalRow): boolean => now.get(docKeyString(r))?.url === r.source_url;
-  return { rewritten: rows.filter(atSource), changed: rows.filter((r) => !atSource(r)) };
-}
-
 export function createVerifyPage(deps: ActivityDeps) {
   return async function verifyPage(input: MigrationInput, page: PageBounds): Promise<VerifyCounts> {
     assertSameCatalog(deps, input);
@@ -155,20 +142,20 @@ export function createVerifyPage(deps: ActivityDeps) {
       const switchedRows = good.filter((r) => done.has(docKeyString(r)));
       const moved = await setPhase(client, input.taskId, switchedRows, 'switched');
       if (input.nodelete) await addToTaskCount(client, input.taskId, moved);
-      const { rewritten, changed } = await whyNotSwitched(
+      // Rows that no longer hold the copied version: rewritten (copied again), deleted by Anchore (the copy goes,
+      // so none is left behind unknown), or moved elsewhere (failed).
+      const settled = await settleChangedRows(
         client,
+        input.taskId,
+        dest,
         good.filter((r) => !done.has(docKeyString(r))),
+        fence,
+        signal,
       );
-      await setPhase(client, input.taskId, rewritten, 'stale');
-      await setPhase(client, input.taskId, changed, 'failed', {
-        code: 'metadata_changed',
-        message:
-          'archive_metadata no longer points at the source (deleted or moved while migrating); left as it is',
-      });
       return {
         switched: switchedRows.length,
-        failed: bad.length + changed.length,
-        stale: rewritten.length,
+        failed: bad.length + settled.failed,
+        stale: settled.stale,
         bytes: movedBytes(switchedRows),
       };
     });

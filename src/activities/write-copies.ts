@@ -14,35 +14,48 @@ export interface Copy {
   readonly entry: Omit<JournalEntry, 'destUrl'>;
 }
 
-/** The written copies' journal entries, and the refused ones as failed entries. */
+/**
+ * The written copies' journal entries, and the refused ones as failed entries. A write that fails for another
+ * cause ends the round as `interrupted`, with every copy written before it in `written`: the caller journals them
+ * before it rethrows, so no copy of a document Anchore deletes before the retry stays behind unknown.
+ */
 export async function writeCopies(
   dest: ObjectStoreDriver,
   copies: readonly Copy[],
   signal?: AbortSignal,
-): Promise<{ written: JournalEntry[]; rejected: JournalEntry[] }> {
+): Promise<{ written: JournalEntry[]; rejected: JournalEntry[]; interrupted?: Error }> {
+  const urls = new Map<number, string>();
+  const written = (): JournalEntry[] =>
+    [...urls].map(([i, destUrl]) => ({ ...(copies[i] as Copy).entry, destUrl }));
   try {
-    const urls = await dest.putMany(
+    const all = await dest.putMany(
       copies.map((c) => c.item),
-      { signal },
+      { signal, onDone: (i, url) => urls.set(i, url) },
     );
-    return { written: copies.map((c, i) => ({ ...c.entry, destUrl: urls[i] as string })), rejected: [] };
+    return { written: copies.map((c, i) => ({ ...c.entry, destUrl: all[i] as string })), rejected: [] };
   } catch (err) {
-    if (!isDocumentRejected(err)) throw err;
+    if (!isDocumentRejected(err)) return { written: written(), rejected: [], interrupted: asError(err) };
   }
-  const written: JournalEntry[] = [];
   const rejected: JournalEntry[] = [];
   const refusals = new StoreRefusals(dest, signal);
-  for (const c of copies) {
-    try {
-      const [url] = await dest.putMany([c.item], { signal });
-      written.push({ ...c.entry, destUrl: url as string });
-    } catch (err) {
-      if (!isDocumentRejected(err)) throw err;
+  try {
+    for (const [i, c] of copies.entries()) {
+      if (urls.has(i)) continue; // written by the batch before its refused object failed it
+      const refusal = await dest.putMany([c.item], { signal }).then(
+        ([url]) => void urls.set(i, url as string),
+        (err: unknown) => {
+          if (!isDocumentRejected(err)) throw err;
+          return err as Error;
+        },
+      );
+      if (!refusal) continue;
       await refusals.confirmOneDocument();
-      rejected.push(rejectedEntry(c.entry, (err as Error).message));
+      rejected.push(rejectedEntry(c.entry, refusal.message));
     }
+  } catch (err) {
+    return { written: written(), rejected, interrupted: asError(err) };
   }
-  return { written, rejected };
+  return { written: written(), rejected };
 }
 
 /** The document failed, with only its source recorded: no copy of it exists. */
@@ -57,3 +70,5 @@ function rejectedEntry(entry: Omit<JournalEntry, 'destUrl'>, message: string): J
     errorMessage: message,
   };
 }
+
+const asError = (err: unknown): Error => (err instanceof Error ? err : new Error(String(err)));

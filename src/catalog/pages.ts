@@ -48,6 +48,13 @@ export function selectionWhere(
   return { sql, params };
 }
 
+/** Whether any row of the selection still points at its source (stops at the first one it finds). */
+export async function selectionLeftAtSource(pool: Pool, sel: Selection): Promise<boolean> {
+  const where = selectionWhere(sel, 1);
+  const res = await pool.query(`SELECT 1 FROM archive_metadata WHERE ${where.sql} LIMIT 1`, where.params);
+  return res.rows.length > 0;
+}
+
 /** Documents and stored bytes per logical bucket of a selection (plan, migrate, prepare, reverse). */
 export async function countSelection(pool: Pool, sel: Selection): Promise<BucketCount[]> {
   const where = selectionWhere(sel, 1);

@@ -4,7 +4,7 @@
 import { ObjectKeyNotFoundError, UriParseError } from '../errors';
 import { probeRoundTrip } from './self-check';
 import { refFromPath } from './listing';
-import { throwIfAborted } from './util';
+import { mapLimit, throwIfAborted } from './util';
 import type { DocumentRef, ObjectStoreDriver } from './types';
 
 export const DRIVER_NAME = 'memory';
@@ -48,7 +48,12 @@ export function createMemoryDriver(options: MemoryDriverOptions = {}): MemoryDri
       return uri;
     },
     async putMany(items, opts) {
-      return Promise.all(items.map((i) => driver.put(i.ref, i.data, opts)));
+      const signal = opts?.signal ? { signal: opts.signal } : {};
+      return mapLimit(items, items.length, async (item, index) => {
+        const uri = await driver.put(item.ref, item.data, signal);
+        opts?.onDone?.(index, uri);
+        return uri;
+      });
     },
     async get(uri, opts) {
       throwIfAborted(opts?.signal);

@@ -35,12 +35,15 @@ export function perObjectCalls(
       mapLimit(
         items,
         parallelism,
-        (i) =>
-          single.put(i.ref, i.data, {
-            ...opts,
-            ...(i.md5 ? { md5: i.md5 } : {}),
-            ...(i.checksum ? { checksum: i.checksum } : {}),
-          }),
+        async (item, index) => {
+          const uri = await single.put(item.ref, item.data, {
+            ...(opts?.signal ? { signal: opts.signal } : {}),
+            ...(item.md5 ? { md5: item.md5 } : {}),
+            ...(item.checksum ? { checksum: item.checksum } : {}),
+          });
+          opts?.onDone?.(index, uri);
+          return uri;
+        },
         opts?.signal,
       ),
     async deleteMany(uris, opts) {

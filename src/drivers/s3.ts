@@ -31,6 +31,7 @@ import { DEFAULT_LIST_PAGE_SIZE, refFromPath } from './listing';
 import { encodeObjectKey, parseContainerUri, pathLikeKeyProblem, prefixedObjectKey } from './uri';
 import { chunk, mapLimit, throwIfAborted } from './util';
 import type {
+  BatchOptions,
   CopyItem,
   CopyResult,
   DocumentRef,
@@ -344,8 +345,17 @@ export function createS3Driver(o: S3DriverOptions): ObjectStoreDriver {
     return ids;
   };
 
-  const copyMany = (items: readonly CopyItem[], signal?: AbortSignal): Promise<CopyResult[]> =>
-    mapLimit(items, parallelism, (item) => copyOne(item, signal), signal);
+  const copyMany = (items: readonly CopyItem[], opts?: BatchOptions<CopyResult>): Promise<CopyResult[]> =>
+    mapLimit(
+      items,
+      parallelism,
+      async (item, index) => {
+        const result = await copyOne(item, opts?.signal);
+        opts?.onDone?.(index, result);
+        return result;
+      },
+      opts?.signal,
+    );
 
   /** size and (unencrypted single-part ETag) md5 of an object; undefined when absent. */
   const stat = async (uri: string, signal?: AbortSignal): Promise<ObjectStat | undefined> => {
@@ -385,7 +395,7 @@ export function createS3Driver(o: S3DriverOptions): ObjectStoreDriver {
     canCopyFrom: sameServer,
     copyFrom(source, items, opts) {
       if (!sameServer(source)) throw new Error('copyFrom: the source is not on this server');
-      return copyMany(items, opts?.signal);
+      return copyMany(items, opts);
     },
     checksumFor: (data) =>
       data.length > multipartThreshold || etagsAreMd5 === true

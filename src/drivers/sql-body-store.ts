@@ -134,7 +134,10 @@ export function createSqlBodyDriver(pool: Pool, table: SqlBodyTable): ObjectStor
       if (unique.length > 0) {
         await pool.query(table.upsertSql, [...refArrays(unique.map((i) => i.ref)), ...table.encode(unique)]);
       }
-      return items.map((i) => accountUri(scheme, i.ref));
+      // One statement: every row was written, or none.
+      const uris = items.map((i) => accountUri(scheme, i.ref));
+      uris.forEach((uri, index) => opts?.onDone?.(index, uri));
+      return uris;
     },
     async get(uri, opts) {
       const data = (await select([uri], opts)).get(uri);

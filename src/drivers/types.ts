@@ -21,6 +21,15 @@ export interface CallOptions {
   readonly signal?: AbortSignal;
 }
 
+/**
+ * Options of a batch write (putMany, copyFrom). A batch that fails has still written some of its objects: each
+ * is reported to `onDone` as it completes, and the call settles every write it started before it throws, so a
+ * caller can journal every copy that exists.
+ */
+export interface BatchOptions<R> extends CallOptions {
+  readonly onDone?: (index: number, result: R) => void;
+}
+
 /** Options of a self-check. */
 export interface SelfCheckOptions extends CallOptions {
   /**
@@ -144,7 +153,7 @@ export interface ObjectStoreDriver {
   /** Writes (or overwrites) one document; returns its URI. */
   put(ref: DocumentRef, data: Buffer, opts?: PutOptions): Promise<string>;
   /** Writes several documents with as few round trips as the backend allows; returns URIs in input order. */
-  putMany(items: readonly PutItem[], opts?: CallOptions): Promise<string[]>;
+  putMany(items: readonly PutItem[], opts?: BatchOptions<string>): Promise<string[]>;
   /** Reads the bytes at `uri`. Throws `ObjectKeyNotFoundError` when absent. */
   get(uri: string, opts?: CallOptions): Promise<Buffer>;
   /** Reads several URIs; absent ones are missing from the result map. */
@@ -169,7 +178,11 @@ export interface ObjectStoreDriver {
    * Server-side copy (S3 CopyObject) of objects that `source` holds (`canCopyFrom(source)` must be true): the
    * bytes never pass through the worker and are copied as they are. Results are in input order.
    */
-  copyFrom?(source: ObjectStoreDriver, items: readonly CopyItem[], opts?: CallOptions): Promise<CopyResult[]>;
+  copyFrom?(
+    source: ObjectStoreDriver,
+    items: readonly CopyItem[],
+    opts?: BatchOptions<CopyResult>,
+  ): Promise<CopyResult[]>;
   /**
    * Answers that said the backend is overloaded (S3 503 SlowDown, 429), retried ones included, since the last
    * call: a migration slows down on them for all its workers. Drivers that cannot tell leave it out.

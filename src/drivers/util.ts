@@ -22,7 +22,11 @@ export function throwIfAborted(signal?: AbortSignal): void {
   signal?.throwIfAborted();
 }
 
-/** Runs `fn` over `items` with at most `limit` calls in flight, keeping input order in the result. */
+/**
+ * Runs `fn` over `items` with at most `limit` calls in flight, keeping input order in the result. After the first
+ * failure no new item starts, and the calls in flight are awaited before it is thrown: a batch write that fails
+ * has then finished every write it will ever make (its caller journals them).
+ */
 export async function mapLimit<T, R>(
   items: readonly T[],
   limit: number,
@@ -31,21 +35,20 @@ export async function mapLimit<T, R>(
 ): Promise<R[]> {
   const results = new Array<R>(items.length);
   let next = 0;
-  // The first failure rejects the whole call: the other workers take no new item after it.
-  let failed = false;
+  let failure: { readonly error: unknown } | undefined;
   const worker = async (): Promise<void> => {
-    while (next < items.length && !failed) {
-      throwIfAborted(signal);
-      const i = next++;
+    while (next < items.length && !failure) {
       try {
+        throwIfAborted(signal);
+        const i = next++;
         results[i] = await fn(items[i] as T, i);
-      } catch (err) {
-        failed = true;
-        throw err;
+      } catch (error) {
+        failure ??= { error };
       }
     }
   };
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  if (failure) throw failure.error;
   return results;
 }
 

@@ -11,7 +11,7 @@ import { createWorkerPool } from '../catalog';
 import { takeBusyAnswersOf } from '../drivers/types';
 import { createDriverProvider } from './driver-provider';
 import { startHeapCeiling } from './heap-ceiling';
-import { toWire, type CopyThreadData, type ToThread, type FromThread } from './copy-wire';
+import { roundToWire, toWire, type CopyThreadData, type ToThread, type FromThread } from './copy-wire';
 
 const MIB = 1024 * 1024;
 /**
@@ -57,7 +57,7 @@ async function copy({ id, rows, from, to }: Extract<ToThread, { type: 'copy' }>)
     const dest = drivers.driverFor(to);
     try {
       const round = await copyRound(source, dest, rows, to, abort.signal);
-      reply({ type: 'done', id, round, busy: takeBusyAnswersOf(source, dest) });
+      reply(roundToWire(id, round, takeBusyAnswersOf(source, dest)));
     } catch (err) {
       reply({ type: 'failed', id, error: toWire(err), busy: takeBusyAnswersOf(source, dest) });
     }

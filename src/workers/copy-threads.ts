@@ -11,7 +11,7 @@ import type { ChunkCopier } from '../activities/deps';
 import type { CopyRound } from '../activities/copy-round';
 import { CopyThreadExitedError } from '../errors';
 import type { Logger } from '../logger';
-import { fromWire, type CopyThreadData, type FromThread, type ToThread } from './copy-wire';
+import { fromWire, roundFromWire, type CopyThreadData, type FromThread, type ToThread } from './copy-wire';
 
 /** The compiled thread entry; absent when the worker runs from TypeScript sources (tests bundle nothing). */
 const THREAD_ENTRY = join(__dirname, 'copy-thread.js');
@@ -57,7 +57,7 @@ export function startCopyThreads(count: number, data: CopyThreadData, log: Logge
       if (!p) return;
       t.pending.delete(m.id);
       busy += m.busy;
-      if (m.type === 'done') p.resolve(m.round);
+      if (m.type === 'done') p.resolve(roundFromWire(m));
       else p.reject(fromWire(m.error));
     });
     t.worker.on('error', (err) => log.warn(`a copy thread failed: ${err.message}`));

@@ -25,7 +25,14 @@ export type ToThread =
   | { readonly type: 'close' };
 
 export type FromThread =
-  | { readonly type: 'done'; readonly id: number; readonly round: CopyRound; readonly busy: number }
+  | {
+      readonly type: 'done';
+      readonly id: number;
+      /** The round without its `interrupted` error, which crosses as `interrupted` here. */
+      readonly round: Omit<CopyRound, 'interrupted'>;
+      readonly interrupted?: WireError;
+      readonly busy: number;
+    }
   | { readonly type: 'failed'; readonly id: number; readonly error: WireError; readonly busy: number };
 
 /** An error's name, message and primitive fields (codes, statuses), and its cause's, as plain data. */
@@ -57,4 +64,21 @@ export function fromWire(w: WireError): Error {
     configurable: true,
   });
   return err;
+}
+
+/** A round's answer: its error, if it stopped part-way, as plain data. */
+export function roundToWire(id: number, round: CopyRound, busy: number): FromThread {
+  const { interrupted, ...rest } = round;
+  return {
+    type: 'done',
+    id,
+    round: rest,
+    ...(interrupted ? { interrupted: toWire(interrupted) } : {}),
+    busy,
+  };
+}
+
+/** The round a thread answered, with the error that stopped it (if any) as this thread's Error. */
+export function roundFromWire(m: Extract<FromThread, { type: 'done' }>): CopyRound {
+  return m.interrupted ? { ...m.round, interrupted: fromWire(m.interrupted) } : m.round;
 }

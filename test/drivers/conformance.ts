@@ -100,13 +100,16 @@ export function describeDriverConformance(name: string, target: ConformanceTarge
       expect(await driver.exists(uri)).toBe(false);
     });
 
-    test('batch calls: putMany keeps order, getMany omits missing, deleteMany removes all', async () => {
+    test('batch calls: putMany keeps order and reports each write, getMany omits missing, deleteMany removes all', async () => {
       const items = Array.from({ length: 25 }, (_, i) => ({
         ref: ref(`batch/${i}`),
         data: Buffer.from(`doc ${i}`),
       }));
-      const uris = await driver.putMany(items);
+      const reported = new Map<number, string>();
+      const uris = await driver.putMany(items, { onDone: (i, uri) => reported.set(i, uri) });
       expect(uris).toEqual(items.map((i) => driver.uriFor(i.ref)));
+      // Each write is reported as it completes: what a batch that fails part-way wrote is known.
+      expect([...reported].sort(([a], [b]) => a - b).map(([, uri]) => uri)).toEqual(uris);
       const missing = driver.uriFor(ref('batch/missing'));
       const got = await driver.getMany([...uris, missing]);
       expect(got.size).toBe(25);

@@ -4,11 +4,12 @@
  * PostgreSQL (catalog, journal, db source); the destination is the in-memory driver so a failure can be injected.
  */
 import { MockActivityEnvironment } from '@temporalio/testing';
-import { phaseCounts, planPages, UNKNOWN_SIZE_BYTES } from '../../src/catalog';
+import { pageRows, phaseCounts, planPages, UNKNOWN_SIZE_BYTES } from '../../src/catalog';
 import { createCopyPage, type CopyHeartbeat } from '../../src/activities/copy-page';
 import type { DriverProvider } from '../../src/activities/deps';
 import { createDbDriver } from '../../src/drivers/db';
 import { createMemoryDriver } from '../../src/drivers/memory';
+import { perObjectCalls } from '../../src/drivers/per-object';
 import type { ObjectStoreDriver } from '../../src/drivers/types';
 import { createLogger } from '../../src/logger';
 import type { MigrationInput, PageBounds } from '../../src/shared/migration';
@@ -108,6 +109,57 @@ test('a retried copyPage resumes after the heartbeated cursor and copies every d
   expect(second.reads).toHaveLength(total - 200);
   expect(new Set([...first.reads.slice(0, 200), ...second.reads]).size).toBe(total);
   expect((await phaseCounts(catalog.pool, input.taskId)).copied).toBe(total);
+});
+
+test('a chunk whose write fails part-way journals the copies it made, and the retry writes only the rest', async () => {
+  const task = { ...input, taskId: 3 };
+  const rows = await pageRows(catalog.pool, task.selection, page);
+  let refused = rows[150]?.archiveId; // in the second chunk of 100
+  const dest = createMemoryDriver();
+  let puts = 0;
+  // The real per-object batch write, over a store that fails one object's writes with a store-wide error.
+  const failingDest: ObjectStoreDriver = {
+    ...dest,
+    ...perObjectCalls(
+      async (uri) => dest.objects.get(uri),
+      {
+        put: async (ref, data, opts) => {
+          if (ref.key === refused) throw new Error('injected: destination unavailable');
+          puts += 1;
+          return dest.put(ref, data, opts);
+        },
+        delete: (uri, opts) => dest.delete(uri, opts),
+      },
+      8,
+    ),
+  };
+  const copyPage = createCopyPage({
+    pool: catalog.pool,
+    fingerprint: 'test',
+    drivers: {
+      driverFor: (store) => (store.storage_driver.name === 'db' ? createDbDriver(catalog.pool) : failingDest),
+      close: async () => undefined,
+    },
+    log: createLogger('silent'),
+  });
+  const env1 = new MockActivityEnvironment();
+  const beats: CopyHeartbeat[] = [];
+  env1.on('heartbeat', (d: CopyHeartbeat) => beats.push(d));
+  await expect(env1.run(copyPage, task, page)).rejects.toThrow('injected');
+  expect(beats.map((b) => b.copied)).toEqual([100]);
+  // Some of the second chunk's copies were written before the failure stopped it: the journal knows each one
+  // (before the fix it knew only the first chunk's 100).
+  const written = puts;
+  expect(written).toBeGreaterThan(100);
+  expect((await phaseCounts(catalog.pool, task.taskId)).copied).toBe(written);
+
+  refused = undefined;
+  puts = 0;
+  const env2 = new MockActivityEnvironment({ heartbeatDetails: beats[beats.length - 1], attempt: 2 });
+  await env2.run(copyPage, task, page);
+  expect(puts).toBe(rows.length - written);
+  expect((await phaseCounts(catalog.pool, task.taskId)).copied).toBe(rows.length);
+  expect(dest.objects.size).toBe(rows.length);
 });
 
 test('documents without a recorded size are charged to the byte budget as UNKNOWN_SIZE_BYTES, not 0', async () => {

@@ -9,6 +9,7 @@ import { createPgMetadataStore, phaseCounts } from '../../src/catalog';
 import { createCopyPage } from '../../src/activities/copy-page';
 import { createObjectStoreManager } from '../../src/drivers/manager';
 import { createMemoryDriver } from '../../src/drivers/memory';
+import { mapLimit } from '../../src/drivers/util';
 import type { ObjectStoreDriver } from '../../src/drivers/types';
 import { createLogger } from '../../src/logger';
 import type { MigrationInput, PageBounds } from '../../src/shared/migration';
@@ -106,4 +107,40 @@ test('server-side chunks are cut by count; what must be read goes in byte-bounde
     const key = uri.slice('memory://src/'.length);
     expect(dest.objects.get(`memory://dst/${key}`)?.equals(source.objects.get(uri) as Buffer)).toBe(true);
   }
+});
+
+test('server-side copies a chunk made before a store-wide error are journaled before the error goes up', async () => {
+  const task = { ...input, taskId: 2 };
+  const dest = createMemoryDriver({ name: 'dst' });
+  const failAt = 120;
+  let made = 0;
+  const src: ObjectStoreDriver = { ...source, statMany: async () => new Map() };
+  const serverSideDest: ObjectStoreDriver = {
+    ...dest,
+    canCopyFrom: (s) => s === src,
+    // The drivers' contract: bounded parallel copies, each reported as it completes.
+    copyFrom: (_s, items, opts) =>
+      mapLimit(items, 8, async (item, i) => {
+        if (i === failAt) throw new Error('injected: destination unavailable');
+        const uri = await dest.put(item.ref, source.objects.get(item.sourceUri) as Buffer);
+        made += 1;
+        const result = { uri };
+        opts?.onDone?.(i, result);
+        return result;
+      }),
+  };
+  const copyPage = createCopyPage({
+    pool: catalog.pool,
+    fingerprint: 'test',
+    drivers: {
+      driverFor: (store) => (store === task.from ? src : serverSideDest),
+      close: async () => undefined,
+    },
+    log: createLogger('silent'),
+  });
+  await expect(new MockActivityEnvironment().run(copyPage, task, page)).rejects.toThrow('injected');
+  // Before the fix none of them was journaled: copies at the destination the journal did not know.
+  expect(made).toBeGreaterThanOrEqual(failAt);
+  expect((await phaseCounts(catalog.pool, task.taskId)).copied).toBe(made);
+  expect(dest.objects.size).toBe(made);
 });

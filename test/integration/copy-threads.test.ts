@@ -5,7 +5,7 @@
  * threads run the built code (lib/), with a real PostgreSQL `db` source and a local data directory.
  */
 import { createServer, type Server, type Socket } from 'node:net';
-import { mkdirSync, mkdtempSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ArchiveMetadataRow, JournalEntry } from '../../src/catalog';
@@ -147,5 +147,29 @@ test('cancelling a chunk cancels the thread’s reads, and the thread copies on'
   } finally {
     for (const s of sockets) s.destroy();
     silent.close();
+  }
+});
+
+test('a round whose write fails part-way answers with every copy it made and the error, by name and code', async () => {
+  const to = localfs();
+  const dir = to.storage_driver.config.archive_data_dir as string;
+  const chunk = rows.slice(10, 30);
+  const first = chunk[0] as ArchiveMetadataRow;
+  // A directory where the first document's file goes: its write fails (EISDIR), the others' succeed.
+  const drivers = createDriverProvider(catalog.pool);
+  try {
+    const blocked = drivers
+      .driverFor(to)
+      .uriFor({ userId: first.userId, bucket: first.bucket, key: first.archiveId });
+    mkdirSync(blocked.slice('file://'.length), { recursive: true });
+    const round = await threads.copy(chunk, dbStore, to, undefined);
+    expect(round.interrupted).toMatchObject({ code: 'EISDIR' });
+    const onDisk = readdirSync(dir, { recursive: true, withFileTypes: true })
+      .filter((e) => e.isFile() && e.name.endsWith('.json'))
+      .map((e) => `file://${join(e.parentPath, e.name)}`);
+    expect(round.written.length).toBeGreaterThan(0);
+    expect(round.written.map((w) => w.destUrl).sort()).toEqual(onDisk.sort());
+  } finally {
+    await drivers.close();
   }
 });

@@ -173,3 +173,27 @@ test('a source Anchore rewrites after its switch is not deleted, and is copied a
   );
   expect(outOfOrder.rows).toEqual([]);
 });
+
+test('a document Anchore deletes between copy and switch leaves no copy behind and fails nothing', async () => {
+  const input = { ...base, taskId: 12 };
+  const page = await journalAndOnePage(catalog.pool, input);
+  await run(createCopyPage(deps), input, page);
+  // Anchore deletes three documents (their rows; the source bodies with them) after they were copied.
+  const gone = await catalog.pool.query<{ dest_url: string }>(
+    `DELETE FROM archive_metadata m USING objectstorage_journal j
+     WHERE j.task_id = 12 AND (j.bucket, j."archiveId", j."userId", j."documentName") =
+       (m.bucket, m."archiveId", m."userId", m."documentName")
+       AND m."archiveId" IN (SELECT "archiveId" FROM archive_metadata ORDER BY "archiveId" LIMIT 3)
+     RETURNING j.dest_url`,
+  );
+  expect(gone.rows).toHaveLength(3);
+  for (const { dest_url } of gone.rows) expect(dest.objects.has(dest_url)).toBe(true);
+
+  const verified = await run(createVerifyPage(deps), input, page);
+
+  // Before, they failed (`metadata_changed`) and their copies stayed at the destination, pointed at by nothing.
+  expect(verified).toMatchObject({ switched: page.documents - 3, failed: 0 });
+  for (const { dest_url } of gone.rows) expect(dest.objects.has(dest_url)).toBe(false);
+  expect(await phaseCounts(catalog.pool, 12)).toMatchObject({ switched: page.documents - 3, failed: 0 });
+  expect(await unreadable()).toEqual([]);
+});
