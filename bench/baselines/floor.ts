@@ -220,14 +220,14 @@ function copiedEntry(w: MetadataSwitch): JournalEntry {
     userId: w.userId,
     documentName: w.documentName,
     phase: 'copied',
-    sourceUrl: w.from.url,
-    sourceDigest: w.from.digest,
-    sourceSize: w.from.size,
-    sourceCompressed: w.from.isCompressed,
-    destUrl: w.to.url,
-    destDigest: w.to.digest ?? '',
-    destSize: w.to.size ?? 0,
-    destCompressed: w.to.isCompressed === true,
+    source_url: w.from.url,
+    source_digest: w.from.digest,
+    source_size: w.from.size,
+    source_compressed: w.from.isCompressed,
+    dest_url: w.to.url,
+    dest_digest: w.to.digest ?? '',
+    dest_size: w.to.size ?? 0,
+    dest_compressed: w.to.isCompressed === true,
   };
 }
 

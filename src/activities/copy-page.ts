@@ -172,7 +172,7 @@ export function createCopyPage(deps: ActivityDeps) {
         // A source that disagrees with its row may be in the middle of Anchore's write: the read path reads it
         // again (with the row as it is then) before it fails the document.
         const midWrite = copied.entries.filter(
-          (e) => e.phase === 'failed' && MID_WRITE_CODES.has(e.errorCode ?? ''),
+          (e) => e.phase === 'failed' && MID_WRITE_CODES.has(e.error_code ?? ''),
         );
         const suspect = new Set(midWrite.map(docKeyString));
         const entries = copied.entries.filter((e) => !suspect.has(docKeyString(e)));
@@ -226,7 +226,7 @@ export function createCopyPage(deps: ActivityDeps) {
             deleteUnpointedCopies(c, dest, [{ ...current, dest_url: removeCopy }], signal),
           );
         const waitMs = REREAD_AFTER_MS[round];
-        if (entry.phase === 'failed' && waitMs !== undefined && MID_WRITE_CODES.has(entry.errorCode ?? '')) {
+        if (entry.phase === 'failed' && waitMs !== undefined && MID_WRITE_CODES.has(entry.error_code ?? '')) {
           await sleep(waitMs, undefined, { signal });
           const v = (await currentVersions(deps.pool, [current])).get(docKeyString(current));
           row = v && asNow(current, v);
@@ -234,7 +234,7 @@ export function createCopyPage(deps: ActivityDeps) {
         }
         await fence.commit((c) => recordCopies(c, input.taskId, page, [entry]));
         return entry.phase === 'copied'
-          ? { documents: 1, bytes: entry.destSize ?? 0, failed: 0 }
+          ? { documents: 1, bytes: entry.dest_size ?? 0, failed: 0 }
           : { documents: 0, bytes: 0, failed: 1 };
       }
       return { documents: 0, bytes: 0, failed: 0 }; // Anchore deleted it meanwhile: nothing left to copy
@@ -266,7 +266,7 @@ export function createCopyPage(deps: ActivityDeps) {
           if (done.interrupted) throw done.interrupted;
           const waitMs = REREAD_AFTER_MS[round];
           const suspect =
-            waitMs === undefined ? [] : done.failed.filter((f) => MID_WRITE_CODES.has(f.errorCode ?? ''));
+            waitMs === undefined ? [] : done.failed.filter((f) => MID_WRITE_CODES.has(f.error_code ?? ''));
           failed.push(...done.failed.filter((f) => !suspect.includes(f)));
           if (suspect.length === 0) break;
           await sleep(waitMs, undefined, { signal });
@@ -287,7 +287,7 @@ export function createCopyPage(deps: ActivityDeps) {
       await fence.commit((c) => recordCopies(c, input.taskId, page, [...written, ...failed]));
       return {
         documents: written.length,
-        bytes: written.reduce((n, c) => n + (c.destSize ?? 0), 0),
+        bytes: written.reduce((n, c) => n + (c.dest_size ?? 0), 0),
         failed: failed.length,
       };
     } finally {

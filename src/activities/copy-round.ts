@@ -52,17 +52,17 @@ function prepareCopies(
   const copies: Copy[] = [];
   for (const row of rows) {
     const base = journalBase(row);
-    const fail = (errorCode: string, errorMessage: string): void => {
-      failed.push(failedEntry(row, errorCode, errorMessage));
+    const fail = (error_code: string, error_message: string): void => {
+      failed.push(failedEntry(row, error_code, error_message));
     };
     const badName = badDocumentName(row);
     if (badName) {
       failed.push(badName);
       continue;
     }
-    const stored = bodies.get(base.sourceUrl);
+    const stored = bodies.get(base.source_url);
     if (!stored) {
-      fail('source_missing', `no object at ${base.sourceUrl}`);
+      fail('source_missing', `no object at ${base.source_url}`);
       continue;
     }
     if (row.size !== null && stored.length !== row.size) {
@@ -71,7 +71,7 @@ function prepareCopies(
     }
     let out: StoredBytes;
     try {
-      out = recodeStored(stored, row, base.sourceUrl, to.compression, dest.supportsCompression);
+      out = recodeStored(stored, row, base.source_url, to.compression, dest.supportsCompression);
     } catch (err) {
       const code = documentErrorCode(err);
       if (!code) throw err;
@@ -89,10 +89,10 @@ function prepareCopies(
       entry: {
         ...base,
         phase: 'copied',
-        destDigest: out.digest,
-        destSize: out.size,
-        destCompressed: out.isCompressed,
-        ...(checksum ? { destChecksum: checksum } : {}),
+        dest_digest: out.digest,
+        dest_size: out.size,
+        dest_compressed: out.isCompressed,
+        ...(checksum ? { dest_checksum: checksum } : {}),
       },
     });
   }

@@ -3,7 +3,7 @@ import type { ArchiveMetadataRow, JournalEntry } from '../catalog';
 
 export type JournalBase = Omit<
   JournalEntry,
-  'phase' | 'destUrl' | 'destDigest' | 'destSize' | 'destCompressed'
+  'phase' | 'dest_url' | 'dest_digest' | 'dest_size' | 'dest_compressed'
 >;
 
 export function journalBase(row: ArchiveMetadataRow): JournalBase {
@@ -12,17 +12,17 @@ export function journalBase(row: ArchiveMetadataRow): JournalBase {
     archiveId: row.archiveId,
     userId: row.userId,
     documentName: row.documentName,
-    sourceUrl: row.content_url as string,
-    sourceDigest: row.digest,
-    sourceSize: row.size,
-    sourceCompressed: row.is_compressed,
-    sourceLastUpdated: row.last_updated,
+    source_url: row.content_url as string,
+    source_digest: row.digest,
+    source_size: row.size,
+    source_compressed: row.is_compressed,
+    source_last_updated: row.last_updated,
   };
 }
 
 /** A document given up at copy time: journaled `failed`, its source untouched. */
-export function failedEntry(row: ArchiveMetadataRow, errorCode: string, errorMessage: string): JournalEntry {
-  return { ...journalBase(row), phase: 'failed', errorCode, errorMessage };
+export function failedEntry(row: ArchiveMetadataRow, code: string, message: string): JournalEntry {
+  return { ...journalBase(row), phase: 'failed', error_code: code, error_message: message };
 }
 
 /** Anchore names a document `<archiveId>.json`; anything else is not a row this tool may move. */

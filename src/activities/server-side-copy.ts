@@ -100,7 +100,7 @@ export async function copyServerSide(
   const outcome = (entries: JournalEntry[]): Omit<ServerSideOutcome, 'interrupted'> => ({
     entries,
     copied: copies.length,
-    bytes: copies.reduce((n, c) => n + (c.destSize ?? 0), 0),
+    bytes: copies.reduce((n, c) => n + (c.dest_size ?? 0), 0),
     failed: entries.length - copies.length,
     readInstead,
   });
@@ -131,10 +131,10 @@ function copiedEntry(row: ArchiveMetadataRow, uri: string, digest: string, size:
   return {
     ...journalBase(row),
     phase: 'copied',
-    destUrl: uri,
-    destDigest: digest,
-    destSize: size,
-    destCompressed: row.is_compressed === true,
+    dest_url: uri,
+    dest_digest: digest,
+    dest_size: size,
+    dest_compressed: row.is_compressed === true,
   };
 }
 

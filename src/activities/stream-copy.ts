@@ -137,10 +137,10 @@ export async function streamCopy(
     entry: {
       ...journalBase(row),
       phase: 'copied',
-      destUrl: uri,
-      destDigest: written.md5(),
-      destSize: written.bytes,
-      destCompressed: compress,
+      dest_url: uri,
+      dest_digest: written.md5(),
+      dest_size: written.bytes,
+      dest_compressed: compress,
     },
   };
 }

@@ -11,7 +11,7 @@ import { StoreRefusals } from './store-refusals';
 /** A document ready to write, and its journal entry without the URL the write gives it. */
 export interface Copy {
   readonly item: PutItem;
-  readonly entry: Omit<JournalEntry, 'destUrl'>;
+  readonly entry: Omit<JournalEntry, 'dest_url'>;
 }
 
 /**
@@ -26,13 +26,13 @@ export async function writeCopies(
 ): Promise<{ written: JournalEntry[]; rejected: JournalEntry[]; interrupted?: Error }> {
   const urls = new Map<number, string>();
   const written = (): JournalEntry[] =>
-    [...urls].map(([i, destUrl]) => ({ ...(copies[i] as Copy).entry, destUrl }));
+    [...urls].map(([i, dest_url]) => ({ ...(copies[i] as Copy).entry, dest_url }));
   try {
     const all = await dest.putMany(
       copies.map((c) => c.item),
       { signal, onDone: (i, url) => urls.set(i, url) },
     );
-    return { written: copies.map((c, i) => ({ ...c.entry, destUrl: all[i] as string })), rejected: [] };
+    return { written: copies.map((c, i) => ({ ...c.entry, dest_url: all[i] as string })), rejected: [] };
   } catch (err) {
     if (!isDocumentRejected(err)) return { written: written(), rejected: [], interrupted: asError(err) };
   }
@@ -59,15 +59,15 @@ export async function writeCopies(
 }
 
 /** The document failed, with only its source recorded: no copy of it exists. */
-function rejectedEntry(entry: Omit<JournalEntry, 'destUrl'>, message: string): JournalEntry {
+function rejectedEntry(entry: Omit<JournalEntry, 'dest_url'>, message: string): JournalEntry {
   return {
     ...entry,
     phase: 'failed',
-    destDigest: undefined,
-    destSize: undefined,
-    destCompressed: undefined,
-    errorCode: 'dest_rejected',
-    errorMessage: message,
+    dest_digest: undefined,
+    dest_size: undefined,
+    dest_compressed: undefined,
+    error_code: 'dest_rejected',
+    error_message: message,
   };
 }
 

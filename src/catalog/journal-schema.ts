@@ -153,26 +153,34 @@ export function movedBytes(rows: readonly JournalRow[]): MovedBytes {
   return { source, dest, logical, logicalUnknown };
 }
 
-/** What copy writes for one document (copied or failed). */
-export interface JournalEntry {
-  readonly bucket: string;
-  readonly archiveId: string;
-  readonly userId: string;
-  readonly documentName: string;
+/** Columns the journal fills in itself when an entry is recorded. */
+type AssignedByJournal = 'task_id' | 'page' | 'attempts';
+/** Columns of an outcome: the copy's only when there is one, the error's only when the document failed. */
+type OutcomeColumns =
+  | 'phase'
+  | 'dest_url'
+  | 'dest_digest'
+  | 'dest_size'
+  | 'dest_compressed'
+  | 'dest_checksum'
+  | 'error_code'
+  | 'error_message';
+
+/**
+ * What copy writes for one document (copied or failed): a JournalRow with the same column names, without what
+ * the journal fills in itself, and with its outcome's columns only where it has them.
+ */
+export interface JournalEntry extends Omit<JournalRow, AssignedByJournal | OutcomeColumns> {
   readonly phase: 'copied' | 'failed';
-  readonly sourceUrl: string;
-  readonly sourceDigest: string | null;
-  readonly sourceSize: number | null;
-  readonly sourceCompressed: boolean | null;
   /** The row's last_updated (epoch seconds) when it was read for the copy: what a delta pass compares after. */
-  readonly sourceLastUpdated?: number | null;
-  readonly destUrl?: string;
-  readonly destDigest?: string;
-  readonly destSize?: number;
-  readonly destCompressed?: boolean;
-  readonly destChecksum?: string;
-  readonly errorCode?: string;
-  readonly errorMessage?: string;
+  readonly source_last_updated?: number | null;
+  readonly dest_url?: string;
+  readonly dest_digest?: string;
+  readonly dest_size?: number;
+  readonly dest_compressed?: boolean;
+  readonly dest_checksum?: string;
+  readonly error_code?: string;
+  readonly error_message?: string;
 }
 
 /** The journal's columns as JournalRow holds them; of the table aliased `t` when given. */

@@ -17,15 +17,13 @@ import { openTemporal } from './temporal';
 import { noWorkerMessage, workersServing } from './workers-serving';
 import { statusWords, workflowStatusOf } from './workflow-state';
 
-/** The control commands: each is the workflow update of the same name. */
-type ControlName = keyof typeof PLAIN_UPDATES | typeof MESSAGES.throttle;
+/** The control commands: each is the workflow update of the same name, a throttle with its new limits. */
+type ControlRequest =
+  | { readonly name: keyof typeof PLAIN_UPDATES }
+  | { readonly name: typeof MESSAGES.throttle; readonly limits: ThrottleUpdate };
 
-async function sendUpdate(
-  g: GlobalOptions,
-  id: number,
-  name: ControlName,
-  arg?: ThrottleUpdate,
-): Promise<void> {
+async function sendUpdate(g: GlobalOptions, id: number, request: ControlRequest): Promise<void> {
+  const { name } = request;
   const out = createOutput(g.json);
   await withMigration(g, id, async (record, pool) => {
     // Embedded: a cancel is applied by a worker of this command, so the migration ends as a cancel does.
@@ -51,9 +49,9 @@ async function sendUpdate(
       }
       const handle = client.workflow.getHandle(record.workflow_id);
       const call =
-        name === MESSAGES.throttle
-          ? handle.executeUpdate(throttleUpdate, { args: [arg ?? {}] })
-          : handle.executeUpdate(PLAIN_UPDATES[name]);
+        request.name === MESSAGES.throttle
+          ? handle.executeUpdate(throttleUpdate, { args: [request.limits] })
+          : handle.executeUpdate(PLAIN_UPDATES[request.name]);
       const p = await call.catch((err: unknown) => {
         const e = err as Error;
         if (e?.name === 'WorkflowUpdateFailedError')
@@ -117,7 +115,7 @@ export function registerControl(program: Command, globals: () => GlobalOptions):
       .command(name)
       .description(description)
       .argument('<id>', 'migration (Anchore task) id', taskIdArg)
-      .action(async (id: number) => sendUpdate(globals(), id, name));
+      .action(async (id: number) => sendUpdate(globals(), id, { name }));
   }
   program
     .command(MESSAGES.throttle)
@@ -129,6 +127,6 @@ export function registerControl(program: Command, globals: () => GlobalOptions):
     .action(async (id: number, opts: ThrottleUpdate) => {
       const problem = throttleProblem(opts);
       if (problem) throw new ConfigError(problem);
-      await sendUpdate(globals(), id, MESSAGES.throttle, opts);
+      await sendUpdate(globals(), id, { name: MESSAGES.throttle, limits: opts });
     });
 }

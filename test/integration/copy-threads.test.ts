@@ -81,15 +81,15 @@ test('a chunk copied in a copy thread gives the journal entries of the activityâ
     expect(byKey(there.written)).toEqual(byKey(here.written));
     expect(byKey(there.failed)).toEqual(byKey(here.failed));
     expect(there.written).toHaveLength(36);
-    expect(byKey(there.failed).map((f) => f.errorCode)).toEqual([
+    expect(byKey(there.failed).map((f) => f.error_code)).toEqual([
       'digest_mismatch',
       'size_mismatch',
       'source_missing',
       'bad_document_name',
     ]);
     // The copies read back as their journal says.
-    const bodies = await drivers.driverFor(to).getMany(there.written.map((w) => w.destUrl as string));
-    for (const w of there.written) expect(bodies.get(w.destUrl as string)?.length).toBe(w.destSize);
+    const bodies = await drivers.driverFor(to).getMany(there.written.map((w) => w.dest_url as string));
+    for (const w of there.written) expect(bodies.get(w.dest_url as string)?.length).toBe(w.dest_size);
   } finally {
     await drivers.close();
   }
@@ -168,7 +168,7 @@ test('a round whose write fails part-way answers with every copy it made and the
       .filter((e) => e.isFile() && e.name.endsWith('.json'))
       .map((e) => `file://${join(e.parentPath, e.name)}`);
     expect(round.written.length).toBeGreaterThan(0);
-    expect(round.written.map((w) => w.destUrl).sort()).toEqual(onDisk.sort());
+    expect(round.written.map((w) => w.dest_url).sort()).toEqual(onDisk.sort());
   } finally {
     await drivers.close();
   }

@@ -59,15 +59,15 @@ async function journal(
     return {
       ...d,
       phase: 'copied',
-      sourceUrl: dbUrl(d),
-      sourceDigest: 'a'.repeat(32),
-      sourceSize: 1000 + i,
-      sourceCompressed: false,
-      destUrl: s3Url(d),
-      destDigest: 'b'.repeat(32),
-      destSize: 900 + i,
-      destCompressed: true,
-      destChecksum: `sha256:${Buffer.alloc(32, i).toString('base64')}`,
+      source_url: dbUrl(d),
+      source_digest: 'a'.repeat(32),
+      source_size: 1000 + i,
+      source_compressed: false,
+      dest_url: s3Url(d),
+      dest_digest: 'b'.repeat(32),
+      dest_size: 900 + i,
+      dest_compressed: true,
+      dest_checksum: `sha256:${Buffer.alloc(32, i).toString('base64')}`,
     };
   });
   for (let at = 0; at < entries.length; at += 100) {
