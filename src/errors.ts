@@ -469,3 +469,6 @@ export class DemoCatalogNotEmptyError extends ObjectStorageError {
 export class DemoVerifyFailedError extends ObjectStorageError {
   override readonly exitCode: number = ExitCode.objectStoreCheckFailed;
 }
+
+/** `err` as an Error (a thrown non-Error becomes one with its text), for code that keeps or returns it. */
+export const asError = (err: unknown): Error => (err instanceof Error ? err : new Error(String(err)));

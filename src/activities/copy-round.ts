@@ -52,8 +52,8 @@ function prepareCopies(
   const copies: Copy[] = [];
   for (const row of rows) {
     const base = journalBase(row);
-    const fail = (error_code: string, error_message: string): void => {
-      failed.push(failedEntry(row, error_code, error_message));
+    const fail = (code: string, message: string): void => {
+      failed.push(failedEntry(row, code, message));
     };
     const badName = badDocumentName(row);
     if (badName) {

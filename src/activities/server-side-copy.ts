@@ -9,7 +9,7 @@
  */
 import type { ArchiveMetadataRow, JournalEntry } from '../catalog';
 import { provenMd5, type CopyResult, type ObjectStoreDriver } from '../drivers/types';
-import { isDocumentRejected } from '../errors';
+import { asError, isDocumentRejected } from '../errors';
 import type { PortableStore } from '../shared/migration';
 import { badDocumentName, failedEntry, journalBase } from './journal-base';
 
@@ -122,7 +122,7 @@ export async function copyServerSide(
       failed.push(failedEntry(row, 'source_missing', `no object at ${row.content_url}`));
     }
   } catch (err) {
-    return { ...outcome([...copies]), interrupted: err instanceof Error ? err : new Error(String(err)) };
+    return { ...outcome([...copies]), interrupted: asError(err) };
   }
   return outcome([...copies, ...failed]);
 }

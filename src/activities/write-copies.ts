@@ -5,7 +5,7 @@
  */
 import type { JournalEntry } from '../catalog';
 import type { ObjectStoreDriver, PutItem } from '../drivers/types';
-import { isDocumentRejected } from '../errors';
+import { asError, isDocumentRejected } from '../errors';
 import { StoreRefusals } from './store-refusals';
 
 /** A document ready to write, and its journal entry without the URL the write gives it. */
@@ -70,5 +70,3 @@ function rejectedEntry(entry: Omit<JournalEntry, 'dest_url'>, message: string): 
     error_message: message,
   };
 }
-
-const asError = (err: unknown): Error => (err instanceof Error ? err : new Error(String(err)));
