@@ -78,7 +78,7 @@ export function createActivityMetrics(meter: MetricMeter): ActivityMetrics {
     METRIC_NAMES.duration,
     'float',
     's',
-    'Duration of page activities (copyPage, verifyPage, deletePage, failPage), retries included.',
+    'Duration of each page stage (copyPage, verifyPage, deletePage) and of failPage, retries included.',
   );
 
   return {

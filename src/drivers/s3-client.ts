@@ -1,13 +1,15 @@
 /**
  * The s3 driver's connection: the SDK client with its keep-alive agents, timeouts and middleware, the lean
  * signed requests of the hot path (docs/adr/0002), the count of overloaded answers, and the mapping of SDK
- * errors to named errors. The driver's operations (s3.ts) use only what this returns.
+ * errors to named errors. The driver's operations (s3.ts) use only what this returns. The SDK is loaded on the
+ * first call that needs it: a copy thread whose requests all go the lean way never holds its modules (~16 MiB
+ * per thread, docs/adr/0009).
  */
 import { createHash } from 'node:crypto';
 import { Agent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
-import { S3Client } from '@aws-sdk/client-s3';
-import { NodeHttpHandler } from '@smithy/node-http-handler';
+import type * as S3Module from '@aws-sdk/client-s3';
+import type { S3Client } from '@aws-sdk/client-s3';
 import type { BuildMiddleware, HandlerExecutionContext, MetadataBearer } from '@smithy/types';
 import { classifyS3Error, httpStatus, type S3ErrorContext } from './s3-errors';
 import { createLeanS3, type LeanS3 } from './s3-lean';
@@ -62,9 +64,16 @@ function shownCredentials(o: S3DriverOptions): Record<string, string> {
   return { access_key: `${o.accessKey.slice(0, 2)}****`, secret_key: '****' };
 }
 
+/** The SDK's S3 module (its commands) with the connection's client. */
+export interface S3Sdk {
+  readonly client: S3Client;
+  readonly commands: typeof S3Module;
+}
+
 /** What the driver's operations use of the connection. */
 export interface S3Connection {
-  readonly client: S3Client;
+  /** The SDK, loaded and its client built on the first call. */
+  sdk(): Promise<S3Sdk>;
   readonly region: string;
   readonly endpoint: string;
   /** Lean requests, unless the server said it is overloaded lately (or the endpoint is AWS itself). */
@@ -75,6 +84,8 @@ export interface S3Connection {
   call<T>(bucket: string, url: string | undefined, fn: () => Promise<T>): Promise<T>;
   /** Overloaded answers (503 SlowDown, 429) since the last call. */
   takeBusyAnswers(): number;
+  /** Closes the client and the sockets of lean requests. */
+  close(): void;
 }
 
 export function createS3Connection(o: S3DriverOptions): S3Connection {
@@ -88,58 +99,73 @@ export function createS3Connection(o: S3DriverOptions): S3Connection {
   const httpAgent = new Agent(agentOptions);
   const httpsAgent = new HttpsAgent(agentOptions);
   const requestTimeoutMs = 120_000;
-  const client = new S3Client({
-    region,
-    ...(o.url ? { endpoint: o.url, forcePathStyle: true } : {}),
-    ...(o.accessKey && o.secretKey
-      ? { credentials: { accessKeyId: o.accessKey, secretAccessKey: o.secretKey } }
-      : {}),
-    // S3-compatible servers differ in their support of the SDK's default CRC checksums; Content-MD5 covers integrity.
-    requestChecksumCalculation: 'WHEN_REQUIRED',
-    responseChecksumValidation: 'WHEN_REQUIRED',
-    // Adaptive: after SlowDown the client also waits for tokens before sending, not only between attempts.
-    retryMode: 'adaptive',
-    maxAttempts: 3,
-    requestHandler: new NodeHttpHandler({
-      connectionTimeout: 5_000,
-      requestTimeout: requestTimeoutMs,
-      httpAgent,
-      httpsAgent,
-    }),
-  });
-  client.middlewareStack.add(contentMd5OnDeleteObjects, {
-    step: 'build',
-    priority: 'low',
-    name: 'objectstorageContentMd5OnDeleteObjects',
-  });
   let busyAnswers = 0;
   let leanPausedUntil = 0;
   const sawBusy = (): void => {
     busyAnswers += 1;
     leanPausedUntil = Date.now() + LEAN_PAUSE_AFTER_BUSY_MS;
   };
-  // Every attempt's answer passes the deserialize step, retried ones included.
-  client.middlewareStack.add(
-    (next) => async (args) => {
-      // Inside the deserializer an answer is a raw response; outside it, an error: look at both.
-      const busy = (status: number | undefined): boolean => status === 503 || status === 429;
-      try {
-        const out = await next(args);
-        if (busy((out.response as { statusCode?: number } | undefined)?.statusCode)) sawBusy();
-        return out;
-      } catch (err) {
-        if (busy(httpStatus(err))) sawBusy();
-        throw err;
-      }
-    },
-    { step: 'deserialize', priority: 'low', name: 'objectstorageBusyAnswers' },
-  );
+  const buildSdk = async (): Promise<S3Sdk> => {
+    const commands = await import('@aws-sdk/client-s3');
+    const { NodeHttpHandler } = await import('@smithy/node-http-handler');
+    const client = new commands.S3Client({
+      region,
+      ...(o.url ? { endpoint: o.url, forcePathStyle: true } : {}),
+      ...(o.accessKey && o.secretKey
+        ? { credentials: { accessKeyId: o.accessKey, secretAccessKey: o.secretKey } }
+        : {}),
+      // S3-compatible servers differ in their support of the SDK's default CRC checksums; Content-MD5 covers integrity.
+      requestChecksumCalculation: 'WHEN_REQUIRED',
+      responseChecksumValidation: 'WHEN_REQUIRED',
+      // Adaptive: after SlowDown the client also waits for tokens before sending, not only between attempts.
+      retryMode: 'adaptive',
+      maxAttempts: 3,
+      requestHandler: new NodeHttpHandler({
+        connectionTimeout: 5_000,
+        requestTimeout: requestTimeoutMs,
+        httpAgent,
+        httpsAgent,
+      }),
+    });
+    client.middlewareStack.add(contentMd5OnDeleteObjects, {
+      step: 'build',
+      priority: 'low',
+      name: 'objectstorageContentMd5OnDeleteObjects',
+    });
+    // Every attempt's answer passes the deserialize step, retried ones included.
+    client.middlewareStack.add(
+      (next) => async (args) => {
+        // Inside the deserializer an answer is a raw response; outside it, an error: look at both.
+        const busy = (status: number | undefined): boolean => status === 503 || status === 429;
+        try {
+          const out = await next(args);
+          if (busy((out.response as { statusCode?: number } | undefined)?.statusCode)) sawBusy();
+          return out;
+        } catch (err) {
+          if (busy(httpStatus(err))) sawBusy();
+          throw err;
+        }
+      },
+      { step: 'deserialize', priority: 'low', name: 'objectstorageBusyAnswers' },
+    );
+    return { client, commands };
+  };
+  let built: Promise<S3Sdk> | undefined;
+  let closed = false;
+  const sdk = (): Promise<S3Sdk> => {
+    built ??= buildSdk();
+    return built;
+  };
   // Lean requests on custom endpoints (path-style, as tested); AWS itself goes through the SDK.
   const leanRequests: LeanS3 | undefined = o.url
     ? createLeanS3({
         endpoint: o.url,
         region,
-        credentials: client.config.credentials,
+        // Static keys as they are; iamauto's refreshing chain is the SDK's (loaded for it).
+        credentials:
+          o.accessKey && o.secretKey
+            ? { accessKeyId: o.accessKey, secretAccessKey: o.secretKey }
+            : async () => (await sdk()).client.config.credentials(),
         agent: o.url.startsWith('https:') ? httpsAgent : httpAgent,
         requestTimeoutMs,
         onBusy: sawBusy,
@@ -162,7 +188,7 @@ export function createS3Connection(o: S3DriverOptions): S3Connection {
   };
 
   return {
-    client,
+    sdk,
     region,
     endpoint,
     leanNow,
@@ -172,6 +198,16 @@ export function createS3Connection(o: S3DriverOptions): S3Connection {
       const n = busyAnswers;
       busyAnswers = 0;
       return n;
+    },
+    close() {
+      if (closed) return;
+      closed = true;
+      // The client's handler destroys the agents it was given; without a client they are destroyed here.
+      if (built) void built.then(({ client }) => client.destroy()).catch(() => undefined);
+      else {
+        httpAgent.destroy();
+        httpsAgent.destroy();
+      }
     },
   };
 }

@@ -4,11 +4,7 @@
  * GetBucketVersioning and GetObjectLockConfiguration are bucket-level calls an IAM policy may not grant: a refusal,
  * a server without them or no answer makes that part `unknown` with the reason, never an error.
  */
-import {
-  GetBucketVersioningCommand,
-  GetObjectLockConfigurationCommand,
-  type S3Client,
-} from '@aws-sdk/client-s3';
+import type { S3Client } from '@aws-sdk/client-s3';
 import type { CallOptions, DeleteBehaviour } from './types';
 
 /** A bucket-level call that has not answered by then is given up: `plan` and `prepare` must not hang on it. */
@@ -48,6 +44,8 @@ export async function describeS3Deletes(
   const signal = opts?.signal
     ? AbortSignal.any([opts.signal, AbortSignal.timeout(DESCRIBE_TIMEOUT_MS)])
     : AbortSignal.timeout(DESCRIBE_TIMEOUT_MS);
+  const { GetBucketVersioningCommand, GetObjectLockConfigurationCommand } =
+    await import('@aws-sdk/client-s3');
   const [versioning, lock] = await Promise.all([
     client.send(new GetBucketVersioningCommand({ Bucket: bucket }), { abortSignal: signal }).then(
       (r) => ({ ok: r }) as const,

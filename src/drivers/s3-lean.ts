@@ -1,23 +1,21 @@
 /**
- * Lean S3 requests for the hot path of a migration (HEAD, GET, single-part PUT, CopyObject): signed with the
- * SDK's own SigV4 signer and sent on the driver's keep-alive agent, without the SDK's middleware stack, which
- * costs several times the CPU per request (docs/adr/0002). They only handle the expected
+ * Lean S3 requests for the hot path of a migration (HEAD, GET, single-part PUT, CopyObject, ListObjectsV2): signed
+ * by sigv4.ts and sent on the driver's keep-alive agent, without the SDK's middleware stack, which costs several
+ * times the CPU per request (docs/adr/0002). They only handle the expected
  * answers — success, and "absent" where the caller asked for it. Any other status or a network error returns
  * undefined and the caller repeats the request through the SDK, whose retries and error classification then
  * apply unchanged. Used for custom endpoints (path-style), the ones tested here.
  */
-import { createHash, createHmac } from 'node:crypto';
 import { request as httpRequest, type Agent, type IncomingHttpHeaders } from 'node:http';
 import { request as httpsRequest } from 'node:https';
-import type { AwsCredentialIdentity, Provider, SourceData } from '@smithy/types';
-import { SignatureV4 } from '@smithy/signature-v4';
 import { encryptedByKey } from './s3-list-stat';
+import { canonicalQuery, createSigV4Signer, type CredentialSource } from './sigv4';
 import { encodeObjectKey } from './uri';
 
 export interface LeanS3Options {
   readonly endpoint: string;
   readonly region: string;
-  readonly credentials: AwsCredentialIdentity | Provider<AwsCredentialIdentity>;
+  readonly credentials: CredentialSource;
   readonly agent: Agent;
   readonly requestTimeoutMs: number;
   /** Told of every answer that says the server is overloaded (503, 429). */
@@ -49,27 +47,21 @@ export interface LeanS3 {
     ifMatchMd5: string | undefined,
     signal?: AbortSignal,
   ): Promise<'copied' | 'absent' | 'etag_mismatch' | undefined>;
+  /** One page of ListObjectsV2 (what verify lists a page's copies with), parsed without the SDK's XML stack. */
+  list(req: LeanListRequest, signal?: AbortSignal): Promise<LeanListPage | undefined>;
 }
 
-const bytes = (d: SourceData): Buffer | string =>
-  typeof d === 'string'
-    ? d
-    : ArrayBuffer.isView(d)
-      ? Buffer.from(d.buffer, d.byteOffset, d.byteLength)
-      : Buffer.from(d);
+export interface LeanListRequest {
+  readonly bucket: string;
+  readonly prefix: string;
+  readonly startAfter?: string;
+  readonly token?: string;
+  readonly maxKeys: number;
+}
 
-/** node:crypto sha256 and hmac in the shape the signer wants. */
-class Sha256 {
-  private readonly h;
-  constructor(secret?: SourceData) {
-    this.h = secret ? createHmac('sha256', bytes(secret)) : createHash('sha256');
-  }
-  update(data: SourceData): void {
-    this.h.update(bytes(data));
-  }
-  digest(): Promise<Uint8Array> {
-    return Promise.resolve(this.h.digest());
-  }
+export interface LeanListPage {
+  readonly objects: Array<{ key: string; size: number; etag: string }>;
+  readonly next?: string;
 }
 
 interface Answer {
@@ -80,17 +72,57 @@ interface Answer {
 
 const errorCode = (body: Buffer): string | undefined => /<Code>([^<]+)<\/Code>/.exec(body.toString())?.[1];
 
+const XML_ENTITIES: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" };
+
+/** Text of an XML element as S3 escapes it: the five named entities and numeric character references. */
+export function xmlText(escaped: string): string {
+  return escaped.replace(/&(#x[0-9a-fA-F]+|#[0-9]+|[a-z]+);/g, (whole, name: string) => {
+    if (name.startsWith('#x')) return String.fromCodePoint(parseInt(name.slice(2), 16));
+    if (name.startsWith('#')) return String.fromCodePoint(parseInt(name.slice(1), 10));
+    return XML_ENTITIES[name] ?? whole;
+  });
+}
+
+/** The first `<tag>…</tag>` in `xml`, unescaped; undefined when there is none. */
+const element = (xml: string, tag: string): string | undefined => {
+  const start = xml.indexOf(`<${tag}>`);
+  if (start < 0) return undefined;
+  const end = xml.indexOf(`</${tag}>`, start);
+  return end < 0 ? undefined : xmlText(xml.slice(start + tag.length + 2, end));
+};
+
+/**
+ * A ListObjectsV2 answer: its objects' key, size and ETag, and the continuation token when truncated. Undefined
+ * for anything it does not fully understand (an object without key or size, a KeyCount that disagrees), so the
+ * SDK asks again.
+ */
+export function parseListing(xml: string): LeanListPage | undefined {
+  if (!xml.includes('<ListBucketResult')) return undefined;
+  const objects: Array<{ key: string; size: number; etag: string }> = [];
+  let from = 0;
+  for (;;) {
+    const start = xml.indexOf('<Contents>', from);
+    if (start < 0) break;
+    const end = xml.indexOf('</Contents>', start);
+    if (end < 0) return undefined;
+    const contents = xml.slice(start, end);
+    const key = element(contents, 'Key');
+    const size = Number(element(contents, 'Size'));
+    if (key === undefined || !Number.isSafeInteger(size)) return undefined;
+    objects.push({ key, size, etag: (element(contents, 'ETag') ?? '').replace(/"/g, '') });
+    from = end;
+  }
+  const keyCount = element(xml, 'KeyCount');
+  if (keyCount !== undefined && Number(keyCount) !== objects.length) return undefined;
+  if (element(xml, 'IsTruncated') !== 'true') return { objects };
+  const next = element(xml, 'NextContinuationToken');
+  return next ? { objects, next } : undefined;
+}
+
 export function createLeanS3(o: LeanS3Options): LeanS3 {
   const base = new URL(o.endpoint);
   const send = base.protocol === 'https:' ? httpsRequest : httpRequest;
-  const signer = new SignatureV4({
-    service: 's3',
-    region: o.region,
-    credentials: o.credentials,
-    sha256: Sha256,
-    uriEscapePath: false, // the path is already encoded, as S3 wants it signed
-    applyChecksum: false,
-  });
+  const signer = createSigV4Signer(o.region, 's3', o.credentials);
 
   const call = async (
     method: string,
@@ -99,17 +131,16 @@ export function createLeanS3(o: LeanS3Options): LeanS3 {
     headers: Record<string, string>,
     body: Buffer | undefined,
     signal: AbortSignal | undefined,
+    query: Record<string, string> = {},
   ): Promise<Answer | undefined> => {
-    const path = `${base.pathname.replace(/\/$/, '')}/${bucket}/${encodeObjectKey(key)}`;
+    // A bucket's own requests (a listing) have no key and no '/' after the bucket.
+    const path = `${base.pathname.replace(/\/$/, '')}/${bucket}${key ? `/${encodeObjectKey(key)}` : ''}`;
     const signed = await signer.sign({
       method,
-      protocol: base.protocol,
-      hostname: base.hostname,
-      ...(base.port ? { port: Number(base.port) } : {}),
+      host: base.host,
       path,
-      query: {},
+      query,
       headers: {
-        host: base.host,
         'x-amz-content-sha256': 'UNSIGNED-PAYLOAD',
         ...(body ? { 'content-length': String(body.length) } : {}),
         ...headers,
@@ -128,8 +159,8 @@ export function createLeanS3(o: LeanS3Options): LeanS3 {
           protocol: base.protocol,
           hostname: base.hostname,
           port: base.port,
-          path,
-          headers: signed.headers,
+          path: Object.keys(query).length > 0 ? `${path}?${canonicalQuery(query)}` : path,
+          headers: signed,
           ...(signal ? { signal } : {}),
         },
         (res) => {
@@ -197,6 +228,16 @@ export function createLeanS3(o: LeanS3Options): LeanS3 {
       if (a?.status === 200) return a.body.includes('<CopyObjectResult') ? 'copied' : undefined;
       if (a?.status === 412) return 'etag_mismatch';
       return a?.status === 404 && errorCode(a.body) === 'NoSuchKey' ? 'absent' : undefined;
+    },
+    async list({ bucket, prefix, startAfter, token, maxKeys }, signal) {
+      const query: Record<string, string> = {
+        'list-type': '2',
+        prefix,
+        'max-keys': String(maxKeys),
+        ...(token ? { 'continuation-token': token } : startAfter ? { 'start-after': startAfter } : {}),
+      };
+      const a = await call('GET', bucket, '', {}, undefined, signal, query);
+      return a?.status === 200 ? parseListing(a.body.toString()) : undefined;
     },
   };
 }

@@ -4,17 +4,6 @@
  * bucket named in the URI, not the configured one (anchore-storage.md §2.1).
  */
 import { randomUUID, createHash } from 'node:crypto';
-import {
-  CopyObjectCommand,
-  CreateBucketCommand,
-  DeleteObjectCommand,
-  DeleteObjectsCommand,
-  GetObjectCommand,
-  HeadObjectCommand,
-  ListObjectsV2Command,
-  PutObjectCommand,
-} from '@aws-sdk/client-s3';
-import { Upload } from '@aws-sdk/lib-storage';
 import type { Readable } from 'node:stream';
 import {
   DeleteRefusedError,
@@ -66,14 +55,16 @@ export function createS3Driver(o: S3DriverOptions): ObjectStoreDriver {
   const prefix = o.prefix ?? '';
   const parallelism = o.parallelism ?? 32;
   const multipartThreshold = o.multipartThreshold ?? 16 * 1024 * 1024;
-  const { client, region, endpoint, leanNow, call, ctx, takeBusyAnswers } = createS3Connection(o);
+  const connection = createS3Connection(o);
+  const { sdk, region, endpoint, leanNow, call, ctx, takeBusyAnswers } = connection;
   /**
    * Multipart upload of a large or streamed body, at most 4 parts in memory, every part with a SHA-256 checksum
    * the server checks (Content-MD5 covers single-part writes; without this, a multipart body carried none).
    */
   const upload = async (bucket: string, key: string, body: Buffer | Readable, signal?: AbortSignal) => {
+    const { Upload } = await import('@aws-sdk/lib-storage');
     const up = new Upload({
-      client,
+      client: (await sdk()).client,
       params: {
         Bucket: bucket,
         Key: key,
@@ -125,8 +116,9 @@ export function createS3Driver(o: S3DriverOptions): ObjectStoreDriver {
       learnEtags(quick.etag, digest, quick.encrypted);
       return;
     }
-    const put = await client.send(
-      new PutObjectCommand({
+    const s3 = await sdk();
+    const put = await s3.client.send(
+      new s3.commands.PutObjectCommand({
         ...common,
         Body: data,
         ContentMD5: md5,
@@ -142,9 +134,13 @@ export function createS3Driver(o: S3DriverOptions): ObjectStoreDriver {
     const quick = await leanNow()?.get(container, objectKey, signal);
     if (quick !== undefined) return quick === 'absent' ? undefined : quick;
     try {
-      const res = await client.send(new GetObjectCommand({ Bucket: container, Key: objectKey }), {
-        abortSignal: signal,
-      });
+      const s3 = await sdk();
+      const res = await s3.client.send(
+        new s3.commands.GetObjectCommand({ Bucket: container, Key: objectKey }),
+        {
+          abortSignal: signal,
+        },
+      );
       return Buffer.from(
         await (res.Body as { transformToByteArray(): Promise<Uint8Array> }).transformToByteArray(),
       );
@@ -191,9 +187,13 @@ export function createS3Driver(o: S3DriverOptions): ObjectStoreDriver {
   const openRead: NonNullable<ObjectStoreDriver['openRead']> = async (uri, opts) => {
     const { container, objectKey } = parseContainerUri(uri, 's3');
     try {
-      const res = await client.send(new GetObjectCommand({ Bucket: container, Key: objectKey }), {
-        abortSignal: opts?.signal,
-      });
+      const s3 = await sdk();
+      const res = await s3.client.send(
+        new s3.commands.GetObjectCommand({ Bucket: container, Key: objectKey }),
+        {
+          abortSignal: opts?.signal,
+        },
+      );
       return res.Body as Readable;
     } catch (err) {
       const e = classifyS3Error(err, ctx(container, uri));
@@ -204,8 +204,9 @@ export function createS3Driver(o: S3DriverOptions): ObjectStoreDriver {
   const del: ObjectStoreDriver['delete'] = async (uri, opts) => {
     throwIfAborted(opts?.signal);
     const { container, objectKey } = parseContainerUri(uri, 's3');
+    const s3 = await sdk();
     await call(container, uri, () =>
-      client.send(new DeleteObjectCommand({ Bucket: container, Key: objectKey }), {
+      s3.client.send(new s3.commands.DeleteObjectCommand({ Bucket: container, Key: objectKey }), {
         abortSignal: opts?.signal,
       }),
     );
@@ -231,8 +232,9 @@ export function createS3Driver(o: S3DriverOptions): ObjectStoreDriver {
     if (quick === 'copied') return { uri };
     if (quick !== undefined) return { skipped: quick };
     try {
-      await client.send(
-        new CopyObjectCommand({
+      const s3 = await sdk();
+      await s3.client.send(
+        new s3.commands.CopyObjectCommand({
           Bucket: o.bucket,
           Key: key,
           // CopySource is "bucket/key", URL-encoded except for the slashes.
@@ -262,10 +264,11 @@ export function createS3Driver(o: S3DriverOptions): ObjectStoreDriver {
     signal?: AbortSignal,
   ): Promise<Map<string, string>> => {
     const refused = new Map<string, string>();
+    const s3 = await sdk();
     let res;
     try {
-      res = await client.send(
-        new DeleteObjectsCommand({
+      res = await s3.client.send(
+        new s3.commands.DeleteObjectsCommand({
           Bucket: bucket,
           Delete: { Objects: keys.map((Key) => ({ Key })), Quiet: true },
         }),
@@ -311,8 +314,9 @@ export function createS3Driver(o: S3DriverOptions): ObjectStoreDriver {
   const headObject = async (uri: string, signal?: AbortSignal, checksums = false) => {
     const { container, objectKey } = parseContainerUri(uri, 's3');
     try {
-      return await client.send(
-        new HeadObjectCommand({
+      const s3 = await sdk();
+      return await s3.client.send(
+        new s3.commands.HeadObjectCommand({
           Bucket: container,
           Key: objectKey,
           ...(checksums ? { ChecksumMode: 'ENABLED' as const } : {}),
@@ -372,8 +376,11 @@ export function createS3Driver(o: S3DriverOptions): ObjectStoreDriver {
   const listPage =
     (signal?: AbortSignal): ListPage =>
     async ({ bucket, prefix: dir, startAfter, token, maxKeys }) => {
-      const page = await client.send(
-        new ListObjectsV2Command({
+      const quick = await leanNow()?.list({ bucket, prefix: dir, startAfter, token, maxKeys }, signal);
+      if (quick) return quick;
+      const s3 = await sdk();
+      const page = await s3.client.send(
+        new s3.commands.ListObjectsV2Command({
           Bucket: bucket,
           Prefix: dir,
           MaxKeys: maxKeys,
@@ -455,12 +462,13 @@ export function createS3Driver(o: S3DriverOptions): ObjectStoreDriver {
       return out;
     },
     async *listObjects(opts) {
+      const s3 = await sdk();
       let token: string | undefined;
       do {
         throwIfAborted(opts?.signal);
         const page = await call(o.bucket, undefined, () =>
-          client.send(
-            new ListObjectsV2Command({
+          s3.client.send(
+            new s3.commands.ListObjectsV2Command({
               Bucket: o.bucket,
               ...(prefix ? { Prefix: prefix } : {}),
               MaxKeys: opts?.pageSize ?? DEFAULT_LIST_PAGE_SIZE,
@@ -499,12 +507,16 @@ export function createS3Driver(o: S3DriverOptions): ObjectStoreDriver {
           for (const [uri, why] of err.refused) refused.set(uri, why);
         });
       const deletable = [...versions.keys()].filter((uri) => !refused.has(uri));
+      const s3 = await sdk();
       for (const [bucket, keys] of keysByBucket(deletable)) {
         const objects = keys.map(({ key, uri }) => ({ Key: key, VersionId: versions.get(uri) as string }));
         for (const batch of chunk(objects, 1000)) {
           const res = await call(bucket, undefined, () =>
-            client.send(
-              new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: batch, Quiet: true } }),
+            s3.client.send(
+              new s3.commands.DeleteObjectsCommand({
+                Bucket: bucket,
+                Delete: { Objects: batch, Quiet: true },
+              }),
               {
                 abortSignal: signal,
               },
@@ -537,6 +549,7 @@ export function createS3Driver(o: S3DriverOptions): ObjectStoreDriver {
       const copyUri = `${uri}.copy`;
       const body = Buffer.from('anchore-objectstorage self-check');
       const signal = opts?.signal;
+      const s3 = await sdk();
       try {
         await writeObject(o.bucket, key, body, signal);
       } catch (err) {
@@ -544,9 +557,11 @@ export function createS3Driver(o: S3DriverOptions): ObjectStoreDriver {
         if (e.name !== 'BucketNotFoundError' || !o.createBucket) throw e;
         // Another process checking the same new bucket may create it first: that is the bucket we want.
         await call(o.bucket, undefined, () =>
-          client.send(new CreateBucketCommand({ Bucket: o.bucket })).catch((created: unknown) => {
-            if ((created as Error).name !== 'BucketAlreadyOwnedByYou') throw created;
-          }),
+          s3.client
+            .send(new s3.commands.CreateBucketCommand({ Bucket: o.bucket }))
+            .catch((created: unknown) => {
+              if ((created as Error).name !== 'BucketAlreadyOwnedByYou') throw created;
+            }),
         );
         await call(o.bucket, undefined, () => writeObject(o.bucket, key, body, signal));
       }
@@ -571,17 +586,20 @@ export function createS3Driver(o: S3DriverOptions): ObjectStoreDriver {
             throw new SelfCheckFailedError(`s3 self-check: GetObject read back different bytes at ${uri}`);
         });
         await step('HeadObject', async () => {
-          const head = await client.send(new HeadObjectCommand({ Bucket: o.bucket, Key: key }), {
-            abortSignal: signal,
-          });
+          const head = await s3.client.send(
+            new s3.commands.HeadObjectCommand({ Bucket: o.bucket, Key: key }),
+            {
+              abortSignal: signal,
+            },
+          );
           if (head.ContentLength !== body.length)
             throw new SelfCheckFailedError(
               `s3 self-check: HeadObject says ${head.ContentLength} bytes at ${uri}, ${body.length} were written`,
             );
         });
         await step('CopyObject', () =>
-          client.send(
-            new CopyObjectCommand({
+          s3.client.send(
+            new s3.commands.CopyObjectCommand({
               Bucket: o.bucket,
               Key: `${key}.copy`,
               CopySource: `${o.bucket}/${encodeObjectKey(key)}`,
@@ -605,9 +623,9 @@ export function createS3Driver(o: S3DriverOptions): ObjectStoreDriver {
         throw new SelfCheckFailedError(`s3 self-check: the probe is still at ${uri} after DeleteObjects`);
     },
     // Bucket-level reads (versioning, Object Lock) for plan and migrate: never an error, see s3-delete-behaviour.
-    describeDeletes: (opts) => describeS3Deletes(client, o.bucket, opts),
+    describeDeletes: async (opts) => describeS3Deletes((await sdk()).client, o.bucket, opts),
     async close() {
-      client.destroy();
+      connection.close();
     },
   };
   return driver;

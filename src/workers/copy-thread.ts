@@ -7,7 +7,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { copyRound } from '../activities/copy-round';
-import { createWorkerPool } from '../catalog';
+import { createWorkerPool } from '../catalog/pool';
 import { takeBusyAnswersOf } from '../drivers/types';
 import { createDriverProvider } from './driver-provider';
 import { startHeapCeiling } from './heap-ceiling';

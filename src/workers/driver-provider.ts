@@ -6,7 +6,9 @@
 import { hostname } from 'node:os';
 import type { Pool } from 'pg';
 import type { DriverProvider } from '../activities/deps';
-import { isDriverName, resolvePortableStoreConfig } from '../config';
+// Not the config barrel: its YAML loader is not needed in a copy thread (docs/adr/0009).
+import { isDriverName } from '../config/schema';
+import { resolvePortableStoreConfig } from '../config/secrets';
 import { createDriver } from '../drivers/registry';
 import type { ObjectStoreDriver } from '../drivers/types';
 import { UnknownDriverError, UnsetVariableError } from '../errors';

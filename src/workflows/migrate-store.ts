@@ -91,6 +91,8 @@ const ADAPTIVE_LIMIT = 'adaptive-limit';
 const CLEAN_AFTER_STOP = 'clean-after-stop';
 /** Patch: an ended migration's moved documents are compacted out of the journal (issue 25, docs/adr/0008). */
 const COMPACT_JOURNAL = 'compact-journal';
+/** Patch: a page's round (copy, verify, delete) is one activity instead of three (issue 25, docs/adr/0011). */
+const ONE_ACTIVITY_PER_ROUND = 'one-activity-per-round';
 /** Journal rows per clean-up batch after a stop. */
 const CLEANUP_BATCH = 500;
 /** Extra rounds of a page with rewritten documents before it is set aside like a page that failed. */
@@ -99,6 +101,15 @@ const RECOPY_ROUNDS = 3;
 const staleReason = (page: PageBounds, n: number): string =>
   `${n} document(s) of page ${page.index} kept being rewritten by Anchore while they were moved; is Anchore ` +
   'running against this catalog? (objectstorage migrate checks it unless --force) The page is retried later.';
+
+/** A page's round as runs recorded before {@link ONE_ACTIVITY_PER_ROUND} schedule it: an activity per stage. */
+async function roundInThreeActivities(acts: Activities, at: MigrationInput, page: PageBounds) {
+  const copied = await acts.copyPage(at, page);
+  const verified = await acts.verifyPage(at, page);
+  // A staged round never deletes: no row points anywhere new yet.
+  const deleted = at.stage ? { deleted: 0, stale: 0 } : deleteCountsOf(await acts.deletePage(at, page));
+  return { copied, verified, deleted };
+}
 
 /** Results recorded before deletePage returned {@link DeleteCounts} are a count of deleted sources. */
 const deleteCountsOf = (r: DeleteCounts | number): DeleteCounts =>
@@ -341,10 +352,12 @@ export async function migrateStore(
     ): Promise<number> => {
       // The input as the round began: a cutover accepted meanwhile applies from the next round on.
       const at = input;
-      const copied = await acts.copyPage(at, page);
-      const verified = await acts.verifyPage(at, page);
-      // A staged round never deletes: no row points anywhere new yet.
-      const deleted = at.stage ? { deleted: 0, stale: 0 } : deleteCountsOf(await acts.deletePage(at, page));
+      const { copied, verified, deleted } = wf.patched(ONE_ACTIVITY_PER_ROUND)
+        ? await acts.pageRound(at, page).then((r) => ({
+            ...r,
+            deleted: r.deleted ?? { deleted: 0, stale: 0 },
+          }))
+        : await roundInThreeActivities(acts, at, page);
       tally.busy += (copied.busy ?? 0) + (verified.busy ?? 0) + (deleted.busy ?? 0);
       countPage({
         migrated: at.stage ? 0 : at.nodelete ? verified.switched : deleted.deleted + (deleted.kept ?? 0),

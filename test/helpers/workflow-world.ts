@@ -26,8 +26,9 @@ export interface WorkflowRun {
   readonly handle: WorkflowHandle<typeof migrateStore>;
   readonly client: Client;
   /**
-   * With RECORD_HISTORIES=1, writes the first and the latest run's history to test/histories/NAME[-last].json,
-   * which test/unit/replay-histories.test.ts replays; otherwise does nothing.
+   * With RECORD_HISTORIES=1, writes the first and the latest run's history to test/histories/NAME[-last].json
+   * (NAME followed by RECORD_HISTORIES_SUFFIX when set, to keep the histories of older workflow code beside new
+   * ones), which test/unit/replay-histories.test.ts replays; otherwise does nothing.
    */
   recordHistory(name: string): Promise<void>;
   /** Stops the worker and closes the connections (after the workflow ended, or to abandon it). */
@@ -67,10 +68,11 @@ export async function runMigrateStore(
     mkdirSync(HISTORIES_DIR, { recursive: true });
     // The CLI's JSON is the format replay reads; the SDK's historyToJSON trips over two protobufjs copies.
     const show = (runId: string): string => historyJson(handle.workflowId, runId);
-    writeFileSync(join(HISTORIES_DIR, `${name}.json`), show(handle.firstExecutionRunId));
+    const file = `${name}${process.env.RECORD_HISTORIES_SUFFIX ?? ''}`;
+    writeFileSync(join(HISTORIES_DIR, `${file}.json`), show(handle.firstExecutionRunId));
     const latest = await client.workflow.getHandle(handle.workflowId).describe();
     if (latest.runId !== handle.firstExecutionRunId) {
-      writeFileSync(join(HISTORIES_DIR, `${name}-last.json`), show(latest.runId));
+      writeFileSync(join(HISTORIES_DIR, `${file}-last.json`), show(latest.runId));
     }
   };
   return {

@@ -48,6 +48,35 @@ test('paused, throttled and resumed across continue-as-new, every document moves
   await run.recordHistory('pause-throttle-continue-as-new');
 });
 
+test('a page round is one activity; a verify that fails once retries the round, which copies nothing twice', async () => {
+  let readsRefused = 0;
+  const dest: ObjectStoreDriver = {
+    ...world().dest,
+    // Verify reads the memory destination's copies back: the first such read finds the store unreachable.
+    getMany: async (...args) => {
+      if (readsRefused++ === 0) throw new Error('ECONNREFUSED: destination unreachable once (test)');
+      return world().dest.getMany(...args);
+    },
+  };
+  const input = { ...SAFETY_RUN, taskId: 58, pageSize: 10 };
+  const run = await start(input, dest);
+
+  const result = await run.handle.result();
+  expect(result).toMatchObject({ state: 'complete', counters: { migrated: DOCS, failed: 0 } });
+  expect(world().dest.objects.size).toBe(DOCS);
+  expect(await world().unreadable()).toEqual([]);
+  const events = (await run.handle.fetchHistory()).events ?? [];
+  const scheduled = events.flatMap((e) => e.activityTaskScheduledEventAttributes?.activityType?.name ?? []);
+  expect(scheduled.filter((name) => name === 'pageRound')).toHaveLength(result.counters.pagesDone);
+  expect(scheduled.filter((name) => /^(copy|verify|delete)Page$/.test(name))).toEqual([]);
+  const retried = events.filter((e) => (e.activityTaskStartedEventAttributes?.attempt ?? 1) > 1);
+  expect(retried).toHaveLength(1);
+  const attempts = await world().catalog.pool.query<{ attempts: number; n: string }>(
+    `SELECT attempts, count(*) AS n FROM ${ALL_JOURNAL_ROWS} j WHERE task_id = 58 GROUP BY attempts`,
+  );
+  expect(attempts.rows).toEqual([{ attempts: 1, n: String(DOCS) }]); // the retried round copied nothing again
+});
+
 test('documents Anchore rewrites while their page moves are copied again at their newest version', async () => {
   let rewritten: Map<string, string> | undefined;
   const dest: ObjectStoreDriver = {
