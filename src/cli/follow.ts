@@ -71,6 +71,9 @@ export async function follow(
   const detachedLine =
     opts.detachedLine ??
     `Detached. The migration goes on; follow it with: objectstorage status ${taskId} --watch`;
+  // Aborts this command's own requests on Ctrl-C: a pending one (the result's long poll, a query) would keep the
+  // process alive until it returns, which for the result is when the migration ends.
+  const stopRequests = new AbortController();
   const detach = new Promise<void>((resolve) => {
     onSigint = () => {
       // Ctrl-C again while detaching means the same: detach, exit 0 (not the 130 of a killed process).
@@ -79,6 +82,7 @@ export async function follow(
         process.exit(ExitCode.ok);
       }
       detached = true;
+      stopRequests.abort();
       resolve();
     };
   });
@@ -88,7 +92,9 @@ export async function follow(
   // migration is over in seconds), then every few seconds.
   const interval = (): number =>
     opts.intervalMs ?? (opts.tty ? 500 : Date.now() - begun < 60_000 ? 1000 : 5000);
-  const resultPromise = handle.result() as Promise<MigrationResult>;
+  const resultPromise = client.withAbortSignal(stopRequests.signal, () =>
+    handle.result(),
+  ) as Promise<MigrationResult>;
   let done = false;
   void resultPromise.then(
     () => (done = true),
@@ -106,7 +112,12 @@ export async function follow(
       const ask =
         (!seen || Date.now() - answeredAt > NO_ANSWER_MS) && Date.now() - askedAt >= NO_WORKER_POLL_MS;
       if (ask) askedAt = Date.now();
-      const workers = ask ? await workersServing(client, opts.taskQueue).catch(() => undefined) : undefined;
+      const workers = ask
+        ? await client
+            .withAbortSignal(stopRequests.signal, () => workersServing(client, opts.taskQueue))
+            .catch(() => undefined)
+        : undefined;
+      if (detached) break;
       if (workers?.length === 0) {
         if (Date.now() - warnedAt > NO_WORKER_REMINDER_MS) {
           out.warn(`${warnedAt ? 'still ' : ''}${noWorkerMessage(opts.taskQueue)}`);
@@ -114,9 +125,10 @@ export async function follow(
         }
       } else {
         try {
-          const p = await client.connection.withDeadline(Date.now() + QUERY_DEADLINE_MS, () =>
-            handle.query(progressQuery),
+          const p = await client.withAbortSignal(stopRequests.signal, () =>
+            client.connection.withDeadline(Date.now() + QUERY_DEADLINE_MS, () => handle.query(progressQuery)),
           );
+          if (detached) break;
           if (warnedAt) out.line(`a worker serves task queue ${opts.taskQueue} now: the migration goes on`);
           seen = true;
           answeredAt = Date.now();
@@ -126,6 +138,7 @@ export async function follow(
           else if (bar(p) !== last) out.line(bar(p));
           last = bar(p);
         } catch (err) {
+          if (detached) break;
           // Workers and this command without the same payload key never answer: say so instead of waiting.
           const mismatch = await payloadKeyMismatch(client, workflowId, err).catch(() => undefined);
           if (mismatch) throw mismatch;

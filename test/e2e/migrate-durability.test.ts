@@ -72,9 +72,11 @@ test('a worker SIGKILLed mid-migration: another finishes it, nothing lost, no so
 test('continue-as-new happens (server suggestion and --pages-per-run), every run far below the history limits', async () => {
   const from = stores.db2(false);
   const to = stores.localfs();
+  // 120 pages of two documents (fewer than --pages-per-run's default 200): a history long enough for the test
+  // stack's continue-as-new suggestion (400 events) with one activity per page round.
   const docs = taggedFixture('can', 240);
   await world.load(from, docs);
-  const r = await world.migrate(configFile(from), configFile(to), '--page-size', '4', '--concurrency', '4');
+  const r = await world.migrate(configFile(from), configFile(to), '--page-size', '2', '--concurrency', '4');
   expect(r.code).toBe(0);
   await expectAllAt(world, to, docs);
   const id = await workflowIdOf(r.taskId);

@@ -109,7 +109,7 @@ test('counters grow during a migration and equal the migrated counts after it; S
     fixture.length,
   );
 
-  // Latency histogram: one sample per page activity run (10 pages of 10), each labelled with its type.
+  // Latency histogram: one sample per page stage run (10 pages of 10), each labelled with its stage.
   const duration = `${METRIC_NAMES.duration}_count`;
   for (const activity of ['copyPage', 'verifyPage', 'deletePage']) {
     expect(sample(text, duration, { activity_type: activity, outcome: 'ok' })).toBeGreaterThanOrEqual(10);
@@ -118,7 +118,8 @@ test('counters grow during a migration and equal the migrated counts after it; S
 
   // The SDK core's own metrics are on the same endpoint.
   expect(text).toMatch(/^temporal_\w+/m);
-  expect(text).toMatch(/^temporal_activity_execution_latency_count\{[^}]*activity_type="copyPage"/m);
+  // The SDK's own series name the activity: one pageRound per page (docs/adr/0011).
+  expect(text).toMatch(/^temporal_activity_execution_latency_count\{[^}]*activity_type="pageRound"/m);
 
   expect(text).not.toContain(stackEnv.s3SecretKey);
   for (const doc of fixture) expect(text).not.toContain(doc.key);
