@@ -105,15 +105,16 @@ export function createS3Connection(o: S3DriverOptions): S3Connection {
     busyAnswers += 1;
     leanPausedUntil = Date.now() + LEAN_PAUSE_AFTER_BUSY_MS;
   };
+  // Static keys as they are; without them, iamauto's refreshing chain is the SDK's.
+  const staticCredentials =
+    o.accessKey && o.secretKey ? { accessKeyId: o.accessKey, secretAccessKey: o.secretKey } : undefined;
   const buildSdk = async (): Promise<S3Sdk> => {
     const commands = await import('@aws-sdk/client-s3');
     const { NodeHttpHandler } = await import('@smithy/node-http-handler');
     const client = new commands.S3Client({
       region,
       ...(o.url ? { endpoint: o.url, forcePathStyle: true } : {}),
-      ...(o.accessKey && o.secretKey
-        ? { credentials: { accessKeyId: o.accessKey, secretAccessKey: o.secretKey } }
-        : {}),
+      ...(staticCredentials ? { credentials: staticCredentials } : {}),
       // S3-compatible servers differ in their support of the SDK's default CRC checksums; Content-MD5 covers integrity.
       requestChecksumCalculation: 'WHEN_REQUIRED',
       responseChecksumValidation: 'WHEN_REQUIRED',
@@ -161,11 +162,7 @@ export function createS3Connection(o: S3DriverOptions): S3Connection {
     ? createLeanS3({
         endpoint: o.url,
         region,
-        // Static keys as they are; iamauto's refreshing chain is the SDK's (loaded for it).
-        credentials:
-          o.accessKey && o.secretKey
-            ? { accessKeyId: o.accessKey, secretAccessKey: o.secretKey }
-            : async () => (await sdk()).client.config.credentials(),
+        credentials: staticCredentials ?? (async () => (await sdk()).client.config.credentials()),
         agent: o.url.startsWith('https:') ? httpsAgent : httpAgent,
         requestTimeoutMs,
         onBusy: sawBusy,

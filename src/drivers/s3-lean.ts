@@ -8,7 +8,7 @@
  */
 import { request as httpRequest, type Agent, type IncomingHttpHeaders } from 'node:http';
 import { request as httpsRequest } from 'node:https';
-import { encryptedByKey } from './s3-list-stat';
+import { encryptedByKey, type ListedPage, type ListRequest } from './s3-list-stat';
 import { canonicalQuery, createSigV4Signer, type CredentialSource } from './sigv4';
 import { encodeObjectKey } from './uri';
 
@@ -48,20 +48,7 @@ export interface LeanS3 {
     signal?: AbortSignal,
   ): Promise<'copied' | 'absent' | 'etag_mismatch' | undefined>;
   /** One page of ListObjectsV2 (what verify lists a page's copies with), parsed without the SDK's XML stack. */
-  list(req: LeanListRequest, signal?: AbortSignal): Promise<LeanListPage | undefined>;
-}
-
-export interface LeanListRequest {
-  readonly bucket: string;
-  readonly prefix: string;
-  readonly startAfter?: string;
-  readonly token?: string;
-  readonly maxKeys: number;
-}
-
-export interface LeanListPage {
-  readonly objects: Array<{ key: string; size: number; etag: string }>;
-  readonly next?: string;
+  list(req: ListRequest, signal?: AbortSignal): Promise<ListedPage | undefined>;
 }
 
 interface Answer {
@@ -96,7 +83,7 @@ const element = (xml: string, tag: string): string | undefined => {
  * for anything it does not fully understand (an object without key or size, a KeyCount that disagrees), so the
  * SDK asks again.
  */
-export function parseListing(xml: string): LeanListPage | undefined {
+export function parseListing(xml: string): ListedPage | undefined {
   if (!xml.includes('<ListBucketResult')) return undefined;
   const objects: Array<{ key: string; size: number; etag: string }> = [];
   let from = 0;

@@ -10,14 +10,23 @@
  */
 import type { ObjectStat } from './types';
 
-/** One page of ListObjectsV2 in a bucket under `prefix`, after `startAfter` or from a continuation token. */
-export type ListPage = (req: {
-  bucket: string;
-  prefix: string;
-  startAfter: string;
-  token?: string;
-  maxKeys: number;
-}) => Promise<{ objects: Array<{ key: string; size: number; etag: string }>; next?: string }>;
+/** What one ListObjectsV2 request asks: keys under `prefix`, from the start, after `startAfter` or from a continuation token. */
+export interface ListRequest {
+  readonly bucket: string;
+  readonly prefix: string;
+  readonly startAfter?: string;
+  readonly token?: string;
+  readonly maxKeys: number;
+}
+
+/** The objects one ListObjectsV2 answer names, and its continuation token when there are more. */
+export interface ListedPage {
+  readonly objects: Array<{ key: string; size: number; etag: string }>;
+  readonly next?: string;
+}
+
+/** One page of ListObjectsV2 in a bucket. */
+export type ListPage = (req: ListRequest) => Promise<ListedPage>;
 
 /** Groups smaller than this are cheaper as HEADs (a listing of two keys is one request, like one HEAD). */
 export const MIN_LISTED_GROUP = 2;

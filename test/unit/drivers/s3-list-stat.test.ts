@@ -16,11 +16,11 @@ const md5 = (i: number): string => i.toString(16).padStart(32, '0');
 /** A bucket's objects, listed like ListObjectsV2 in pages of `pageSize`; records each request. */
 function fakeBucket(keys: string[], pageSize = 1000, fail = false) {
   const sorted = [...keys].sort();
-  const requests: Array<{ prefix: string; startAfter: string; token?: string; maxKeys: number }> = [];
+  const requests: Array<{ prefix: string; startAfter?: string; token?: string; maxKeys: number }> = [];
   const list: ListPage = ({ prefix, startAfter, token, maxKeys }) => {
     requests.push({ prefix, startAfter, ...(token ? { token } : {}), maxKeys });
     if (fail) return Promise.reject(new Error('AccessDenied'));
-    const from = token ?? startAfter;
+    const from = token ?? startAfter ?? '';
     const after = sorted.filter((k) => k.startsWith(prefix) && k > from);
     const size = Math.min(pageSize, maxKeys);
     const objects = after
