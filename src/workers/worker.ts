@@ -27,8 +27,13 @@ import { collectorAbove, startHeapCeiling } from './heap-ceiling';
 import { installRuntime, type MetricsAddress } from './runtime';
 
 const MIB = 1024 * 1024;
-/** JS heap plus Buffers above which the worker collects garbage (idle: ~40 MiB; see heap-ceiling.ts). */
-const HEAP_CEILING_BYTES = 96 * MIB;
+/**
+ * JS heap plus Buffers above which the worker's main thread collects garbage (live after a collection: ~35
+ * MiB; see heap-ceiling.ts). Bodies pass through it only without copy threads; with them, its garbage is
+ * journal rows, thread messages and Temporal's protobufs, which V8 otherwise lets grow to the ceiling
+ * (bench/README.md, "Measurements behind the code").
+ */
+const HEAP_CEILING_BYTES = { copyingInMain: 96 * MIB, withCopyThreads: 64 * MIB } as const;
 
 /** Options of {@link runWorker}. */
 export interface WorkerSettings {
@@ -69,11 +74,13 @@ function workflowSource(): Pick<WorkerOptions, 'workflowBundle' | 'workflowsPath
 export async function runWorker(s: WorkerSettings): Promise<void> {
   // Before the NativeConnection: the Runtime (logger, metrics endpoint) can only be installed first.
   installRuntime(s.log, s.metrics, s.handleSignals ?? true);
-  const stopHeapCeiling = startHeapCeiling(HEAP_CEILING_BYTES);
   // A page's transaction can need a second connection (a db/db2 driver's delete, the fence renewal).
   const pool = createWorkerPool(s.dbUrl, Math.max(4, 2 * s.concurrency + 2));
   const drivers = createDriverProvider(pool);
   const copier = startCopier(s);
+  const stopHeapCeiling = startHeapCeiling(
+    copier ? HEAP_CEILING_BYTES.withCopyThreads : HEAP_CEILING_BYTES.copyingInMain,
+  );
   const state: WorkerState = { step: 'catalog' };
   const health = s.health ? await serveHealth(s.health, () => readiness(state, pool, s)) : undefined;
   if (s.health) s.log.info(`serving /healthz and /readyz on http://${s.health.host}:${s.health.port}`);
