@@ -20,6 +20,11 @@ const NO_ANSWER_MS = 15_000;
 const NO_WORKER_POLL_MS = 2_000;
 /** While no worker polls, say so again this often. */
 const NO_WORKER_REMINDER_MS = 60_000;
+/**
+ * How long a detached command stays after Ctrl-C before it exits: a second press within this finds the handler
+ * (exit 0); one that lands while Node tears the process down kills it (exit 130).
+ */
+const DOUBLE_PRESS_MS = 300;
 
 function bar(p: Progress): string {
   const c = p.counters;
@@ -66,6 +71,7 @@ export async function follow(
 ): Promise<MigrationResult | undefined> {
   const handle = client.workflow.getHandle(workflowId);
   let detached = false;
+  let saidDetached = false;
   let onSigint = (): void => undefined;
   // Ctrl-C ends the wait at once, not after the current polling interval.
   const detachedLine =
@@ -78,7 +84,7 @@ export async function follow(
     onSigint = () => {
       // Ctrl-C again while detaching means the same: detach, exit 0 (not the 130 of a killed process).
       if (detached) {
-        out.line(detachedLine);
+        if (!saidDetached) out.line(detachedLine);
         process.exit(ExitCode.ok);
       }
       detached = true;
@@ -162,6 +168,8 @@ export async function follow(
   }
   if (detached) {
     out.line(detachedLine);
+    saidDetached = true;
+    await new Promise((resolve) => setTimeout(resolve, DOUBLE_PRESS_MS));
     return undefined;
   }
   return resultPromise;
