@@ -85,7 +85,7 @@ const element = (xml: string, tag: string): string | undefined => {
  */
 export function parseListing(xml: string): ListedPage | undefined {
   if (!xml.includes('<ListBucketResult')) return undefined;
-  const objects: Array<{ key: string; size: number; etag: string }> = [];
+  const objects: ListedPage['objects'] = [];
   let from = 0;
   for (;;) {
     const start = xml.indexOf('<Contents>', from);

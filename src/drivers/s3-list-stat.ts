@@ -10,7 +10,10 @@
  */
 import type { ObjectStat } from './types';
 
-/** What one ListObjectsV2 request asks: keys under `prefix`, from the start, after `startAfter` or from a continuation token. */
+/**
+ * What one ListObjectsV2 request asks: keys under `prefix`, from the start, after `startAfter` or from a
+ * continuation token.
+ */
 export interface ListRequest {
   readonly bucket: string;
   readonly prefix: string;
