@@ -36,7 +36,10 @@ storage_driver:
   );
 }
 
-/** The environment the CLI and workers get: a user's, nothing inherited but PATH, HOME and BENCH_NODE_OPTIONS. */
+/**
+ * The environment the CLI and workers get: a user's, nothing inherited but PATH, HOME, BENCH_NODE_OPTIONS and the
+ * settings to compare (glibc's MALLOC_*, PGOPTIONS for PostgreSQL session settings such as statement logging).
+ */
 export function cliEnv(stack: Stack, catalogUrl: string): Record<string, string> {
   return {
     PATH: process.env.PATH ?? '',
@@ -47,9 +50,11 @@ export function cliEnv(stack: Stack, catalogUrl: string): Record<string, string>
     ANCHORE_S3_ACCESS: stack.s3AccessKey,
     ANCHORE_S3_SECRET: stack.s3SecretKey,
     ...(process.env.BENCH_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_NODE_OPTIONS } : {}),
-    // glibc allocator settings to compare (MALLOC_ARENA_MAX, MALLOC_MMAP_THRESHOLD_, …)
     ...Object.fromEntries(
-      Object.entries(process.env).filter(([k]) => k.startsWith('MALLOC_')) as [string, string][],
+      Object.entries(process.env).filter(([k]) => k.startsWith('MALLOC_') || k === 'PGOPTIONS') as [
+        string,
+        string,
+      ][],
     ),
   };
 }

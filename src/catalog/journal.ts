@@ -6,6 +6,7 @@
 import type { Pool, PoolClient } from 'pg';
 import { queryByKeyProbes, TASK_PER_KEY } from '../sql/key-probes';
 import type { DocKey } from '../shared/migration';
+import { ensureJournalStatistics } from './journal-statistics';
 import {
   MOVES_TO,
   journalColumns,
@@ -131,6 +132,7 @@ export async function setPhase(
         : phase === 'staged'
           ? ', verified_at = now()'
           : '';
+  await ensureJournalStatistics(db);
   // The predecessors are tested by array_position, which no index serves: `phase = ANY(…)` made PostgreSQL scan
   // the (task_id, phase) index instead of probing the primary key.
   const res = await queryByKeyProbes(
@@ -210,6 +212,7 @@ export async function journaledKeys(
   keys: readonly { bucket: string; archiveId: string; userId: string; documentName: string }[],
 ): Promise<Set<string>> {
   if (keys.length === 0) return new Set();
+  await ensureJournalStatistics(db);
   const res = await queryByKeyProbes<{
     bucket: string;
     archiveId: string;

@@ -45,7 +45,9 @@ function keysByBucket(uris: readonly string[]): Map<string, Array<{ key: string;
   const byBucket = new Map<string, Array<{ key: string; uri: string }>>();
   for (const uri of uris) {
     const { container, objectKey } = parseContainerUri(uri, 's3');
-    byBucket.set(container, [...(byBucket.get(container) ?? []), { key: objectKey, uri }]);
+    const keys = byBucket.get(container);
+    if (keys) keys.push({ key: objectKey, uri });
+    else byBucket.set(container, [{ key: objectKey, uri }]);
   }
   return byBucket;
 }

@@ -44,9 +44,8 @@ export async function queryByKeyProbes<R extends QueryResultRow>(
  * A `task_id` column as long as key array `$2`, for statements whose task is `$1`: it joins the journal's
  * leading key column to the keys instead of comparing it with a constant. With `task_id = $1`, PostgreSQL
  * estimates a new task's rows from statistics taken before the task existed (1 row; actually every row of the
- * task so far) and scans them all on every page, a cost that grows with the migration. While the journal is
- * still nearly empty PostgreSQL may pick another index led by task_id, which reads only the few rows then in the
- * table (bench/README.md#measurements-behind-the-code).
+ * task so far) and scans them all on every page, a cost that grows with the migration. A journal without any
+ * statistics still draws another index led by task_id: catalog/journal-statistics.ts gives it some first.
  */
 export const TASK_PER_KEY = 'array_fill($1::integer, ARRAY[cardinality($2::varchar[])])';
 

@@ -1,8 +1,8 @@
 /**
  * Page-of-keys statements probe their table by primary key, where PostgreSQL's own plan hashes the whole table
- * (metadata switch) or reads every journal row of a task its statistics do not know yet (journal), and leave the
- * transaction's planner settings as they were. Plans are read from auto_explain on the real PostgreSQL (its LOG
- * lines reach the client as notices).
+ * (metadata switch) or reads every journal row of a task its statistics do not know yet, or of a journal with no
+ * statistics at all (journal), and leave the transaction's planner settings as they were. Plans are read from
+ * auto_explain on the real PostgreSQL (its LOG lines reach the client as notices).
  */
 import type { NoticeMessage } from 'pg-protocol/dist/messages';
 import type { PoolClient } from 'pg';
@@ -71,9 +71,12 @@ const firstRows = async (): Promise<Row[]> =>
   ).rows;
 
 /** Runs `fn` in a transaction whose statements' plans are collected (the SET LOCALs end with it). */
-async function withPlans<T>(fn: (client: PoolClient) => Promise<T>): Promise<{ result: T; plans: string[] }> {
+async function withPlans<T>(
+  fn: (client: PoolClient) => Promise<T>,
+  pool = catalog.pool,
+): Promise<{ result: T; plans: string[] }> {
   const plans: string[] = [];
-  const result = await inTransaction(catalog.pool, async (client) => {
+  const result = await inTransaction(pool, async (client) => {
     const onNotice = (n: NoticeMessage): void => void plans.push(n.message ?? '');
     client.on('notice', onNotice);
     try {
@@ -166,6 +169,31 @@ test('journal lookups and phase updates of a task newer than the statistics prob
     { task_id: 2, phase: 'copied', n: ROWS / 2 - KEYS },
     { task_id: 2, phase: 'verified', n: KEYS },
   ]);
+});
+
+test('a new journal that was never analyzed: the first pages probe by key too, not every row of the task', async () => {
+  const fresh = await createTestCatalog();
+  try {
+    await ensureJournal(fresh.pool);
+    // What the first pages of a first migration leave: rows, and no statistics until autovacuum comes by.
+    await fresh.pool.query(
+      `INSERT INTO objectstorage_journal (task_id, bucket, "archiveId", "userId", "documentName", page, phase, source_url)
+       SELECT 1, 'b' || (i % 5), md5(i::text), 'u' || (i % 3), md5(i::text) || '.json', i / ${KEYS}, 'copied', 'db://x'
+       FROM generate_series(1, ${ROWS}) AS i`,
+    );
+    const page = await fresh.pool.query<JournalRow>(`SELECT * FROM objectstorage_journal WHERE page = 1`);
+    const ours = await withPlans(
+      async (client) => ({
+        known: (await journaledKeys(client, 1, page.rows)).size,
+        moved: await setPhase(client, 1, page.rows, 'verified'),
+      }),
+      fresh.pool,
+    );
+    expect(ours.result).toEqual({ known: KEYS, moved: KEYS });
+    expectProbesOnly(ours.plans, 'objectstorage_journal_pkey', 2);
+  } finally {
+    await fresh.drop();
+  }
 });
 
 test('given the pool, a journal statement runs in a transaction of its own, with the same plan', async () => {
