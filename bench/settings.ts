@@ -77,7 +77,8 @@ export function loadSettings(): Settings {
     bigSeconds: int('BENCH_BIG_SECONDS', 360),
     oldWayDocs: int('BENCH_OLDWAY_DOCS', Math.min(docs, 10_000)),
     oldWaySeconds: int('BENCH_OLDWAY_SECONDS', 300),
-    floorDocs: int('BENCH_FLOOR_DOCS', Math.min(docs, 20_000)),
+    // The CPU targets compare per-document costs: the floors move as many documents as db→s3 does.
+    floorDocs: int('BENCH_FLOOR_DOCS', docs),
     floorLanes: int('BENCH_FLOOR_LANES', 4),
     cutoverDocs: int('BENCH_CUTOVER_DOCS', docs),
     sweep: ints('BENCH_SWEEP', '8,16,32,64'),
