@@ -1,7 +1,7 @@
 /**
  * Planner statistics for a new journal. Without any, PostgreSQL takes a task's rows for a handful and probes
  * each key of a page through an index led by task_id alone, reading every row of the task once per key: in a
- * fresh catalog the first pages' updates took 0.3–2 s each instead of ~15 ms, until autovacuum analyzed the
+ * fresh catalog the first pages' updates took 0.27–0.45 s each instead of ~15 ms, until autovacuum analyzed the
  * table (bench/README.md#measurements-behind-the-code). Once the journal has statistics, the per-key estimate
  * comes from the number of tasks in it and the primary key wins, for later tasks too.
  */
