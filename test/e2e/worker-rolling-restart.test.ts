@@ -107,7 +107,7 @@ test('rolling restart mid-migration: the new worker gets ready, the old one drai
   const { taskId, docs } = await startThrottled('roll', 300, to, {
     pageSize: 10,
     concurrency: 2,
-    docsPerSecond: 60,
+    docsPerSecond: 25,
   });
   await waitFor(async () => (await world.task(taskId)).done >= 40, 60_000, 'some documents migrated');
 
@@ -115,12 +115,13 @@ test('rolling restart mid-migration: the new worker gets ready, the old one drai
   const next = await startWorker(['--health-port', String(port)]);
   await waitFor(async () => (await probe(port, '/readyz')).status === 200, 60_000, 'new worker ready');
   const old = world.worker;
+  // Mid-migration when the old worker is told to stop; the new one may finish the rest while it drains.
+  expect((await world.task(taskId)).done).toBeLessThan(docs.length);
   const stopped = Date.now();
   expect(await old.stop('SIGTERM')).toBe(0);
   expect(Date.now() - stopped).toBeLessThan(35_000);
   expect(old.output()).toContain('stopping: no new work is taken');
   expect(old.output()).toContain('stopped: every in-flight activity finished or went back to the queue');
-  expect((await world.task(taskId)).done).toBeLessThan(docs.length);
   world.worker = next;
 
   await expectCleanEnd(taskId, to, docs);
