@@ -6,9 +6,7 @@
  * than that when nothing else lies between them); further ones for a full 1,000. A listing that wanders through
  * many other objects stops early and leaves the rest to HEAD, as do small groups, keys that are not printable
  * ASCII (S3 orders by UTF-8 bytes; only ASCII is compared here as S3 would) and any listing error (a policy
- * without s3:ListBucket, say). A server whose listings grow slow with the directory (VersityGW's posix backend
- * reads the whole directory for each) is verified by HEAD for a while once listings cost more than HEADs would
- * (ListingPace; ADR 0003).
+ * without s3:ListBucket, say).
  */
 import type { ObjectStat } from './types';
 
@@ -66,41 +64,6 @@ export function encryptedByKey(sse: string | undefined, customerAlgorithm: strin
   return (sse ?? '').startsWith('aws:kms') || Boolean(customerAlgorithm);
 }
 
-/** A listing this slow, and this slow per key it answers, costs the server more than HEADs would (ADR 0003). */
-const SLOW_LISTING_MS = 250;
-const SLOW_LISTING_MS_PER_KEY = 2.5;
-/** Slow listings in a row before HEAD takes over: one slow answer is a hiccup, not the server's nature. */
-const SLOW_LISTINGS_IN_A_ROW = 3;
-/** How long HEAD stands in before one listing tries again (a directory does not shrink during a migration). */
-const HEAD_INSTEAD_MS = 10 * 60_000;
-
-/**
- * How long one driver's listings take per key they answer. On S3 a listing reads what it returns; VersityGW's
- * posix backend reads and sorts the whole directory for every listing, so in a directory of many thousand
- * documents one listing costs its server more than a HEAD of each key it answers. After a few such listings in
- * a row, groups go to HEAD until `HEAD_INSTEAD_MS` has passed.
- */
-export class ListingPace {
-  private slowInARow = 0;
-  private headUntil = Number.NEGATIVE_INFINITY;
-
-  constructor(readonly now: () => number = () => performance.now()) {}
-
-  /** Whether a group should be listed now (else HEAD). */
-  get listing(): boolean {
-    return this.now() >= this.headUntil;
-  }
-
-  /** Records a listing request that took `ms` and answered for `keys` of its group. */
-  observe(ms: number, keys: number): void {
-    const slow = ms > SLOW_LISTING_MS && ms > keys * SLOW_LISTING_MS_PER_KEY;
-    this.slowInARow = slow ? this.slowInARow + 1 : 0;
-    if (this.slowInARow < SLOW_LISTINGS_IN_A_ROW) return;
-    this.slowInARow = 0;
-    this.headUntil = this.now() + HEAD_INSTEAD_MS;
-  }
-}
-
 interface Group {
   readonly bucket: string;
   readonly dir: string;
@@ -149,37 +112,29 @@ export async function statByListing(
   list: ListPage,
   objects: ReadonlyArray<{ bucket: string; key: string }>,
   directoryOf: (key: string) => string = lastDirectory,
-  pace: ListingPace = new ListingPace(),
 ): Promise<{ stats: Map<string, ObjectStat>; toHead: Array<{ bucket: string; key: string }> }> {
   const stats = new Map<string, ObjectStat>(); // by `${bucket}\n${key}`
   const toHead: Array<{ bucket: string; key: string }> = [];
   for (const g of groupsOf(objects, directoryOf)) {
-    if (g.keys.length < MIN_LISTED_GROUP || !g.keys.every((k) => PRINTABLE_ASCII.test(k)) || !pace.listing) {
+    if (g.keys.length < MIN_LISTED_GROUP || !g.keys.every((k) => PRINTABLE_ASCII.test(k))) {
       toHead.push(...g.keys.map((key) => ({ bucket: g.bucket, key })));
       continue;
     }
-    const covered = await listGroup(list, g, stats, pace).catch(() => '');
+    const covered = await listGroup(list, g, stats).catch(() => '');
     toHead.push(...g.keys.filter((k) => k > covered).map((key) => ({ bucket: g.bucket, key })));
   }
   return { stats, toHead };
 }
 
 /** Lists a group into `stats`; returns the last key the listing covered (keys up to it not seen are absent). */
-async function listGroup(
-  list: ListPage,
-  g: Group,
-  stats: Map<string, ObjectStat>,
-  pace: ListingPace,
-): Promise<string> {
+async function listGroup(list: ListPage, g: Group, stats: Map<string, ObjectStat>): Promise<string> {
   const wanted = new Set(g.keys);
   const lastWanted = g.keys[g.keys.length - 1] as string;
   const patience = 4 * g.keys.length + 1000; // objects of others we list through before leaving the rest to HEAD
   let seen = 0;
   let token: string | undefined;
   let covered = '';
-  let answered = 0; // keys of the group up to `covered`
   for (;;) {
-    const started = pace.now();
     const page = await list({
       bucket: g.bucket,
       prefix: g.dir,
@@ -192,12 +147,7 @@ async function listGroup(
       covered = o.key;
     }
     seen += page.objects.length;
-    const done = !page.next || covered >= lastWanted;
-    const before = answered;
-    if (done) answered = g.keys.length;
-    else while (answered < g.keys.length && (g.keys[answered] as string) <= covered) answered++;
-    pace.observe(pace.now() - started, answered - before);
-    if (done) return page.next ? covered : lastWanted;
+    if (!page.next || covered >= lastWanted) return page.next ? covered : lastWanted;
     if (seen > patience) return covered;
     token = page.next;
   }

@@ -15,14 +15,7 @@ import {
 import { describeS3Deletes } from './s3-delete-behaviour';
 import { BUSY_ERROR_CODES, classifyS3Error, httpStatus } from './s3-errors';
 import { perObjectCalls } from './per-object';
-import {
-  documentDirectory,
-  encryptedByKey,
-  ListingPace,
-  statByListing,
-  statOf,
-  type ListPage,
-} from './s3-list-stat';
+import { documentDirectory, encryptedByKey, statByListing, statOf, type ListPage } from './s3-list-stat';
 import { DEFAULT_LIST_PAGE_SIZE, refFromPath } from './listing';
 import { encodeObjectKey, parseContainerUri, pathLikeKeyProblem, prefixedObjectKey } from './uri';
 import { chunk, mapLimit, throwIfAborted } from './util';
@@ -100,8 +93,6 @@ export function createS3Driver(o: S3DriverOptions): ObjectStoreDriver {
    * and what was written without one is read back by verify.
    */
   let etagsAreMd5: boolean | undefined;
-  /** This driver's listings so far: a server whose listings read whole directories is verified by HEAD instead. */
-  const listingPace = new ListingPace();
   const learnEtags = (etag: string | undefined, md5: Buffer, encrypted: boolean): void => {
     etagsAreMd5 = statOf(0, etag ?? '', encrypted ? 'encrypted' : 'head').md5 === md5.toString('hex');
   };
@@ -453,12 +444,7 @@ export function createS3Driver(o: S3DriverOptions): ObjectStoreDriver {
         const { container, objectKey } = parseContainerUri(uri, 's3');
         return { uri, bucket: container, key: objectKey };
       });
-      const { stats, toHead } = await statByListing(
-        listPage(signal),
-        objects,
-        documentDirectory(prefix),
-        listingPace,
-      );
+      const { stats, toHead } = await statByListing(listPage(signal), objects, documentDirectory(prefix));
       const out = new Map<string, ObjectStat>();
       for (const { uri, bucket, key } of objects) {
         const st = stats.get(`${bucket}\n${key}`);

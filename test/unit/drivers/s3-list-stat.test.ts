@@ -3,10 +3,8 @@ import { provenMd5 } from '../../../src/drivers/types';
 import {
   documentDirectory,
   encryptedByKey,
-  lastDirectory,
   justBefore,
   LIST_MAX_KEYS,
-  ListingPace,
   MIN_LISTED_GROUP,
   statByListing,
   statOf,
@@ -133,89 +131,6 @@ describe('statByListing', () => {
     const byLastSlash = fakeBucket(keys);
     expect((await statByListing(byLastSlash.list, asked)).toHead).toHaveLength(6);
     expect(byLastSlash.requests).toEqual([]);
-  });
-
-  describe('a server whose listings read the whole directory (VersityGW posix in a large directory)', () => {
-    /** A clock the listings advance by `msPerListing(request)` each. */
-    function timed(bucket: ReturnType<typeof fakeBucket>, msPerListing: () => number) {
-      let now = 0;
-      const pace = new ListingPace(() => now);
-      const list: ListPage = async (req) => {
-        const page = await bucket.list(req);
-        now += msPerListing();
-        return page;
-      };
-      return { pace, list, wait: (ms: number) => (now += ms) };
-    }
-    const groups = (n: number, perGroup: number): Array<{ bucket: string; key: string }> =>
-      Array.from({ length: n }, (_, g) => docKeys(`p/u${g}/b/`, perGroup))
-        .flat()
-        .map((key) => ({ bucket: 'b', key }));
-
-    test('after three listings slower than HEADs of their keys, the next groups go to HEAD for a while', async () => {
-      const asked = groups(5, 20);
-      const bucket = fakeBucket(asked.map((o) => o.key));
-      // 400 ms for 20 keys: 20 ms a key, where a HEAD costs the server about a quarter of a millisecond
-      const t = timed(bucket, () => 400);
-      const r = await statByListing(t.list, asked, lastDirectory, t.pace);
-      expect(bucket.requests).toHaveLength(3);
-      expect(r.stats.size).toBe(60);
-      expect(r.toHead.map((o) => o.key)).toEqual(asked.slice(60).map((o) => o.key));
-
-      const later = await statByListing(t.list, asked, lastDirectory, t.pace);
-      expect(later.toHead).toHaveLength(100);
-      expect(bucket.requests).toHaveLength(3);
-      // ten minutes on, one listing tries again
-      t.wait(10 * 60_000);
-      const again = await statByListing(t.list, asked.slice(0, 20), lastDirectory, t.pace);
-      expect(again.stats.size).toBe(20);
-      expect(bucket.requests).toHaveLength(4);
-    });
-
-    test('quick listings, slow listings of many keys and one slow listing among quick ones keep listing', async () => {
-      const asked = groups(8, 200);
-      for (const ms of [
-        () => 50, // S3 at a real distance
-        () => 300, // slow, but 1.5 ms a key for 200 keys: cheaper than their HEADs
-      ]) {
-        const bucket = fakeBucket(asked.map((o) => o.key));
-        const t = timed(bucket, ms);
-        const r = await statByListing(t.list, asked, lastDirectory, t.pace);
-        expect(r.toHead).toEqual([]);
-        expect(bucket.requests).toHaveLength(8);
-      }
-      const few = groups(8, 20);
-      let n = 0;
-      const hiccups = fakeBucket(few.map((o) => o.key));
-      const t = timed(hiccups, () => (++n % 3 === 0 ? 20 : 600)); // two slow, one quick, …
-      const r = await statByListing(t.list, few, lastDirectory, t.pace);
-      expect(r.toHead).toEqual([]);
-      expect(hiccups.requests).toHaveLength(8);
-    });
-
-    test('a group listed over several requests counts each request against the keys it answered', async () => {
-      const dir = 'p/u/b/';
-      const wanted = docKeys(dir, 40);
-      const between = Array.from({ length: 30 }, (_, i) => `${wanted[19]}-x${String(i).padStart(2, '0')}`);
-      const bucket = fakeBucket([...wanted, ...between], 25);
-      const seen: Array<[number, number]> = [];
-      const pace = new ListingPace(() => 0);
-      const observe = pace.observe.bind(pace);
-      pace.observe = (ms, keys) => {
-        seen.push([ms, keys]);
-        observe(ms, keys);
-      };
-      const r = await statByListing(
-        bucket.list,
-        wanted.map((key) => ({ bucket: 'b', key })),
-        lastDirectory,
-        pace,
-      );
-      expect(r.stats.size).toBe(40);
-      expect(seen.map(([, keys]) => keys).reduce((a, b) => a + b, 0)).toBe(40);
-      expect(seen.length).toBe(bucket.requests.length);
-      expect(seen.length).toBeGreaterThan(1);
-    });
   });
 
   test('justBefore sorts below the key and above anything smaller', () => {
