@@ -115,13 +115,14 @@ test('rolling restart mid-migration: the new worker gets ready, the old one drai
   const next = await startWorker(['--health-port', String(port)]);
   await waitFor(async () => (await probe(port, '/readyz')).status === 200, 60_000, 'new worker ready');
   const old = world.worker;
-  // Mid-migration when the old worker is told to stop; the new one may finish the rest while it drains.
+  // Mid-migration when the old worker is told to stop, and still after it drained: the new worker ends it.
   expect((await world.task(taskId)).done).toBeLessThan(docs.length);
   const stopped = Date.now();
   expect(await old.stop('SIGTERM')).toBe(0);
   expect(Date.now() - stopped).toBeLessThan(35_000);
   expect(old.output()).toContain('stopping: no new work is taken');
   expect(old.output()).toContain('stopped: every in-flight activity finished or went back to the queue');
+  expect((await world.task(taskId)).done).toBeLessThan(docs.length);
   world.worker = next;
 
   await expectCleanEnd(taskId, to, docs);
