@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { logSize, requestsSince, truncateLog } from './access-log';
 import { anchoreManagerMigrate, type OldWayResult } from './baselines/anchore-manager';
 import { floorMigrate, type FloorResult } from './baselines/floor';
+import { s3FloorMigrate } from './baselines/s3-floor';
 import {
   createCatalog,
   catalogTotals,
@@ -37,7 +38,7 @@ import { measureMigration, profilesIn, type MigrationRun } from './migrate';
 import { BIN } from './processes';
 import { rcloneMove, type RcloneRun } from './rclone';
 import { target, writeResults, type Figure, type Target } from './report';
-import { countObjects, PREFIX, removeBucketDir, s3Driver } from './s3';
+import { countObjects, removeBucketDir, s3Driver, s3Options } from './s3';
 import { loadSettings } from './settings';
 import { machine, stackDown, stackUp, versions, type Stack } from './stack';
 import { md5Hex } from '../src/drivers/util';
@@ -189,6 +190,7 @@ async function main(): Promise<void> {
   let safeFloor: FloorResult | undefined;
   let dbS3: MigrationRun | undefined;
   let s3S3: MigrationRun | undefined;
+  let s3Floor: FloorResult | undefined;
   let rclone: RcloneRun | undefined;
   let cutover: CutoverRun | undefined;
   let latency: LatencyRuns | undefined;
@@ -290,14 +292,7 @@ async function main(): Promise<void> {
         (cat) =>
           floorMigrate(
             cat.url,
-            {
-              bucket: `bench-${label}`,
-              prefix: PREFIX,
-              url: stack.s3Endpoint,
-              accessKey: stack.s3AccessKey,
-              secretKey: stack.s3SecretKey,
-              createBucket: true,
-            },
+            s3Options(stack, `bench-${label}`),
             compression,
             settings.workers,
             settings.floorLanes,
@@ -332,17 +327,47 @@ async function main(): Promise<void> {
       return r;
     });
 
+    // The floor of s3→s3 moves what our s3→s3 left in bench-b (and its rows) on to bench-d.
+    s3Floor = await phase('s3floor', async () => {
+      if (!mainCat || !s3S3 || s3S3.exitCode !== 0) throw new Error('needs a completed s3→s3 run');
+      const cat = mainCat;
+      await settle(cat); // s3→s3's dead journal and metadata rows, before the floor is timed
+      const s3From = logSize(stack.accessLog);
+      const pg0 = await pgCounters(cat);
+      const r = await withCpu('s3floor', settings.docs, () =>
+        s3FloorMigrate(
+          cat.url,
+          s3Options(stack, 'bench-b'),
+          s3Options(stack, 'bench-d'),
+          settings.workers,
+          settings.floorLanes,
+        ),
+      );
+      details.s3floor = {
+        ...r,
+        cpu: cpuUse.s3floor,
+        sqlCounters: counterDelta(pg0, await pgCounters(cat)),
+        s3Requests: requestsSince(stack.accessLog, s3From),
+      };
+      truncateLog(stack.accessLog);
+      log(
+        `  s3 floor: ${r.documents} documents in ${r.seconds.toFixed(1)} s: ${r.docsPerSecond.toFixed(1)} docs/s`,
+      );
+      return r;
+    });
+    // rclone moves the same objects from where the last run left them to an empty bucket on the same server.
+    const rcloneSource = s3Floor ? 'bench-d' : 'bench-b';
+
     rclone = await phase('rclone', async () => {
       if (!s3S3 || s3S3.exitCode !== 0)
         throw new Error('needs a completed s3→s3 run (its bucket B is the source)');
-      // The same objects: our s3→s3 left them in bench-b; rclone moves them to an empty bucket on the same server.
-      if (mainCat) await settle(mainCat); // s3→s3's dead journal and metadata rows, before rclone is timed
+      if (mainCat) await settle(mainCat); // the last run's dead journal and metadata rows, before rclone is timed
       const s3From = logSize(stack.accessLog);
       const r = await withCpu('rclone', settings.docs, () =>
-        rcloneMove(stack, 'bench-b', 'bench-c', settings.rcloneTransfers),
+        rcloneMove(stack, rcloneSource, 'bench-c', settings.rcloneTransfers),
       );
       const end = {
-        source: await countObjects(stack, 'bench-b'),
+        source: await countObjects(stack, rcloneSource),
         destination: await countObjects(stack, 'bench-c'),
       };
       details.rclone = { ...r, cpu: cpuUse.rclone, end, s3Requests: requestsSince(stack.accessLog, s3From) };
@@ -354,7 +379,7 @@ async function main(): Promise<void> {
         throw new Error(`rclone move did not finish: ${r.stderrTail}`);
       return r;
     });
-    for (const b of ['bench-a', 'bench-b', 'bench-c']) removeBucketDir(settings.dataDir, b);
+    for (const b of ['bench-a', 'bench-b', 'bench-c', 'bench-d']) removeBucketDir(settings.dataDir, b);
     await mainCat?.drop();
     mainCat = undefined;
 
@@ -480,6 +505,15 @@ async function main(): Promise<void> {
       docsPerSecond: safeFloor.docsPerSecond,
       mibPerSecond: safeFloor.bytes / MIB / safeFloor.seconds,
       note: `the floor + journal INSERT per chunk, verify by listing, switch and delete each with its journal update, per page of 500; no Temporal, fences or re-reads${cpuNote('safefloor')}`,
+    });
+  if (s3Floor)
+    figures.push({
+      name: `s3→s3 floor: unavoidable work only (bench/baselines, ${s3Floor.threads} threads × ${s3Floor.lanes} chunks)`,
+      documents: s3Floor.documents,
+      seconds: s3Floor.seconds,
+      docsPerSecond: s3Floor.docsPerSecond,
+      mibPerSecond: s3Floor.bytes / MIB / s3Floor.seconds,
+      note: `conditional CopyObject, metadata switch, DeleteObjects; no Temporal, journal or verify${cpuNote('s3floor')}`,
     });
   for (const [name, r, label] of [
     ['this project db→s3', dbS3, 'db-to-s3'],
@@ -615,20 +649,22 @@ async function main(): Promise<void> {
     );
   };
   /**
-   * The same bound for the floor (bench/baselines/floor.ts): the work every db→s3 migration must do. A goal above
-   * the floor's bound is out of reach on this machine for any implementation, not only for this one.
+   * The same bound for the floor (bench/baselines/floor.ts, s3-floor.ts): the work every db→s3 (s3→s3) migration
+   * must do. A goal above the floor's bound is out of reach on this machine for any implementation, not only for
+   * this one.
    */
   const floorBound = (
     goal: number | undefined,
     label = 'floor',
     run: FloorResult | undefined = floor,
+    name = 'floor',
   ): string | undefined => {
     const c = cpuUse[label];
     if (!run || !c || goal === undefined) return undefined;
     const perDoc = Object.values(c.seconds).reduce((a, b) => a + b, 0) / c.documents;
     const bound = mach.nproc / perDoc;
     return (
-      `floor (unavoidable work only) ${run.docsPerSecond.toFixed(0)} docs/s measured, ${(perDoc * 1000).toFixed(2)} ms CPU ` +
+      `${name} (unavoidable work only) ${run.docsPerSecond.toFixed(0)} docs/s measured, ${(perDoc * 1000).toFixed(2)} ms CPU ` +
       `per document (${describeCpuPerDocument(c, c.documents)}): at most ${bound.toFixed(0)} docs/s on ${mach.nproc} cores, ` +
       (bound < goal
         ? 'so the goal is out of reach on this machine'
@@ -742,7 +778,12 @@ async function main(): Promise<void> {
       '×',
       '≥ 1.5×',
       (v) => v >= 1.5,
-      cpuBound('s3-to-s3', rcloneDps && rcloneDps * 1.5, '1.5× rclone'),
+      [
+        cpuBound('s3-to-s3', rcloneDps && rcloneDps * 1.5, '1.5× rclone'),
+        floorBound(rcloneDps && rcloneDps * 1.5, 's3floor', s3Floor, 's3→s3 floor'),
+      ]
+        .filter(Boolean)
+        .join('; ') || undefined,
     ),
     target(
       'cutover offline window ÷ offline migrate (db→s3) of the same data',

@@ -7,12 +7,13 @@ import type { Stack } from './stack';
 
 export const PREFIX = 'anchore/';
 
-export function s3Driver(
+/** The bench stack's S3 settings for `bucket` (created on first use). */
+export function s3Options(
   stack: Stack,
   bucket: string,
   extra: Partial<S3DriverOptions> = {},
-): ObjectStoreDriver {
-  return createS3Driver({
+): S3DriverOptions {
+  return {
     bucket,
     prefix: PREFIX,
     url: stack.s3Endpoint,
@@ -20,10 +21,17 @@ export function s3Driver(
     secretKey: stack.s3SecretKey,
     createBucket: true,
     ...extra,
-  });
+  };
 }
 
-/** Objects in a bucket (ListObjectsV2 through the driver's listing). */
+export function s3Driver(
+  stack: Stack,
+  bucket: string,
+  extra: Partial<S3DriverOptions> = {},
+): ObjectStoreDriver {
+  return createS3Driver(s3Options(stack, bucket, extra));
+}
+
 export async function countObjects(stack: Stack, bucket: string): Promise<number> {
   const d = s3Driver(stack, bucket);
   let n = 0;

@@ -13,7 +13,6 @@
  * re-reads, retries or heartbeats: what it costs over the floor is what any migration that keeps the journal
  * and verifies its copies pays.
  */
-import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { chunksOf } from '../../src/activities/copy-page';
 import { destinationStats } from '../../src/activities/destination-stats';
 import {
@@ -34,6 +33,7 @@ import { createS3Driver, type S3DriverOptions } from '../../src/drivers/s3';
 import { recodeStored } from '../../src/drivers/stored-bytes';
 import type { PutItem } from '../../src/drivers/types';
 import type { DocKey } from '../../src/shared/migration';
+import { runThreads, serveThread, shareOf } from './threads';
 
 export interface FloorRow {
   readonly bucket: string;
@@ -94,20 +94,18 @@ export async function floorMigrate(
   const bucket = createS3Driver(s3);
   await bucket.selfCheck(); // creates the bucket once, before the threads
   await bucket.close();
-  const share = (k: number): ThreadInput['units'] => units.filter((_, i) => i % threads === k);
   const started = process.hrtime.bigint();
-  const moved = await Promise.all(
-    Array.from(
-      { length: threads },
-      (_, k) =>
-        new Promise<number>((resolve, reject) => {
-          const input: ThreadInput = { dbUrl, s3, compression, units: share(k), lanes, safe };
-          const w = new Worker(__filename, { workerData: input });
-          w.once('message', (n: number) => resolve(n));
-          w.once('error', reject);
-          w.once('exit', (code) => code !== 0 && reject(new Error(`floor thread exited with ${code}`)));
-        }),
-    ),
+  const moved = await runThreads(
+    __filename,
+    Array.from({ length: threads }, (_, k): ThreadInput => ({
+      dbUrl,
+      s3,
+      compression,
+      units: shareOf(units, threads, k),
+      lanes,
+      safe,
+    })),
+    'floor',
   );
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   const documents = moved.reduce((a, b) => a + b, 0);
@@ -203,14 +201,7 @@ async function runThread(input: ThreadInput): Promise<number> {
   }
 }
 
-if (!isMainThread) {
-  runThread(workerData as ThreadInput).then(
-    (n) => parentPort?.postMessage(n),
-    (err: unknown) => {
-      throw err;
-    },
-  );
-}
+serveThread(runThread);
 
 /** The journal entry of a copy the safe floor wrote. */
 function copiedEntry(w: MetadataSwitch): JournalEntry {

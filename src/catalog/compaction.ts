@@ -7,6 +7,7 @@
  * next migration to reuse it.
  */
 import type { Pool } from 'pg';
+import { OWNS_TABLE_SQL } from './journal-statistics';
 
 /**
  * One row per document a migration moved whose source it deleted, once the migration has ended: its key, how many
@@ -102,7 +103,7 @@ async function rewriteJournal(pool: Pool, moved: number): Promise<{ spaceReturne
   const client = await pool.connect();
   try {
     const owner = await client.query<{ owns: boolean }>(
-      `SELECT pg_has_role(c.relowner, 'USAGE') AS owns FROM pg_class c
+      `SELECT ${OWNS_TABLE_SQL} AS owns FROM pg_class c
        WHERE c.oid = 'objectstorage_journal'::regclass`,
     );
     if (owner.rows[0]?.owns !== true) {

@@ -10,12 +10,18 @@ import type { Pool, PoolClient } from 'pg';
 /** Connections and pools that found the journal with statistics, or that may not analyze it. */
 const settled = new WeakSet<Pool | PoolClient>();
 
+/**
+ * Whether the connection's role acts as the owner of pg_class row `c` (it owns it or is a member of the owning
+ * role): PostgreSQL lets only the owner ANALYZE or VACUUM a table and skips it with a warning for anyone else.
+ */
+export const OWNS_TABLE_SQL = "pg_has_role(c.relowner, 'USAGE')";
+
 const STATE_SQL = `
   SELECT EXISTS (
            SELECT 1 FROM pg_stats s
            WHERE s.schemaname = n.nspname AND s.tablename = c.relname AND s.attname = 'task_id'
          ) AS known,
-         pg_has_role(c.relowner, 'USAGE') AS owns
+         ${OWNS_TABLE_SQL} AS owns
   FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
   WHERE c.oid = 'objectstorage_journal'::regclass`;
 
