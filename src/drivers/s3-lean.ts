@@ -1,11 +1,13 @@
 /**
- * Lean S3 requests for the hot path of a migration (HEAD, GET, single-part PUT, CopyObject, ListObjectsV2): signed
+ * Lean S3 requests for the hot path of a migration (HEAD, GET, single-part PUT, CopyObject, ListObjectsV2,
+ * DeleteObjects): signed
  * by sigv4.ts and sent on the driver's keep-alive agent, without the SDK's middleware stack, which costs several
  * times the CPU per request (docs/adr/0002). They only handle the expected
  * answers — success, and "absent" where the caller asked for it. Any other status or a network error returns
  * undefined and the caller repeats the request through the SDK, whose retries and error classification then
  * apply unchanged. Used for custom endpoints (path-style), the ones tested here.
  */
+import { createHash } from 'node:crypto';
 import { request as httpRequest, type Agent, type IncomingHttpHeaders } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { encryptedByKey, type ListedPage, type ListRequest } from './s3-list-stat';
@@ -49,6 +51,20 @@ export interface LeanS3 {
   ): Promise<'copied' | 'absent' | 'etag_mismatch' | undefined>;
   /** One page of ListObjectsV2 (what verify lists a page's copies with), parsed without the SDK's XML stack. */
   list(req: ListRequest, signal?: AbortSignal): Promise<ListedPage | undefined>;
+  /** A quiet DeleteObjects of `keys` (at most 1000) in one bucket: the keys the server did not delete, and why. */
+  deleteObjects(
+    bucket: string,
+    keys: readonly string[],
+    signal?: AbortSignal,
+  ): Promise<DeleteObjectsError[] | undefined>;
+}
+
+/** A key DeleteObjects did not delete, as the server answered it. */
+export interface DeleteObjectsError {
+  readonly key: string;
+  readonly code?: string;
+  readonly message?: string;
+  readonly versionId?: string;
 }
 
 interface Answer {
@@ -104,6 +120,56 @@ export function parseListing(xml: string): ListedPage | undefined {
   if (element(xml, 'IsTruncated') !== 'true') return { objects };
   const next = element(xml, 'NextContinuationToken');
   return next ? { objects, next } : undefined;
+}
+
+/** `text` escaped for an XML element: the three characters that would end or break it, and both quotes. */
+const xmlEscape = (text: string): string =>
+  text.replace(/[&<>"']/g, (c) => `&${{ '&': 'amp', '<': 'lt', '>': 'gt', '"': 'quot', "'": 'apos' }[c]};`);
+
+/**
+ * Characters an XML 1.0 parser drops or rewrites in element text (controls; a CR becomes LF): a key with one is
+ * left to the SDK, which escapes them as character references.
+ */
+// eslint-disable-next-line no-control-regex
+const NOT_XML_TEXT = /[\u0000-\u001f\ufffe\uffff]/;
+
+const S3_XMLNS = 'http://s3.amazonaws.com/doc/2006-03-01/';
+
+/** The body of a quiet DeleteObjects of `keys`. */
+export function deleteObjectsXml(keys: readonly string[]): string {
+  const objects = keys.map((k) => `<Object><Key>${xmlEscape(k)}</Key></Object>`).join('');
+  return `<?xml version="1.0" encoding="UTF-8"?><Delete xmlns="${S3_XMLNS}"><Quiet>true</Quiet>${objects}</Delete>`;
+}
+
+/**
+ * A DeleteObjects answer: the keys it did not delete. Undefined for anything else (an error document sent with
+ * status 200, an `<Error>` without its key), so the SDK asks again; deleting twice deletes nothing more.
+ */
+export function parseDeleteResult(xml: string): DeleteObjectsError[] | undefined {
+  if (!xml.includes('<DeleteResult')) return undefined;
+  const errors: DeleteObjectsError[] = [];
+  let from = 0;
+  for (;;) {
+    const start = xml.indexOf('<Error>', from);
+    if (start < 0) return errors;
+    const end = xml.indexOf('</Error>', start);
+    if (end < 0) return undefined;
+    const part = xml.slice(start, end);
+    const key = element(part, 'Key');
+    if (key === undefined) return undefined;
+    const [code, message, versionId] = [
+      element(part, 'Code'),
+      element(part, 'Message'),
+      element(part, 'VersionId'),
+    ];
+    errors.push({
+      key,
+      ...(code === undefined ? {} : { code }),
+      ...(message === undefined ? {} : { message }),
+      ...(versionId === undefined ? {} : { versionId }),
+    });
+    from = end;
+  }
 }
 
 export function createLeanS3(o: LeanS3Options): LeanS3 {
@@ -225,6 +291,17 @@ export function createLeanS3(o: LeanS3Options): LeanS3 {
       };
       const a = await call('GET', bucket, '', {}, undefined, signal, query);
       return a?.status === 200 ? parseListing(a.body.toString()) : undefined;
+    },
+    async deleteObjects(bucket, keys, signal) {
+      if (keys.length === 0 || keys.length > 1000 || keys.some((k) => NOT_XML_TEXT.test(k))) return undefined;
+      const body = Buffer.from(deleteObjectsXml(keys));
+      // S3 requires Content-MD5 (or a checksum) on DeleteObjects.
+      const headers = {
+        'content-type': 'application/xml',
+        'content-md5': createHash('md5').update(body).digest('base64'),
+      };
+      const a = await call('POST', bucket, '', headers, body, signal, { delete: '' });
+      return a?.status === 200 ? parseDeleteResult(a.body.toString()) : undefined;
     },
   };
 }

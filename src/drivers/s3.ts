@@ -266,6 +266,11 @@ export function createS3Driver(o: S3DriverOptions): ObjectStoreDriver {
     signal?: AbortSignal,
   ): Promise<Map<string, string>> => {
     const refused = new Map<string, string>();
+    const quick = await leanNow()?.deleteObjects(bucket, keys, signal);
+    if (quick) {
+      for (const e of quick) refused.set(e.key, perKeyRefusal(bucket, e));
+      return refused;
+    }
     const s3 = await sdk();
     let res;
     try {
@@ -293,7 +298,7 @@ export function createS3Driver(o: S3DriverOptions): ObjectStoreDriver {
       );
       return refused;
     }
-    for (const e of res.Errors ?? []) refused.set(e.Key ?? '', perKeyRefusal(bucket, e));
+    for (const e of res.Errors ?? []) refused.set(e.Key ?? '', perKeyRefusal(bucket, sdkKeyError(e)));
     return refused;
   };
 
@@ -303,14 +308,21 @@ export function createS3Driver(o: S3DriverOptions): ObjectStoreDriver {
    */
   const perKeyRefusal = (
     bucket: string,
-    e: { Code?: string; Message?: string; VersionId?: string },
+    e: { code?: string | undefined; message?: string | undefined; versionId?: string | undefined },
   ): string => {
-    if (e.Code && BUSY_ERROR_CODES.has(e.Code))
+    if (e.code && BUSY_ERROR_CODES.has(e.code))
       throw new StorageBusyError(
-        `S3 at ${endpoint} is busy deleting in bucket ${bucket} (${e.Code}); retried later`,
+        `S3 at ${endpoint} is busy deleting in bucket ${bucket} (${e.code}); retried later`,
       );
-    return `${e.VersionId ? `version ${e.VersionId}: ` : ''}${e.Code ?? 'refused'}: ${e.Message ?? ''}`;
+    return `${e.versionId ? `version ${e.versionId}: ` : ''}${e.code ?? 'refused'}: ${e.message ?? ''}`;
   };
+
+  /** A key the SDK's DeleteObjects did not delete, as the lean request reports it. */
+  const sdkKeyError = (e: { Code?: string; Message?: string; VersionId?: string }) => ({
+    code: e.Code,
+    message: e.Message,
+    versionId: e.VersionId,
+  });
 
   /** HEAD through the SDK (with the checksums the server keeps, when asked); undefined when absent. */
   const headObject = async (uri: string, signal?: AbortSignal, checksums = false) => {
@@ -525,7 +537,8 @@ export function createS3Driver(o: S3DriverOptions): ObjectStoreDriver {
             ),
           );
           // A version under retention or a legal hold stays: reported with its document, not failed.
-          for (const e of res.Errors ?? []) refused.set(`s3://${bucket}/${e.Key}`, perKeyRefusal(bucket, e));
+          for (const e of res.Errors ?? [])
+            refused.set(`s3://${bucket}/${e.Key}`, perKeyRefusal(bucket, sdkKeyError(e)));
         }
       }
       if (refused.size > 0) throw new DeleteRefusedError(refused);

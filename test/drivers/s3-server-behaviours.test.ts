@@ -37,6 +37,7 @@ describe.each([
   afterEach(() => {
     proxy.setRule(undefined);
     proxy.setSseKms(false);
+    proxy.setDeleteErrors(undefined);
   });
   afterAll(async () => {
     await driver?.close();
@@ -51,6 +52,28 @@ describe.each([
       ['a', 'b', 'c'].map((k) => ({ ref: doc(`md5-${k}`), data: Buffer.from(`body ${k}`) })),
     );
     proxy.setRule(wantsContentMd5OnDeleteObjects);
+    await driver.deleteMany(uris);
+    for (const uri of uris) expect(await driver.exists(uri)).toBe(false);
+  });
+
+  test('DeleteObjects answered per key: a refusal is reported with its document, SlowDown is retried later', async () => {
+    const uris = await driver.putMany(
+      ['a&b', 'c'].map((k) => ({ ref: doc(`per-key-${k}`), data: Buffer.from(`body ${k}`) })),
+    );
+    proxy.setDeleteErrors('AccessDenied');
+    const from = proxy.seen.length;
+    const err = (await driver.deleteMany(uris).catch((e: unknown) => e)) as Error & {
+      refused?: Map<string, string>;
+    };
+    // one lean request (no SDK user agent), not a lean attempt and the SDK's
+    const deletes = proxy.seen.slice(from).filter((r) => r.method === 'POST' && /[?&]delete/.test(r.url));
+    expect(deletes.map((r) => r.headers['user-agent'] ?? 'lean')).toEqual(['lean']);
+    expect(err.name).toBe('DeleteRefusedError');
+    expect([...(err.refused?.keys() ?? [])].sort()).toEqual([...uris].sort());
+    expect(err.refused?.get(uris[0] as string)).toMatch(/^AccessDenied: /);
+    proxy.setDeleteErrors('SlowDown');
+    await expect(driver.deleteMany(uris)).rejects.toMatchObject({ name: 'StorageBusyError' });
+    proxy.setDeleteErrors(undefined);
     await driver.deleteMany(uris);
     for (const uri of uris) expect(await driver.exists(uri)).toBe(false);
   });

@@ -41,6 +41,8 @@ export interface S3BehaviourProxy {
    * every key on its own: 200 with one `<Error>` of `code` per key, nothing deleted. Undefined forwards them.
    */
   setVersionedDeleteErrors(code: string | undefined): void;
+  /** The same for every DeleteObjects request, with versions or without. */
+  setDeleteErrors(code: string | undefined): void;
   close(): Promise<void>;
 }
 
@@ -49,7 +51,7 @@ export async function startS3BehaviourProxy(target: string, rule?: S3Rule): Prom
   const upstream = new URL(target);
   let current = rule;
   let sseKms = false;
-  let versionedDeleteErrors: string | undefined;
+  let deleteErrors: { code: string; versionedOnly: boolean } | undefined;
   const seen: S3BehaviourProxy['seen'] = [];
   const server: Server = createServer((req, res) => {
     seen.push({
@@ -60,6 +62,7 @@ export async function startS3BehaviourProxy(target: string, rule?: S3Rule): Prom
         'x-amz-checksum-crc32': req.headers['x-amz-checksum-crc32'] as string | undefined,
         'x-amz-copy-source': req.headers['x-amz-copy-source'] as string | undefined,
         'x-amz-checksum-sha256': req.headers['x-amz-checksum-sha256'] as string | undefined,
+        'user-agent': req.headers['user-agent'],
       },
     });
     const answer = current?.(req);
@@ -69,17 +72,20 @@ export async function startS3BehaviourProxy(target: string, rule?: S3Rule): Prom
       req.on('end', () => answerError(res, answer));
       return;
     }
-    if (versionedDeleteErrors && req.method === 'POST' && /[?&]delete(=|&|$)/.test(req.url ?? '')) {
-      const code = versionedDeleteErrors;
+    if (deleteErrors && req.method === 'POST' && /[?&]delete(=|&|$)/.test(req.url ?? '')) {
+      const { code, versionedOnly } = deleteErrors;
       const chunks: Buffer[] = [];
       req.on('data', (c: Buffer) => chunks.push(c));
       req.on('end', () => {
         const body = Buffer.concat(chunks).toString();
-        if (!body.includes('<VersionId>')) return forwardBuffered(req, res, upstream, Buffer.concat(chunks));
-        const errors = [...body.matchAll(/<Object>\s*<Key>([^<]*)<\/Key>\s*<VersionId>([^<]*)<\/VersionId>/g)]
+        if (versionedOnly && !body.includes('<VersionId>'))
+          return forwardBuffered(req, res, upstream, Buffer.concat(chunks));
+        const errors = [
+          ...body.matchAll(/<Object>\s*<Key>([^<]*)<\/Key>(?:\s*<VersionId>([^<]*)<\/VersionId>)?/g),
+        ]
           .map(
             ([, key, version]) =>
-              `<Error><Key>${key}</Key><VersionId>${version}</VersionId><Code>${code}</Code>` +
+              `<Error><Key>${key}</Key>${version ? `<VersionId>${version}</VersionId>` : ''}<Code>${code}</Code>` +
               `<Message>${code}</Message></Error>`,
           )
           .join('');
@@ -133,7 +139,8 @@ export async function startS3BehaviourProxy(target: string, rule?: S3Rule): Prom
     seen,
     setRule: (r) => (current = r),
     setSseKms: (on) => (sseKms = on),
-    setVersionedDeleteErrors: (code) => (versionedDeleteErrors = code),
+    setVersionedDeleteErrors: (code) => (deleteErrors = code ? { code, versionedOnly: true } : undefined),
+    setDeleteErrors: (code) => (deleteErrors = code ? { code, versionedOnly: false } : undefined),
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();
