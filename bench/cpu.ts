@@ -37,6 +37,11 @@ function procStat(pid: string): ProcStat | undefined {
   }
 }
 
+/** CPU seconds a live process has used itself (all its threads); 0 once it has exited. */
+export function processCpuSeconds(pid: number): number {
+  return (procStat(String(pid))?.own ?? 0) / TICKS_PER_SECOND;
+}
+
 function machineTicks(): { busy: number; total: number } {
   const cpu =
     readFileSync('/proc/stat', 'utf8').split('\n')[0]?.trim().split(/\s+/).slice(1).map(Number) ?? [];

@@ -23,6 +23,11 @@ export interface MigrationRun {
   readonly workerPeakRssMiB: number[];
   /** Peak RSS of each worker when it was ready, before the migration started. */
   readonly workerReadyRssMiB: number[];
+  /**
+   * CPU seconds of each worker process when it was ready and when `migrate` ended: what the workers themselves
+   * cost, apart from the `migrate` command and the bench process that the "bench" share also counts.
+   */
+  readonly workerCpuSeconds: { readonly ready: number[]; readonly end: number[] };
   readonly workflowId?: string;
   readonly historyEventsPerRun: number[];
   readonly cpuProfiles: string[];
@@ -150,6 +155,7 @@ export async function startWorkers(
 
 export async function measureMigration(stack: Stack, o: MigrateOptions): Promise<MigrationRun> {
   const { workers, readyPeaks } = await startWorkers(o);
+  const readyCpu = workers.map((w) => w.cpuSeconds());
   try {
     o.log(
       `  ${o.label}: ${o.workers} workers ready (peak RSS ${readyPeaks.join('/')} MiB); migrate ${o.documents} documents`,
@@ -161,6 +167,7 @@ export async function measureMigration(stack: Stack, o: MigrateOptions): Promise
     if (r.code !== 0) o.log(`  ${o.label}: migrate exited ${r.code}: ${r.stderr.slice(-2000)}`);
     const workflowId = started?.e.workflowId as string | undefined;
     const peaks = workers.map((w) => mib(w.peakKiB()));
+    const endCpu = workers.map((w) => w.cpuSeconds());
     const history = workflowId ? await historyEvents(stack.temporalAddress, workflowId) : [];
     const counters = (finished?.counters ?? {}) as { migrated?: number };
     const stopped = finished?.cancelled === true && o.stopAfterSeconds !== undefined;
@@ -178,6 +185,7 @@ export async function measureMigration(stack: Stack, o: MigrateOptions): Promise
       ...(finished ? { finished } : {}),
       workerPeakRssMiB: peaks,
       workerReadyRssMiB: readyPeaks,
+      workerCpuSeconds: { ready: readyCpu, end: endCpu },
       ...(workflowId ? { workflowId } : {}),
       historyEventsPerRun: history,
       cpuProfiles: [],

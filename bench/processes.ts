@@ -2,6 +2,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { processCpuSeconds } from './cpu';
 import { ROOT } from './settings';
 
 /** The installed command (`bin/objectstorage`: Node with the worker memory settings). */
@@ -11,6 +12,8 @@ export interface Worker {
   readonly pid: number;
   /** Highest VmHWM seen (KiB): the kernel's own peak resident set of the process. */
   peakKiB(): number;
+  /** CPU seconds the process has used so far (its own threads; the last reading once it has exited). */
+  cpuSeconds(): number;
   ready(): Promise<void>;
   stop(): Promise<void>;
 }
@@ -67,12 +70,16 @@ export function startWorker(env: Record<string, string>, logFile: string, cpuPro
   const pid = child.pid ?? 0;
   let peak = 0;
   const sampler = setInterval(() => (peak = Math.max(peak, vmHwmKiB(pid))), 250);
+  let cpu = 0;
+  const cpuSeconds = (): number => (cpu = Math.max(cpu, processCpuSeconds(pid)));
   return {
     pid,
     peakKiB: () => Math.max(peak, vmHwmKiB(pid)),
+    cpuSeconds,
     ready: () => readyPromise,
     async stop() {
       peak = Math.max(peak, vmHwmKiB(pid));
+      cpuSeconds();
       clearInterval(sampler);
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
       await exited;

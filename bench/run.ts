@@ -47,6 +47,7 @@ const settings = loadSettings();
 const t0 = Date.now();
 const log = (m: string): void =>
   void process.stderr.write(`[bench +${((Date.now() - t0) / 1000).toFixed(0)}s] ${m}\n`);
+const sum = (xs: readonly number[]): number => xs.reduce((a, b) => a + b, 0);
 const MIB = 1024 * 1024;
 const MB = 1e6;
 
@@ -169,7 +170,8 @@ async function main(): Promise<void> {
     const profiles = dir ? profilesIn(dir).map((f) => summarizeProfile(f)) : [];
     log(
       `  ${label}: ${run.docsPerSecond.toFixed(1)} docs/s in ${run.seconds.toFixed(1)} s, first progress ${run.firstProgressAfter?.toFixed(2)} s, ` +
-        `worker peak ${run.workerPeakRssMiB.join('/')} MiB, history ${run.historyEventsPerRun.join('/')}, exit ${run.exitCode}`,
+        `worker peak ${run.workerPeakRssMiB.join('/')} MiB, history ${run.historyEventsPerRun.join('/')}, exit ${run.exitCode}; ` +
+        `workers' own CPU ${sum(run.workerCpuSeconds.end).toFixed(1)} s (${sum(run.workerCpuSeconds.ready).toFixed(1)} s of it to start)`,
     );
     details[label] = {
       ...run,
@@ -470,6 +472,14 @@ async function main(): Promise<void> {
     return `; CPU ms/doc: ${describeCpuPerDocument(c, c.documents, true)}`;
   };
   const mibps = (seconds: number, bytes: number): number => bytes / MIB / seconds;
+  /** Of the bench's share: the worker processes themselves, and their start (the rest is `migrate` and the bench). */
+  const workersNote = (r: MigrationRun): string => {
+    const end = sum(r.workerCpuSeconds.end);
+    const ready = sum(r.workerCpuSeconds.ready);
+    return end > 0
+      ? `; of bench: workers ${((end * 1000) / r.documents).toFixed(2)} ms/doc, ${ready.toFixed(1)} s of it to start`
+      : '';
+  };
   if (ceiling)
     figures.push({
       name: `ceiling: parallel PutObject (concurrency ${ceiling.best.concurrency})`,
@@ -526,7 +536,9 @@ async function main(): Promise<void> {
         seconds: r.seconds,
         docsPerSecond: r.docsPerSecond,
         mibPerSecond: mibps(r.seconds, mainBytes),
-        note: `exit ${r.exitCode}, first progress ${r.firstProgressAfter?.toFixed(2) ?? 'n/a'} s${cpuNote(label)}`,
+        note:
+          `exit ${r.exitCode}, first progress ${r.firstProgressAfter?.toFixed(2) ?? 'n/a'} s${cpuNote(label)}` +
+          workersNote(r),
       });
   if (cutover)
     figures.push(
