@@ -33,7 +33,7 @@ import { createS3Driver, type S3DriverOptions } from '../../src/drivers/s3';
 import { recodeStored } from '../../src/drivers/stored-bytes';
 import type { PutItem } from '../../src/drivers/types';
 import type { DocKey } from '../../src/shared/migration';
-import { runThreads, serveThread, shareOf } from './threads';
+import { inLanes, serveThread, shareOf, timedFloor, type FloorResult } from './threads';
 
 export interface FloorRow {
   readonly bucket: string;
@@ -46,14 +46,7 @@ export interface FloorRow {
   readonly size: number;
 }
 
-export interface FloorResult {
-  readonly documents: number;
-  readonly bytes: number;
-  readonly seconds: number;
-  readonly docsPerSecond: number;
-  readonly threads: number;
-  readonly lanes: number;
-}
+export type { FloorResult } from './threads';
 
 interface ThreadInput {
   readonly dbUrl: string;
@@ -94,8 +87,7 @@ export async function floorMigrate(
   const bucket = createS3Driver(s3);
   await bucket.selfCheck(); // creates the bucket once, before the threads
   await bucket.close();
-  const started = process.hrtime.bigint();
-  const moved = await runThreads(
+  return timedFloor(
     __filename,
     Array.from({ length: threads }, (_, k): ThreadInput => ({
       dbUrl,
@@ -106,26 +98,15 @@ export async function floorMigrate(
       safe,
     })),
     'floor',
-  );
-  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-  const documents = moved.reduce((a, b) => a + b, 0);
-  if (documents !== rows.length) throw new Error(`floor moved ${documents} of ${rows.length} documents`);
-  return {
-    documents,
-    bytes: rows.reduce((n, r) => n + r.size, 0),
-    seconds,
-    docsPerSecond: documents / seconds,
-    threads,
+    rows,
     lanes,
-  };
+  );
 }
 
 async function runThread(input: ThreadInput): Promise<number> {
   const pool = createCatalogPool(input.dbUrl, input.lanes + 1);
   const source = createDbDriver(pool);
   const dest = createS3Driver(input.s3);
-  let next = 0;
-  let moved = 0;
   /** Reads, checks, encodes and writes one chunk; returns its switches (source and copy versions). */
   const copyChunk = async (chunk: readonly FloorRow[]): Promise<MetadataSwitch[]> => {
     const bodies = await source.getMany(chunk.map((r) => r.content_url));
@@ -184,17 +165,14 @@ async function runThread(input: ThreadInput): Promise<number> {
       await setPhase(client, SAFE_FLOOR_TASK, keys, 'deleted');
     });
   };
-  const lane = async (): Promise<void> => {
-    while (next < input.units.length) {
-      const unit = input.units[next++] as ThreadInput['units'][number];
-      await (input.safe ? safePage(unit.index, unit.rows) : floorChunk(unit.rows));
-      moved += unit.rows.length;
-    }
-  };
   try {
     await dest.selfCheck(); // warms a connection
-    await Promise.all(Array.from({ length: input.lanes }, lane));
-    return moved;
+    return await inLanes(
+      input.units,
+      input.lanes,
+      (u) => u.rows.length,
+      (u) => (input.safe ? safePage(u.index, u.rows) : floorChunk(u.rows)),
+    );
   } finally {
     await dest.close();
     await pool.end();

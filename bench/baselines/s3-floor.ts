@@ -9,8 +9,8 @@
 import { chunksOf } from '../../src/activities/copy-page';
 import { createCatalogPool, inTransaction, switchMetadata, type MetadataSwitch } from '../../src/catalog';
 import { createS3Driver, type S3DriverOptions } from '../../src/drivers/s3';
-import type { FloorResult, FloorRow } from './floor';
-import { runThreads, serveThread, shareOf } from './threads';
+import type { FloorRow } from './floor';
+import { inLanes, serveThread, shareOf, timedFloor, type FloorResult } from './threads';
 
 interface ThreadInput {
   readonly dbUrl: string;
@@ -41,8 +41,7 @@ export async function s3FloorMigrate(
   const bucket = createS3Driver(to);
   await bucket.selfCheck(); // creates the bucket once, before the threads
   await bucket.close();
-  const started = process.hrtime.bigint();
-  const moved = await runThreads(
+  return timedFloor(
     __filename,
     Array.from({ length: threads }, (_, k): ThreadInput => ({
       dbUrl,
@@ -52,18 +51,9 @@ export async function s3FloorMigrate(
       lanes,
     })),
     's3 floor',
-  );
-  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-  const documents = moved.reduce((a, b) => a + b, 0);
-  if (documents !== rows.length) throw new Error(`s3 floor moved ${documents} of ${rows.length} documents`);
-  return {
-    documents,
-    bytes: rows.reduce((n, r) => n + r.size, 0),
-    seconds,
-    docsPerSecond: documents / seconds,
-    threads,
+    rows,
     lanes,
-  };
+  );
 }
 
 async function runThread(input: ThreadInput): Promise<number> {
@@ -72,8 +62,6 @@ async function runThread(input: ThreadInput): Promise<number> {
   const dest = createS3Driver(input.to);
   const { copyFrom } = dest;
   if (!copyFrom) throw new Error('s3 floor: the destination cannot copy server-side');
-  let next = 0;
-  let moved = 0;
   const floorChunk = async (chunk: readonly FloorRow[]): Promise<void> => {
     const results = await copyFrom(
       source,
@@ -100,17 +88,9 @@ async function runThread(input: ThreadInput): Promise<number> {
     if (switched.length !== chunk.length) throw new Error('s3 floor: metadata changed under the run');
     await source.deleteMany(chunk.map((r) => r.content_url));
   };
-  const lane = async (): Promise<void> => {
-    while (next < input.chunks.length) {
-      const chunk = input.chunks[next++] as FloorRow[];
-      await floorChunk(chunk);
-      moved += chunk.length;
-    }
-  };
   try {
     await dest.selfCheck(); // warms a connection
-    await Promise.all(Array.from({ length: input.lanes }, lane));
-    return moved;
+    return await inLanes(input.chunks, input.lanes, (c) => c.length, floorChunk);
   } finally {
     await Promise.all([source.close(), dest.close()]);
     await pool.end();

@@ -180,6 +180,27 @@ describe('s3 lean requests (the hot path without the SDK middleware)', () => {
   });
 });
 
+/** A driver on a new bucket `name` of the server at `url`, and lean requests to the same server. */
+async function driverAndLean(name: string, url: string) {
+  const d = createS3Driver({
+    bucket: name,
+    accessKey: stackEnv.s3AccessKey,
+    secretKey: stackEnv.s3SecretKey,
+    url,
+    createBucket: true,
+  });
+  drivers.push(d);
+  await d.selfCheck();
+  const lean = createLeanS3({
+    endpoint: url,
+    region: 'us-east-1',
+    credentials: { accessKeyId: stackEnv.s3AccessKey, secretAccessKey: stackEnv.s3SecretKey },
+    agent: new Agent({ keepAlive: true }),
+    requestTimeoutMs: 10_000,
+  });
+  return { d, lean };
+}
+
 describe('s3 lean listing (what verify lists a page of copies with)', () => {
   for (const [server, url] of [
     ['VersityGW', stackEnv.s3Endpoint],
@@ -187,22 +208,7 @@ describe('s3 lean listing (what verify lists a page of copies with)', () => {
   ] as const) {
     test(`lists the same keys, sizes and ETags as the SDK, page by page, keys with & < ' " and spaces (${server})`, async () => {
       const name = `${bucket}-ll-${server.toLowerCase()}`;
-      const d = createS3Driver({
-        bucket: name,
-        accessKey: stackEnv.s3AccessKey,
-        secretKey: stackEnv.s3SecretKey,
-        url,
-        createBucket: true,
-      });
-      drivers.push(d);
-      await d.selfCheck();
-      const lean = createLeanS3({
-        endpoint: url,
-        region: 'us-east-1',
-        credentials: { accessKeyId: stackEnv.s3AccessKey, secretAccessKey: stackEnv.s3SecretKey },
-        agent: new Agent({ keepAlive: true }),
-        requestTimeoutMs: 10_000,
-      });
+      const { d, lean } = await driverAndLean(name, url);
       const keys = ['a&b', 'c<d>', "e'f", 'g"h', 'i j', 'k+l', 'm=n?o', 'p%q'].map((k) => `acct/b&k/${k}`);
       for (const [i, key] of keys.entries())
         await d.put(
@@ -252,22 +258,7 @@ describe('s3 lean DeleteObjects (what a move deletes its sources with)', () => {
   ] as const) {
     test(`deletes keys with & < ' " and spaces itself, and leaves a key XML cannot carry to the SDK (${server})`, async () => {
       const name = `${bucket}-ld-${server.toLowerCase()}`;
-      const d = createS3Driver({
-        bucket: name,
-        accessKey: stackEnv.s3AccessKey,
-        secretKey: stackEnv.s3SecretKey,
-        url,
-        createBucket: true,
-      });
-      drivers.push(d);
-      await d.selfCheck();
-      const lean = createLeanS3({
-        endpoint: url,
-        region: 'us-east-1',
-        credentials: { accessKeyId: stackEnv.s3AccessKey, secretAccessKey: stackEnv.s3SecretKey },
-        agent: new Agent({ keepAlive: true }),
-        requestTimeoutMs: 10_000,
-      });
+      const { d, lean } = await driverAndLean(name, url);
       const refs = ['a&b', 'c<d>', "e'f", 'g"h', 'i j', 'k+l', 'm=n?o', 'p%q', 'ü'].map((key) => ({
         userId: 'acct',
         bucket: 'b&k',
