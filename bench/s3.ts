@@ -32,6 +32,7 @@ export function s3Driver(
   return createS3Driver(s3Options(stack, bucket, extra));
 }
 
+/** Objects in a bucket (ListObjectsV2 through the driver's listing). */
 export async function countObjects(stack: Stack, bucket: string): Promise<number> {
   const d = s3Driver(stack, bucket);
   let n = 0;

@@ -38,7 +38,7 @@ export async function timedFloor<T>(
 }
 
 /** Runs `file` once per input, each in a thread of its own; resolves to the documents each moved. */
-export function runThreads<T>(file: string, inputs: readonly T[], name: string): Promise<number[]> {
+function runThreads<T>(file: string, inputs: readonly T[], name: string): Promise<number[]> {
   return Promise.all(
     inputs.map(
       (input) =>

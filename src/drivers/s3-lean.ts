@@ -1,11 +1,10 @@
 /**
  * Lean S3 requests for the hot path of a migration (HEAD, GET, single-part PUT, CopyObject, ListObjectsV2,
- * DeleteObjects): signed
- * by sigv4.ts and sent on the driver's keep-alive agent, without the SDK's middleware stack, which costs several
- * times the CPU per request (docs/adr/0002). They only handle the expected
- * answers — success, and "absent" where the caller asked for it. Any other status or a network error returns
- * undefined and the caller repeats the request through the SDK, whose retries and error classification then
- * apply unchanged. Used for custom endpoints (path-style), the ones tested here.
+ * DeleteObjects): signed by sigv4.ts and sent on the driver's keep-alive agent, without the SDK's middleware stack,
+ * which costs several times the CPU per request (docs/adr/0002). They only handle the expected answers — success,
+ * and "absent" where the caller asked for it. Any other status or a network error returns undefined and the caller
+ * repeats the request through the SDK, whose retries and error classification then apply unchanged. Used for
+ * custom endpoints (path-style), the ones tested here.
  */
 import { createHash } from 'node:crypto';
 import { request as httpRequest, type Agent, type IncomingHttpHeaders } from 'node:http';
@@ -94,6 +93,19 @@ const element = (xml: string, tag: string): string | undefined => {
   return end < 0 ? undefined : xmlText(xml.slice(start + tag.length + 2, end));
 };
 
+/** The insides of every `<tag>…</tag>` in `xml`, in order; undefined when one is cut short. */
+function blocksOf(xml: string, tag: string): string[] | undefined {
+  const blocks: string[] = [];
+  for (let from = 0; ;) {
+    const start = xml.indexOf(`<${tag}>`, from);
+    if (start < 0) return blocks;
+    const end = xml.indexOf(`</${tag}>`, start);
+    if (end < 0) return undefined;
+    blocks.push(xml.slice(start, end));
+    from = end;
+  }
+}
+
 /**
  * A ListObjectsV2 answer: its objects' key, size and ETag, and the continuation token when truncated. Undefined
  * for anything it does not fully understand (an object without key or size, a KeyCount that disagrees), so the
@@ -101,19 +113,14 @@ const element = (xml: string, tag: string): string | undefined => {
  */
 export function parseListing(xml: string): ListedPage | undefined {
   if (!xml.includes('<ListBucketResult')) return undefined;
+  const all = blocksOf(xml, 'Contents');
+  if (!all) return undefined;
   const objects: ListedPage['objects'] = [];
-  let from = 0;
-  for (;;) {
-    const start = xml.indexOf('<Contents>', from);
-    if (start < 0) break;
-    const end = xml.indexOf('</Contents>', start);
-    if (end < 0) return undefined;
-    const contents = xml.slice(start, end);
+  for (const contents of all) {
     const key = element(contents, 'Key');
     const size = Number(element(contents, 'Size'));
     if (key === undefined || !Number.isSafeInteger(size)) return undefined;
     objects.push({ key, size, etag: (element(contents, 'ETag') ?? '').replace(/"/g, '') });
-    from = end;
   }
   const keyCount = element(xml, 'KeyCount');
   if (keyCount !== undefined && Number(keyCount) !== objects.length) return undefined;
@@ -147,14 +154,10 @@ export function deleteObjectsXml(keys: readonly string[]): string {
  */
 export function parseDeleteResult(xml: string): DeleteObjectsError[] | undefined {
   if (!xml.includes('<DeleteResult')) return undefined;
+  const all = blocksOf(xml, 'Error');
+  if (!all) return undefined;
   const errors: DeleteObjectsError[] = [];
-  let from = 0;
-  for (;;) {
-    const start = xml.indexOf('<Error>', from);
-    if (start < 0) return errors;
-    const end = xml.indexOf('</Error>', start);
-    if (end < 0) return undefined;
-    const part = xml.slice(start, end);
+  for (const part of all) {
     const key = element(part, 'Key');
     if (key === undefined) return undefined;
     const [code, message, versionId] = [
@@ -168,8 +171,8 @@ export function parseDeleteResult(xml: string): DeleteObjectsError[] | undefined
       ...(message === undefined ? {} : { message }),
       ...(versionId === undefined ? {} : { versionId }),
     });
-    from = end;
   }
+  return errors;
 }
 
 export function createLeanS3(o: LeanS3Options): LeanS3 {
