@@ -1,7 +1,7 @@
 /**
- * The latency phases: the old way, the floor, db→s3 with 1, 2 and 4 workers, s3→s3 and rclone, all through the
- * latency proxies (latency.ts), each on a catalog of its own. What a user with S3 and PostgreSQL milliseconds
- * away sees, beside the loopback figures of the same run.
+ * The latency phases: the old way, the floor, the safe floor, db→s3 with 1, 2 and 4 workers, s3→s3 and rclone,
+ * all through the latency proxies (latency.ts), each on a catalog of its own. What a user with S3 and PostgreSQL
+ * milliseconds away sees, beside the loopback figures of the same run.
  */
 import { anchoreManagerMigrate, type OldWayResult } from './baselines/anchore-manager';
 import { floorMigrate, type FloorResult } from './baselines/floor';
@@ -51,6 +51,8 @@ export interface LatencyRuns {
   readonly documents: number;
   readonly oldWay?: OldWayResult;
   readonly floor?: FloorResult;
+  /** The floor with the journal and verification (what a migration that verifies every copy cannot skip). */
+  readonly safeFloor?: FloorResult;
   /** db→s3 by worker count. */
   readonly dbS3: Record<number, MigrationRun>;
   readonly s3S3?: MigrationRun;
@@ -98,31 +100,36 @@ export async function measureAtLatency(
           `old way at latency: ${r.migrated} documents in ${r.seconds.toFixed(1)} s: ${r.docsPerSecond.toFixed(1)} docs/s`,
       ),
     );
-    runs.floor = await c.phase('lat-floor', () =>
-      c.baseline(
-        'lat-floor',
-        docs,
-        'bench-lat-floor',
-        (r: FloorResult) => r.documents,
-        (cat) =>
-          floorMigrate(
-            network.catalogUrl(cat.url),
-            {
-              bucket: 'bench-lat-floor',
-              prefix: PREFIX,
-              url: network.stack.s3Endpoint,
-              accessKey: stack.s3AccessKey,
-              secretKey: stack.s3SecretKey,
-              createBucket: true,
-            },
-            c.compression,
-            settings.workers,
-            settings.floorLanes,
-          ),
-        (r) =>
-          `floor at latency: ${r.documents} documents in ${r.seconds.toFixed(1)} s: ${r.docsPerSecond.toFixed(1)} docs/s`,
-      ),
-    );
+    /** The floor at latency; `safe` adds the journal and verification the safety discipline requires. */
+    const floorAt = (label: 'lat-floor' | 'lat-safefloor', safe: boolean) =>
+      c.phase(label, () =>
+        c.baseline(
+          label,
+          docs,
+          `bench-${label}`,
+          (r: FloorResult) => r.documents,
+          (cat) =>
+            floorMigrate(
+              network.catalogUrl(cat.url),
+              {
+                bucket: `bench-${label}`,
+                prefix: PREFIX,
+                url: network.stack.s3Endpoint,
+                accessKey: stack.s3AccessKey,
+                secretKey: stack.s3SecretKey,
+                createBucket: true,
+              },
+              c.compression,
+              settings.workers,
+              settings.floorLanes,
+              safe,
+            ),
+          (r) =>
+            `${safe ? 'safe floor' : 'floor'} at latency: ${r.documents} documents in ${r.seconds.toFixed(1)} s: ${r.docsPerSecond.toFixed(1)} docs/s`,
+        ),
+      );
+    runs.floor = await floorAt('lat-floor', false);
+    runs.safeFloor = await floorAt('lat-safefloor', true);
     // The run with the bench's usual worker count keeps its catalog and bucket: s3→s3 moves them on.
     const workerCounts = [...new Set(settings.latencyWorkers)].sort((a, b) => a - b);
     for (const workers of workerCounts) {
